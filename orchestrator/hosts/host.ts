@@ -1,0 +1,41 @@
+/**
+ * Where a render runs. The pipeline stages talk only to this interface:
+ * LocalHost (--dry-run) runs commands with execa; SshHost (--target and
+ * provisioned servers) runs them over OpenSSH with strict host-key checks.
+ */
+export interface ExecOptions {
+  /** Working directory on the host. */
+  cwd?: string;
+  /** Aborting stops waiting and closes the channel; the pipeline kills the remote process itself. */
+  signal?: AbortSignal;
+  /** Called with each complete line of stdout, without the newline. */
+  onStdoutLine?: (line: string) => void;
+  /** Called with stderr as it arrives. */
+  onStderr?: (chunk: string) => void;
+}
+
+export interface ExecResult {
+  /** null when the process was killed by a signal or the connection dropped. */
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Host {
+  /** For messages: "this machine", "ssh://render@203.0.113.5:22". */
+  readonly description: string;
+  /**
+   * Runs argv[0] with arguments argv[1..]. Over SSH every element is quoted by
+   * one helper (hosts/shell-quote.ts), so no value is ever interpreted by the
+   * remote shell. Never throws for a non-zero exit; throws RemoteError when
+   * the command could not be run at all.
+   */
+  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Copies a local file to the host and sets its mode. */
+  upload(localPath: string, remotePath: string, mode?: number): Promise<void>;
+  /** Copies a file from the host to a local path (the caller picks a temporary name). */
+  download(remotePath: string, localPath: string, onProgress?: (bytes: number, total: number) => void): Promise<void>;
+  /** The remote user's home directory. */
+  homeDir(): Promise<string>;
+  close(): Promise<void>;
+}

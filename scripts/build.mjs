@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// Builds the two command-line programs:
+//  - dist/julia-render.mjs: the renderer, one self-contained file (no node_modules) that runs on
+//    any Node >= 18 with ffmpeg; it is the file uploaded to bare servers.
+//  - dist/render-remote.mjs: the orchestrator, which uses the installed node_modules.
+import { build } from "esbuild";
+import { chmod, mkdir } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const dist = path.join(root, "dist");
+await mkdir(dist, { recursive: true });
+
+// ESM output cannot `require` Node builtins that bundled CommonJS code (pngjs) asks for.
+const requireShim = "import { createRequire as __rrCreateRequire } from 'node:module'; const require = __rrCreateRequire(import.meta.url);";
+
+const targets = [
+  {
+    entry: "renderer/cli.ts",
+    outfile: "dist/julia-render.mjs",
+    options: { target: "node18", packages: undefined },
+  },
+  {
+    entry: "orchestrator/index.ts",
+    outfile: "dist/render-remote.mjs",
+    options: { target: "node20", packages: "external" },
+  },
+];
+
+for (const { entry, outfile, options } of targets) {
+  if (!existsSync(path.join(root, entry))) continue;
+  await build({
+    absWorkingDir: root,
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: options.target,
+    ...(options.packages ? { packages: options.packages } : {}),
+    banner: { js: `#!/usr/bin/env node\n${requireShim}` },
+    legalComments: "none",
+    logLevel: "warning",
+  });
+  await chmod(path.join(root, outfile), 0o755);
+}
