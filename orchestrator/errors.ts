@@ -20,3 +20,10 @@ export class ProvisionError extends RenderRemoteError {
     super("provision", message, options);
   }
 }
+
+/** The audit could not be carried out (bad token, API unreachable). Exit 2. */
+export class AuditError extends RenderRemoteError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("audit", message, options);
+  }
+}

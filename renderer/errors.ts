@@ -2,13 +2,15 @@
  * Typed errors shared by the renderer and the orchestrator. Each kind maps to
  * one exit code, in one place (exitCodeFor); messages say what to do next.
  */
-export type ErrorKind = "bad-input" | "render" | "remote" | "provision" | "interrupted";
+export type ErrorKind = "bad-input" | "render" | "remote" | "provision" | "audit" | "interrupted";
 
 const EXIT_CODES: Record<ErrorKind, number> = {
   "bad-input": 2,
   render: 1,
   remote: 1,
   provision: 1,
+  // `audit` exits 1 when something is billing; 2 means the audit itself could not be done.
+  audit: 2,
   interrupted: 130,
 };
 

@@ -1,0 +1,83 @@
+import { readdir, readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { ensurePrivateDir, runsDir } from "./paths.ts";
+
+/**
+ * One JSON file per cloud run, written before anything is created and updated
+ * at each stage, so that `render-remote audit` can find a run whatever
+ * happened to the process that started it.
+ */
+export type RunStatus = "provisioning" | "live" | "destroying" | "destroyed" | "destroy-failed";
+
+export interface RunJournal {
+  runId: string;
+  plan: string;
+  type: string;
+  region: string;
+  /** ISO time the run started (before `up`). */
+  startedAt: string;
+  updatedAt: string;
+  hourly: number;
+  /** Pulumi stack name and the file backend holding it. */
+  stack: { name: string; backendUrl: string };
+  status: RunStatus;
+  /** The stage the run reached last: provision, connect, prepare, upload, render, download, teardown. */
+  stage: string;
+  instanceId?: number;
+  ip?: string;
+  /** Why destroy failed, and the command that finishes the job. */
+  error?: string;
+  /** Filled in when the run ended: wall seconds per stage, for estimates. */
+  stageSeconds?: Record<string, number>;
+}
+
+export function journalPath(runId: string, env?: NodeJS.ProcessEnv): string {
+  return path.join(runsDir(env), `${runId}.json`);
+}
+
+/** Writes the whole entry atomically (temporary file, then rename). */
+export async function writeJournal(entry: RunJournal, env?: NodeJS.ProcessEnv): Promise<void> {
+  await ensurePrivateDir(runsDir(env));
+  const file = journalPath(entry.runId, env);
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(entry, null, 2)}\n`, { mode: 0o600 });
+  await rename(temporary, file);
+}
+
+export async function readJournal(runId: string, env?: NodeJS.ProcessEnv): Promise<RunJournal | undefined> {
+  try {
+    return JSON.parse(await readFile(journalPath(runId, env), "utf8")) as RunJournal;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+/** Merges `changes` into the entry and stamps updatedAt. */
+export async function updateJournal(runId: string, changes: Partial<RunJournal>, env?: NodeJS.ProcessEnv): Promise<RunJournal> {
+  const current = await readJournal(runId, env);
+  if (!current) throw new Error(`No journal entry for run ${runId} in ${runsDir(env)}.`);
+  const next = { ...current, ...changes, updatedAt: new Date().toISOString() };
+  await writeJournal(next, env);
+  return next;
+}
+
+/** Every journal entry, oldest first. Unreadable files are skipped, not fatal. */
+export async function listJournals(env?: NodeJS.ProcessEnv): Promise<RunJournal[]> {
+  let names: string[];
+  try {
+    names = await readdir(runsDir(env));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  const entries: RunJournal[] = [];
+  for (const name of names.filter((n) => n.endsWith(".json"))) {
+    try {
+      entries.push(JSON.parse(await readFile(path.join(runsDir(env), name), "utf8")) as RunJournal);
+    } catch {
+      // a half-written or foreign file: audit still reports the account side
+    }
+  }
+  return entries.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+}
