@@ -1,0 +1,134 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, chmodSync, existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import { PNG } from "pngjs";
+import { describe, expect, it } from "vitest";
+import { juliaRender, probeVideo, runBundle } from "../test/run-bundle.ts";
+
+function workspace(spec?: Record<string, unknown>): { dir: string; spec: string; out: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "julia-render-"));
+  const specFile = path.join(dir, "tiny.json");
+  if (spec) writeFileSync(specFile, JSON.stringify(spec));
+  return { dir, spec: specFile, out: path.join(dir, "out") };
+}
+
+const tiny = { width: 48, height: 40, maxIterations: 30, frames: 7, fps: 5 };
+
+describe("julia-render (the bundle)", () => {
+  it("renders an MP4 that ffprobe accepts, and PNG frames", async () => {
+    const w = workspace(tiny);
+    const run = await runBundle(juliaRender, ["--spec", w.spec, "--out", w.out, "--png-frames", "--processes", "2"]);
+    expect(run.exitCode, run.all).toBe(0);
+    expect(await probeVideo(path.join(w.out, "tiny.mp4"))).toEqual({ codec: "h264", pixFmt: "yuv420p", width: 48, height: 40, frames: 7, fps: "5/1" });
+    const frames = readdirSync(path.join(w.out, "frames")).sort();
+    expect(frames).toEqual(["tiny_00000.png", "tiny_00001.png", "tiny_00002.png", "tiny_00003.png", "tiny_00004.png", "tiny_00005.png", "tiny_00006.png"]);
+    const png = PNG.sync.read(readFileSync(path.join(w.out, "frames", "tiny_00003.png")));
+    expect([png.width, png.height]).toEqual([48, 40]);
+    expect(run.stdout).toMatch(/Spent [\d.]+ seconds generating images\.\nSpent [\d.]+ seconds generating animation\.\nSpent [\d.]+ seconds in total\./);
+    expect(readdirSync(w.out).filter((f) => f.startsWith("."))).toEqual([]); // no staging left
+  });
+
+  it("rounds odd sizes up to even for yuv420p, keeping PNGs exact", async () => {
+    const w = workspace({ ...tiny, width: 33, height: 21, frames: 3 });
+    const run = await runBundle(juliaRender, ["--spec", w.spec, "--out", w.out, "--png-frames"]);
+    expect(run.exitCode, run.all).toBe(0);
+    const video = await probeVideo(path.join(w.out, "tiny.mp4"));
+    expect([video.width, video.height, video.frames]).toEqual([34, 22, 3]);
+    const png = PNG.sync.read(readFileSync(path.join(w.out, "frames", "tiny_00000.png")));
+    expect([png.width, png.height]).toEqual([33, 21]);
+  });
+
+  it("gives byte-identical frames with 1 worker and with 3", async () => {
+    const spec = { ...tiny, width: 120, height: 90, maxIterations: 200, frames: 5, c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] } };
+    const one = workspace(spec);
+    const many = workspace(spec);
+    expect((await runBundle(juliaRender, ["--spec", one.spec, "--out", one.out, "--png-frames", "--processes", "1"])).exitCode).toBe(0);
+    expect((await runBundle(juliaRender, ["--spec", many.spec, "--out", many.out, "--png-frames", "--processes", "3"])).exitCode).toBe(0);
+    for (const frame of readdirSync(path.join(one.out, "frames"))) {
+      expect(readFileSync(path.join(many.out, "frames", frame)).equals(readFileSync(path.join(one.out, "frames", frame))), frame).toBe(true);
+    }
+  });
+
+  it("a re-run replaces the earlier output and leaves no stale frames", async () => {
+    const w = workspace(tiny);
+    expect((await runBundle(juliaRender, ["--spec", w.spec, "--out", w.out, "--png-frames"])).exitCode).toBe(0);
+    writeFileSync(w.spec, JSON.stringify({ ...tiny, frames: 3 }));
+    expect((await runBundle(juliaRender, ["--spec", w.spec, "--out", w.out, "--png-frames"])).exitCode).toBe(0);
+    expect(readdirSync(path.join(w.out, "frames")).sort()).toEqual(["tiny_00000.png", "tiny_00001.png", "tiny_00002.png"]);
+    expect((await probeVideo(path.join(w.out, "tiny.mp4"))).frames).toBe(3);
+  });
+
+  it("one frame becomes <name>.png, and --frame K becomes <name>_K.png", async () => {
+    const w = workspace({ ...tiny, frames: 1 });
+    expect((await runBundle(juliaRender, ["--spec", w.spec, "--out", w.out])).exitCode).toBe(0);
+    expect(readdirSync(w.out)).toEqual(["tiny.png"]);
+    const k = workspace(tiny);
+    expect((await runBundle(juliaRender, ["--spec", k.spec, "--out", k.out, "--frame", "4"])).exitCode).toBe(0);
+    expect(readdirSync(k.out)).toEqual(["tiny_4.png"]);
+    const bad = await runBundle(juliaRender, ["--spec", k.spec, "--out", k.out, "--frame", "7"]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/--frame must be an integer from 0 to 6/);
+  });
+
+  it("takes the seed's flags", async () => {
+    const w = workspace();
+    const run = await runBundle(juliaRender, ["--num-steps", "30", "--max-iterations", "50", "--framerate", "10", "--duration", "1", "--c-imag-initial", "-0.42", "--c-imag-increment", "0.042", "--num-processes", "1", "--out", w.out, "--progress", "json"]);
+    expect(run.exitCode, run.all).toBe(0);
+    const video = await probeVideo(path.join(w.out, "julia.mp4"));
+    expect([video.width, video.height, video.frames, video.fps]).toEqual([30, 30, 10, "10/1"]);
+  });
+
+  it("streams JSON progress, ending with a done event", async () => {
+    const w = workspace(tiny);
+    const run = await runBundle(juliaRender, ["--spec", w.spec, "--out", w.out, "--progress", "json"]);
+    const events = run.stdout.split("\n").map((line) => JSON.parse(line));
+    expect(events[0]).toMatchObject({ event: "start", name: "tiny", frames: 7, width: 48, height: 40 });
+    expect(events.filter((e) => e.event === "frame").at(-1)).toMatchObject({ done: 7, total: 7 });
+    const done = events.at(-1);
+    expect(done).toMatchObject({ event: "done", outputs: [path.join(w.out, "tiny.mp4")] });
+    expect(done.seconds.total).toBeGreaterThan(0);
+    expect(done.iterations).toBeGreaterThanOrEqual(48 * 40 * 7);
+    expect(Object.keys(done.split).sort()).toEqual(["color", "encode", "io", "kernel"]);
+  });
+
+  it("rejects a bad spec with exit 2 and writes nothing", async () => {
+    const w = workspace({ ...tiny, width: 0, colour: "red" });
+    const run = await runBundle(juliaRender, ["--spec", w.spec, "--out", w.out]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/unknown key "colour"/);
+    expect(run.stderr).toMatch(/"width" must be an integer from 1 to 16384, got 0/);
+    expect(existsSync(w.out)).toBe(false);
+    const missing = await runBundle(juliaRender, ["--spec", path.join(w.dir, "nope.json"), "--out", w.out]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/Cannot read spec file .*nope\.json \(ENOENT\)/);
+    const flag = await runBundle(juliaRender, ["--spec", w.spec, "--processes", "two"]);
+    expect(flag.exitCode).toBe(2);
+    expect(flag.stderr).toMatch(/--processes takes a number, got "two"/);
+  });
+
+  it("reports an ffmpeg failure with ffmpeg's own words, and leaves nothing half-written", async () => {
+    const w = workspace(tiny);
+    const fakeFfmpeg = path.join(w.dir, "ffmpeg");
+    writeFileSync(fakeFfmpeg, "#!/bin/sh\necho 'Unknown encoder libx264-broken' >&2\nexit 1\n");
+    chmodSync(fakeFfmpeg, 0o755);
+    const run = await runBundle(juliaRender, ["--spec", w.spec, "--out", w.out, "--png-frames"], { env: { JULIA_RENDER_FFMPEG: fakeFfmpeg } });
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/Unknown encoder libx264-broken/);
+    expect(readdirSync(w.out)).toEqual([]);
+  });
+
+  it("on SIGINT stops, removes its partial output and exits 130", async () => {
+    const w = workspace({ width: 400, maxIterations: 3000, frames: 200, fps: 30 });
+    const child = execa(process.execPath, [juliaRender, "--spec", w.spec, "--out", w.out, "--progress", "json", "--png-frames"], { reject: false });
+    await new Promise<void>((resolve) => {
+      child.stdout!.on("data", (chunk: Buffer) => {
+        if (chunk.toString().includes('"event":"frame"')) resolve();
+      });
+    });
+    child.kill("SIGINT");
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    expect(readdirSync(w.out)).toEqual([]);
+  });
+});

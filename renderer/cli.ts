@@ -1,0 +1,120 @@
+import os from "node:os";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { BadInputError, InterruptedError, exitCodeFor } from "./errors.ts";
+import { createKernel } from "./kernel/index.ts";
+import { loadJob } from "./load-spec.ts";
+import { X264_PRESETS } from "./output/ffmpeg.ts";
+import { createProgress, type ProgressMode } from "./progress.ts";
+import { renderJob } from "./render.ts";
+import { isRenderWorker, runRenderWorker } from "./render/worker.ts";
+
+const number = (flag: string) => (value: string) => {
+  const parsed = Number(value);
+  if (value.trim() === "" || !Number.isFinite(parsed)) throw new InvalidArgumentError(`${flag} takes a number, got "${value}".`);
+  return parsed;
+};
+
+function buildProgram(): Command {
+  return new Command("julia-render")
+    .description("Render a Julia-set animation (MP4) or image (PNG) from a spec file, exactly as the seed's julia_set_plot.py would, on every core.")
+    .option("--spec <file>", "spec file (JSON); see specs/")
+    .option("--out <dir>", "output directory", "renders")
+    .option("--processes <n>", "worker threads (default: every core)", number("--processes"))
+    .addOption(new Option("--num-processes <n>", "the seed's name for --processes").argParser(number("--num-processes")).hideHelp())
+    .option("--png-frames", "also write every frame as OUT/frames/<name>_00000.png")
+    .option("--frame <k>", "render only frame K (0-based) to OUT/<name>_K.png", number("--frame"))
+    .addOption(new Option("--progress <mode>", "progress display").choices(["human", "json", "quiet"]).default("human"))
+    .addOption(new Option("--preset <name>", "x264 preset (speed vs. file size)").choices([...X264_PRESETS]).default("veryfast"))
+    .option("--num-steps <n>", "seed flag: pixels per side (sets width and height)", number("--num-steps"))
+    .option("--max-iterations <n>", "seed flag: iterations per pixel", number("--max-iterations"))
+    .option("--num-frames <n>", "seed flag: frames in the animation", number("--num-frames"))
+    .option("--framerate <fps>", "seed flag: frames per second", number("--framerate"))
+    .option("--duration <s>", "seed flag: seconds of animation (overrides --num-frames)", number("--duration"))
+    .option("--c-imag-initial <im>", "seed flag: first imaginary part of c", number("--c-imag-initial"))
+    .option("--c-imag-increment <d>", "seed flag: how far c's imaginary part moves", number("--c-imag-increment"))
+    .addHelpText(
+      "after",
+      `
+Examples:
+  julia-render --spec specs/seed-default.json --out renders
+  julia-render --spec specs/spiral.json --frame 120 --out renders      one frame as PNG
+  julia-render --max-iterations 500 --framerate 30 --duration 10 --num-steps 500 \\
+               --c-imag-initial -0.42 --c-imag-increment 0.042      the seed's flags
+  julia-render --spec specs/seed-b.json --progress json                 machine-readable progress`,
+    )
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+}
+
+interface CliOptions {
+  spec?: string;
+  out: string;
+  processes?: number;
+  numProcesses?: number;
+  pngFrames?: boolean;
+  frame?: number;
+  progress: ProgressMode;
+  preset: string;
+  numSteps?: number;
+  maxIterations?: number;
+  numFrames?: number;
+  framerate?: number;
+  duration?: number;
+  cImagInitial?: number;
+  cImagIncrement?: number;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  let mode: ProgressMode = "human";
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    program.parse(argv);
+    const options = program.opts<CliOptions>();
+    mode = options.progress;
+    const workers = options.processes ?? options.numProcesses ?? os.availableParallelism();
+    if (!Number.isInteger(workers) || workers < 1 || workers > 1024) {
+      throw new BadInputError(`--processes must be an integer from 1 to 1024, got ${workers}.`);
+    }
+    const job = await loadJob(options.spec, options);
+    if (options.frame !== undefined && (!Number.isInteger(options.frame) || options.frame < 0 || options.frame >= job.frames)) {
+      throw new BadInputError(`--frame must be an integer from 0 to ${job.frames - 1} (the spec has ${job.frames} frames), got ${options.frame}.`);
+    }
+    await renderJob(job, {
+      outDir: options.out,
+      workers,
+      workerUrl: new URL(import.meta.url),
+      pngFrames: options.pngFrames === true,
+      frame: options.frame,
+      preset: options.preset,
+      progress: createProgress(mode),
+      kernelName: createKernel().name,
+      signal: controller.signal,
+    });
+    process.exitCode = 0;
+  } catch (error) {
+    process.exitCode = report(error, mode);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+function report(error: unknown, mode: ProgressMode): number {
+  if (error instanceof CommanderError) {
+    if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return 0;
+    process.stderr.write("Run `julia-render --help` for the options.\n");
+    return 2;
+  }
+  const message = error instanceof InterruptedError ? "Interrupted; no output was written." : error instanceof Error ? error.message : String(error);
+  if (mode === "json") process.stdout.write(`${JSON.stringify({ event: "error", message })}\n`);
+  process.stderr.write(`julia-render: ${message}\n`);
+  return exitCodeFor(error);
+}
+
+// The bundle is one file: its worker threads run this same file.
+if (isRenderWorker()) runRenderWorker();
+else void main(process.argv);

@@ -1,0 +1,35 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { bandIndex, bandPalette } from "./color.ts";
+import { COLORMAP_NAMES, colormapTable } from "./colormaps/index.ts";
+
+describe("band colouring", () => {
+  it("divides first, as the seed's n / max_iterations does", () => {
+    expect(bandIndex(0, 20)).toBe(0);
+    expect(bandIndex(20, 20)).toBe(255); // 1.0 * 256 is clamped to the last entry, as matplotlib does
+    expect(bandIndex(2, 20)).toBe(25); // 0.1 * 256 = 25.6
+    // 3 / 500 * 256 = 1.5360000000000003 but 3 * 256 / 500 = 1.536: both floor to 1; the order is kept anyway
+    expect(bandIndex(3, 500)).toBe(Math.floor((3 / 500) * 256));
+    for (let n = 0; n <= 500; n++) expect(bandIndex(n, 500)).toBe(Math.min(255, Math.floor((n / 500) * 256)));
+  });
+
+  it("viridis is the seed's table exactly (shared/data/viridis-u8.json)", () => {
+    const seedTable = JSON.parse(readFileSync(path.resolve(import.meta.dirname, "../../shared/data/viridis-u8.json"), "utf8")) as number[][];
+    expect([...colormapTable("viridis")]).toEqual(seedTable.flat());
+  });
+
+  it("offers the colormaps the spec promises, each 256 RGB entries", () => {
+    for (const name of ["viridis", "magma", "inferno", "plasma", "twilight", "gray"]) expect(COLORMAP_NAMES).toContain(name);
+    for (const name of COLORMAP_NAMES) expect(colormapTable(name)).toHaveLength(768);
+    expect([...colormapTable("gray").subarray(0, 3)]).toEqual([0, 0, 0]);
+    expect([...colormapTable("gray").subarray(765)]).toEqual([255, 255, 255]);
+  });
+
+  it("the palette maps every count to its band's colour", () => {
+    const palette = bandPalette({ colormap: "viridis", maxIterations: 20 });
+    const table = colormapTable("viridis");
+    expect([...palette.subarray(2 * 3, 2 * 3 + 3)]).toEqual([...table.subarray(25 * 3, 25 * 3 + 3)]);
+    expect([...palette.subarray(20 * 3)]).toEqual([...table.subarray(255 * 3)]);
+  });
+});

@@ -1,0 +1,98 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import { RenderError } from "../errors.ts";
+
+/**
+ * ffmpeg from PATH when there is one; otherwise the binary that ships in the
+ * @ffmpeg-installer/ffmpeg npm package, so `npm ci` alone is enough locally.
+ * On a bare server the bundle has no node_modules: there it must be on PATH.
+ */
+export function findFfmpeg(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.JULIA_RENDER_FFMPEG) return env.JULIA_RENDER_FFMPEG;
+  const onPath = spawnSync("ffmpeg", ["-hide_banner", "-version"], { stdio: "ignore", env });
+  if (!onPath.error && onPath.status === 0) return "ffmpeg";
+  try {
+    const require = createRequire(import.meta.url);
+    const installer = require("@ffmpeg-installer/ffmpeg") as { path: string };
+    return installer.path;
+  } catch {
+    throw new RenderError("ffmpeg was not found on PATH. Install it (Debian/Ubuntu: `sudo apt-get install -y ffmpeg`) and run again.");
+  }
+}
+
+export interface EncoderOptions {
+  ffmpeg: string;
+  width: number;
+  height: number;
+  fps: number;
+  /** x264 speed/size trade-off: ultrafast … veryslow. */
+  preset: string;
+  outFile: string;
+}
+
+export const X264_PRESETS = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"] as const;
+
+/**
+ * An H.264 (libx264, yuv420p) encoder fed raw RGB frames on stdin, so frames
+ * never go through PNG on their way into the video.
+ */
+export class Mp4Encoder {
+  private readonly child: ChildProcess;
+  private stderrTail = "";
+  private readonly exited: Promise<number | null>;
+  private failure: Error | undefined;
+  encodeMs = 0;
+
+  constructor(private readonly options: EncoderOptions) {
+    const args = [
+      "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+      "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", `${options.width}x${options.height}`, "-framerate", String(options.fps),
+      "-i", "pipe:0",
+      "-c:v", "libx264", "-preset", options.preset, "-pix_fmt", "yuv420p", "-movflags", "+faststart",
+      "-f", "mp4", options.outFile,
+    ];
+    this.child = spawn(options.ffmpeg, args, { stdio: ["pipe", "ignore", "pipe"] });
+    this.child.stderr!.setEncoding("utf8");
+    this.child.stderr!.on("data", (chunk: string) => {
+      this.stderrTail = (this.stderrTail + chunk).slice(-4000);
+    });
+    // EPIPE when ffmpeg dies early: the exit code and stderr say why, below.
+    this.child.stdin!.on("error", (error) => (this.failure ??= error));
+    this.exited = new Promise((resolve) => {
+      this.child.on("error", (error) => {
+        this.failure = error;
+        resolve(null);
+      });
+      this.child.on("close", (code) => resolve(code));
+    });
+  }
+
+  /** Resolves once ffmpeg has taken the frame, so the caller may reuse the buffer. */
+  async write(rgb: Uint8Array): Promise<void> {
+    if (this.failure) throw this.error("ffmpeg stopped taking frames");
+    const t0 = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      this.child.stdin!.write(rgb, (error) => (error ? reject(this.error("ffmpeg stopped taking frames", error)) : resolve()));
+    });
+    this.encodeMs += performance.now() - t0;
+  }
+
+  /** Closes stdin and waits for the MP4 to be finished. */
+  async finish(): Promise<void> {
+    this.child.stdin!.end();
+    const code = await this.exited;
+    if (code !== 0) throw this.error(`ffmpeg exited with code ${code}`);
+  }
+
+  /** Stops ffmpeg (on failure or interrupt); the caller removes the partial file. */
+  async kill(): Promise<void> {
+    this.child.stdin!.destroy();
+    this.child.kill("SIGKILL");
+    await this.exited;
+  }
+
+  private error(what: string, cause?: unknown): RenderError {
+    const tail = this.stderrTail.trim().split("\n").slice(-8).join("\n");
+    return new RenderError(`${what} while writing ${this.options.outFile}.${tail ? `\nffmpeg said:\n${tail}` : ""}`, { cause: cause ?? this.failure });
+  }
+}
