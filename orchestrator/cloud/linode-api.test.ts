@@ -1,0 +1,154 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { LinodeApiError, LinodeClient, resolveBaseUrl } from "./linode-api.ts";
+import { fakeFirewall, fakeInstance, startFakeLinodeApi, type FakeLinodeApi, type FakeLinodeOptions } from "./testing/fake-linode-api.ts";
+
+let fake: FakeLinodeApi | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+/** A client against a fresh fake API; `delays` records every backoff instead of waiting. */
+async function setup(options: FakeLinodeOptions = {}, client: { token?: string | null; pageSize?: number; maxAttempts?: number } = {}) {
+  fake = await startFakeLinodeApi(options);
+  const delays: number[] = [];
+  const api = new LinodeClient({
+    baseUrl: fake.url,
+    token: client.token === null ? undefined : (client.token ?? fake.token),
+    pageSize: client.pageSize,
+    maxAttempts: client.maxAttempts,
+    sleep: async (ms) => void delays.push(ms),
+  });
+  return { fake, api, delays };
+}
+
+const tagged = (id: number, run = "r1") => fakeInstance({ id, tags: ["render-remote", `render-remote-run:${run}`] });
+
+describe("LinodeClient.listInstances", () => {
+  it("follows page and pages until every instance is read", async () => {
+    const instances = Array.from({ length: 60 }, (_, i) => tagged(1000 + i));
+    const { fake, api } = await setup({ instances }, { pageSize: 25 });
+    const listed = await api.listInstances({ tag: "render-remote" });
+    expect(listed.map((i) => i.id)).toEqual(instances.map((i) => i.id));
+    const pages = fake.requests.filter((r) => r.path === "/linode/instances").map((r) => [r.query.page, r.query.page_size]);
+    expect(pages).toEqual([["1", "25"], ["2", "25"], ["3", "25"]]);
+  });
+
+  it("asks for 500 a page by default (the API maximum)", async () => {
+    const { fake, api } = await setup({ instances: [tagged(1)] });
+    await api.listInstances({ tag: "render-remote" });
+    expect(fake.requests[0].query.page_size).toBe("500");
+  });
+
+  it("sends the tag as an X-Filter and gets only tagged instances back", async () => {
+    const { fake, api } = await setup({ instances: [tagged(1), fakeInstance({ id: 2, tags: ["web"] }), tagged(3, "r2")] });
+    const listed = await api.listInstances({ tag: "render-remote" });
+    expect(listed.map((i) => i.id)).toEqual([1, 3]);
+    expect(fake.requests[0].xFilter).toBe('{"tags":"render-remote"}');
+    expect(fake.requests[0].authorized).toBe(true);
+  });
+
+  it("drops anything without the exact tag even when the server filter is looser", async () => {
+    const page = { data: [fakeInstance({ id: 1, tags: ["render-remote"] }), fakeInstance({ id: 2, tags: ["render-remote-old"] })], page: 1, pages: 1, results: 2 };
+    const api = new LinodeClient({ token: "t", baseUrl: "http://127.0.0.1:9/v4", fetch: async () => new Response(JSON.stringify(page)) });
+    expect((await api.listInstances({ tag: "render-remote" })).map((i) => i.id)).toEqual([1]);
+  });
+});
+
+describe("LinodeClient firewalls and deletes", () => {
+  it("lists firewalls by tag and deletes one", async () => {
+    const { fake, api } = await setup({ firewalls: [fakeFirewall({ id: 7, tags: ["render-remote"] }), fakeFirewall({ id: 8 })] });
+    expect((await api.listFirewalls({ tag: "render-remote" })).map((f) => f.id)).toEqual([7]);
+    expect(await api.deleteFirewall(7)).toBe("deleted");
+    expect(fake.firewalls.map((f) => f.id)).toEqual([8]);
+    expect(fake.deleted("firewalls")).toEqual([7]);
+  });
+
+  it("deletes an instance, and treats deleting it again as already gone", async () => {
+    const { fake, api } = await setup({ instances: [tagged(5), tagged(6)] });
+    expect(await api.deleteInstance(5)).toBe("deleted");
+    expect(await api.deleteInstance(5)).toBe("already-gone");
+    expect(fake.instances.map((i) => i.id)).toEqual([6]);
+    expect(await api.getInstance(5)).toBeUndefined();
+    expect((await api.getInstance(6))?.tags).toContain("render-remote");
+  });
+});
+
+describe("LinodeClient errors and retries", () => {
+  it("turns 401 into a message that says how to get a token, without the token", async () => {
+    const { api } = await setup({ token: "the-real-one" }, { token: "wrong-secret-token" });
+    const error = await api.listInstances({ tag: "render-remote" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LinodeApiError);
+    expect((error as LinodeApiError).status).toBe(401);
+    expect((error as LinodeApiError).kind).toBe("auth");
+    expect((error as Error).message).toMatch(/^LINODE_TOKEN was rejected \(401: Invalid Token\)\. Create a Personal Access Token/);
+    expect((error as Error).message).toContain("export LINODE_TOKEN=");
+    expect((error as Error).message).not.toContain("wrong-secret-token");
+  });
+
+  it("fails before any request when there is no token", async () => {
+    const { fake, api } = await setup({}, { token: null });
+    await expect(api.listInstances()).rejects.toMatchObject({ kind: "no-token", message: expect.stringMatching(/^LINODE_TOKEN is not set/) });
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it("waits as long as Retry-After says on 429, then succeeds", async () => {
+    const { fake, api, delays } = await setup({ instances: [tagged(1)] });
+    fake.fail({ path: "/linode/instances", status: 429, retryAfter: 7, times: 2 });
+    expect((await api.listInstances({ tag: "render-remote" })).map((i) => i.id)).toEqual([1]);
+    expect(delays).toEqual([7000, 7000]);
+    expect(fake.requests.map((r) => r.status)).toEqual([429, 429, 200]);
+  });
+
+  it("retries a 500 with exponential backoff", async () => {
+    const { fake, api, delays } = await setup({ instances: [tagged(1)] });
+    fake.fail({ path: "/linode/instances", status: 500, times: 2 });
+    expect(await api.listInstances({ tag: "render-remote" })).toHaveLength(1);
+    expect(delays).toEqual([500, 1000]);
+  });
+
+  it("gives up after maxAttempts with the status and Linode's reasons", async () => {
+    const { fake, api, delays } = await setup({}, { maxAttempts: 3 });
+    fake.fail({ path: "/account", status: 503, times: 10, reasons: ["Service unavailable"] });
+    const error = (await api.getAccount().catch((e: unknown) => e)) as LinodeApiError;
+    expect(error.status).toBe(503);
+    expect(error.reasons).toEqual(["Service unavailable"]);
+    expect(error.message).toContain("GET /account kept failing (503: Service unavailable)");
+    expect(delays).toHaveLength(2);
+  });
+
+  it("does not retry a 400, and keeps Linode's reason", async () => {
+    const { fake, api, delays } = await setup();
+    fake.fail({ path: "/linode/instances", status: 400, reasons: ["Bad request"] });
+    const error = (await api.listInstances().catch((e: unknown) => e)) as LinodeApiError;
+    expect(error).toMatchObject({ status: 400, kind: "client", reasons: ["Bad request"] });
+    expect(error.message).toBe("Linode API GET /linode/instances failed (400: Bad request).");
+    expect(delays).toEqual([]);
+  });
+
+  it("reports an unreachable API as a network error after retrying", async () => {
+    const { fake: closed } = await setup();
+    const url = closed.url;
+    await closed.close();
+    fake = undefined;
+    const delays: number[] = [];
+    const api = new LinodeClient({ baseUrl: url, token: "t", maxAttempts: 2, sleep: async (ms) => void delays.push(ms) });
+    await expect(api.getAccount()).rejects.toMatchObject({ kind: "network", status: 0 });
+    expect(delays).toEqual([500]);
+  });
+});
+
+describe("LinodeClient public calls and base URL", () => {
+  it("reads types without a token", async () => {
+    const { fake, api } = await setup({}, { token: null });
+    const types = await api.listTypes();
+    expect(types.find((t) => t.id === "g6-dedicated-48")?.vcpus).toBe(48);
+    expect(fake.requests[0].authorized).toBe(false);
+  });
+
+  it("resolves LINODE_URL like the Linode Go client: a bare host gets /v4", () => {
+    expect(resolveBaseUrl(undefined)).toBe("https://api.linode.com/v4");
+    expect(resolveBaseUrl("http://127.0.0.1:4000")).toBe("http://127.0.0.1:4000/v4");
+    expect(resolveBaseUrl("https://api.linode.com/v4beta/")).toBe("https://api.linode.com/v4beta");
+  });
+});

@@ -1,0 +1,196 @@
+import type { z } from "zod";
+import { LinodeApiError, kindForStatus } from "./linode-api-error.ts";
+import {
+  accountSchema,
+  errorBodySchema,
+  firewallSchema,
+  instanceSchema,
+  pageSchema,
+  typeSchema,
+  type LinodeAccount,
+  type LinodeFirewall,
+  type LinodeInstance,
+  type LinodeType,
+} from "./linode-schemas.ts";
+import { abortableSleep, isRetryableStatus, retryDelayMs, type Sleep } from "./retry.ts";
+
+export { LinodeApiError, TOKEN_HELP } from "./linode-api-error.ts";
+export type { LinodeAccount, LinodeFirewall, LinodeInstance, LinodeType } from "./linode-schemas.ts";
+
+/**
+ * A thin typed client over fetch for the few Linode API v4 calls render-remote
+ * makes outside Pulumi (`@linode/api-v4` hard-codes its URLs, so it cannot be
+ * pointed at the fake API the tests run). Only GET and DELETE: both are safe
+ * to retry.
+ */
+export const DEFAULT_LINODE_URL = "https://api.linode.com/v4";
+
+export interface LinodeClientOptions {
+  /** Personal Access Token. Only the public calls (listTypes) work without it. */
+  token?: string;
+  /** LINODE_URL; a bare host gets /v4 appended, as the Linode Go client does. */
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  sleep?: Sleep;
+  /** Attempts per call, counting the first (default 5). */
+  maxAttempts?: number;
+  /** Items per page for list calls: 25–500 (default 500, the fewest round trips). */
+  pageSize?: number;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export type DeleteResult = "deleted" | "already-gone";
+
+export class LinodeClient {
+  readonly baseUrl: string;
+  readonly #token: string | undefined;
+  readonly #fetch: typeof fetch;
+  readonly #sleep: Sleep;
+  readonly #maxAttempts: number;
+  readonly #pageSize: number;
+
+  constructor(options: LinodeClientOptions = {}) {
+    this.baseUrl = resolveBaseUrl(options.baseUrl);
+    this.#token = options.token || undefined;
+    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#sleep = options.sleep ?? abortableSleep;
+    this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
+    this.#pageSize = Math.min(500, Math.max(25, options.pageSize ?? 500));
+  }
+
+  /** Every instance carrying `tag`, over all pages. */
+  async listInstances(query: { tag?: string } = {}, options: CallOptions = {}): Promise<LinodeInstance[]> {
+    const all = await this.#listAll("/linode/instances", instanceSchema, query.tag, options);
+    // The server filter is a convenience; the exact tag check here is what keeps untagged servers safe.
+    return query.tag === undefined ? all : all.filter((instance) => instance.tags.includes(query.tag!));
+  }
+
+  /** undefined when the instance does not exist (404). */
+  async getInstance(id: number, options: CallOptions = {}): Promise<LinodeInstance | undefined> {
+    try {
+      return await this.#call("GET", `/linode/instances/${id}`, instanceSchema, { ...options, auth: true });
+    } catch (error) {
+      if (error instanceof LinodeApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  deleteInstance(id: number, options: CallOptions = {}): Promise<DeleteResult> {
+    return this.#delete(`/linode/instances/${id}`, options);
+  }
+
+  async listFirewalls(query: { tag?: string } = {}, options: CallOptions = {}): Promise<LinodeFirewall[]> {
+    const all = await this.#listAll("/networking/firewalls", firewallSchema, query.tag, options);
+    return query.tag === undefined ? all : all.filter((firewall) => firewall.tags.includes(query.tag!));
+  }
+
+  deleteFirewall(id: number, options: CallOptions = {}): Promise<DeleteResult> {
+    return this.#delete(`/networking/firewalls/${id}`, options);
+  }
+
+  /** Public: plans and prices, no token needed. */
+  listTypes(options: CallOptions = {}): Promise<LinodeType[]> {
+    return this.#listAll("/linode/types", typeSchema, undefined, { ...options, auth: false });
+  }
+
+  getAccount(options: CallOptions = {}): Promise<LinodeAccount> {
+    return this.#call("GET", "/account", accountSchema, { ...options, auth: true });
+  }
+
+  async #delete(path: string, options: CallOptions): Promise<DeleteResult> {
+    try {
+      await this.#request("DELETE", path, { ...options, auth: true });
+      return "deleted";
+    } catch (error) {
+      // A retried DELETE whose first attempt landed, or a console delete: the goal is reached.
+      if (error instanceof LinodeApiError && error.status === 404) return "already-gone";
+      throw error;
+    }
+  }
+
+  async #listAll<T extends z.ZodType>(path: string, item: T, tag: string | undefined, options: CallOptions & { auth?: boolean }): Promise<z.infer<T>[]> {
+    const headers: Record<string, string> = tag === undefined ? {} : { "X-Filter": JSON.stringify({ tags: tag }) };
+    const items: z.infer<T>[] = [];
+    for (let page = 1; ; page++) {
+      const query = `?page=${page}&page_size=${this.#pageSize}`;
+      const body = await this.#call("GET", `${path}${query}`, pageSchema(item), { auth: true, ...options, headers });
+      items.push(...body.data);
+      if (body.page >= body.pages || body.data.length === 0) return items;
+    }
+  }
+
+  async #call<T extends z.ZodType>(method: string, path: string, schema: T, options: RequestOptions): Promise<z.infer<T>> {
+    const body = await this.#request(method, path, options);
+    const parsed = schema.safeParse(body);
+    if (parsed.success) return parsed.data;
+    const reasons = parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.join(".") || "(body)"}: ${issue.message}`);
+    throw new LinodeApiError({ kind: "bad-response", status: 200, method, path: stripQuery(path), reasons });
+  }
+
+  async #request(method: string, path: string, options: RequestOptions): Promise<unknown> {
+    const bare = stripQuery(path);
+    if (options.auth && !this.#token) throw new LinodeApiError({ kind: "no-token", status: 0, method, path: bare });
+    const headers: Record<string, string> = { Accept: "application/json", "User-Agent": "render-remote", ...options.headers };
+    if (options.auth) headers.Authorization = `Bearer ${this.#token}`;
+
+    for (let attempt = 1; ; attempt++) {
+      let response: Response;
+      try {
+        response = await this.#fetch(`${this.baseUrl}${path}`, { method, headers, signal: options.signal });
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        if (attempt >= this.#maxAttempts) throw new LinodeApiError({ kind: "network", status: 0, method, path: bare, cause: error });
+        await this.#sleep(retryDelayMs(attempt, null), options.signal);
+        continue;
+      }
+      const body = await readBody(response);
+      if (response.ok) return body;
+      if (isRetryableStatus(response.status) && attempt < this.#maxAttempts) {
+        await this.#sleep(retryDelayMs(attempt, response.headers.get("retry-after")), options.signal);
+        continue;
+      }
+      const reasons = errorBodySchema.safeParse(body);
+      throw new LinodeApiError({
+        kind: kindForStatus(response.status),
+        status: response.status,
+        method,
+        path: bare,
+        reasons: reasons.success ? reasons.data.errors.map((e) => (e.field ? `${e.field}: ${e.reason}` : e.reason)) : [],
+      });
+    }
+  }
+}
+
+interface RequestOptions extends CallOptions {
+  auth: boolean;
+  headers?: Record<string, string>;
+}
+
+/** A client configured from LINODE_TOKEN and LINODE_URL; `overrides` win (tests inject fetch and sleep). */
+export function linodeClientFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: LinodeClientOptions = {}): LinodeClient {
+  return new LinodeClient({ token: env.LINODE_TOKEN, baseUrl: env.LINODE_URL, ...overrides });
+}
+
+export function resolveBaseUrl(raw: string | undefined): string {
+  if (!raw || raw.trim() === "") return DEFAULT_LINODE_URL;
+  const trimmed = raw.trim().replace(/\/+$/, "");
+  return /\/v4(beta)?$/.test(trimmed) ? trimmed : `${trimmed}/v4`;
+}
+
+function stripQuery(path: string): string {
+  const index = path.indexOf("?");
+  return index === -1 ? path : path.slice(0, index);
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (text === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { text: text.slice(0, 200) };
+  }
+}

@@ -1,0 +1,50 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { gunzipSync } from "node:zlib";
+import type { LocalStack, LocalStacks } from "../commands/audit-types.ts";
+import { pulumiBackendDir } from "../state/paths.ts";
+import { PROJECT_NAME } from "./pulumi-settings.ts";
+
+/**
+ * The audit's view of local Pulumi stacks. Listing reads the file backend's
+ * checkpoints directly (<backend>/.pulumi/stacks/render-remote/<stack>.json),
+ * so `audit` works without the Pulumi CLI; only destroying needs the engine.
+ */
+export function localStacksFromEnv(env: NodeJS.ProcessEnv = process.env): LocalStacks {
+  return {
+    listStacks: () => readStackCheckpoints(pulumiBackendDir(env)),
+    async destroyStack(name) {
+      const { createPulumiEngine } = await import("./pulumi-engine.ts");
+      const engine = createPulumiEngine(env);
+      await engine.destroyStack(name);
+    },
+  };
+}
+
+export async function readStackCheckpoints(backendDir: string): Promise<LocalStack[]> {
+  const dir = path.join(backendDir, ".pulumi", "stacks", PROJECT_NAME);
+  let files: string[];
+  try {
+    files = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  const stacks: LocalStack[] = [];
+  for (const file of files) {
+    const match = /^(.+)\.json(\.gz)?$/.exec(file);
+    if (!match) continue; // .bak and lock files
+    try {
+      const raw = await readFile(path.join(dir, file));
+      const checkpoint = JSON.parse((match[2] ? gunzipSync(raw) : raw).toString("utf8")) as {
+        checkpoint?: { latest?: { resources?: { type: string }[] } };
+      };
+      const resources = checkpoint.checkpoint?.latest?.resources;
+      // the stack itself and its providers are bookkeeping, not billable
+      stacks.push({ name: match[1], resourceCount: resources?.filter((r) => !r.type.startsWith("pulumi:")).length });
+    } catch {
+      stacks.push({ name: match[1] });
+    }
+  }
+  return stacks;
+}

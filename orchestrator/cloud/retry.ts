@@ -1,0 +1,48 @@
+/**
+ * When to retry an HTTP call and how long to wait first. Only idempotent
+ * calls go through this: the Linode API has no idempotency key, so a retried
+ * create would rent a second server.
+ */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+/** Rate limits and server errors pass; anything else will fail the same way again. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || status >= 500;
+}
+
+const BASE_DELAY_MS = 500;
+const MAX_BACKOFF_MS = 8_000;
+/** A Retry-After longer than this is treated as this: an audit in cron must finish. */
+export const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * Milliseconds to wait before attempt `attempt + 1`. Retry-After (seconds or
+ * an HTTP date) wins over our own exponential backoff when the server sent it.
+ */
+export function retryDelayMs(attempt: number, retryAfter: string | null, nowMs: number = Date.now()): number {
+  const fromHeader = parseRetryAfter(retryAfter, nowMs);
+  if (fromHeader !== undefined) return Math.min(fromHeader, MAX_RETRY_AFTER_MS);
+  return Math.min(BASE_DELAY_MS * 2 ** (attempt - 1), MAX_BACKOFF_MS);
+}
+
+export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+/** setTimeout that gives up when `signal` aborts, so a timeout also cuts a backoff short. */
+export const abortableSleep: Sleep = (ms, signal) =>
+  new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });

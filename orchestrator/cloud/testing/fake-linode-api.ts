@@ -1,0 +1,232 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { PLANS } from "../plans.ts";
+import { FilterError, applyFilter, parseFilter, type Item } from "./x-filter.ts";
+
+/**
+ * A fake Linode API v4 on 127.0.0.1, written from the v4 docs, for tests: the
+ * real client talks real HTTP to it. It holds instances, firewalls, types and
+ * an account; checks the bearer token; paginates ({data, page, pages,
+ * results}, page_size 25–500); honours X-Filter; records every request so a
+ * test can prove what was (and was not) deleted; and fails on command.
+ */
+export interface FakeInstance extends Item {
+  id: number;
+  label: string;
+  type: string;
+  region: string;
+  status: string;
+  tags: string[];
+  created: string;
+}
+export interface FakeFirewall extends Item {
+  id: number;
+  label: string;
+  status: string;
+  tags: string[];
+  created: string;
+  entities: { id: number; type: string; label: string }[];
+}
+export interface FakeType extends Item {
+  id: string;
+  label: string;
+  class: string;
+  vcpus: number;
+  memory: number;
+  price: { hourly: number; monthly: number };
+  region_prices: { id: string; hourly: number; monthly: number }[];
+}
+
+/** A scripted failure: the next `times` requests matching method and path prefix get `status`. */
+export interface Fault {
+  method?: string;
+  /** Prefix of the path after /v4, e.g. "/linode/instances". */
+  path?: string;
+  status: number;
+  /** Sent as the Retry-After header. */
+  retryAfter?: number | string;
+  times?: number;
+  reasons?: string[];
+  /** Wait this long before answering (for timeouts); status 200 then means "answer normally, late". */
+  delayMs?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path after /v4, without the query. */
+  path: string;
+  query: Record<string, string>;
+  xFilter: string | undefined;
+  authorized: boolean;
+  status: number;
+}
+
+export interface FakeLinodeOptions {
+  token?: string;
+  instances?: FakeInstance[];
+  firewalls?: FakeFirewall[];
+  types?: FakeType[];
+  account?: { balance: number; balance_uninvoiced: number };
+}
+
+const INSTANCE_FILTERS = ["id", "label", "region", "status", "tags", "type", "created"] as const;
+const FIREWALL_FILTERS = ["id", "label", "status", "tags", "created"] as const;
+const TYPE_FILTERS = ["id", "label", "class", "vcpus", "memory"] as const;
+
+export class FakeLinodeApi {
+  readonly token: string;
+  readonly requests: RecordedRequest[] = [];
+  instances: FakeInstance[];
+  firewalls: FakeFirewall[];
+  types: FakeType[];
+  account: { balance: number; balance_uninvoiced: number };
+  #faults: (Fault & { left: number })[] = [];
+  #server: http.Server;
+  url = "";
+
+  constructor(options: FakeLinodeOptions = {}) {
+    this.token = options.token ?? "fake-token-for-tests";
+    this.instances = [...(options.instances ?? [])];
+    this.firewalls = [...(options.firewalls ?? [])];
+    this.types = [...(options.types ?? fakeTypes())];
+    this.account = options.account ?? { balance: 0, balance_uninvoiced: 0 };
+    this.#server = http.createServer((request, response) => void this.#handle(request, response));
+  }
+
+  async listen(): Promise<this> {
+    // Loopback only: the fake must never be reachable from outside the test machine.
+    await new Promise<void>((resolve) => this.#server.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/v4`;
+    return this;
+  }
+
+  fail(fault: Fault): void {
+    this.#faults.push({ ...fault, left: fault.times ?? 1 });
+  }
+
+  /** Ids that got a DELETE answered 200, for "the untagged one was never deleted" assertions. */
+  deleted(collection: "instances" | "firewalls"): number[] {
+    const prefix = collection === "instances" ? "/linode/instances/" : "/networking/firewalls/";
+    return this.requests.filter((r) => r.method === "DELETE" && r.path.startsWith(prefix) && r.status === 200).map((r) => Number(r.path.slice(prefix.length)));
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  async #handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? "/", "http://127.0.0.1");
+    const path = url.pathname.replace(/^\/v4(beta)?/, "");
+    const record: RecordedRequest = {
+      method: request.method ?? "GET",
+      path,
+      query: Object.fromEntries(url.searchParams),
+      xFilter: header(request, "x-filter"),
+      authorized: header(request, "authorization") === `Bearer ${this.token}`,
+      status: 0,
+    };
+    this.requests.push(record);
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      record.status = status;
+      response.writeHead(status, { "Content-Type": "application/json", ...headers });
+      response.end(JSON.stringify(body));
+    };
+
+    const fault = this.#faults.find((f) => f.left > 0 && (!f.method || f.method === record.method) && path.startsWith(f.path ?? ""));
+    if (fault) {
+      fault.left--;
+      if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      if (fault.status !== 200) {
+        const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { "Retry-After": String(fault.retryAfter) };
+        return send(fault.status, errors(...(fault.reasons ?? [`Fake fault ${fault.status}`])), headers);
+      }
+    }
+    const isPublic = record.method === "GET" && path.startsWith("/linode/types");
+    if (!isPublic && !record.authorized) return send(401, errors("Invalid Token"));
+    try {
+      const [status, body] = this.#route(record, url.searchParams);
+      send(status, body);
+    } catch (error) {
+      if (error instanceof FilterError) return send(400, errors(error.message));
+      send(500, errors("Fake API crashed"));
+      throw error;
+    }
+  }
+
+  #route(request: RecordedRequest, query: URLSearchParams): [number, unknown] {
+    const { method, path } = request;
+    const filter = parseFilter(request.xFilter);
+    const one = /^\/(linode\/instances|networking\/firewalls|linode\/types)\/([^/]+)$/.exec(path);
+    if (method === "GET" && path === "/linode/instances") return paginate(applyFilter(this.instances, filter, INSTANCE_FILTERS), query);
+    if (method === "GET" && path === "/networking/firewalls") return paginate(applyFilter(this.firewalls, filter, FIREWALL_FILTERS), query);
+    if (method === "GET" && path === "/linode/types") return paginate(applyFilter(this.types, filter, TYPE_FILTERS), query);
+    if (method === "GET" && path === "/account") return [200, { ...this.account, email: "fake@example.invalid" }];
+    if (!one) return [404, errors("Not found")];
+    const [, collection, id] = one;
+    const list: Item[] = collection === "linode/instances" ? this.instances : collection === "networking/firewalls" ? this.firewalls : this.types;
+    const index = list.findIndex((item) => String(item.id) === id);
+    if (index === -1) return [404, errors("Not found")];
+    if (method === "GET") return [200, list[index]];
+    if (method !== "DELETE" || collection === "linode/types") return [405, errors("Method not allowed")];
+    list.splice(index, 1);
+    // Deleting a Linode detaches it from its firewalls, as on Linode.
+    if (collection === "linode/instances") for (const firewall of this.firewalls) firewall.entities = firewall.entities.filter((e) => String(e.id) !== id);
+    return [200, {}];
+  }
+}
+
+export async function startFakeLinodeApi(options: FakeLinodeOptions = {}): Promise<FakeLinodeApi> {
+  return new FakeLinodeApi(options).listen();
+}
+
+function paginate(items: Item[], query: URLSearchParams): [number, unknown] {
+  const page = Number(query.get("page") ?? 1);
+  const pageSize = Number(query.get("page_size") ?? 100);
+  if (!Number.isInteger(pageSize) || pageSize < 25 || pageSize > 500) return [400, { errors: [{ field: "page_size", reason: "Must be 25-500" }] }];
+  if (!Number.isInteger(page) || page < 1) return [400, { errors: [{ field: "page", reason: "Must be 1 or more" }] }];
+  const pages = Math.max(1, Math.ceil(items.length / pageSize));
+  return [200, { data: items.slice((page - 1) * pageSize, page * pageSize), page, pages, results: items.length }];
+}
+
+const errors = (...reasons: string[]) => ({ errors: reasons.map((reason) => ({ reason })) });
+
+function header(request: http.IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** An instance as GET /v4/linode/instances lists it; `created` is UTC without a zone, as Linode writes it. */
+export function fakeInstance(fields: Partial<FakeInstance> & { id: number }): FakeInstance {
+  return {
+    label: `linode${fields.id}`,
+    type: "g6-dedicated-2",
+    region: "us-east",
+    status: "running",
+    tags: [],
+    created: "2026-11-24T00:00:00",
+    ...fields,
+  };
+}
+
+export function fakeFirewall(fields: Partial<FakeFirewall> & { id: number }): FakeFirewall {
+  return { label: `firewall${fields.id}`, status: "enabled", tags: [], created: "2026-11-24T00:00:00", entities: [], ...fields };
+}
+
+/** Types for every plan alias; prices are test data (1.5× the fallback table, so a test can tell them apart). */
+export function fakeTypes(multiplier = 1.5): FakeType[] {
+  return PLANS.map((plan) => {
+    const hourly = round(plan.hourly * multiplier);
+    return {
+      id: plan.type,
+      label: `Dedicated ${plan.memoryGb}GB`,
+      class: "dedicated",
+      vcpus: plan.vcpus,
+      memory: plan.memoryGb * 1024,
+      price: { hourly, monthly: round(hourly * 730) },
+      region_prices: [{ id: "br-gru", hourly: round(hourly * 1.4), monthly: round(hourly * 1.4 * 730) }],
+    };
+  });
+}
+
+const round = (value: number) => Math.round(value * 1000) / 1000;
