@@ -24,6 +24,7 @@ function buildProgram(): Command {
     .option("--png-frames", "also write every frame as OUT/frames/<name>_00000.png")
     .option("--frame <k>", "render only frame K (0-based) to OUT/<name>_K.png", number("--frame"))
     .addOption(new Option("--progress <mode>", "progress display").choices(["human", "json", "quiet"]).default("human"))
+    .option("--ffmpeg <path>", "the ffmpeg binary to use (default: ffmpeg on PATH)")
     .addOption(new Option("--preset <name>", "x264 preset (speed vs. file size)").choices([...X264_PRESETS]).default("veryfast"))
     .option("--num-steps <n>", "seed flag: pixels per side (sets width and height)", number("--num-steps"))
     .option("--max-iterations <n>", "seed flag: iterations per pixel", number("--max-iterations"))
@@ -55,6 +56,7 @@ interface CliOptions {
   frame?: number;
   progress: ProgressMode;
   preset: string;
+  ffmpeg?: string;
   numSteps?: number;
   maxIterations?: number;
   numFrames?: number;
@@ -90,6 +92,7 @@ async function main(argv: string[]): Promise<void> {
       pngFrames: options.pngFrames === true,
       frame: options.frame,
       preset: options.preset,
+      ffmpeg: options.ffmpeg,
       progress: createProgress(mode),
       kernelName: createKernel().name,
       signal: controller.signal,

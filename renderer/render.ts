@@ -18,6 +18,8 @@ export interface RenderOptions {
   frame?: number;
   /** x264 preset for the MP4. */
   preset: string;
+  /** The ffmpeg binary; found on PATH (or in node_modules) when not given. */
+  ffmpeg?: string;
   progress: ProgressReporter;
   kernelName: string;
   signal?: AbortSignal;
@@ -47,7 +49,7 @@ export async function renderJob(job: Job, options: RenderOptions): Promise<Rende
   let pngMs = 0;
   try {
     if (!single) {
-      encoder = new Mp4Encoder({ ffmpeg: findFfmpeg(), width: size.width, height: size.height, fps: job.fps, preset: options.preset, outFile: staging.stage(`${job.name}.mp4`) });
+      encoder = new Mp4Encoder({ ffmpeg: options.ffmpeg ?? findFfmpeg(), width: size.width, height: size.height, fps: job.fps, preset: options.preset, outFile: staging.stage(`${job.name}.mp4`) });
     }
     options.progress.emit({ event: "start", name: job.name, frames: frames.length, width: job.width, height: job.height, workers: options.workers, kernel: options.kernelName });
 

@@ -1,13 +1,22 @@
-import { execa, type Options, type Result } from "execa";
+import { execa } from "execa";
 import path from "node:path";
 
 export const repoRoot = path.resolve(import.meta.dirname, "..");
 export const juliaRender = path.join(repoRoot, "dist", "julia-render.mjs");
 export const renderRemote = path.join(repoRoot, "dist", "render-remote.mjs");
 
+export interface BundleRun {
+  exitCode: number | undefined;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr interleaved, for assertion messages. */
+  all: string;
+}
+
 /** Runs a built command-line program the way a user would, never throwing on a non-zero exit. */
-export function runBundle(bundle: string, args: readonly string[], options: Options = {}): Promise<Result> {
-  return execa(process.execPath, [bundle, ...args], { reject: false, all: true, cwd: repoRoot, ...options }) as Promise<Result>;
+export async function runBundle(bundle: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<BundleRun> {
+  const result = await execa(process.execPath, [bundle, ...args], { reject: false, all: true, cwd: options.cwd ?? repoRoot, env: options.env });
+  return { exitCode: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr), all: String(result.all) };
 }
 
 /** What ffprobe reports about a video's first stream. */
