@@ -19,6 +19,10 @@ export interface ExecResult {
   exitCode: number | null;
   stdout: string;
   stderr: string;
+  /** The signal that ended the process ("SIGTERM"), when known. */
+  signal?: string | null;
+  /** True when the link dropped before the process's exit was reported. */
+  connectionLost?: boolean;
 }
 
 export interface Host {

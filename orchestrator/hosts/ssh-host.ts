@@ -1,0 +1,170 @@
+import type { Client, ClientChannel, SFTPWrapper } from "ssh2";
+import { RemoteError } from "../errors.ts";
+import type { ExecOptions, ExecResult, Host } from "./host.ts";
+import { createLineSplitter } from "./line-splitter.ts";
+import { commandLine, quoteArg } from "./shell-quote.ts";
+import { openSshClient, type SshConnectOptions } from "./ssh-connect.ts";
+import { formatSshTarget, type SshTarget } from "./ssh-target.ts";
+
+export type { SshConnectOptions } from "./ssh-connect.ts";
+
+/** ExecResult plus what only SSH can tell apart. */
+export interface SshExecResult extends ExecResult {
+  /** The signal that ended the process ("SIGTERM", "SIGKILL"…), when sshd reported one. */
+  signal: string | null;
+  /** True when the link dropped before the process's exit was reported. */
+  connectionLost: boolean;
+}
+
+/** Connects (retrying until sshd answers, see ssh-connect.ts) and returns the host. */
+export async function connectSsh(target: SshTarget, options: SshConnectOptions): Promise<SshHost> {
+  return new SshHost(await openSshClient(target, options), target);
+}
+
+/** A Host over one SSH connection: commands run as exec channels, files move over SFTP. */
+export class SshHost implements Host {
+  readonly description: string;
+  private lostReason: string | undefined;
+  private sftpSession: Promise<SFTPWrapper> | undefined;
+  private home: string | undefined;
+
+  constructor(private readonly client: Client, target: SshTarget) {
+    this.description = formatSshTarget(target);
+    // Commands are many small request/reply packets; Nagle + delayed ACK added ~40 ms to each exec on loopback.
+    client.setNoDelay(true);
+    // Keep the first reason; ssh2 closes every open channel itself when the socket goes.
+    client.on("error", (error) => (this.lostReason ??= error.message));
+    client.on("close", () => (this.lostReason ??= "the connection closed"));
+  }
+
+  /**
+   * Runs argv; cwd becomes `cd <cwd> && exec …`, each value quoted by shell-quote.ts.
+   * Like LocalHost, an abort resolves at once with exitCode null (the caller checks its signal).
+   */
+  async exec(argv: readonly string[], options: ExecOptions = {}): Promise<SshExecResult> {
+    const program = commandLine(argv);
+    const command = options.cwd === undefined ? program : `cd ${quoteArg(options.cwd)} && exec ${program}`;
+    const { signal } = options;
+    if (signal?.aborted) return { exitCode: null, stdout: "", stderr: "", signal: null, connectionLost: false };
+    const channel = await this.openChannel(argv[0], command);
+    return new Promise((resolve, reject) => {
+      let stdout = "";
+      let stderr = "";
+      let exit: { code: number | null; signal: string | null } | undefined;
+      let callbackError: unknown;
+      let aborted = false;
+      const guard = (fn: () => void) => {
+        if (aborted) return; // the caller has stopped listening
+        try {
+          fn();
+        } catch (error) {
+          // A throwing callback must not become an uncaught exception; it fails this exec.
+          callbackError ??= error;
+          channel.close();
+        }
+      };
+      const lines = createLineSplitter((line) => guard(() => options.onStdoutLine?.(line)));
+      const errors = createLineSplitter();
+      let settled = false;
+      const finish = () => {
+        if (settled) return; // after an abort, the channel still closes later
+        settled = true;
+        signal?.removeEventListener("abort", onAbort);
+        stdout += lines.end();
+        stderr += errors.end();
+        if (callbackError !== undefined) return reject(callbackError);
+        if (aborted) return resolve({ exitCode: null, stdout, stderr, signal: null, connectionLost: false });
+        resolve({ exitCode: exit?.code ?? null, stdout, stderr, signal: exit?.signal ?? null, connectionLost: exit === undefined });
+      };
+      const onAbort = () => {
+        aborted = true;
+        // Best effort: OpenSSH passes signal requests to the session's process; the pipeline still kills it itself.
+        channel.signal("TERM");
+        channel.close();
+        finish();
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      if (signal?.aborted) return onAbort(); // aborted while the channel was opening
+      channel.on("data", (chunk: Buffer) => (stdout += lines.write(chunk)));
+      channel.stderr.on("data", (chunk: Buffer) => {
+        const text = errors.write(chunk);
+        stderr += text;
+        if (text) guard(() => options.onStderr?.(text));
+      });
+      channel.on("exit", (code: number | null, signalName?: string) => {
+        exit = { code: typeof code === "number" ? code : null, signal: signalName ?? null };
+      });
+      channel.on("close", finish);
+    });
+  }
+
+  /** Copies a file up; the mode (default 0600) is set before any data is written. */
+  async upload(localPath: string, remotePath: string, mode = 0o600): Promise<void> {
+    const sftp = await this.sftp();
+    await this.sftpCall(`upload ${localPath} to ${remotePath}`, (done) => sftp.fastPut(localPath, remotePath, { mode }, done));
+    // fastPut skips fchmod for empty files, and umask may have narrowed the mode; set it for certain.
+    await this.sftpCall(`set mode ${mode.toString(8)} on ${remotePath}`, (done) => sftp.chmod(remotePath, mode, done));
+  }
+
+  async download(remotePath: string, localPath: string, onProgress?: (bytes: number, total: number) => void): Promise<void> {
+    const sftp = await this.sftp();
+    const step = onProgress && ((transferred: number, _chunk: number, total: number) => onProgress(transferred, total));
+    await this.sftpCall(`download ${remotePath} to ${localPath}`, (done) => sftp.fastGet(remotePath, localPath, { step }, done));
+  }
+
+  async homeDir(): Promise<string> {
+    if (this.home === undefined) {
+      const sftp = await this.sftp();
+      // SFTP starts in the login directory, so "." resolves to the home without running a shell.
+      this.home = await this.sftpCall<string>("find the home directory", (done) => sftp.realpath(".", done));
+    }
+    return this.home;
+  }
+
+  async close(): Promise<void> {
+    if (this.lostReason !== undefined) return;
+    const closed = new Promise<void>((resolve) => this.client.once("close", () => resolve()));
+    this.client.end();
+    // A dead peer never answers the disconnect; don't let teardown hang on it.
+    const timer = setTimeout(() => this.client.destroy(), 2_000);
+    await closed;
+    clearTimeout(timer);
+  }
+
+  private openChannel(program: string, command: string): Promise<ClientChannel> {
+    this.assertConnected(`run ${program}`);
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (error, channel) => {
+        if (error) reject(new RemoteError(`Could not start ${program} on ${this.description}: ${error.message}.`, { cause: error }));
+        else resolve(channel);
+      });
+    });
+  }
+
+  private sftp(): Promise<SFTPWrapper> {
+    this.assertConnected("open SFTP");
+    this.sftpSession ??= new Promise<SFTPWrapper>((resolve, reject) => {
+      this.client.sftp((error, sftp) => (error ? reject(error) : resolve(sftp)));
+    }).catch((error: Error) => {
+      this.sftpSession = undefined;
+      throw new RemoteError(`Could not open SFTP on ${this.description}: ${error.message}. The server needs the sftp subsystem enabled (Subsystem sftp in sshd_config).`, { cause: error });
+    });
+    return this.sftpSession;
+  }
+
+  private sftpCall<T = void>(what: string, call: (done: (error: Error | null | undefined, value?: T) => void) => void): Promise<T> {
+    return new Promise((resolve, reject) => {
+      call((error, value) => {
+        if (!error) return resolve(value as T);
+        const lost = this.lostReason ? ` (the connection was lost: ${this.lostReason})` : "";
+        reject(new RemoteError(`Could not ${what} on ${this.description}: ${error.message}${lost}.`, { cause: error }));
+      });
+    });
+  }
+
+  private assertConnected(what: string): void {
+    if (this.lostReason !== undefined) {
+      throw new RemoteError(`Cannot ${what} on ${this.description}: ${this.lostReason}. Check that the server is still up, then run again.`);
+    }
+  }
+}
