@@ -29,6 +29,8 @@ export interface RunJournal {
   error?: string;
   /** Filled in when the run ended: wall seconds per stage, for estimates. */
   stageSeconds?: Record<string, number>;
+  /** What the render measured, for `estimate` (estimate/history.ts). */
+  measured?: { iterations: number; renderSeconds: number; vcpus: number; overheadSeconds: number };
 }
 
 export function journalPath(runId: string, env?: NodeJS.ProcessEnv): string {

@@ -1,0 +1,264 @@
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { BadInputError, InterruptedError, ProvisionError, RenderError, exitCodeFor } from "../errors.ts";
+import { readJournal } from "../state/journal.ts";
+import { runKeysDir, runsDir } from "../state/paths.ts";
+import { estimateWorstCase } from "./budget.ts";
+import { fingerprint } from "./keys.ts";
+import { withProvisionedHost } from "./provision.ts";
+import type { ProvisionOptions, ProvisionedHost } from "./provision.ts";
+import { RUN_ID_PATTERN, createRunId } from "./run-id.ts";
+import { FakeProvisionEngine } from "./testing/fake-provision-engine.ts";
+import type { FakeEngineBehaviour } from "./testing/fake-provision-engine.ts";
+
+const RUN_ID = "rr-20261124-abc123";
+const PLAN_48 = { alias: "48core", type: "g6-dedicated-48", hourly: 1.296 };
+
+let home: string;
+let env: NodeJS.ProcessEnv;
+let logged: string[];
+let slept: number[];
+beforeEach(async () => {
+  home = await mkdtemp(path.join(os.tmpdir(), "rr-provision-"));
+  env = { RENDER_REMOTE_HOME: home };
+  logged = [];
+  slept = [];
+});
+afterEach(async () => {
+  await rm(home, { recursive: true, force: true });
+});
+
+function options(overrides: Partial<ProvisionOptions> = {}): ProvisionOptions {
+  return {
+    plan: PLAN_48,
+    region: "us-east",
+    sshFrom: ["198.51.100.7"],
+    expectedSeconds: 600,
+    runId: RUN_ID,
+    env,
+    log: (line) => logged.push(line),
+    sleep: async (ms) => {
+      slept.push(ms);
+    },
+    ...overrides,
+  };
+}
+
+function engine(behaviour: FakeEngineBehaviour = {}) {
+  return new FakeProvisionEngine(env, behaviour);
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+describe("withProvisionedHost", () => {
+  it("writes the journal before up, hands over the host, then destroys, removes the stack and deletes the keys", async () => {
+    const fake = engine();
+    let seen: ProvisionedHost | undefined;
+    let keysDuringRun = false;
+    const result = await withProvisionedHost(options(), fake, async (host) => {
+      seen = host;
+      keysDuringRun = await exists(host.privateKeyPath);
+      expect((await readJournal(RUN_ID, env))?.status).toBe("live");
+      return "rendered";
+    });
+
+    expect(result).toBe("rendered");
+    expect(fake.methods()).toEqual(["up", "destroy", "removeStack"]);
+    expect(fake.calls[0]).toMatchObject({ name: RUN_ID, journalStatus: "provisioning", hadSignal: false });
+    expect(fake.calls[1]).toMatchObject({ journalStatus: "destroying", hadSignal: false });
+
+    expect(seen).toMatchObject({ runId: RUN_ID, ip: "203.0.113.10", user: "render", instanceId: 777, firewallId: 4242 });
+    expect(seen?.hostKeyFingerprint).toBe(fingerprint(seen?.hostPublicKey ?? ""));
+    expect(seen?.privateKeyPath).toBe(path.join(runKeysDir(RUN_ID, env), "id_ed25519"));
+    expect(keysDuringRun).toBe(true);
+    expect(await exists(runKeysDir(RUN_ID, env))).toBe(false);
+
+    const journal = await readJournal(RUN_ID, env);
+    expect(journal).toMatchObject({
+      runId: RUN_ID,
+      plan: "48core",
+      type: "g6-dedicated-48",
+      region: "us-east",
+      hourly: 1.296,
+      stack: { name: RUN_ID, backendUrl: `file://${home}/pulumi` },
+      status: "destroyed",
+      ip: "203.0.113.10",
+      instanceId: 777,
+    });
+    expect(Object.keys(journal?.stageSeconds ?? {}).sort()).toEqual(["provision", "teardown"]);
+    expect(logged[0]).toMatch(/^Worst-case cost: \$1\.30 = 1 started hour × \$1\.296\/h for g6-dedicated-48/);
+    expect(logged.at(-1)).toMatch(/Destroyed run rr-20261124-abc123/);
+  });
+
+  it("the host's known_hosts pins the generated host key to the server's address", async () => {
+    await withProvisionedHost(options(), engine(), async (host) => {
+      const line = await readFile(host.knownHostsPath, "utf8");
+      expect(line).toBe(`203.0.113.10 ${host.hostPublicKey.split(" ").slice(0, 2).join(" ")}\n`);
+    });
+  });
+
+  it("destroys after a failure in useHost and rethrows that failure", async () => {
+    const fake = engine();
+    const failure = new RenderError("ffmpeg exited with 1");
+    await expect(withProvisionedHost(options(), fake, async () => Promise.reject(failure))).rejects.toBe(failure);
+    expect(fake.methods()).toEqual(["up", "destroy", "removeStack"]);
+    expect((await readJournal(RUN_ID, env))?.status).toBe("destroyed");
+    expect(await exists(runKeysDir(RUN_ID, env))).toBe(false);
+  });
+
+  it("Ctrl-C during up cancels the update, then destroys without the signal: exit 130", async () => {
+    const controller = new AbortController();
+    const fake = engine({ up: "hang", onUp: () => setTimeout(() => controller.abort(new Error("SIGINT")), 5) });
+    let used = false;
+    const error = await withProvisionedHost(options({ signal: controller.signal }), fake, async () => {
+      used = true;
+    }).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(InterruptedError);
+    expect(exitCodeFor(error)).toBe(130);
+    expect(used).toBe(false);
+    expect(fake.methods()).toEqual(["up", "destroy", "removeStack"]);
+    expect(fake.calls[0].hadSignal).toBe(true);
+    expect(fake.calls[1].hadSignal).toBe(false);
+    expect((await readJournal(RUN_ID, env))?.status).toBe("destroyed");
+  });
+
+  it("an exception inside up is a ProvisionError, and whatever up created is destroyed", async () => {
+    const fake = engine({ up: "throw" });
+    const error = await withProvisionedHost(options(), fake, async () => "never").catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ProvisionError);
+    expect((error as Error).message).toMatch(/Creating the server for run rr-20261124-abc123 failed: .*not available in this region.*run the same command again\.$/);
+    expect((error as Error).cause).toBeInstanceOf(Error);
+    expect(fake.methods()).toEqual(["up", "destroy", "removeStack"]);
+    expect((await readJournal(RUN_ID, env))?.status).toBe("destroyed");
+  });
+
+  it("refuses outputs whose host key is not the run's, and destroys", async () => {
+    const fake = engine({ outputs: { hostKeyFingerprint: "SHA256:somebody-else" } });
+    await expect(withProvisionedHost(options(), fake, async () => "never")).rejects.toThrow(/reports host key SHA256:somebody-else/);
+    expect(fake.methods()).toEqual(["up", "destroy", "removeStack"]);
+  });
+
+  it("retries destroy with backoff", async () => {
+    const fake = engine({ destroyFailures: 2 });
+    await withProvisionedHost(options(), fake, async () => "ok");
+    expect(fake.methods()).toEqual(["up", "destroy", "destroy", "destroy", "removeStack"]);
+    expect(slept).toEqual([10_000, 30_000]);
+    expect(logged.filter((line) => line.startsWith("Destroy attempt"))).toHaveLength(2);
+    expect((await readJournal(RUN_ID, env))?.status).toBe("destroyed");
+  });
+
+  it("a destroy that keeps failing: journal destroy-failed, keys gone, ProvisionError naming the command", async () => {
+    const fake = engine({ destroyFailures: Infinity });
+    const error = await withProvisionedHost(options({ destroyAttempts: 4 }), fake, async () => {
+      throw new RenderError("render failed");
+    }).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(ProvisionError);
+    expect(exitCodeFor(error)).not.toBe(0);
+    const message = (error as Error).message;
+    expect(message).toMatch(/^Could not destroy run rr-20261124-abc123: .*429.*billing at \$1\.296\/h\./);
+    expect(message).toContain("The run had already failed: render failed");
+    expect(message.endsWith("To finish the teardown, run: render-remote audit --destroy --yes")).toBe(true);
+    expect(fake.methods()).toEqual(["up", "destroy", "destroy", "destroy", "destroy"]);
+    expect(slept).toEqual([10_000, 30_000, 90_000]);
+    const journal = await readJournal(RUN_ID, env);
+    expect(journal?.status).toBe("destroy-failed");
+    expect(journal?.error).toBe(message);
+    expect(logged).toContain(message);
+    expect(await exists(runKeysDir(RUN_ID, env))).toBe(false);
+  });
+
+  it("a stack that cannot be removed after a good destroy is only a warning", async () => {
+    const fake = engine({ removeStackFails: true });
+    await expect(withProvisionedHost(options(), fake, async () => "ok")).resolves.toBe("ok");
+    expect(logged.some((line) => line.includes("could not be removed (stack is locked). Run: render-remote audit"))).toBe(true);
+    expect((await readJournal(RUN_ID, env))?.status).toBe("destroyed");
+  });
+
+  it("the budget guard prints the estimate, then refuses over --max-cost with nothing created", async () => {
+    const fake = engine();
+    const error = await withProvisionedHost(options({ maxCostUsd: 1 }), fake, async () => "never").catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(BadInputError);
+    expect((error as Error).message).toMatch(/worst case, \$1\.30 .* is over --max-cost 1\. Nothing was created\..*render-remote plans/);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatch(/^Worst-case cost: \$1\.30/);
+    expect(fake.calls).toEqual([]);
+    expect(await exists(runsDir(env))).toBe(false);
+    expect(await exists(runKeysDir(RUN_ID, env))).toBe(false);
+  });
+
+  it("starts when the worst case is within --max-cost", async () => {
+    const fake = engine();
+    await withProvisionedHost(options({ maxCostUsd: 1.3 }), fake, async () => "ok");
+    expect(fake.methods()).toEqual(["up", "destroy", "removeStack"]);
+  });
+
+  it("an already-aborted run creates nothing", async () => {
+    const fake = engine();
+    const controller = new AbortController();
+    controller.abort();
+    await expect(withProvisionedHost(options({ signal: controller.signal }), fake, async () => "never")).rejects.toBeInstanceOf(InterruptedError);
+    expect(fake.calls).toEqual([]);
+    expect(await exists(runKeysDir(RUN_ID, env))).toBe(false);
+  });
+
+  it("checks its inputs before anything is created", async () => {
+    const fake = engine();
+    await expect(withProvisionedHost(options({ sshFrom: [] }), fake, async () => "x")).rejects.toThrow(/--ssh-from/);
+    await expect(withProvisionedHost(options({ sshFrom: ["not-an-ip"] }), fake, async () => "x")).rejects.toThrow(BadInputError);
+    await expect(withProvisionedHost(options({ userName: "root" }), fake, async () => "x")).rejects.toThrow(/not a valid login name other than root/);
+    expect(fake.calls).toEqual([]);
+  });
+
+  it("tells the Ctrl-C handler what a forced quit would leave, and that nothing is left at the end", async () => {
+    const advice: string[] = [];
+    await withProvisionedHost(options({ setLeftoverAdvice: (text) => advice.push(text) }), engine(), async () => "ok");
+    expect(advice).toEqual([
+      "run rr-20261124-abc123's g6-dedicated-48 server, billing $1.296/h; remove it with: render-remote audit --destroy --yes",
+      "nothing that outlives this process",
+    ]);
+  });
+});
+
+describe("estimateWorstCase", () => {
+  it("counts every started hour: a 10-minute render is one full hour", () => {
+    expect(estimateWorstCase({ hourly: 1.296, expectedSeconds: 600, overheadSeconds: 0 })).toEqual({
+      hourly: 1.296,
+      expectedSeconds: 600,
+      overheadSeconds: 0,
+      billedHours: 1,
+      worstCaseUsd: 1.296,
+    });
+    expect(estimateWorstCase({ hourly: 0.054, expectedSeconds: 3601, overheadSeconds: 0 }).billedHours).toBe(2);
+    expect(estimateWorstCase({ hourly: 0.054, expectedSeconds: 0, overheadSeconds: 0 }).billedHours).toBe(1);
+    expect(estimateWorstCase({ hourly: 0.054, expectedSeconds: 3 * 3600 - 900, overheadSeconds: 900 })).toMatchObject({ billedHours: 3, worstCaseUsd: 0.162 });
+  });
+
+  it("adds 15 minutes of setup and teardown by default", () => {
+    expect(estimateWorstCase({ hourly: 1, expectedSeconds: 2700 }).billedHours).toBe(1);
+    expect(estimateWorstCase({ hourly: 1, expectedSeconds: 2701 }).billedHours).toBe(2);
+  });
+
+  it("refuses nonsense", () => {
+    expect(() => estimateWorstCase({ hourly: Number.NaN, expectedSeconds: 1 })).toThrow(BadInputError);
+    expect(() => estimateWorstCase({ hourly: 1, expectedSeconds: -1 })).toThrow(/must be a number >= 0/);
+  });
+});
+
+describe("createRunId", () => {
+  it("is short, [a-z0-9-], dated, and different every time", () => {
+    const id = createRunId(new Date("2026-11-24T12:00:00Z"));
+    expect(id).toMatch(RUN_ID_PATTERN);
+    expect(id.startsWith("rr-20261124-")).toBe(true);
+    expect(new Set(Array.from({ length: 50 }, () => createRunId())).size).toBe(50);
+    expect(createRunId(new Date("2026-01-02T00:00:00Z"), () => new Uint8Array([0, 1, 25, 26, 35, 36]))).toBe("rr-20260102-abz09a");
+  });
+});

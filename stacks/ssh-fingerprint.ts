@@ -1,0 +1,14 @@
+import { createHash } from "node:crypto";
+
+/**
+ * The fingerprint `ssh-keygen -lf` prints for an OpenSSH public key line:
+ * "SHA256:" and the unpadded base64 of the SHA-256 of the key blob (the line's
+ * second field). Lives with the stack (its output) and is re-exported by
+ * orchestrator/cloud/keys.ts.
+ */
+export function fingerprint(publicKey: string): string {
+  const blob = publicKey.trim().split(/\s+/)[1];
+  if (!blob) throw new Error(`Not an OpenSSH public key line: ${publicKey.slice(0, 40)}`);
+  const digest = createHash("sha256").update(Buffer.from(blob, "base64")).digest("base64");
+  return `SHA256:${digest.replace(/=+$/, "")}`;
+}
