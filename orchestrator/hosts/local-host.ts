@@ -45,7 +45,7 @@ export class LocalHost implements Host {
     if (result.failed && result.exitCode === undefined && !result.isCanceled && !result.signal) {
       throw new RemoteError(`Could not run ${file} on this machine: ${result.shortMessage}`, { cause: result.cause });
     }
-    return { exitCode: result.exitCode ?? null, stdout, stderr };
+    return { exitCode: result.exitCode ?? null, stdout, stderr, signal: result.signal ?? null, connectionLost: false };
   }
 
   async upload(localPath: string, remotePath: string, mode = 0o600): Promise<void> {

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Client } from "ssh2";
+import ssh2, { type Client } from "ssh2";
 import { BadInputError, RemoteError } from "../errors.ts";
 import { HostKeyError, prepareHostKeyCheck, type HostKeyPolicy } from "./known-hosts.ts";
 import { formatSshTarget, type SshTarget } from "./ssh-target.ts";
@@ -79,7 +79,7 @@ export async function openSshClient(target: SshTarget, options: SshConnectOption
 async function attemptLogin(target: SshTarget, options: SshConnectOptions, privateKey: Buffer | string, timeoutMs: number): Promise<Client> {
   const hostKeyCheck = await prepareHostKeyCheck(options.hostKeys, target.host, target.port);
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    const client = new ssh2.Client();
     let refusal: Error | undefined; // set by the host-key check; wins over ssh2's generic "Host denied"
     const settle = (error?: Error) => {
       options.signal?.removeEventListener("abort", onAbort);

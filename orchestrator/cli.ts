@@ -1,0 +1,72 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import { X264_PRESETS } from "../renderer/output/ffmpeg.ts";
+
+/**
+ * Declares the commands and their options, nothing else: each action loads
+ * its command module lazily and returns its exit code to index.ts.
+ */
+export type Action = (program: Command) => Promise<number>;
+
+const positiveInt = (flag: string) => (value: string) => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 1024) throw new InvalidArgumentError(`${flag} takes a whole number from 1 to 1024, got "${value}".`);
+  return parsed;
+};
+const usd = (value: string) => {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError(`takes an amount in US dollars, like 3 or 0.5; got "${value}".`);
+  return parsed;
+};
+
+export function buildProgram(setAction: (action: Promise<number>) => void): Command {
+  const program = new Command("render-remote")
+    .description("Render a Julia-set animation on a rented Linode, on a server you have, or on this machine, and bring the MP4 home.\nA rented server is always destroyed when the run ends.")
+    .option("--spec <file>", "the animation to render (see specs/)")
+    .option("--plan <plan>", "rent a Linode: 2core … 64core, a Linode type id, or auto (see `render-remote plans`)")
+    .option("--out <dir>", "where the MP4 goes", "renders")
+    .option("--dry-run", "render on this machine through the same pipeline; with --plan, also show what would be created and what it costs")
+    .option("--target <url>", "render on your own server: ssh://user@host[:port]")
+    .option("--identity <keyfile>", "private key for --target (default: ~/.ssh/id_ed25519, id_ecdsa or id_rsa)")
+    .option("--accept-new-host-key", "trust an unknown --target host key on first use and record it in known_hosts")
+    .option("--known-hosts <file>", "known_hosts file for --target", undefined)
+    .option("--keep-frames", "also download every frame as PNG")
+    .option("--processes <n>", "render workers (default: every core of the host)", positiveInt("--processes"))
+    .addOption(new Option("--preset <name>", "x264 preset").choices([...X264_PRESETS]).default("veryfast"))
+    .option("--region <region>", "Linode region", "us-east")
+    .option("--ssh-from <cidr>", "allow SSH only from this address (default: your public IPv4 /32)")
+    .option("--max-cost <usd>", "refuse to start if the worst case costs more", usd)
+    .option("--deadline <duration>", "with --plan auto: finish within this long, e.g. 10m or 1h30m")
+    .option("--connect-timeout <seconds>", "how long to wait for sshd", (v) => positiveInt("--connect-timeout")(v), 300)
+    .option("--json", "print one JSON result object on stdout; progress as JSON lines on stderr")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  render-remote --dry-run --spec specs/seed-default.json          render here, no account needed
+  render-remote --dry-run --plan 48core --spec specs/spiral.json  show the servers and cost, render here
+  render-remote --plan 48core --spec specs/spiral.json            rent 48 cores, render, destroy
+  render-remote --target ssh://me@workstation --spec specs/spiral.json --identity ~/.ssh/id_ed25519
+  render-remote plans                                             plan aliases and live prices
+  render-remote audit                                             is anything of ours still billing?
+
+Exit codes: 0 success, 1 render/remote/cloud failure, 2 bad input, 130 interrupted.`,
+    )
+    .action(() => setAction(import("./commands/run-command.ts").then((m) => m.runCommand(program.opts()))));
+
+  program
+    .command("audit")
+    .description("list every render-remote server, firewall and stack still billing; exit 1 if any, 0 if none")
+    .option("--destroy", "delete what the audit lists (asks first on a terminal)")
+    .option("--yes", "with --destroy: do not ask")
+    .option("--json", "print the report as JSON")
+    .action((options) => setAction(import("./commands/audit-command.ts").then((m) => m.auditCommand(options))));
+
+  program
+    .command("plans")
+    .description("plan aliases, the Linode types behind them, vCPUs, RAM and $/hour (live prices when reachable)")
+    .option("--region <region>", "price for this region")
+    .option("--json", "print as JSON")
+    .action((options) => setAction(import("./commands/plans-command.ts").then((m) => m.plansCommand(options))));
+
+  return program;
+}

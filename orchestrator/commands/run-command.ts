@@ -1,0 +1,100 @@
+import { existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { BadInputError } from "../errors.ts";
+import { parseDuration } from "../estimate/predict.ts";
+import { trapInterrupts } from "../interrupts.ts";
+import { createReporter } from "../pipeline/reporter.ts";
+import { runOnHost, type RunResult } from "./run.ts";
+
+export interface RunCommandOptions {
+  spec?: string;
+  plan?: string;
+  out: string;
+  dryRun?: boolean;
+  target?: string;
+  identity?: string;
+  acceptNewHostKey?: boolean;
+  knownHosts?: string;
+  keepFrames?: boolean;
+  processes?: number;
+  preset: string;
+  region: string;
+  sshFrom?: string;
+  maxCost?: number;
+  deadline?: string;
+  connectTimeout: number;
+  json?: boolean;
+}
+
+/** The main command: validate flags, pick the host, run the pipeline, report. */
+export async function runCommand(options: RunCommandOptions): Promise<number> {
+  if (!options.spec) throw new BadInputError("--spec is required, e.g. `render-remote --dry-run --spec specs/seed-default.json`.");
+  if (options.target && options.plan) throw new BadInputError("--target renders on your own server and --plan rents one: use one of them.");
+  const deadlineSeconds = options.deadline === undefined ? undefined : parseDuration(options.deadline);
+  if (options.deadline !== undefined && !deadlineSeconds) throw new BadInputError(`--deadline takes a duration like 90s, 10m or 1h30m; got "${options.deadline}".`);
+  if (options.plan === "auto" && options.target) throw new BadInputError("--plan auto picks a server to rent; it cannot be combined with --target.");
+  const reporter = createReporter(options.json ? "json" : "auto");
+  const interrupts = trapInterrupts();
+  try {
+    if (!options.dryRun && !options.target && options.plan) {
+      const { runInCloud } = await import("./run-cloud.ts");
+      return report(await runInCloud({ ...options, spec: options.spec, plan: options.plan, deadlineSeconds, reporter, interrupts }), options.json === true);
+    }
+    if (options.dryRun && options.plan) {
+      const { showCloudPlan } = await import("./run-cloud.ts");
+      const cloudPlan = await showCloudPlan({ ...options, spec: options.spec, plan: options.plan, deadlineSeconds, reporter, json: options.json });
+      const run = await runOnHost({ ...common(options), reporter, signal: interrupts.signal });
+      if (options.json) {
+        // the plan's own shape, {plan, resources, estimate, outputs}, plus the local render
+        process.stdout.write(`${JSON.stringify({ ...cloudPlan, run }, null, 2)}\n`);
+        return run.leftovers.length > 0 ? 1 : 0;
+      }
+      return report(run, false);
+    }
+    if (options.target) interrupts.setLeftoverAdvice(`a run directory ~/.render-remote-run.* on ${options.target}`);
+    else interrupts.setLeftoverAdvice(`a run directory ${path.join(os.tmpdir(), ".render-remote-run.*")}`);
+    return report(await runOnHost({ ...common(options), reporter, signal: interrupts.signal }), options.json === true);
+  } finally {
+    interrupts.dispose();
+  }
+}
+
+function common(options: RunCommandOptions) {
+  return {
+    spec: options.spec!,
+    out: options.out,
+    dryRun: options.dryRun === true,
+    target: options.target,
+    identity: options.identity ?? (options.target ? defaultIdentity() : undefined),
+    acceptNewHostKey: options.acceptNewHostKey === true,
+    knownHosts: options.knownHosts,
+    keepFrames: options.keepFrames === true,
+    processes: options.processes,
+    preset: options.preset,
+    json: options.json === true,
+    connectTimeoutSeconds: options.connectTimeout,
+  };
+}
+
+function defaultIdentity(): string | undefined {
+  const found = ["id_ed25519", "id_ecdsa", "id_rsa"].map((name) => path.join(os.homedir(), ".ssh", name)).find((file) => existsSync(file));
+  if (!found) throw new BadInputError("--target needs a private key: pass --identity KEYFILE (no ~/.ssh/id_ed25519, id_ecdsa or id_rsa was found).");
+  return found;
+}
+
+function report(result: RunResult & { verdict?: string }, json: boolean): number {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return result.leftovers.length > 0 ? 1 : 0;
+  }
+  const lines = [
+    "",
+    ...result.outputs.map((file) => `Wrote ${path.relative(process.cwd(), file) || file}`),
+    `Render ${result.renderSeconds.toFixed(1)} s; everything else ${result.overheadSeconds.toFixed(1)} s (${Object.entries(result.stageSeconds).map(([stage, s]) => `${stage} ${s!.toFixed(1)}`).join(", ")}).`,
+  ];
+  if (result.mode !== "cloud") lines.push(result.leftovers.length === 0 ? "Nothing was left on the host." : `Left on the host:\n  ${result.leftovers.join("\n  ")}`);
+  if (result.verdict) lines.push(result.verdict);
+  process.stdout.write(`${lines.join("\n")}\n`);
+  return result.leftovers.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,88 @@
+import path from "node:path";
+import { loadJob } from "../../renderer/load-spec.ts";
+import type { Job } from "../../renderer/spec.ts";
+import { BadInputError } from "../errors.ts";
+import { locateRendererBundle } from "../bundle-path.ts";
+import type { Host } from "../hosts/host.ts";
+import { LocalHost } from "../hosts/local-host.ts";
+import { connectSsh } from "../hosts/ssh-host.ts";
+import { formatSshTarget, parseSshTarget } from "../hosts/ssh-target.ts";
+import type { PipelineContext } from "../pipeline/context.ts";
+import type { StageReporter } from "../pipeline/reporter.ts";
+import { runPipeline, type PipelineResult } from "../pipeline/run-pipeline.ts";
+
+export interface RunOptions {
+  spec: string;
+  out: string;
+  dryRun: boolean;
+  target?: string;
+  identity?: string;
+  acceptNewHostKey: boolean;
+  knownHosts?: string;
+  plan?: string;
+  keepFrames: boolean;
+  processes?: number;
+  preset: string;
+  json: boolean;
+  reporter: StageReporter;
+  signal: AbortSignal;
+  /** Seconds to keep trying until sshd answers. */
+  connectTimeoutSeconds: number;
+}
+
+export interface RunResult {
+  mode: "dry-run" | "target" | "cloud";
+  job: Job;
+  outputs: string[];
+  stageSeconds: PipelineResult["stageSeconds"];
+  renderSeconds: number;
+  /** Everything but the render itself: connect, prepare, upload, download, teardown. */
+  overheadSeconds: number;
+  leftovers: string[];
+}
+
+/** `render-remote --spec FILE` with --dry-run (this machine) or --target (a server you have). */
+export async function runOnHost(options: RunOptions): Promise<RunResult> {
+  if (options.dryRun && options.target) throw new BadInputError("Use either --dry-run (render on this machine) or --target (render on your server), not both.");
+  if (!options.dryRun && !options.target) throw new BadInputError("Say where to render: --dry-run (this machine), --target ssh://user@host (your server), or --plan 48core (a rented Linode).");
+  const job = await loadJob(options.spec, {});
+  const target = options.target ? parseSshTarget(options.target) : undefined;
+  if (options.identity === undefined && target) throw new BadInputError("--target needs --identity KEYFILE: the private key that logs in to the server.");
+
+  const openHost = async (signal: AbortSignal): Promise<Host> => {
+    if (!target) return new LocalHost();
+    return connectSsh(target, {
+      identityFile: options.identity,
+      hostKeys: { kind: "known_hosts", file: options.knownHosts, acceptNew: options.acceptNewHostKey },
+      timeoutMs: options.connectTimeoutSeconds * 1000,
+      signal,
+      onRetry: ({ attempt }) => attempt === 1 && options.reporter.info(`  waiting for sshd on ${formatSshTarget(target)}…`),
+      onNotice: (message) => options.reporter.info(`  ${message}`),
+    });
+  };
+  const ctx: PipelineContext = {
+    job,
+    bundlePath: locateRendererBundle(),
+    outDir: path.resolve(options.out),
+    keepFrames: options.keepFrames,
+    processes: options.processes,
+    preset: options.preset,
+    waitForCloudInit: false,
+    openHost,
+    hostHint: target ? `ssh -p ${target.port} ${target.user}@${target.host}` : "",
+    signal: options.signal,
+    reporter: options.reporter,
+    stageSeconds: {},
+  };
+  const result = await runPipeline(ctx);
+  const total = Object.values(result.stageSeconds).reduce((sum, s) => sum + (s ?? 0), 0);
+  return {
+    mode: target ? "target" : "dry-run",
+    job,
+    outputs: result.outputs,
+    stageSeconds: result.stageSeconds,
+    renderSeconds: result.renderSeconds,
+    overheadSeconds: Math.max(0, total - result.renderSeconds),
+    leftovers: result.leftovers,
+  };
+}

@@ -1,0 +1,128 @@
+import { execa } from "execa";
+import os from "node:os";
+import { bandPalette, colorBands } from "../../renderer/color.ts";
+import { frameAxes, frameC } from "../../renderer/frame-geometry.ts";
+import { createKernel } from "../../renderer/kernel/index.ts";
+import { findFfmpeg } from "../../renderer/output/ffmpeg.ts";
+import type { Job } from "../../renderer/spec.ts";
+
+/**
+ * Calibration on the machine at hand: render a few frames spread across the
+ * animation (cost varies hugely along c) at reduced size with the shipped
+ * kernel, and encode a few frames with ffmpeg on one thread. The sample grows
+ * until it has cost about `budgetSeconds`, so a 1,000,000-iteration spec
+ * still calibrates quickly.
+ */
+export interface Calibration {
+  /** The frames sampled, and the iterations per pixel measured on each. */
+  samples: { frame: number; iterationsPerPixel: number }[];
+  /** Side of the largest sample grid, in pixels. */
+  sampleWidth: number;
+  /** Σ(count+1) the whole job will do, extrapolated from the samples. */
+  totalIterations: number;
+  /** Iterations per second of one core of this machine, in this kernel. */
+  kernelRate: number;
+  /** CPU seconds x264 needs per full-size frame (measured on one thread). */
+  encodeSecondsPerFrame: number;
+  cores: number;
+  kernelName: string;
+  seconds: number;
+}
+
+export interface CalibrateOptions {
+  sampleFrames?: number;
+  budgetSeconds?: number;
+  preset?: string;
+  /** Skip the ffmpeg measurement (e.g. single PNG frames). */
+  encode?: boolean;
+}
+
+export async function calibrate(job: Job, options: CalibrateOptions = {}): Promise<Calibration> {
+  const started = performance.now();
+  const kernel = createKernel();
+  const frames = spread(job.frames, options.sampleFrames ?? 9);
+  const budget = (options.budgetSeconds ?? 0.6) * 1000;
+  let best: { width: number; perFrame: number[]; iterations: number; ms: number } | undefined;
+  warmUp(job, kernel.run);
+  for (const width of [16, 32, 64, 128, 256]) {
+    const sample = sampleJob(job, width);
+    const t0 = performance.now();
+    const perFrame = frames.map((frame) => iterationsPerPixel(sample, frame, kernel.run));
+    const ms = performance.now() - t0;
+    const iterations = perFrame.reduce((sum, ipp) => sum + ipp, 0) * sample.width * sample.height;
+    best = { width: sample.width, perFrame, iterations, ms };
+    // Stop before the next size (4x the pixels) would blow the budget, or at full size.
+    if (sample.width === job.width || performance.now() - started + ms * 4 > budget) break;
+  }
+  const meanPerPixel = best!.perFrame.reduce((sum, ipp) => sum + ipp, 0) / best!.perFrame.length;
+  const encodeSecondsPerFrame = job.frames > 1 && options.encode !== false ? await measureEncode(job, options.preset ?? "veryfast") : 0;
+  return {
+    samples: frames.map((frame, i) => ({ frame, iterationsPerPixel: best!.perFrame[i] })),
+    sampleWidth: best!.width,
+    totalIterations: meanPerPixel * job.width * job.height * job.frames,
+    kernelRate: best!.iterations / Math.max(best!.ms / 1000, 1e-6),
+    encodeSecondsPerFrame,
+    cores: os.availableParallelism(),
+    kernelName: kernel.name,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** `count` frame indices spread evenly across the animation, ends included. */
+export function spread(frames: number, count: number): number[] {
+  const n = Math.min(frames, count);
+  if (n === 1) return [0];
+  return [...new Set(Array.from({ length: n }, (_, i) => Math.round((i * (frames - 1)) / (n - 1))))];
+}
+
+/** The job at about `width` pixels across, same region and aspect. */
+function sampleJob(job: Job, width: number): Job {
+  const w = Math.min(job.width, width);
+  return { ...job, width: w, height: Math.max(1, Math.round((job.height * w) / job.width)) };
+}
+
+function iterationsPerPixel(job: Job, frame: number, run: ReturnType<typeof createKernel>["run"]): number {
+  const { re, im } = frameAxes(job);
+  const c = frameC(job, frame);
+  const counts = new Uint32Array(job.width * job.height);
+  const work = run({ re, im, rowStart: 0, rowEnd: job.height, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius }, counts);
+  return work / counts.length;
+}
+
+function warmUp(job: Job, run: ReturnType<typeof createKernel>["run"]): void {
+  // The first calls of a fresh kernel are slow (no on-stack replacement for WASM).
+  const tiny = { ...job, width: 8, height: 8, maxIterations: Math.min(job.maxIterations, 200) };
+  for (let i = 0; i < 3; i++) iterationsPerPixel(tiny, 0, run);
+}
+
+/** CPU seconds per frame for x264 at the job's size: a few real-looking frames on one thread. */
+async function measureEncode(job: Job, preset: string): Promise<number> {
+  const width = job.width + (job.width % 2);
+  const height = job.height + (job.height % 2);
+  const source = sampleJob(job, Math.min(job.width, 160));
+  const frames = 4;
+  const frameBytes = width * height * 3;
+  const video = Buffer.alloc(frameBytes * frames);
+  const palette = bandPalette(job);
+  const kernel = createKernel();
+  for (let f = 0; f < frames; f++) {
+    // Upscaled render of a spread frame: fractal edges, as the real frames have.
+    const { re, im } = frameAxes(source);
+    const c = frameC(job, Math.round((f * (job.frames - 1)) / (frames - 1)));
+    const counts = new Uint32Array(source.width * source.height);
+    kernel.run({ re, im, rowStart: 0, rowEnd: source.height, cRe: c.re, cIm: c.im, maxIterations: Math.min(job.maxIterations, 1000), escapeRadius: job.escapeRadius }, counts);
+    const small = new Uint8Array(counts.length * 3);
+    colorBands(counts.map((n) => Math.min(n, job.maxIterations)), palette, small);
+    for (let y = 0; y < height; y++) {
+      const sy = Math.min(source.height - 1, Math.floor((y * source.height) / height));
+      for (let x = 0; x < width; x++) {
+        const sx = Math.min(source.width - 1, Math.floor((x * source.width) / width));
+        video.set(small.subarray((sy * source.width + sx) * 3, (sy * source.width + sx) * 3 + 3), f * frameBytes + (y * width + x) * 3);
+      }
+    }
+  }
+  const t0 = performance.now();
+  await execa(findFfmpeg(), ["-hide_banner", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", `${width}x${height}`, "-framerate", "30", "-i", "pipe:0",
+    "-c:v", "libx264", "-preset", preset, "-threads", "1", "-pix_fmt", "yuv420p", "-f", "null", "-"], { input: video });
+  return (performance.now() - t0) / 1000 / frames;
+}

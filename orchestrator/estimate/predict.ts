@@ -1,0 +1,108 @@
+import type { Plan } from "../cloud/plans.ts";
+import type { Calibration } from "./calibrate.ts";
+
+/**
+ * The time and cost model, pure: calibration + plans + history → predictions.
+ *
+ *   CPU seconds   = iterations / kernelRate + frames × encodeSecondsPerFrame
+ *   local wall    = STARTUP + CPU seconds / (cores × PARALLEL_EFFICIENCY)
+ *   remote render = STARTUP + CPU seconds / (vCPUs × speedFactor × PARALLEL_EFFICIENCY)
+ *   cloud total   = remote render + overhead (provision, boot, cloud-init, upload, download, destroy)
+ *   cost          = started hours × $/h  (Linode bills every started hour)
+ */
+export const STARTUP_SECONDS = 0.25;
+export const PARALLEL_EFFICIENCY = 0.95;
+
+/**
+ * One Linode dedicated vCPU against one core of the machine that calibrated.
+ * The seed's own numbers give 0.77 of a 2020 laptop core per vCPU (its 10-s
+ * animation: 608 s on 2 laptop cores, 33.1 s on 48 vCPUs, 18.4x for 24x the
+ * cores); a vCPU is one hyperthread of an EPYC core, and a current desktop
+ * core is faster than that laptop's, so 0.6 is the default until past runs in
+ * the journal measure it (history.ts).
+ */
+export const DEFAULT_SPEED_FACTOR = 0.6;
+
+/** Typical provision + boot + cloud-init apt + upload + download + destroy, until the journal knows better. */
+export const DEFAULT_OVERHEAD_SECONDS = 5 * 60;
+
+export interface History {
+  speedFactor: number;
+  overheadSeconds: number;
+  /** Past runs these came from; 0 means the documented defaults. */
+  runs: number;
+}
+
+export interface PlanPrediction {
+  alias: string;
+  type: string;
+  vcpus: number;
+  hourly: number;
+  renderSeconds: number;
+  totalSeconds: number;
+  billedHours: number;
+  costUsd: number;
+  meetsDeadline: boolean;
+  withinBudget: boolean;
+}
+
+export interface Prediction {
+  totalIterations: number;
+  cpuSeconds: number;
+  localSeconds: number;
+  plans: PlanPrediction[];
+  /** The cheapest plan that meets the deadline and the budget (fastest on a tie). */
+  choice?: PlanPrediction;
+  /** A plain sentence when rendering here is faster or cheaper enough. */
+  advice: string;
+  history: History;
+}
+
+export interface Limits {
+  deadlineSeconds?: number;
+  maxCostUsd?: number;
+}
+
+export function predict(calibration: Calibration, job: { frames: number }, plans: readonly Plan[], history: History, limits: Limits = {}): Prediction {
+  const cpuSeconds = calibration.totalIterations / calibration.kernelRate + job.frames * calibration.encodeSecondsPerFrame;
+  const localSeconds = STARTUP_SECONDS + cpuSeconds / (calibration.cores * PARALLEL_EFFICIENCY);
+  const predictions = plans.map((plan): PlanPrediction => {
+    const renderSeconds = STARTUP_SECONDS + cpuSeconds / (plan.vcpus * history.speedFactor * PARALLEL_EFFICIENCY);
+    const totalSeconds = renderSeconds + history.overheadSeconds;
+    const billedHours = Math.max(1, Math.ceil(totalSeconds / 3600));
+    const costUsd = Math.round(billedHours * plan.hourly * 10_000) / 10_000;
+    return {
+      alias: plan.alias, type: plan.type, vcpus: plan.vcpus, hourly: plan.hourly, renderSeconds, totalSeconds, billedHours, costUsd,
+      meetsDeadline: limits.deadlineSeconds === undefined || totalSeconds <= limits.deadlineSeconds,
+      withinBudget: limits.maxCostUsd === undefined || costUsd <= limits.maxCostUsd,
+    };
+  });
+  const eligible = predictions.filter((p) => p.meetsDeadline && p.withinBudget);
+  const choice = eligible.sort((a, b) => a.costUsd - b.costUsd || a.totalSeconds - b.totalSeconds)[0];
+  return { totalIterations: calibration.totalIterations, cpuSeconds, localSeconds, plans: predictions, choice, advice: advise(localSeconds, predictions, limits), history };
+}
+
+function advise(localSeconds: number, plans: readonly PlanPrediction[], limits: Limits): string {
+  const fastest = [...plans].sort((a, b) => a.totalSeconds - b.totalSeconds)[0];
+  const local = formatDuration(localSeconds);
+  if (!fastest || localSeconds <= fastest.totalSeconds) {
+    return `Render it here: about ${local} on this machine, faster than any server once setup is counted (the fastest, ${fastest?.alias ?? "none"}, needs ~${formatDuration(fastest?.totalSeconds ?? 0)} including ~${formatDuration(fastest ? fastest.totalSeconds - fastest.renderSeconds : 0)} of setup) and free.`;
+  }
+  if (limits.deadlineSeconds !== undefined && localSeconds <= limits.deadlineSeconds) {
+    return `This machine meets the deadline too (about ${local}), for free; a server is only faster.`;
+  }
+  return `A server is worth it: about ${local} here, ~${formatDuration(fastest.totalSeconds)} on ${fastest.alias} including setup.`;
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${String(Math.round(seconds % 60)).padStart(2, "0")} s`;
+  return `${Math.floor(seconds / 3600)} h ${String(Math.round((seconds % 3600) / 60)).padStart(2, "0")} min`;
+}
+
+/** "10m", "90s", "1h30m", "2h", or plain seconds. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$/.exec(text);
+  if (!match || text.trim() === "" || (!match[1] && !match[2] && !match[3])) return undefined;
+  return Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0);
+}

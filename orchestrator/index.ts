@@ -1,0 +1,24 @@
+import { CommanderError } from "commander";
+import { buildProgram } from "./cli.ts";
+import { exitCodeFor } from "./errors.ts";
+
+/** The only place that sets the exit code: typed errors map to 0/1/2/130 here. */
+async function main(): Promise<number> {
+  let action: Promise<number> | undefined;
+  const program = buildProgram((pending) => (action = pending)).exitOverride();
+  try {
+    await program.parseAsync(process.argv);
+    return action ? await action : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (["commander.helpDisplayed", "commander.help", "commander.version"].includes(error.code)) return 0;
+      process.stderr.write("Run `render-remote --help` for the options and examples.\n");
+      return 2;
+    }
+    process.stderr.write(`render-remote: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (process.env.RENDER_REMOTE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return exitCodeFor(error);
+  }
+}
+
+process.exit(await main());

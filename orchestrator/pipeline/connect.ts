@@ -1,0 +1,7 @@
+import type { PipelineContext } from "./context.ts";
+
+/** connect: open the host; SSH hosts retry with backoff until sshd answers (hosts/ssh-host.ts). */
+export async function connect(ctx: PipelineContext): Promise<void> {
+  ctx.host = await ctx.openHost(ctx.signal);
+  ctx.reporter.info(`  host: ${ctx.host.description}`);
+}

@@ -1,0 +1,83 @@
+import { findFfmpeg } from "../../renderer/output/ffmpeg.ts";
+import { RemoteError } from "../errors.ts";
+import { LocalHost } from "../hosts/local-host.ts";
+import type { Host } from "../hosts/host.ts";
+import type { PipelineContext } from "./context.ts";
+
+const MIN_NODE_MAJOR = 18;
+
+/**
+ * prepare: wait for cloud-init on fresh servers, then make sure Node >= 18 and
+ * ffmpeg are there, installing them only when missing so a second run is a no-op.
+ */
+export async function prepare(ctx: PipelineContext): Promise<void> {
+  const host = ctx.host!;
+  const { signal } = ctx;
+  if (ctx.waitForCloudInit) {
+    const status = await host.exec(["cloud-init", "status", "--wait"], { signal });
+    // 0 done, 2 done with recoverable errors; 1 means the boot config failed
+    if (status.exitCode === 1) {
+      throw new RemoteError(`cloud-init failed on ${host.description}: ${status.stdout.trim()} ${status.stderr.trim()}\nIts log is /var/log/cloud-init-output.log on the host.`);
+    }
+  }
+
+  let node = await findNode(host, signal);
+  let ffmpeg = (await works(host, ["ffmpeg", "-version"], signal)) ? "ffmpeg" : undefined;
+  if ((!node || !ffmpeg) && host instanceof LocalHost) {
+    ffmpeg ??= findFfmpeg(); // the ffmpeg that ships in node_modules (@ffmpeg-installer)
+    if (!node) node = { command: process.execPath, major: Number(process.versions.node.split(".")[0]) };
+  }
+  if (!node || node.major < MIN_NODE_MAJOR || !ffmpeg) {
+    ctx.reporter.info(`  installing ${[!node || node.major < MIN_NODE_MAJOR ? "nodejs" : "", !ffmpeg ? "ffmpeg" : ""].filter(Boolean).join(" and ")} with apt-get`);
+    await aptInstall(host, signal);
+    node = await findNode(host, signal);
+    ffmpeg = (await works(host, ["ffmpeg", "-version"], signal)) ? "ffmpeg" : undefined;
+  }
+  if (!node || node.major < MIN_NODE_MAJOR || !ffmpeg) {
+    const what = !ffmpeg ? "ffmpeg" : `Node >= ${MIN_NODE_MAJOR} (found ${node ? `v${node.major}` : "none"})`;
+    throw new RemoteError(`${host.description} has no ${what}, and installing it failed. Install Node >= ${MIN_NODE_MAJOR} and ffmpeg there, then run again.`);
+  }
+  ctx.remote = { ...ctx.remote!, node: node.command, ffmpeg, cores: await countCores(host, signal) };
+  ctx.reporter.info(`  node v${node.major}, ffmpeg, ${ctx.remote.cores} cores`);
+}
+
+async function works(host: Host, argv: string[], signal: AbortSignal): Promise<boolean> {
+  try {
+    return (await host.exec(argv, { signal })).exitCode === 0;
+  } catch {
+    return false;
+  }
+}
+
+async function findNode(host: Host, signal: AbortSignal): Promise<{ command: string; major: number } | undefined> {
+  for (const command of ["node", "nodejs"]) {
+    try {
+      const result = await host.exec([command, "--version"], { signal });
+      const match = /^v(\d+)\./.exec(result.stdout.trim());
+      if (result.exitCode === 0 && match) return { command, major: Number(match[1]) };
+    } catch {
+      // not installed under this name
+    }
+  }
+  return undefined;
+}
+
+async function aptInstall(host: Host, signal: AbortSignal): Promise<void> {
+  // sudo -n: fail at once instead of waiting for a password nobody can type
+  const install = ["sudo", "-n", "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "nodejs", "ffmpeg"];
+  if ((await host.exec(install, { signal })).exitCode === 0) return;
+  await host.exec(["sudo", "-n", "apt-get", "update", "-q"], { signal });
+  const retry = await host.exec(install, { signal });
+  if (retry.exitCode !== 0) {
+    throw new RemoteError(`Installing nodejs and ffmpeg on ${host.description} failed:\n${retry.stderr.trim().split("\n").slice(-5).join("\n")}\nInstall Node >= ${MIN_NODE_MAJOR} and ffmpeg there yourself (or give the user passwordless sudo), then run again.`);
+  }
+}
+
+async function countCores(host: Host, signal: AbortSignal): Promise<number> {
+  for (const argv of [["nproc"], ["getconf", "_NPROCESSORS_ONLN"]]) {
+    const result = await host.exec(argv, { signal }).catch(() => undefined);
+    const cores = Number.parseInt(result?.stdout.trim() ?? "", 10);
+    if (result?.exitCode === 0 && cores > 0) return cores;
+  }
+  return 1;
+}

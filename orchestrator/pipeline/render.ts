@@ -1,0 +1,57 @@
+import type { ProgressEvent } from "../../renderer/progress.ts";
+import { InterruptedError, RemoteError } from "../errors.ts";
+import type { PipelineContext } from "./context.ts";
+
+/**
+ * render: run the uploaded bundle on the host with --progress json, on every
+ * core unless --processes says otherwise, streaming its events into the local
+ * display. The shell wrapper is a constant: it records the renderer's pid
+ * (teardown uses it to stop a render that outlives us) and execs the argument
+ * vector, every element of which is quoted by the host layer.
+ */
+const RECORD_PID_AND_EXEC = 'echo $$ > render.pid && exec "$@"';
+
+export async function render(ctx: PipelineContext): Promise<void> {
+  const host = ctx.host!;
+  const remote = ctx.remote!;
+  const processes = ctx.processes ?? remote.cores;
+  const argv = [
+    "sh", "-c", RECORD_PID_AND_EXEC, "julia-render",
+    remote.node, remote.bundle, "--spec", remote.spec, "--out", `${remote.runDir}/out`,
+    "--progress", "json", "--processes", String(processes), "--preset", ctx.preset, "--ffmpeg", remote.ffmpeg,
+    ...(ctx.keepFrames ? ["--png-frames"] : []),
+  ];
+  ctx.reporter.info(`  rendering ${ctx.job.frames} frame${ctx.job.frames === 1 ? "" : "s"} of ${ctx.job.width}x${ctx.job.height} with ${processes} workers on ${host.description}`);
+
+  let done: Extract<ProgressEvent, { event: "done" }> | undefined;
+  let reported: string | undefined;
+  let stderrTail = "";
+  const result = await host.exec(argv, {
+    cwd: remote.runDir,
+    signal: ctx.signal,
+    onStderr: (chunk) => (stderrTail = (stderrTail + chunk).slice(-4000)),
+    onStdoutLine: (line) => {
+      let event: ProgressEvent;
+      try {
+        event = JSON.parse(line) as ProgressEvent;
+      } catch {
+        return; // not ours: a stray line from the host's shell profile
+      }
+      if (event.event === "frame") ctx.reporter.progress(event.done, event.total, event.fps, event.etaSeconds);
+      else if (event.event === "done") done = event;
+      else if (event.event === "error") reported = event.message;
+    },
+  });
+
+  if (ctx.signal.aborted) throw new InterruptedError("Interrupted during the render.");
+  if (result.exitCode === 0 && done) {
+    ctx.rendered = { outputs: done.outputs, seconds: done.seconds, iterations: done.iterations };
+    return;
+  }
+  const tail = stderrTail.trim().split("\n").slice(-12).join("\n");
+  if (result.exitCode === null && result.connectionLost !== false) {
+    throw new RemoteError(`The connection to ${host.description} dropped during the render.${tail ? `\nThe renderer's last words:\n${tail}` : ""}\nCheck the host is up, then run again.`, { stderr: stderrTail });
+  }
+  const how = result.exitCode === null ? `killed by ${result.signal ?? "a signal"}` : `exit ${result.exitCode}`;
+  throw new RemoteError(`The render failed on ${host.description} (${how}): ${reported ?? "no message"}${tail ? `\nRenderer stderr:\n${tail}` : ""}`, { stderr: stderrTail });
+}

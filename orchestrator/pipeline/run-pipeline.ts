@@ -1,0 +1,46 @@
+import { InterruptedError } from "../errors.ts";
+import type { PipelineContext, StageName } from "./context.ts";
+import { connect } from "./connect.ts";
+import { download } from "./download.ts";
+import { prepare } from "./prepare.ts";
+import { render } from "./render.ts";
+import { teardown } from "./teardown.ts";
+import { upload } from "./upload.ts";
+
+const STAGES: [StageName, (ctx: PipelineContext) => Promise<void>][] = [
+  ["connect", connect],
+  ["prepare", prepare],
+  ["upload", upload],
+  ["render", render],
+  ["download", download],
+];
+
+export interface PipelineResult {
+  outputs: string[];
+  stageSeconds: PipelineContext["stageSeconds"];
+  renderSeconds: number;
+  /** What teardown could not clean, with the commands that do. Empty when all is clean. */
+  leftovers: string[];
+}
+
+/**
+ * The whole run once a host exists: connect, prepare, upload, render,
+ * download, and teardown in finally, whatever happened before it.
+ */
+export async function runPipeline(ctx: PipelineContext): Promise<PipelineResult> {
+  let leftovers: string[] = [];
+  try {
+    for (const [name, stage] of STAGES) {
+      if (ctx.signal.aborted) throw new InterruptedError(`Interrupted before ${name}.`);
+      const { seconds } = await ctx.reporter.stage(name, () => stage(ctx));
+      ctx.stageSeconds[name] = seconds;
+      if (ctx.signal.aborted) throw new InterruptedError(`Interrupted during ${name}.`);
+    }
+  } finally {
+    const { value, seconds } = await ctx.reporter.stage("teardown", () => teardown(ctx));
+    ctx.stageSeconds.teardown = seconds;
+    leftovers = value;
+    for (const leftover of leftovers) ctx.reporter.warn(`left over: ${leftover}`);
+  }
+  return { outputs: ctx.downloaded ?? [], stageSeconds: ctx.stageSeconds, renderSeconds: ctx.rendered?.seconds.total ?? 0, leftovers };
+}

@@ -1,0 +1,48 @@
+import type { PipelineContext } from "./context.ts";
+
+const GRACE_MS = 5000;
+
+/**
+ * teardown, always: stop the render if it still runs, remove the run
+ * directory, close the connection. Each step runs even if an earlier one
+ * failed; what could not be cleaned is returned, with the command that does it.
+ * (On provisioned hosts the stack is destroyed after this, in cloud/provision.ts.)
+ */
+export async function teardown(ctx: PipelineContext): Promise<string[]> {
+  const host = ctx.host;
+  const runDir = ctx.remote?.runDir;
+  const leftovers: string[] = [];
+  if (host && runDir) {
+    try {
+      await stopRender(ctx);
+    } catch (error) {
+      leftovers.push(`a render process may still run on ${host.description} (pid in ${runDir}/render.pid): ${(error as Error).message}`);
+    }
+    try {
+      const removed = await host.exec(["rm", "-rf", "--", runDir]);
+      if (removed.exitCode !== 0) throw new Error(removed.stderr.trim());
+    } catch (error) {
+      leftovers.push(`the run directory ${runDir} on ${host.description} (${(error as Error).message}); remove it with: ${ctx.hostHint} rm -rf ${runDir}`);
+    }
+  }
+  await host?.close().catch(() => undefined);
+  return leftovers;
+}
+
+/** SIGTERM lets the renderer stop ffmpeg and its workers; SIGKILL after a grace period. */
+async function stopRender(ctx: PipelineContext): Promise<void> {
+  const host = ctx.host!;
+  const pidFile = ctx.remote!.pidFile;
+  const read = await host.exec(["cat", "--", pidFile]);
+  const pid = read.stdout.trim();
+  if (read.exitCode !== 0 || !/^\d+$/.test(pid)) return; // the render never started
+  const alive = async () => (await host.exec(["kill", "-0", pid])).exitCode === 0;
+  if (!(await alive())) return;
+  await host.exec(["kill", "-TERM", pid]);
+  const deadline = Date.now() + GRACE_MS;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (!(await alive())) return;
+  }
+  await host.exec(["kill", "-KILL", pid]);
+}
