@@ -20,6 +20,7 @@ const usd = (value: string) => {
 
 export function buildProgram(setAction: (action: Promise<number>) => void): Command {
   const program = new Command("render-remote")
+    .enablePositionalOptions()
     .description("Render a Julia-set animation on a rented Linode, on a server you have, or on this machine, and bring the MP4 home.\nA rented server is always destroyed when the run ends.")
     .option("--spec <file>", "the animation to render (see specs/)")
     .option("--plan <plan>", "rent a Linode: 2core … 64core, a Linode type id, or auto (see `render-remote plans`)")

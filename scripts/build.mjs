@@ -4,14 +4,13 @@
 //    any Node >= 18 with ffmpeg; it is the file uploaded to bare servers.
 //  - dist/render-remote.mjs: the orchestrator, which uses the installed node_modules.
 import { build } from "esbuild";
-import { chmod, mkdir, rm } from "node:fs/promises";
+import { chmod, mkdir } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = path.join(root, "dist");
-await rm(path.join(dist, "chunks"), { recursive: true, force: true });
 await mkdir(dist, { recursive: true });
 
 // ESM output cannot `require` Node builtins that bundled CommonJS code (pngjs) asks for.
@@ -26,7 +25,8 @@ const targets = [
   {
     entry: "orchestrator/index.ts",
     outfile: "dist/render-remote.mjs",
-    // split, so that each command loads only what it uses (Pulumi's SDK alone takes ~1.5 s to load)
+    // split, so that each command loads only what it uses (Pulumi's SDK alone takes ~1.5 s to load);
+    // chunk names carry a content hash, so a rebuild never breaks a run that is still loading chunks
     options: { target: "node20", packages: "external", splitting: true },
   },
 ];

@@ -35,7 +35,8 @@ export interface LoadPlansOptions {
 export const PRICES_TIMEOUT_MS = 5_000;
 
 export async function loadPlans(options: LoadPlansOptions = {}): Promise<PlansResult> {
-  const client = options.client ?? linodeClientFromEnv();
+  // one retry at most: prices are a nicety, and the dated table is a fine answer when offline
+  const client = options.client ?? linodeClientFromEnv(process.env, { maxAttempts: 2 });
   const timeout = AbortSignal.timeout(options.timeoutMs ?? PRICES_TIMEOUT_MS);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   let types: LinodeType[];

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { probeVideo } from "../../test/run-bundle.ts";
 import { runOnHost, type RunOptions } from "../commands/run.ts";
 import { describeWithSshd } from "../hosts/testing/describe-with-sshd.ts";
@@ -81,6 +81,11 @@ describeWithSshd("--target: the pipeline over real OpenSSH on 127.0.0.1", () => 
     await sshd?.stop();
   });
   const target = () => `ssh://${sshd.user}@127.0.0.1:${sshd.port}`;
+  let before: string[] = [];
+  const runDirs = () => readdirSync(sshd.homeDir).filter((name) => name.startsWith(".render-remote-run."));
+  beforeEach(() => {
+    before = runDirs();
+  });
 
   it("renders on the server, verifies and downloads the MP4, and leaves nothing behind", async () => {
     const w = setup();
@@ -89,7 +94,7 @@ describeWithSshd("--target: the pipeline over real OpenSSH on 127.0.0.1", () => 
     expect(reporter.stages).toEqual(["connect", "prepare", "upload", "render", "download", "teardown"]);
     expect(result.outputs).toEqual([path.join(w.out, "tiny.mp4")]);
     expect(await probeVideo(result.outputs[0])).toMatchObject({ codec: "h264", pixFmt: "yuv420p", width: 64, height: 48, frames: 6 });
-    expect(readdirSync(sshd.homeDir).filter((name) => name.startsWith(".render-remote-run."))).toEqual([]);
+    expect(runDirs().filter((name) => !before.includes(name))).toEqual([]);
     expect(sshd.userProcesses().filter((p) => /julia-render|ffmpeg/.test(p.command))).toEqual([]);
     expect(result.leftovers).toEqual([]);
   });
@@ -107,7 +112,7 @@ describeWithSshd("--target: the pipeline over real OpenSSH on 127.0.0.1", () => 
       runOnHost(options({ spec: w.spec, out: w.out, target: target(), identity: sshd.identityFile, knownHosts: sshd.knownHostsFile, reporter, signal: controller.signal })),
     ).rejects.toMatchObject({ kind: "interrupted" });
     expect(reporter.stages.at(-1)).toBe("teardown");
-    expect(readdirSync(sshd.homeDir).filter((name) => name.startsWith(".render-remote-run."))).toEqual([]);
+    expect(runDirs().filter((name) => !before.includes(name))).toEqual([]);
     expect(sshd.userProcesses().filter((p) => /julia-render|ffmpeg/.test(p.command))).toEqual([]);
     expect(readdirSync(w.dir)).toEqual(["spec.json"]);
   });

@@ -1,0 +1,189 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { probeVideo, renderRemote, runBundle } from "../test/run-bundle.ts";
+import { fakeInstance, startFakeLinodeApi, type FakeLinodeApi } from "./cloud/testing/fake-linode-api.ts";
+import { describeWithSshd } from "./hosts/testing/describe-with-sshd.ts";
+import { startTestSshd, type TestSshd } from "./hosts/testing/sshd.ts";
+
+const tiny = { name: "tiny", width: 64, height: 48, maxIterations: 40, frames: 6, fps: 6 };
+const slow = { name: "slow", width: 400, maxIterations: 4000, frames: 400, fps: 30 };
+
+function workspace(spec: Record<string, unknown> = tiny) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "render-remote-cli-"));
+  writeFileSync(path.join(dir, "spec.json"), JSON.stringify(spec));
+  // no network in tests: prices come from the dated table at once (connection refused)
+  const env = { ...process.env, RENDER_REMOTE_HOME: path.join(dir, "state"), LINODE_URL: "http://127.0.0.1:9/v4", CI: "1" };
+  return { dir, spec: path.join(dir, "spec.json"), out: path.join(dir, "out"), env };
+}
+
+describe("render-remote: flags and exit codes", () => {
+  it("--help shows real examples and the exit codes", async () => {
+    const run = await runBundle(renderRemote, ["--help"]);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/render-remote --plan 48core --spec specs\/spiral\.json/);
+    expect(run.stdout).toMatch(/Exit codes: 0 success, 1 .*, 2 bad input, 130 interrupted/);
+  });
+
+  it("a bad spec is exit 2 before any connection is made", async () => {
+    const w = workspace({ ...tiny, maxIterations: 0 });
+    // nothing listens on port 9: a connection attempt would fail differently and later
+    const run = await runBundle(renderRemote, ["--target", "ssh://nobody@127.0.0.1:9", "--identity", w.spec, "--spec", w.spec, "--out", w.out], { env: w.env });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/"maxIterations" must be an integer from 1 to 1,000,000, got 0/);
+    expect(run.stderr).not.toMatch(/connect/);
+  });
+
+  it("says where to render when no mode is given, and refuses unknown flags and plans", async () => {
+    const w = workspace();
+    const none = await runBundle(renderRemote, ["--spec", w.spec], { env: w.env });
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toMatch(/--dry-run .*--target .*--plan/);
+    const flag = await runBundle(renderRemote, ["--spec", w.spec, "--dry-run", "--colour", "red"], { env: w.env });
+    expect(flag.exitCode).toBe(2);
+    expect(flag.stderr).toMatch(/unknown option '--colour'/);
+    const plan = await runBundle(renderRemote, ["--spec", w.spec, "--dry-run", "--plan", "47core"], { env: w.env });
+    expect(plan.exitCode).toBe(2);
+    expect(plan.stderr).toMatch(/Unknown plan "47core"\. Use one of 2core, 4core, 8core, 16core, 32core, 48core, 50core, 56core, 64core, auto/);
+    const target = await runBundle(renderRemote, ["--spec", w.spec, "--target", "http://example.com", "--identity", w.spec], { env: w.env });
+    expect(target.exitCode).toBe(2);
+    expect(target.stderr).toMatch(/Expected ssh:\/\/user@host\[:port\]/);
+  });
+
+  it("--dry-run renders here through the pipeline; with --plan --json it prints the plan object", async () => {
+    const w = workspace();
+    const run = await runBundle(renderRemote, ["--dry-run", "--plan", "48core", "--spec", w.spec, "--out", w.out, "--json", "--ssh-from", "198.51.100.7"], { env: w.env });
+    expect(run.exitCode, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(Object.keys(result)).toEqual(expect.arrayContaining(["plan", "resources", "estimate", "outputs", "run"]));
+    expect(result.plan).toMatchObject({ alias: "48core", type: "g6-dedicated-48", vcpus: 48 });
+    expect(result.resources.map((r: { type: string }) => r.type).sort()).toEqual(["linode:index/firewall:Firewall", "linode:index/instance:Instance"]);
+    const firewall = result.resources.find((r: { type: string }) => r.type === "linode:index/firewall:Firewall");
+    expect(firewall.inputs.inbounds).toEqual([{ action: "ACCEPT", ipv4s: ["198.51.100.7/32"], label: "ssh-from-caller", ports: "22", protocol: "TCP" }]);
+    const instance = result.resources.find((r: { type: string }) => r.type === "linode:index/instance:Instance");
+    expect(instance.inputs.metadatas[0].userData).toMatch(/^#cloud-config\n/);
+    expect(run.stdout).not.toMatch(/PRIVATE KEY/);
+    expect(result.estimate).toMatchObject({ hourly: 1.296, billedHours: 1, worstCaseUsd: 1.296 });
+    expect(result.run.outputs).toEqual([path.join(w.out, "tiny.mp4")]);
+    expect(await probeVideo(path.join(w.out, "tiny.mp4"))).toMatchObject({ codec: "h264", frames: 6 });
+  });
+
+  it("a real run refuses to start over --max-cost, before anything is created", async () => {
+    const w = workspace();
+    const run = await runBundle(renderRemote, ["--plan", "48core", "--spec", w.spec, "--out", w.out, "--max-cost", "0.5", "--ssh-from", "198.51.100.7"], { env: { ...w.env, LINODE_TOKEN: "not-used" } });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/Worst-case cost: \$1\.30/);
+    expect(run.stderr).toMatch(/is over --max-cost 0\.5\. Nothing was created/);
+    // no journal, no stack, no keys: the state directory was not even created
+    expect(readdirSync(w.dir).sort()).toEqual(["spec.json"]);
+  });
+
+  it("a real run without LINODE_TOKEN is exit 2 and says how to get one", async () => {
+    const w = workspace();
+    const env = { ...w.env };
+    delete env.LINODE_TOKEN;
+    const run = await runBundle(renderRemote, ["--plan", "2core", "--spec", w.spec, "--ssh-from", "198.51.100.7"], { env });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/LINODE_TOKEN is not set/);
+  });
+});
+
+describe("render-remote audit and plans", () => {
+  let fake: FakeLinodeApi;
+  beforeAll(async () => {
+    fake = await startFakeLinodeApi({ instances: [fakeInstance({ id: 7, label: "someone-else", tags: [] })] });
+  });
+  afterAll(async () => fake?.close());
+
+  it("exit 0 when nothing is billing, 1 when something is, 2 when the token is rejected", async () => {
+    const w = workspace();
+    const env = { ...w.env, LINODE_URL: fake.url, LINODE_TOKEN: fake.token };
+    const clean = await runBundle(renderRemote, ["audit"], { env });
+    expect(clean.exitCode, clean.all).toBe(0);
+    fake.instances.push(fakeInstance({ id: 8, label: "rr-20261124-abcdef", type: "g6-dedicated-48", tags: ["render-remote", "render-remote-run:rr-20261124-abcdef"] }));
+    const billing = await runBundle(renderRemote, ["audit", "--json"], { env });
+    expect(billing.exitCode).toBe(1);
+    expect(JSON.parse(billing.stdout).instances.map((i: { id: number }) => i.id)).toEqual([8]);
+    const rejected = await runBundle(renderRemote, ["audit"], { env: { ...env, LINODE_TOKEN: "wrong" } });
+    expect(rejected.exitCode).toBe(2);
+    expect(rejected.stderr).toMatch(/LINODE_TOKEN was rejected \(401/);
+    expect(rejected.all).not.toMatch(/wrong/);
+  });
+
+  it("plans lists live prices from the API", async () => {
+    const run = await runBundle(renderRemote, ["plans", "--json"], { env: { ...process.env, LINODE_URL: fake.url } });
+    expect(run.exitCode, run.all).toBe(0);
+    const plans = JSON.parse(run.stdout);
+    expect(plans.source).toBe("api");
+    expect(plans.plans.find((p: { alias: string }) => p.alias === "48core")).toMatchObject({ type: "g6-dedicated-48", vcpus: 48 });
+  });
+});
+
+describeWithSshd("render-remote --target against real OpenSSH on 127.0.0.1", () => {
+  let sshd: TestSshd;
+  beforeAll(async () => {
+    sshd = await startTestSshd();
+  });
+  afterAll(async () => sshd?.stop());
+  const target = () => `ssh://${sshd.user}@127.0.0.1:${sshd.port}`;
+  // Run directories in the test user's home that this test added (a test whose link was cut leaves its own).
+  let before: string[] = [];
+  const runDirs = () => readdirSync(sshd.homeDir).filter((name) => name.startsWith(".render-remote-run."));
+  const leftovers = () => runDirs().filter((name) => !before.includes(name));
+  beforeEach(() => {
+    before = runDirs();
+  });
+  const renderers = () => sshd.userProcesses().filter((p) => /julia-render|ffmpeg/.test(p.command));
+
+  it("renders, downloads and leaves nothing on the host", async () => {
+    const w = workspace();
+    const run = await runBundle(renderRemote, ["--target", target(), "--identity", sshd.identityFile, "--known-hosts", sshd.knownHostsFile, "--spec", w.spec, "--out", w.out], { env: w.env });
+    expect(run.exitCode, run.all).toBe(0);
+    expect(run.stdout).toMatch(/Nothing was left on the host\./);
+    expect(await probeVideo(path.join(w.out, "tiny.mp4"))).toMatchObject({ codec: "h264", pixFmt: "yuv420p", width: 64, height: 48, frames: 6 });
+    expect(leftovers()).toEqual([]);
+    expect(renderers()).toEqual([]);
+  });
+
+  it("refuses an unknown host key with instructions; --accept-new-host-key records it", async () => {
+    const w = workspace();
+    const knownHosts = path.join(w.dir, "known_hosts");
+    writeFileSync(knownHosts, "");
+    const args = ["--target", target(), "--identity", sshd.identityFile, "--known-hosts", knownHosts, "--spec", w.spec, "--out", w.out];
+    const refused = await runBundle(renderRemote, args, { env: w.env });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(/--accept-new-host-key/);
+    expect(refused.stderr).toMatch(/SHA256:/);
+    expect(readFileSync(knownHosts, "utf8")).toBe("");
+    const accepted = await runBundle(renderRemote, [...args, "--accept-new-host-key"], { env: w.env });
+    expect(accepted.exitCode, accepted.all).toBe(0);
+    expect(readFileSync(knownHosts, "utf8")).toContain(`[127.0.0.1]:${sshd.port} ssh-ed25519 `);
+  });
+
+  it("Ctrl-C mid-render: exit 130, no remote process or directory, no partial local file", async () => {
+    const w = workspace(slow);
+    const child = execa(process.execPath, [renderRemote, "--target", target(), "--identity", sshd.identityFile, "--known-hosts", sshd.knownHostsFile, "--spec", w.spec, "--out", w.out, "--json"], { reject: false, env: w.env });
+    await new Promise<void>((resolve) => child.stderr!.on("data", (chunk: Buffer) => chunk.toString().includes('"event":"frame"') && resolve()));
+    child.kill("SIGINT");
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    expect(leftovers()).toEqual([]);
+    expect(renderers()).toEqual([]);
+    expect(readdirSync(w.dir).sort()).toEqual(["spec.json", "state"].filter((f) => readdirSync(w.dir).includes(f)));
+  });
+
+  it("sshd dies mid-render: a clear error, exit 1, no partial local file", async () => {
+    const w = workspace(slow);
+    const child = execa(process.execPath, [renderRemote, "--target", target(), "--identity", sshd.identityFile, "--known-hosts", sshd.knownHostsFile, "--spec", w.spec, "--out", w.out, "--json", "--connect-timeout", "2"], { reject: false, env: w.env });
+    await new Promise<void>((resolve) => child.stderr!.on("data", (chunk: Buffer) => chunk.toString().includes('"event":"frame"') && resolve()));
+    await sshd.kill();
+    const result = await child;
+    await sshd.restart();
+    expect(result.exitCode).toBe(1);
+    expect(String(result.stderr)).toMatch(/connection to ssh:\/\/.* dropped during the render/);
+    expect(readdirSync(w.dir).includes("out") ? readdirSync(w.out) : []).toEqual([]);
+    expect(renderers()).toEqual([]);
+  });
+});
