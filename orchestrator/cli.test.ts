@@ -15,7 +15,7 @@ function workspace(spec: Record<string, unknown> = tiny) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "render-remote-cli-"));
   writeFileSync(path.join(dir, "spec.json"), JSON.stringify(spec));
   // no network in tests: prices come from the dated table at once (connection refused)
-  const env = { ...process.env, RENDER_REMOTE_HOME: path.join(dir, "state"), LINODE_URL: "http://127.0.0.1:9/v4", CI: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, RENDER_REMOTE_HOME: path.join(dir, "state"), LINODE_URL: "http://127.0.0.1:9/v4", CI: "1" };
   return { dir, spec: path.join(dir, "spec.json"), out: path.join(dir, "out"), env };
 }
 
@@ -82,7 +82,7 @@ describe("render-remote: flags and exit codes", () => {
 
   it("a real run without LINODE_TOKEN is exit 2 and says how to get one", async () => {
     const w = workspace();
-    const env = { ...w.env };
+    const env: NodeJS.ProcessEnv = { ...w.env };
     delete env.LINODE_TOKEN;
     const run = await runBundle(renderRemote, ["--plan", "2core", "--spec", w.spec, "--ssh-from", "198.51.100.7"], { env });
     expect(run.exitCode).toBe(2);
