@@ -12,6 +12,11 @@ const positiveInt = (flag: string) => (value: string) => {
   if (!Number.isInteger(parsed) || parsed < 1 || parsed > 1024) throw new InvalidArgumentError(`${flag} takes a whole number from 1 to 1024, got "${value}".`);
   return parsed;
 };
+const number = (flag: string) => (value: string) => {
+  const parsed = Number(value);
+  if (value.trim() === "" || !Number.isFinite(parsed)) throw new InvalidArgumentError(`${flag} takes a number, got "${value}".`);
+  return parsed;
+};
 const usd = (value: string) => {
   const parsed = Number(value);
   if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError(`takes an amount in US dollars, like 3 or 0.5; got "${value}".`);
@@ -20,6 +25,8 @@ const usd = (value: string) => {
 
 export function buildProgram(setAction: (action: Promise<number>) => void): Command {
   const program = new Command("render-remote")
+    // set before the subcommands, which copy it when created: their usage errors throw too, and index.ts exits 2
+    .exitOverride()
     .enablePositionalOptions()
     .description("Render a Julia-set animation on a rented Linode, on a server you have, or on this machine, and bring the MP4 home.\nA rented server is always destroyed when the run ends.")
     .option("--spec <file>", "the animation to render (see specs/)")
@@ -48,6 +55,8 @@ Examples:
   render-remote --plan 48core --spec specs/spiral.json            rent 48 cores, render, destroy
   render-remote --target ssh://me@workstation --spec specs/spiral.json --identity ~/.ssh/id_ed25519
   render-remote plans                                             plan aliases and live prices
+  render-remote preview --spec specs/explore-first-half-10s.json  a contact sheet: frames, times, c values
+  render-remote refine --spec specs/explore-first-half-10s.json --from 4s --to 5s   a new spec for that segment
   render-remote audit                                             is anything of ours still billing?
 
 Exit codes: 0 success, 1 render/remote/cloud failure, 2 bad input, 130 interrupted.`,
@@ -68,6 +77,49 @@ Exit codes: 0 success, 1 render/remote/cloud failure, 2 bad input, 130 interrupt
     .option("--region <region>", "price for this region")
     .option("--json", "print as JSON")
     .action((options) => setAction(import("./commands/plans-command.ts").then((m) => m.plansCommand(options))));
+
+  program
+    .command("estimate")
+    .description("calibrate on this machine, then predict time and cost here and on every plan")
+    .option("--spec <file>", "the animation")
+    .option("--deadline <duration>", "mark the cheapest plan that finishes within this, e.g. 10m")
+    .option("--max-cost <usd>", "leave out plans that cost more", usd)
+    .option("--region <region>", "price for this region")
+    .addOption(new Option("--preset <name>", "x264 preset").choices([...X264_PRESETS]).default("veryfast"))
+    .option("--json", "print as JSON")
+    .action((options) => setAction(import("./commands/estimate-command.ts").then((m) => m.estimateCommand(options))));
+
+  program
+    .command("preview")
+    .description("render a contact sheet here: N labelled thumbnails (frame, time, c) across the animation, one PNG")
+    .option("--spec <file>", "the animation to preview")
+    .option("--frames <n>", "thumbnails on the sheet, 1 to 400 (default 12)", number("--frames"))
+    .option("--out <dir>", "where the sheet goes", "renders")
+    .option("--thumb-width <w>", "thumbnail width in pixels (default 240)", number("--thumb-width"))
+    .option("--processes <n>", "render workers (default: every core)", positiveInt("--processes"))
+    .option("--json", "print the result as JSON; progress as JSON lines on stderr")
+    .action((options) => setAction(import("./commands/preview-command.ts").then((m) => m.previewCommand(options))));
+
+  program
+    .command("refine")
+    .description("write a new spec whose c path is one segment of this one, e.g. seconds 4 to 5")
+    .option("--spec <file>", "the animation to take a segment of")
+    .option("--from <point>", "where the segment starts: a time like 4s or 4.5s, or a frame number like 120")
+    .option("--to <point>", "where it ends, the same way")
+    .option("--duration <s>", "seconds in the new animation (default: as the old one)", number("--duration"))
+    .option("--fps <n>", "frames per second (default: as the old one)", number("--fps"))
+    .option("--frames <n>", "frames in the new animation, instead of --duration", number("--frames"))
+    .option("--out <file>", "the new spec (default: next to the old one, named <name>-<from>-<to>.json)")
+    .addHelpText(
+      "after",
+      `
+Times map to c linearly over the old animation (c = from + (to - from) × t / duration); frame numbers map to those frames' exact c.
+
+Examples:
+  render-remote refine --spec specs/explore-first-half-10s.json --from 4s --to 5s
+  render-remote refine --spec specs/explore-first-half-10s.json --from 120 --to 150 --duration 60 --out specs/my-segment.json`,
+    )
+    .action((options) => setAction(import("./commands/refine-command.ts").then((m) => m.refineCommand(options))));
 
   return program;
 }

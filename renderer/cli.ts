@@ -7,6 +7,7 @@ import { X264_PRESETS } from "./output/ffmpeg.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
 import { renderJob } from "./render.ts";
 import { isRenderWorker, runRenderWorker } from "./render/worker.ts";
+import { renderContactSheet } from "./sheet/contact-sheet.ts";
 
 const number = (flag: string) => (value: string) => {
   const parsed = Number(value);
@@ -23,6 +24,8 @@ function buildProgram(): Command {
     .addOption(new Option("--num-processes <n>", "the seed's name for --processes").argParser(number("--num-processes")).hideHelp())
     .option("--png-frames", "also write every frame as OUT/frames/<name>_00000.png")
     .option("--frame <k>", "render only frame K (0-based) to OUT/<name>_K.png", number("--frame"))
+    .option("--contact-sheet <n>", "render N labelled thumbnails across the animation to OUT/<name>_sheet.png", number("--contact-sheet"))
+    .option("--thumb-width <w>", "with --contact-sheet: thumbnail width in pixels (default 240, or the spec's width if smaller)", number("--thumb-width"))
     .addOption(new Option("--progress <mode>", "progress display").choices(["human", "json", "quiet"]).default("human"))
     .option("--ffmpeg <path>", "the ffmpeg binary to use (default: ffmpeg on PATH)")
     .addOption(new Option("--preset <name>", "x264 preset (speed vs. file size)").choices([...X264_PRESETS]).default("veryfast"))
@@ -39,6 +42,7 @@ function buildProgram(): Command {
 Examples:
   julia-render --spec specs/seed-default.json --out renders
   julia-render --spec specs/spiral.json --frame 120 --out renders      one frame as PNG
+  julia-render --spec specs/spiral.json --contact-sheet 12              12 labelled thumbnails, one PNG
   julia-render --max-iterations 500 --framerate 30 --duration 10 --num-steps 500 \\
                --c-imag-initial -0.42 --c-imag-increment 0.042      the seed's flags
   julia-render --spec specs/seed-b.json --progress json                 machine-readable progress`,
@@ -54,6 +58,8 @@ interface CliOptions {
   numProcesses?: number;
   pngFrames?: boolean;
   frame?: number;
+  contactSheet?: number;
+  thumbWidth?: number;
   progress: ProgressMode;
   preset: string;
   ffmpeg?: string;
@@ -85,18 +91,14 @@ async function main(argv: string[]): Promise<void> {
     if (options.frame !== undefined && (!Number.isInteger(options.frame) || options.frame < 0 || options.frame >= job.frames)) {
       throw new BadInputError(`--frame must be an integer from 0 to ${job.frames - 1} (the spec has ${job.frames} frames), got ${options.frame}.`);
     }
-    await renderJob(job, {
-      outDir: options.out,
-      workers,
-      workerUrl: new URL(import.meta.url),
-      pngFrames: options.pngFrames === true,
-      frame: options.frame,
-      preset: options.preset,
-      ffmpeg: options.ffmpeg,
-      progress: createProgress(mode),
-      kernelName: createKernel().name,
-      signal: controller.signal,
-    });
+    const common = { outDir: options.out, workers, workerUrl: new URL(import.meta.url), progress: createProgress(mode), kernelName: createKernel().name, signal: controller.signal };
+    if (options.contactSheet !== undefined) {
+      if (options.frame !== undefined || options.pngFrames) throw new BadInputError("--contact-sheet makes one PNG of thumbnails; drop --frame and --png-frames, or run them separately.");
+      await renderContactSheet(job, { ...common, count: options.contactSheet, thumbWidth: options.thumbWidth });
+    } else {
+      if (options.thumbWidth !== undefined) throw new BadInputError("--thumb-width sizes contact-sheet thumbnails; use it with --contact-sheet N.");
+      await renderJob(job, { ...common, pngFrames: options.pngFrames === true, frame: options.frame, preset: options.preset, ffmpeg: options.ffmpeg });
+    }
     process.exitCode = 0;
   } catch (error) {
     process.exitCode = report(error, mode);
