@@ -1,5 +1,6 @@
 import type { Job } from "../../renderer/spec.ts";
 import { BadInputError } from "../errors.ts";
+import { locateRendererBundle } from "../bundle-path.ts";
 import { PLANS, type Plan } from "../cloud/plans.ts";
 import type { PlansResult } from "../cloud/prices.ts";
 import { calibrate } from "../estimate/calibrate.ts";
@@ -21,7 +22,7 @@ export interface PlanChoice {
  */
 export async function choosePlan(job: Job, requested: string, prices: PlansResult, limits: { deadlineSeconds?: number; maxCostUsd?: number }, env?: NodeJS.ProcessEnv): Promise<PlanChoice> {
   const explicit = requested === "auto" ? undefined : resolvePlan(requested, prices);
-  const calibration = await calibrate(job);
+  const calibration = await calibrate(job, { bundle: locateRendererBundle() });
   const prediction = predict(calibration, job, explicit ? [explicit] : prices.plans, await readHistory(calibration.kernelRate, env), limits);
   if (explicit) return { plan: explicit, prediction };
   const choice = prediction.choice;

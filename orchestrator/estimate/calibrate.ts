@@ -1,5 +1,7 @@
 import { execa } from "execa";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
+import path from "node:path";
 import { bandPalette, colorBands } from "../../renderer/color.ts";
 import { frameAxes, frameC } from "../../renderer/frame-geometry.ts";
 import { createKernel } from "../../renderer/kernel/index.ts";
@@ -24,6 +26,8 @@ export interface Calibration {
   kernelRate: number;
   /** CPU seconds x264 needs per full-size frame (measured on one thread). */
   encodeSecondsPerFrame: number;
+  /** Wall seconds of a render that does almost nothing: Node, workers, ffmpeg start and finish. */
+  startupSeconds: number;
   cores: number;
   kernelName: string;
   seconds: number;
@@ -35,7 +39,12 @@ export interface CalibrateOptions {
   preset?: string;
   /** Skip the ffmpeg measurement (e.g. single PNG frames). */
   encode?: boolean;
+  /** The renderer bundle, to time a near-empty render; without it a documented constant is used. */
+  bundle?: string;
 }
+
+/** Start-up cost when the bundle cannot be timed: measured on the 2-core development machine. */
+export const DEFAULT_STARTUP_SECONDS = 0.8;
 
 export async function calibrate(job: Job, options: CalibrateOptions = {}): Promise<Calibration> {
   const started = performance.now();
@@ -56,16 +65,32 @@ export async function calibrate(job: Job, options: CalibrateOptions = {}): Promi
   }
   const meanPerPixel = best!.perFrame.reduce((sum, ipp) => sum + ipp, 0) / best!.perFrame.length;
   const encodeSecondsPerFrame = job.frames > 1 && options.encode !== false ? await measureEncode(job, options.preset ?? "veryfast") : 0;
+  const startupSeconds = options.bundle ? await measureStartup(options.bundle, job.frames > 1) : DEFAULT_STARTUP_SECONDS;
   return {
     samples: frames.map((frame, i) => ({ frame, iterationsPerPixel: best!.perFrame[i] })),
     sampleWidth: best!.width,
     totalIterations: meanPerPixel * job.width * job.height * job.frames,
     kernelRate: best!.iterations / Math.max(best!.ms / 1000, 1e-6),
     encodeSecondsPerFrame,
+    startupSeconds,
     cores: os.availableParallelism(),
     kernelName: kernel.name,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Times the real renderer on a 2-frame 16x16 job: what every render pays before the first pixel. */
+async function measureStartup(bundle: string, video: boolean): Promise<number> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "render-remote-calibrate-"));
+  try {
+    const spec = path.join(dir, "startup.json");
+    await writeFile(spec, JSON.stringify({ name: "startup", width: 16, frames: video ? 2 : 1, maxIterations: 1 }));
+    const t0 = performance.now();
+    await execa(process.execPath, [bundle, "--spec", spec, "--out", dir, "--progress", "quiet"]);
+    return (performance.now() - t0) / 1000;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** `count` frame indices spread evenly across the animation, ends included. */
@@ -95,34 +120,48 @@ function warmUp(job: Job, run: ReturnType<typeof createKernel>["run"]): void {
   for (let i = 0; i < 3; i++) iterationsPerPixel(tiny, 0, run);
 }
 
-/** CPU seconds per frame for x264 at the job's size: a few real-looking frames on one thread. */
+/**
+ * CPU seconds per frame for x264 at the job's size, on one thread. Two runs
+ * (few and more frames of the same real-looking content) so that ffmpeg's own
+ * start-up cancels out of the difference.
+ */
 async function measureEncode(job: Job, preset: string): Promise<number> {
   const width = job.width + (job.width % 2);
   const height = job.height + (job.height % 2);
+  const frames = await upscaledFrames(job, width, height, 4);
+  const encode = async (count: number) => {
+    const input = Buffer.concat(Array.from({ length: count }, (_, i) => frames[i % frames.length]));
+    const t0 = performance.now();
+    await execa(findFfmpeg(), ["-hide_banner", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", `${width}x${height}`, "-framerate", "30", "-i", "pipe:0",
+      "-c:v", "libx264", "-preset", preset, "-threads", "1", "-pix_fmt", "yuv420p", "-f", "null", "-"], { input });
+    return (performance.now() - t0) / 1000;
+  };
+  const few = Math.max(2, Math.min(4, job.frames));
+  const many = few + Math.max(4, Math.min(24, Math.round(2e7 / (width * height))));
+  const [short, long] = [await encode(few), await encode(many)];
+  return Math.max(0, (long - short) / (many - few));
+}
+
+/** Frames spread over the animation, rendered small and upscaled: fractal edges, as the real frames have. */
+async function upscaledFrames(job: Job, width: number, height: number, count: number): Promise<Buffer[]> {
   const source = sampleJob(job, Math.min(job.width, 160));
-  const frames = 4;
-  const frameBytes = width * height * 3;
-  const video = Buffer.alloc(frameBytes * frames);
   const palette = bandPalette(job);
   const kernel = createKernel();
-  for (let f = 0; f < frames; f++) {
-    // Upscaled render of a spread frame: fractal edges, as the real frames have.
-    const { re, im } = frameAxes(source);
-    const c = frameC(job, Math.round((f * (job.frames - 1)) / (frames - 1)));
+  const { re, im } = frameAxes(source);
+  return spread(job.frames, count).map((frame) => {
+    const c = frameC(job, frame);
     const counts = new Uint32Array(source.width * source.height);
-    kernel.run({ re, im, rowStart: 0, rowEnd: source.height, cRe: c.re, cIm: c.im, maxIterations: Math.min(job.maxIterations, 1000), escapeRadius: job.escapeRadius }, counts);
+    kernel.run({ re, im, rowStart: 0, rowEnd: source.height, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius }, counts);
     const small = new Uint8Array(counts.length * 3);
-    colorBands(counts.map((n) => Math.min(n, job.maxIterations)), palette, small);
+    colorBands(counts, palette, small);
+    const frameRgb = Buffer.alloc(width * height * 3);
     for (let y = 0; y < height; y++) {
       const sy = Math.min(source.height - 1, Math.floor((y * source.height) / height));
       for (let x = 0; x < width; x++) {
         const sx = Math.min(source.width - 1, Math.floor((x * source.width) / width));
-        video.set(small.subarray((sy * source.width + sx) * 3, (sy * source.width + sx) * 3 + 3), f * frameBytes + (y * width + x) * 3);
+        frameRgb.set(small.subarray((sy * source.width + sx) * 3, (sy * source.width + sx) * 3 + 3), (y * width + x) * 3);
       }
     }
-  }
-  const t0 = performance.now();
-  await execa(findFfmpeg(), ["-hide_banner", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", `${width}x${height}`, "-framerate", "30", "-i", "pipe:0",
-    "-c:v", "libx264", "-preset", preset, "-threads", "1", "-pix_fmt", "yuv420p", "-f", "null", "-"], { input: video });
-  return (performance.now() - t0) / 1000 / frames;
+    return frameRgb;
+  });
 }

@@ -5,12 +5,11 @@ import type { Calibration } from "./calibrate.ts";
  * The time and cost model, pure: calibration + plans + history → predictions.
  *
  *   CPU seconds   = iterations / kernelRate + frames × encodeSecondsPerFrame
- *   local wall    = STARTUP + CPU seconds / (cores × PARALLEL_EFFICIENCY)
- *   remote render = STARTUP + CPU seconds / (vCPUs × speedFactor × PARALLEL_EFFICIENCY)
+ *   local wall    = startup + CPU seconds / (cores × PARALLEL_EFFICIENCY)
+ *   remote render = startup + CPU seconds / (vCPUs × speedFactor × PARALLEL_EFFICIENCY)
  *   cloud total   = remote render + overhead (provision, boot, cloud-init, upload, download, destroy)
  *   cost          = started hours × $/h  (Linode bills every started hour)
  */
-export const STARTUP_SECONDS = 0.25;
 export const PARALLEL_EFFICIENCY = 0.95;
 
 /**
@@ -65,9 +64,9 @@ export interface Limits {
 
 export function predict(calibration: Calibration, job: { frames: number }, plans: readonly Plan[], history: History, limits: Limits = {}): Prediction {
   const cpuSeconds = calibration.totalIterations / calibration.kernelRate + job.frames * calibration.encodeSecondsPerFrame;
-  const localSeconds = STARTUP_SECONDS + cpuSeconds / (calibration.cores * PARALLEL_EFFICIENCY);
+  const localSeconds = calibration.startupSeconds + cpuSeconds / (calibration.cores * PARALLEL_EFFICIENCY);
   const predictions = plans.map((plan): PlanPrediction => {
-    const renderSeconds = STARTUP_SECONDS + cpuSeconds / (plan.vcpus * history.speedFactor * PARALLEL_EFFICIENCY);
+    const renderSeconds = calibration.startupSeconds + cpuSeconds / (plan.vcpus * history.speedFactor * PARALLEL_EFFICIENCY);
     const totalSeconds = renderSeconds + history.overheadSeconds;
     const billedHours = Math.max(1, Math.ceil(totalSeconds / 3600));
     const costUsd = Math.round(billedHours * plan.hourly * 10_000) / 10_000;

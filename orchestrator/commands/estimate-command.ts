@@ -1,0 +1,63 @@
+import { loadJob } from "../../renderer/load-spec.ts";
+import { BadInputError } from "../errors.ts";
+import { locateRendererBundle } from "../bundle-path.ts";
+import { loadPlans } from "../cloud/prices.ts";
+import { calibrate } from "../estimate/calibrate.ts";
+import { readHistory } from "../estimate/history.ts";
+import { formatDuration, parseDuration, predict, type Prediction } from "../estimate/predict.ts";
+
+export interface EstimateCommandOptions {
+  spec?: string;
+  deadline?: string;
+  maxCost?: number;
+  region?: string;
+  preset?: string;
+  json?: boolean;
+}
+
+/**
+ * `render-remote estimate --spec FILE`: calibrate on this machine, then
+ * predict the iterations, the local time, and for each plan the render time,
+ * the overhead and the cost in started hours, marking the cheapest plan that
+ * meets --deadline. Says so plainly when rendering here is the better deal.
+ */
+export async function estimateCommand(options: EstimateCommandOptions): Promise<number> {
+  if (!options.spec) throw new BadInputError("--spec is required, e.g. `render-remote estimate --spec specs/spiral.json`.");
+  const deadlineSeconds = options.deadline === undefined ? undefined : parseDuration(options.deadline);
+  if (options.deadline !== undefined && !deadlineSeconds) throw new BadInputError(`--deadline takes a duration like 90s, 10m or 1h30m; got "${options.deadline}".`);
+  const job = await loadJob(options.spec, {});
+  const [prices, calibration] = await Promise.all([loadPlans({ region: options.region }), calibrate(job, { preset: options.preset, bundle: locateRendererBundle() })]);
+  const prediction = predict(calibration, job, prices.plans, await readHistory(calibration.kernelRate), { deadlineSeconds, maxCostUsd: options.maxCost });
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ job: job.name, calibration, prediction, prices: { source: prices.source, fallbackDate: prices.fallbackDate } }, null, 2)}\n`);
+    return 0;
+  }
+  if (prices.warning) process.stderr.write(`${prices.warning}\n`);
+  process.stdout.write(formatPrediction(job.name, prediction, calibration.kernelName, deadlineSeconds));
+  return 0;
+}
+
+export function formatPrediction(name: string, prediction: Prediction, kernel: string, deadlineSeconds?: number): string {
+  const rows = [["", "plan", "vCPUs", "render", "+ setup", "total", "hours", "cost"]];
+  for (const plan of prediction.plans) {
+    const mark = prediction.choice?.alias === plan.alias ? "→" : plan.meetsDeadline && plan.withinBudget ? " " : "✗";
+    rows.push([mark, plan.alias, String(plan.vcpus), formatDuration(plan.renderSeconds), formatDuration(plan.totalSeconds - plan.renderSeconds), formatDuration(plan.totalSeconds), String(plan.billedHours), `$${plan.costUsd.toFixed(2)}`]);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  const table = rows.map((row) => row.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ")).join("\n");
+  const history = prediction.history.runs > 0
+    ? `speed factor ${prediction.history.speedFactor.toFixed(2)} and setup ${formatDuration(prediction.history.overheadSeconds)} measured on ${prediction.history.runs} past run(s)`
+    : `default speed factor ${prediction.history.speedFactor} per vCPU and ${formatDuration(prediction.history.overheadSeconds)} setup (no past runs yet)`;
+  return [
+    `${name}: ${(prediction.totalIterations / 1e9).toFixed(2)} G iterations; about ${formatDuration(prediction.localSeconds)} on this machine (${kernel} kernel).`,
+    "",
+    table,
+    "",
+    prediction.choice
+      ? `→ ${prediction.choice.alias} is the cheapest plan that ${deadlineSeconds !== undefined ? `meets the ${formatDuration(deadlineSeconds)} deadline` : "runs it"}: render-remote --plan ${prediction.choice.alias} --spec …`
+      : `✗ no plan meets the limits.`,
+    prediction.advice,
+    `(${history}; Linode bills every started hour.)`,
+    "",
+  ].join("\n");
+}
