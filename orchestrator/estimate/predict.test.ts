@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { PLANS, type Plan } from "../cloud/plans.ts";
+import type { RunJournal } from "../state/journal.ts";
+import type { Calibration } from "./calibrate.ts";
+import { historyFrom } from "./history.ts";
+import { DEFAULT_OVERHEAD_SECONDS, DEFAULT_SPEED_FACTOR, parseDuration, predict } from "./predict.ts";
+
+const plans: Plan[] = PLANS.map(({ confirmed: _c, ...plan }) => ({ ...plan, priceSource: "fallback" }));
+const defaults = { speedFactor: DEFAULT_SPEED_FACTOR, overheadSeconds: DEFAULT_OVERHEAD_SECONDS, runs: 0 };
+
+// 1e9 iterations/s on one core, 2 cores, no encoding cost, 1 s start-up: easy arithmetic
+function calibration(totalIterations: number): Calibration {
+  return { samples: [], sampleWidth: 64, totalIterations, kernelRate: 1e9, encodeSecondsPerFrame: 0, startupSeconds: 1, cores: 2, kernelName: "test", seconds: 0 };
+}
+
+describe("predict", () => {
+  it("models local and remote time, and bills started hours", () => {
+    const prediction = predict(calibration(1.9e12), { frames: 100 }, plans, defaults);
+    // 1900 CPU seconds / (2 cores x 0.95) + 1 s start-up
+    expect(prediction.localSeconds).toBeCloseTo(1001, 6);
+    const p48 = prediction.plans.find((p) => p.alias === "48core")!;
+    expect(p48.renderSeconds).toBeCloseTo(1 + 1900 / (48 * 0.6 * 0.95), 6);
+    expect(p48.totalSeconds).toBeCloseTo(p48.renderSeconds + 300, 6);
+    expect(p48.billedHours).toBe(1);
+    expect(p48.costUsd).toBe(1.296);
+    // a 2-core server needs 1900 / (2 x 0.6 x 0.95) s = 28 min + 5 min setup: still one started hour
+    expect(prediction.plans.find((p) => p.alias === "2core")!.billedHours).toBe(1);
+  });
+
+  it("picks the cheapest plan that meets the deadline, and says when this machine is the better deal", () => {
+    const small = predict(calibration(2e9), { frames: 10 }, plans, defaults);
+    expect(small.choice?.alias).toBe("2core"); // all cost one hour; the cheapest wins
+    expect(small.advice).toMatch(/^Render it here: about 2\.1 s on this machine/);
+
+    const big = calibration(2e13); // ~2.9 h here
+    const withDeadline = predict(big, { frames: 10 }, plans, defaults, { deadlineSeconds: 40 * 60 });
+    const chosen = withDeadline.choice!;
+    expect(chosen.totalSeconds).toBeLessThanOrEqual(40 * 60);
+    for (const plan of withDeadline.plans.filter((p) => p.meetsDeadline)) expect(plan.costUsd).toBeGreaterThanOrEqual(chosen.costUsd);
+    expect(withDeadline.plans.filter((p) => !p.meetsDeadline).map((p) => p.alias)).toContain("8core");
+    expect(withDeadline.advice).toMatch(/A server is worth it/);
+
+    const tooTight = predict(big, { frames: 10 }, plans, defaults, { deadlineSeconds: 40 * 60, maxCostUsd: 0.5 });
+    expect(tooTight.choice).toBeUndefined();
+  });
+
+  it("learns the speed factor and the overhead from the journal", () => {
+    const journal = (runId: string, iterations: number, renderSeconds: number, vcpus: number, overheadSeconds: number) =>
+      ({ runId, measured: { iterations, renderSeconds, vcpus, overheadSeconds } }) as unknown as RunJournal;
+    // 48 vCPUs did 2.4e11 iterations in 10 s: 5e8 per vCPU-second, half of this machine's 1e9
+    const history = historyFrom([journal("a", 2.4e11, 10, 48, 200), journal("b", 2.4e11, 10, 48, 240), journal("c", 1, 0, 0, 0)], 1e9);
+    expect(history).toEqual({ speedFactor: 0.5, overheadSeconds: 220, runs: 2 });
+    expect(historyFrom([], 1e9)).toEqual(defaults);
+  });
+});
+
+describe("parseDuration", () => {
+  it.each([["10m", 600], ["90s", 90], ["1h30m", 5400], ["2h", 7200], ["45", 45], ["1.5m", 90]])("%s", (text, seconds) => {
+    expect(parseDuration(text)).toBe(seconds);
+  });
+  it.each(["", "soon", "10 minutes", "-5m"])("rejects %j", (text) => {
+    expect(parseDuration(text)).toBeUndefined();
+  });
+});
