@@ -1,7 +1,45 @@
-// Placeholder until the SIMD kernel lands: the scalar reference kernel.
+import { createInterleavedKernel } from "./interleaved.ts";
 import { escapeCountsScalar } from "./scalar.ts";
 import type { EscapeKernel } from "./types.ts";
+import { createWasmKernel, webAssembly } from "./wasm-kernel.ts";
 
-export function createKernel(_options?: { prefer?: "wasm" | "js" | "scalar" }): { name: string; run: EscapeKernel } {
-  return { name: "scalar", run: (tile, counts) => escapeCountsScalar(tile, counts) };
+export type { EscapeKernel, Tile } from "./types.ts";
+
+export type KernelName = "wasm" | "js" | "scalar";
+
+export interface KernelOptions {
+  /** Which kernel to use; "wasm" falls back to "js" when the runtime has no WebAssembly SIMD. */
+  prefer?: KernelName;
+  /**
+   * Exact shortcuts for points that never escape (a proven trap, or Brent's
+   * cycle check). They never change a count; off only to measure raw speed.
+   */
+  shortcuts?: boolean;
+}
+
+/**
+ * The fastest kernel this runtime supports, ready to call (synchronously).
+ * Every kernel gives exactly the scalar kernel's counts and work figure.
+ * Each call creates its own WASM instance: use one kernel per thread.
+ */
+export function createKernel(options: KernelOptions = {}): { name: string; run: EscapeKernel } {
+  const prefer = options.prefer ?? "wasm";
+  const shortcuts = options.shortcuts === false ? "off" : "auto";
+  if (prefer === "scalar") return { name: "scalar JS", run: escapeCountsScalar };
+  if (prefer === "wasm" && hasWasmSimd()) {
+    return { name: "WASM SIMD f64x2", run: createWasmKernel({ shortcuts }) };
+  }
+  return { name: "JS, 4 pixels interleaved", run: createInterleavedKernel({ shortcuts }) };
+}
+
+// (module (func (result v128) (f64x2.splat (f64.const 0))))
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 68, 0, 0, 0, 0, 0, 0, 0, 0, 253, 20, 11,
+]);
+
+let simd: boolean | undefined;
+
+export function hasWasmSimd(): boolean {
+  simd ??= webAssembly !== undefined && webAssembly.validate(SIMD_PROBE);
+  return simd;
 }

@@ -1,0 +1,59 @@
+// The exactness check: every kernel variant against the scalar reference, pixel
+// for pixel and work figure for work figure, on whole frames and in bands of rows.
+import { createInterleavedKernel, createWasmKernel, escapeCountsScalar } from "../build/kernels.mjs";
+import { frameTile, spiralC } from "./frames.mjs";
+
+export const EXACTNESS_FRAMES = [
+  { label: "perf-notes frame", width: 500, c: [-0.62772, -0.42], max: 500 },
+  { label: "seed default", width: 200, c: [-0.62772, -0.42193], max: 20 },
+  ...[0, 60, 100, 150, 200, 250, 299].map((k) => ({ label: `spiral frame ${k}`, width: 500, c: spiralC(k), max: 500 })),
+  { label: "zoomed, R = 3", width: 64, height: 48, re: [-0.5, 0.25], im: [-0.3, 0.4], c: [-0.62772, -0.42193], max: 50, radius: 3 },
+  { label: "nothing escapes", width: 200, re: [-0.05, 0.05], im: [-0.05, 0.05], c: [-0.62772, -0.42], max: 2000 },
+  { label: "Siegel c, 2000 iterations", width: 120, c: [-0.390541, -0.586788], max: 2000 },
+  { label: "R = 0.5, orbits come back inside", width: 64, c: [-0.1, 0.1], max: 200, radius: 0.5 },
+];
+
+export const VARIANTS = [
+  ["WASM SIMD, shipped (auto shortcuts)", () => createWasmKernel()],
+  ["WASM SIMD, no shortcut", () => createWasmKernel({ shortcuts: "off" })],
+  ["WASM SIMD, Brent forced", () => createWasmKernel({ shortcuts: "brent" })],
+  ["WASM SIMD, escape tested every step", () => createWasmKernel({ blockCheck: "never" })],
+  ["JS fallback (auto shortcuts)", () => createInterleavedKernel()],
+  ["JS fallback, no shortcut", () => createInterleavedKernel({ shortcuts: "off" })],
+];
+
+const BAND_ROWS = 37;
+
+/** Returns a list of failures (empty when everything matches). */
+export function checkExactness() {
+  const failures = [];
+  let pixels = 0;
+  for (const frame of EXACTNESS_FRAMES) {
+    const tile = frameTile(frame);
+    const width = tile.re.length;
+    const expected = new Uint32Array(width * tile.rowEnd);
+    const expectedWork = escapeCountsScalar(tile, expected);
+    for (const [name, create] of VARIANTS) {
+      const kernel = create();
+      const whole = new Uint32Array(expected.length).fill(0xffffffff);
+      const banded = new Uint32Array(expected.length).fill(0xffffffff);
+      const work = kernel(tile, whole);
+      let bandWork = 0;
+      for (let rowStart = 0; rowStart < tile.rowEnd; rowStart += BAND_ROWS) {
+        const rowEnd = Math.min(tile.rowEnd, rowStart + BAND_ROWS);
+        bandWork += kernel({ ...tile, rowStart, rowEnd }, banded.subarray(rowStart * width, rowEnd * width));
+      }
+      for (const [how, counts, total] of [["whole frame", whole, work], [`${BAND_ROWS}-row bands`, banded, bandWork]]) {
+        const i = counts.findIndex((count, index) => count !== expected[index]);
+        if (i >= 0) {
+          const x = i % width, y = Math.floor(i / width);
+          failures.push(`${name} on ${frame.label} (${how}): pixel (${x}, ${y}) = ${tile.re[x]} + ${tile.im[y]}i counts ${counts[i]}, scalar says ${expected[i]}`);
+        } else if (total !== expectedWork) {
+          failures.push(`${name} on ${frame.label} (${how}): work ${total}, scalar says ${expectedWork}`);
+        }
+      }
+      pixels += 2 * expected.length;
+    }
+  }
+  return { failures, pixels, frames: EXACTNESS_FRAMES.length, variants: VARIANTS.length };
+}

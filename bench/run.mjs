@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+// npm run bench: how fast the renderer is on this machine, next to a C kernel
+// compiled on the spot. A benchmark, not a test: it exits non-zero only when a
+// kernel's counts differ from the scalar reference (or the bench itself breaks).
+//
+//   node bench/run.mjs [--quick]    (--quick: skip scaling and end to end)
+import os from "node:os";
+import { bundleKernels } from "./lib/bundle.mjs";
+import { compileC } from "./lib/c-kernel.mjs";
+import { giga, percent, printTable, ratio, verdict } from "./lib/table.mjs";
+
+const quick = process.argv.includes("--quick");
+await bundleKernels();
+const { hasWasmSimd } = await import("./build/kernels.mjs");
+const { NO_ESCAPE_FRAME, PERF_NOTES_FRAME, spiralC } = await import("./lib/frames.mjs");
+const { checkExactness } = await import("./lib/exactness.mjs");
+const { KERNELS, measureC, measureKernel } = await import("./lib/kernel-speed.mjs");
+const { parallelEfficiency } = await import("./lib/parallel.mjs");
+const { renderJob } = await import("./lib/end-to-end.mjs");
+
+const cores = os.availableParallelism();
+console.log(`render-remote bench: ${os.cpus()[0]?.model ?? "unknown CPU"}, ${cores} cores, Node ${process.version}, ` +
+  `WASM SIMD ${hasWasmSimd() ? "yes" : "no"}, load average ${os.loadavg()[0].toFixed(2)} at start`);
+console.log("Iterations = Σ(count + 1) over pixels, the work the seed's program does; exact shortcuts count as done.");
+
+// 1. Exactness first: a fast kernel that is wrong is worth nothing.
+const exactness = checkExactness();
+if (exactness.failures.length > 0) {
+  console.error(`\n!!!!!!!! EXACTNESS FAILURE: ${exactness.failures.length} kernel runs differ from the scalar kernel !!!!!!!!`);
+  for (const failure of exactness.failures) console.error(`  ${failure}`);
+  process.exit(1);
+}
+console.log(`\nExactness: every variant (${exactness.variants}) matches the scalar kernel on ${exactness.frames} frames, ` +
+  `whole and in bands: ${(exactness.pixels / 1e6).toFixed(1)} M pixel counts compared, 0 differ.`);
+
+// 2. Kernel speed, single thread, next to C.
+const c = compileC();
+if (c.skipped) console.log(`\nC kernel skipped: ${c.skipped}`);
+const speed = {};
+const kernelRows = [];
+for (const [label, frame] of [["perf-notes", PERF_NOTES_FRAME], ["no escape", NO_ESCAPE_FRAME]]) {
+  const cResult = measureC(c, frame);
+  const results = KERNELS.map(([name, create]) => measureKernel(name, create, frame));
+  if (cResult) results.push(cResult);
+  speed[label] = { c: cResult, shipped: results[KERNELS.length - 1], raw: results[KERNELS.length - 2] };
+  for (const r of results) {
+    if (r.checksum !== results[0].checksum) throw new Error(`${r.name} disagrees with scalar JS on the ${label} frame`);
+    kernelRows.push([r.name, label, `${(r.work / 1e6).toFixed(1)} M`, `${(r.seconds * 1000).toFixed(1)} ms`, giga(r.rate),
+      r.steps === undefined ? "" : percent(r.steps / r.work), cResult ? ratio(r.rate / cResult.rate) : "n/a"]);
+  }
+}
+printTable("Kernel speed, one thread (best of 5 after warm-up)",
+  ["kernel", "frame", "iterations", "time", "iterations/s", "SIMD steps run", "× C"], kernelRows);
+console.log("SIMD steps run: lane-steps the WASM kernel computed, as a share of the iterations credited (the rest the exact shortcuts skipped).");
+if (c.compiler) console.log(`C: ${c.compiler}; its counts' checksum equals the JS kernels'.`);
+
+// 3. Scaling with pixels × iterations.
+if (!quick) {
+  const scalingRows = [];
+  const configs = [[250, 500], [500, 500], [1000, 500], [500, 100], [500, 2000]];
+  for (const [cLabel, cValue] of [["perf-notes c", PERF_NOTES_FRAME.c], ["spiral frame 200 (no trap)", spiralC(200)]]) {
+    for (const [width, max] of configs) {
+      const frame = { width, c: cValue, max };
+      const wasm = measureKernel("wasm", KERNELS[KERNELS.length - 1][1], frame, 3);
+      const cRun = measureC(c, frame, 3);
+      scalingRows.push([cLabel, `${width}×${width}`, max, `${(wasm.work / 1e6).toFixed(0)} M`, `${(wasm.seconds * 1000).toFixed(1)} ms`,
+        giga(wasm.rate), cRun ? `${(cRun.seconds * 1000).toFixed(0)} ms` : "n/a", cRun ? ratio(wasm.rate / cRun.rate) : "n/a"]);
+    }
+  }
+  printTable("Scaling: shipped WASM kernel vs C as pixels × iterations grow (best of 3)",
+    ["c", "pixels", "max iter", "iterations", "WASM time", "WASM it/s", "C time", "× C"], scalingRows);
+}
+
+// 4. Parallel efficiency on a multi-frame job, tiles handed out dynamically.
+const job = { width: 500, max: 500, bandRows: 20, cs: Array.from({ length: 60 }, (_, i) => spiralC(i * 5)) };
+const parallel = await parallelEfficiency(job, cores);
+printTable("Parallel efficiency: 60 spiral frames (500×500, 500 iterations), 20-row tiles from a shared counter (best of 3 rounds)",
+  ["workers", "time", "iterations/s", "speedup", "efficiency"],
+  parallel.map((r) => [r.workers, `${(r.seconds * 1000).toFixed(0)} ms`, giga(r.work / r.seconds), ratio(r.speedup), percent(r.efficiency)]));
+
+// 5. End to end with the real CLI.
+const jobs = [
+  { spec: { name: "seed-B", width: 500, height: 500, maxIterations: 20, frames: 90, fps: 30, c: { from: [-0.62772, -0.42193], to: [-0.62772, 1.07807] } }, python: 9.4 },
+  { spec: { name: "seed-spiral-10s", width: 500, height: 500, maxIterations: 500, frames: 300, fps: 30, c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] } }, python: 186 },
+];
+const endToEnd = {};
+if (!quick) {
+  const rows = [];
+  for (const { spec, python } of jobs) {
+    const run = await renderJob(spec);
+    endToEnd[spec.name] = run;
+    if (run.skipped) {
+      console.log(`\nEnd to end ${spec.name} skipped: ${run.skipped}`);
+      continue;
+    }
+    rows.push([spec.name, `${run.reported.toFixed(2)} s`, `${run.wall.toFixed(2)} s`, `${python} s`, ratio(python / run.reported)]);
+  }
+  if (rows.length) printTable(`End to end: node dist/julia-render.mjs --spec … --progress json (${cores} workers, MP4 included)`,
+    ["job", "CLI total", "wall (with node start)", "seed's Python", "speedup"], rows);
+}
+
+// 6. Targets.
+const shipped = speed["perf-notes"].shipped;
+const cPerf = speed["perf-notes"].c;
+const two = parallel.find((r) => r.workers === 2);
+const spiral = endToEnd["seed-spiral-10s"];
+printTable("Targets", ["target", "measured", ""], [
+  ["kernel ≥ 2.0 G iterations/s per core (perf-notes frame)", giga(shipped.rate), verdict(shipped.rate >= 2e9)],
+  ["kernel ≥ 0.8 × C", cPerf ? ratio(shipped.rate / cPerf.rate) : "no C compiler", cPerf ? verdict(shipped.rate >= 0.8 * cPerf.rate) : "n/a"],
+  ["parallel efficiency ≥ 90 % at 2 workers", two ? percent(two.efficiency) : "1 core only", two ? verdict(two.efficiency >= 0.9) : "n/a"],
+  ["seed-spiral-10s ≤ 2 s end to end", spiral?.reported ? `${spiral.reported.toFixed(2)} s` : "skipped", spiral?.reported ? verdict(spiral.reported <= 2) : "n/a"],
+]);
+console.log(`\nload average ${os.loadavg()[0].toFixed(2)} at the end: figures are noisy when other work shares the ${cores} cores.`);

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { linspace } from "../math/linspace.ts";
+import { chooseShortcut } from "./shortcuts.ts";
+import type { Tile } from "./types.ts";
+import { createWasmKernel } from "./wasm-kernel.ts";
+
+const frame = (cIm: number, maxIterations: number, size = 120, half = 1.8): Tile => ({
+  re: linspace(-half, half, size), im: linspace(half, -half, size), rowStart: 0, rowEnd: size,
+  cRe: -0.62772, cIm, maxIterations, escapeRadius: 2,
+});
+
+describe("chooseShortcut", () => {
+  it("uses the trap where c has a strongly attracting cycle", () => {
+    expect(chooseShortcut(frame(-0.42, 500)).kind).toBe("trap");
+  });
+  it("uses nothing for short runs, for c outside the Mandelbrot set, or when orbits close in too slowly", () => {
+    expect(chooseShortcut(frame(-0.42, 20)).kind).toBe("none");
+    expect(chooseShortcut(frame(-0.395, 500)).kind).toBe("none");
+    expect(chooseShortcut(frame(-0.378, 500)).kind).toBe("none");
+  });
+});
+
+describe("shortcuts skip work without changing it", () => {
+  const stepsWith = (policy: "auto" | "off" | "brent", tile: Tile) => {
+    const kernel = createWasmKernel({ shortcuts: policy });
+    const counts = new Uint32Array(tile.re.length * (tile.rowEnd - tile.rowStart));
+    const work = kernel(tile, counts);
+    return { work, steps: kernel.stats.steps };
+  };
+
+  it("the trap computes under a quarter of the steps on the perf-notes frame", () => {
+    const plain = stepsWith("off", frame(-0.42, 500));
+    const trapped = stepsWith("auto", frame(-0.42, 500));
+    expect(trapped.work).toBe(plain.work);
+    expect(trapped.steps).toBeLessThan(plain.steps / 4);
+  });
+
+  it("Brent's check catches exact cycles in a long run", () => {
+    const tile = frame(-0.42, 5000, 40, 0.1); // inside the filled Julia set: nothing escapes
+    const plain = stepsWith("off", tile);
+    const brent = stepsWith("brent", tile);
+    expect(brent.work).toBe(plain.work);
+    expect(brent.steps).toBeLessThan(plain.steps / 2);
+  });
+});

@@ -1,0 +1,152 @@
+/**
+ * An exact shortcut for points that never escape: a verified trap.
+ *
+ * When c has an attracting cycle, every interior point converges to it. Around
+ * the cycle we build disks D_0 .. D_{p-1} and prove, for the *floating-point*
+ * map the kernels compute (x' = (x*x - y*y) + cRe, y' = (x+x)*y + cIm), that
+ * step(D_k) ⊂ D_{k+1}, step(D_{p-1}) ⊂ D_0, and that no point of any disk has
+ * a norm above the escape limit. An orbit that lands in one of the boxes
+ * inscribed in these disks therefore stays in them forever and never escapes:
+ * its count is exactly maxIterations. The kernels only compare z with the box
+ * bounds (plain double comparisons), so the shortcut is exact by construction;
+ * when the proof fails for every radius, there is no trap and nothing changes.
+ *
+ * The bound used for one step, for z in a disk of centre a and radius r:
+ *   |step(z) - step(a)| ≤ r(2|a| + r) + rounding(z) + rounding(a),
+ * where rounding(z) ≤ 2^-53 (5.0002|z|² + |cRe| + |cIm|) is the total error of
+ * the five rounded operations (x+x is exact). We use 6·2^-53 and add 1e-300 for
+ * underflow. Every bound is computed with positive terms only and inflated by
+ * (1 + 1e-12), far more than the few roundings it contains.
+ */
+
+/** Box bounds, 4 per cycle point: xLow, xHigh, yLow, yHigh. Empty when there is no trap. */
+export interface Trap {
+  period: number;
+  radius: number;
+  /** |(f^p)'| on the cycle: how fast orbits close in, which decides whether the trap pays off. */
+  multiplier: number;
+  boxes: Float64Array;
+}
+
+const UNIT = 2 ** -53;
+const CRITICAL_ORBIT_STEPS = 4000;
+const MAX_PERIOD = 512;
+const MAX_CANDIDATES = 4;
+const MIN_RADIUS = 1e-9; // keeps the box's own rounding (~1e-16) far inside the disk
+const BOX_SCALE = 0.7; // < 1/√2: the square of half-side 0.7 r fits in the disk of radius r
+
+const up = (value: number) => value * (1 + 1e-12) + 1e-300;
+
+/**
+ * The trap for this c and escape limit (R*R), or null when none can be proved.
+ * `bounded` says whether the critical orbit stayed bounded: if it did not, c has
+ * no attracting cycle and no interior, so cycle checks would find nothing.
+ */
+export function findTrap(cRe: number, cIm: number, limit: number): { trap: Trap | null; bounded: boolean } {
+  const start = settleCriticalOrbit(cRe, cIm);
+  if (!start) return { trap: null, bounded: false };
+  return { trap: trapAround(start, cRe, cIm, limit), bounded: true };
+}
+
+function trapAround(start: Point, cRe: number, cIm: number, limit: number): Trap | null {
+  let tried = 0;
+  for (const period of returnTimes(start, cRe, cIm)) {
+    if (++tried > MAX_CANDIDATES) break;
+    const point = refineCyclePoint(start, period, cRe, cIm);
+    if (!point) continue;
+    const trap = largestTrap(point, period, cRe, cIm, limit);
+    if (trap) return trap;
+  }
+  return null;
+}
+
+type Point = [number, number];
+
+function step([x, y]: Point, cRe: number, cIm: number): Point {
+  return [x * x - y * y + cRe, (x + x) * y + cIm];
+}
+
+/** Where the orbit of the critical point 0 has (nearly) settled, or null if it leaves. */
+function settleCriticalOrbit(cRe: number, cIm: number): Point | null {
+  let z: Point = [0, 0];
+  for (let i = 0; i < CRITICAL_ORBIT_STEPS; i++) {
+    z = step(z, cRe, cIm);
+    if (!(z[0] * z[0] + z[1] * z[1] <= 16)) return null;
+  }
+  return z;
+}
+
+/** Candidate periods: the times at which the settled orbit comes back close to where it was. */
+function returnTimes(start: Point, cRe: number, cIm: number): number[] {
+  const times: number[] = [];
+  let z = start;
+  for (let period = 1; period <= MAX_PERIOD; period++) {
+    z = step(z, cRe, cIm);
+    if (Math.hypot(z[0] - start[0], z[1] - start[1]) < 1e-3) times.push(period);
+  }
+  return times;
+}
+
+/** Newton on f^p(z) - z. Only a guess: largestTrap proves (or rejects) whatever comes out. */
+function refineCyclePoint(start: Point, period: number, cRe: number, cIm: number): Point | null {
+  let [x, y] = start;
+  for (let iteration = 0; iteration < 20; iteration++) {
+    let zx = x, zy = y, dx = 1, dy = 0;
+    for (let k = 0; k < period; k++) {
+      [dx, dy] = [2 * (zx * dx - zy * dy), 2 * (zx * dy + zy * dx)];
+      [zx, zy] = [zx * zx - zy * zy + cRe, 2 * zx * zy + cIm];
+    }
+    const gx = zx - x, gy = zy - y, hx = dx - 1, hy = dy;
+    const denominator = hx * hx + hy * hy;
+    if (!(denominator > 0)) return null;
+    const sx = (gx * hx + gy * hy) / denominator, sy = (gy * hx - gx * hy) / denominator;
+    x -= sx;
+    y -= sy;
+    if (!Number.isFinite(x + y)) return null;
+    if (Math.hypot(sx, sy) < 1e-15) break;
+  }
+  return [x, y];
+}
+
+/** Tries radii from large to small; the first one the proof accepts gives the biggest boxes. */
+function largestTrap(point: Point, period: number, cRe: number, cIm: number, limit: number): Trap | null {
+  for (let radius = 0.25; radius >= MIN_RADIUS; radius *= 0.8) {
+    const disks = provenDisks(point, radius, period, cRe, cIm, limit);
+    if (disks) return { period, radius, multiplier: multiplierOf(disks), boxes: inscribedBoxes(disks) };
+  }
+  return null;
+}
+
+/** Disk centres and radii [x, y, r] × p when the chain closes into D_0; null otherwise. */
+function provenDisks(point: Point, radius: number, period: number, cRe: number, cIm: number, limit: number): number[][] | null {
+  const cSize = Math.abs(cRe) + Math.abs(cIm);
+  const rounding = (size: number) => up(6 * UNIT * up(up(size * size) + cSize));
+  const disks: number[][] = [];
+  let centre = point;
+  let r = radius;
+  for (let k = 0; k < period; k++) {
+    const centreSize = up(Math.hypot(centre[0], centre[1]));
+    const reach = up(centreSize + r); // the largest |z| in the disk
+    if (!(up(reach * reach) * (1 + 1e-9) <= limit)) return null; // a point of the disk could escape
+    disks.push([centre[0], centre[1], r]);
+    r = up(up(r * up(2 * centreSize + r)) + rounding(reach) + rounding(centreSize));
+    centre = step(centre, cRe, cIm);
+    if (!(r < 1)) return null;
+  }
+  const gap = up(Math.hypot(centre[0] - point[0], centre[1] - point[1]));
+  return up(gap + r) <= radius ? disks : null;
+}
+
+function multiplierOf(disks: number[][]): number {
+  return disks.reduce((product, [x, y]) => product * 2 * Math.hypot(x, y), 1);
+}
+
+function inscribedBoxes(disks: number[][]): Float64Array {
+  const boxes = new Float64Array(disks.length * 4);
+  disks.forEach(([x, y, r], k) => {
+    // a box too small for its own rounding gets NaN bounds, which no z ever satisfies
+    const half = r >= MIN_RADIUS ? BOX_SCALE * r : NaN;
+    boxes.set([x - half, x + half, y - half, y + half], k * 4);
+  });
+  return boxes;
+}
