@@ -6,16 +6,18 @@ import {
   firewallSchema,
   instanceSchema,
   pageSchema,
+  regionSchema,
   typeSchema,
   type LinodeAccount,
   type LinodeFirewall,
   type LinodeInstance,
+  type LinodeRegion,
   type LinodeType,
 } from "./linode-schemas.ts";
 import { abortableSleep, isRetryableStatus, retryDelayMs, type Sleep } from "./retry.ts";
 
 export { LinodeApiError, TOKEN_HELP } from "./linode-api-error.ts";
-export type { LinodeAccount, LinodeFirewall, LinodeInstance, LinodeType } from "./linode-schemas.ts";
+export type { LinodeAccount, LinodeFirewall, LinodeInstance, LinodeRegion, LinodeType } from "./linode-schemas.ts";
 
 /**
  * A thin typed client over fetch for the few Linode API v4 calls render-remote
@@ -94,6 +96,16 @@ export class LinodeClient {
   /** Public: plans and prices, no token needed. */
   listTypes(options: CallOptions = {}): Promise<LinodeType[]> {
     return this.#listAll("/linode/types", typeSchema, undefined, { ...options, auth: false });
+  }
+
+  /** Public: a region and its capabilities ("Metadata" is what cloud-init user data needs); undefined when unknown (404). */
+  async getRegion(id: string, options: CallOptions = {}): Promise<LinodeRegion | undefined> {
+    try {
+      return await this.#call("GET", `/regions/${encodeURIComponent(id)}`, regionSchema, { ...options, auth: false });
+    } catch (error) {
+      if (error instanceof LinodeApiError && error.status === 404) return undefined;
+      throw error;
+    }
   }
 
   getAccount(options: CallOptions = {}): Promise<LinodeAccount> {

@@ -46,6 +46,14 @@ export const typeSchema = z.object({
 });
 export type LinodeType = z.infer<typeof typeSchema>;
 
+export const regionSchema = z.object({
+  id: z.string(),
+  label: z.string().optional(),
+  status: z.string().optional(),
+  capabilities: z.array(z.string()).default([]),
+});
+export type LinodeRegion = z.infer<typeof regionSchema>;
+
 export const accountSchema = z.object({
   balance: z.number(),
   balance_uninvoiced: z.number(),

@@ -3,7 +3,9 @@ import { loadJob } from "../../renderer/load-spec.ts";
 import { locateRendererBundle } from "../bundle-path.ts";
 import { checkBudget } from "../cloud/budget.ts";
 import { describeCloudPlan, type CloudPlan } from "../cloud/dry-run-plan.ts";
+import { linodeClientFromEnv } from "../cloud/linode-api.ts";
 import { loadPlans } from "../cloud/prices.ts";
+import { checkRegion } from "../cloud/region-check.ts";
 import { withProvisionedHost } from "../cloud/provision.ts";
 import { createPulumiEngine } from "../cloud/pulumi-engine.ts";
 import { discoverCallerCidrs, toCallerCidr } from "../cloud/ssh-from.ts";
@@ -46,6 +48,8 @@ export async function runInCloud(options: CloudRunOptions): Promise<RunResult & 
   if (reason) reporter.info(reason);
   const expected = prediction.plans.find((p) => p.type === plan.type)!;
   reporter.info(prediction.advice);
+  const regionWarning = await checkRegion(linodeClientFromEnv(process.env, { maxAttempts: 2 }), options.region);
+  if (regionWarning) reporter.warn(regionWarning);
   const sshFrom = options.sshFrom ? [toCallerCidr(options.sshFrom)] : await discoverCallerCidrs();
 
   let result: RunResult | undefined;

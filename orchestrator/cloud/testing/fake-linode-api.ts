@@ -80,6 +80,12 @@ export class FakeLinodeApi {
   firewalls: FakeFirewall[];
   types: FakeType[];
   account: { balance: number; balance_uninvoiced: number };
+  /** GET /v4/regions/{id}: what the docs list for a few regions; only capabilities matter to us. */
+  regions: { id: string; label: string; status: string; capabilities: string[] }[] = [
+    { id: "us-east", label: "Newark, NJ", status: "ok", capabilities: ["Linodes", "Cloud Firewall", "Metadata"] },
+    { id: "us-iad", label: "Washington, DC", status: "ok", capabilities: ["Linodes", "Cloud Firewall", "Metadata"] },
+    { id: "ap-south", label: "Singapore, SG", status: "ok", capabilities: ["Linodes", "Cloud Firewall"] },
+  ];
   #faults: (Fault & { left: number })[] = [];
   #server: http.Server;
   url = "";
@@ -142,7 +148,7 @@ export class FakeLinodeApi {
         return send(fault.status, errors(...(fault.reasons ?? [`Fake fault ${fault.status}`])), headers);
       }
     }
-    const isPublic = record.method === "GET" && path.startsWith("/linode/types");
+    const isPublic = record.method === "GET" && (path.startsWith("/linode/types") || path.startsWith("/regions"));
     if (!isPublic && !record.authorized) return send(401, errors("Invalid Token"));
     try {
       const [status, body] = this.#route(record, url.searchParams);
@@ -162,6 +168,11 @@ export class FakeLinodeApi {
     if (method === "GET" && path === "/networking/firewalls") return paginate(applyFilter(this.firewalls, filter, FIREWALL_FILTERS), query);
     if (method === "GET" && path === "/linode/types") return paginate(applyFilter(this.types, filter, TYPE_FILTERS), query);
     if (method === "GET" && path === "/account") return [200, { ...this.account, email: "fake@example.invalid" }];
+    const region = /^\/regions\/([^/]+)$/.exec(path);
+    if (method === "GET" && region) {
+      const found = this.regions.find((r) => r.id === decodeURIComponent(region[1]));
+      return found ? [200, found] : [404, errors("Not found")];
+    }
     if (!one) return [404, errors("Not found")];
     const [, collection, id] = one;
     const list: Item[] = collection === "linode/instances" ? this.instances : collection === "networking/firewalls" ? this.firewalls : this.types;
