@@ -70,6 +70,18 @@ describe("render-remote: flags and exit codes", () => {
     expect(await probeVideo(path.join(w.out, "tiny.mp4"))).toMatchObject({ codec: "h264", frames: 6 });
   });
 
+  it("--plan auto picks the cheapest plan that meets the deadline and says why", async () => {
+    const w = workspace();
+    const run = await runBundle(renderRemote, ["--dry-run", "--plan", "auto", "--deadline", "10m", "--max-cost", "3", "--spec", w.spec, "--out", w.out, "--ssh-from", "198.51.100.7"], { env: w.env });
+    expect(run.exitCode, run.stderr).toBe(0);
+    // every plan finishes a tiny job within one started hour, so the cheapest one wins
+    expect(run.stderr).toMatch(/--plan auto chose 2core \(g6-dedicated-2\): the cheapest that finishes within 10 min 00 s under \$3/);
+    expect(run.stderr).toMatch(/Render it here/);
+    const impossible = await runBundle(renderRemote, ["--dry-run", "--plan", "auto", "--max-cost", "0.01", "--spec", w.spec, "--out", w.out], { env: w.env });
+    expect(impossible.exitCode).toBe(2);
+    expect(impossible.stderr).toMatch(/No plan meets the limits within --max-cost 0\.01/);
+  });
+
   it("a real run refuses to start over --max-cost, before anything is created", async () => {
     const w = workspace();
     const run = await runBundle(renderRemote, ["--plan", "48core", "--spec", w.spec, "--out", w.out, "--max-cost", "0.5", "--ssh-from", "198.51.100.7"], { env: { ...w.env, LINODE_TOKEN: "not-used" } });

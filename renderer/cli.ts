@@ -2,7 +2,7 @@ import os from "node:os";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { BadInputError, InterruptedError, exitCodeFor } from "./errors.ts";
 import { createKernel } from "./kernel/index.ts";
-import { loadJob } from "./load-spec.ts";
+import { loadJob, type SeedFlags } from "./load-spec.ts";
 import { X264_PRESETS } from "./output/ffmpeg.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
 import { renderJob } from "./render.ts";
@@ -51,7 +51,7 @@ Examples:
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 }
 
-interface CliOptions {
+interface CliOptions extends SeedFlags {
   spec?: string;
   out: string;
   processes?: number;
@@ -63,13 +63,6 @@ interface CliOptions {
   progress: ProgressMode;
   preset: string;
   ffmpeg?: string;
-  numSteps?: number;
-  maxIterations?: number;
-  numFrames?: number;
-  framerate?: number;
-  duration?: number;
-  cImagInitial?: number;
-  cImagIncrement?: number;
 }
 
 async function main(argv: string[]): Promise<void> {

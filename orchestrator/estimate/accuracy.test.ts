@@ -1,0 +1,37 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+import { parseSpec } from "../../renderer/spec.ts";
+import { juliaRender } from "../../test/run-bundle.ts";
+import { PLANS } from "../cloud/plans.ts";
+import { calibrate } from "./calibrate.ts";
+import { DEFAULT_OVERHEAD_SECONDS, DEFAULT_SPEED_FACTOR, predict } from "./predict.ts";
+
+// Varied small jobs: few heavy frames, many light ones, odd sizes, the spiral's region, a zoom.
+const specs: Record<string, unknown>[] = [
+  { name: "light-many", width: 400, maxIterations: 20, frames: 90, fps: 30 },
+  { name: "spiral-heavy", width: 360, height: 300, maxIterations: 1500, frames: 40, fps: 30, c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] } },
+  { name: "full-range", width: 300, maxIterations: 500, frames: 120, fps: 30, c: { from: [-0.62772, -0.7], to: [-0.62772, 0.7] } },
+  { name: "zoom", width: 480, height: 270, maxIterations: 800, frames: 30, fps: 30, bounds: { re: [-0.6, 0.2], im: [-0.25, 0.2] } },
+];
+
+describe("estimate accuracy: predicted local time against real renders", () => {
+  it.each(specs)("$name: within ±20 %", async (raw) => {
+    const job = parseSpec(raw);
+    const calibration = await calibrate(job, { bundle: juliaRender });
+    const predicted = predict(calibration, job, [], { speedFactor: DEFAULT_SPEED_FACTOR, overheadSeconds: DEFAULT_OVERHEAD_SECONDS, runs: 0 }).localSeconds;
+
+    const dir = mkdtempSync(path.join(os.tmpdir(), "accuracy-"));
+    writeFileSync(path.join(dir, "spec.json"), JSON.stringify(raw));
+    const t0 = performance.now();
+    await execa(process.execPath, [juliaRender, "--spec", path.join(dir, "spec.json"), "--out", dir, "--progress", "quiet"]);
+    const actual = (performance.now() - t0) / 1000;
+
+    const error = (predicted - actual) / actual;
+    console.log(`${job.name}: predicted ${predicted.toFixed(2)} s, actual ${actual.toFixed(2)} s (${(error * 100).toFixed(0)} %)`);
+    expect(Math.abs(error), `predicted ${predicted.toFixed(2)} s, actual ${actual.toFixed(2)} s (${(error * 100).toFixed(0)} %)`).toBeLessThanOrEqual(0.2);
+    expect(PLANS.length).toBeGreaterThan(0);
+  });
+});
