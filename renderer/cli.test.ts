@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, chmodSync, existsSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -27,6 +27,15 @@ describe("julia-render (the bundle)", () => {
     expect([png.width, png.height]).toEqual([48, 40]);
     expect(run.stdout).toMatch(/Spent [\d.]+ seconds generating images\.\nSpent [\d.]+ seconds generating animation\.\nSpent [\d.]+ seconds in total\./);
     expect(readdirSync(w.out).filter((f) => f.startsWith("."))).toEqual([]); // no staging left
+  });
+
+  it("runs as one file with no node_modules anywhere near it, as on a bare server", async () => {
+    const w = workspace(tiny);
+    const lone = path.join(w.dir, "julia-render.mjs");
+    copyFileSync(juliaRender, lone);
+    const run = await runBundle(lone, ["--spec", w.spec, "--out", w.out, "--processes", "2"], { cwd: w.dir });
+    expect(run.exitCode, run.all).toBe(0);
+    expect((await probeVideo(path.join(w.out, "tiny.mp4"))).frames).toBe(7);
   });
 
   it("rounds odd sizes up to even for yuv420p, keeping PNGs exact", async () => {

@@ -13,13 +13,7 @@ const MIN_NODE_MAJOR = 18;
 export async function prepare(ctx: PipelineContext): Promise<void> {
   const host = ctx.host!;
   const { signal } = ctx;
-  if (ctx.waitForCloudInit) {
-    const status = await host.exec(["cloud-init", "status", "--wait"], { signal });
-    // 0 done, 2 done with recoverable errors; 1 means the boot config failed
-    if (status.exitCode === 1) {
-      throw new RemoteError(`cloud-init failed on ${host.description}: ${status.stdout.trim()} ${status.stderr.trim()}\nIts log is /var/log/cloud-init-output.log on the host.`);
-    }
-  }
+  await waitForCloudInit(ctx);
 
   let node = await findNode(host, signal);
   let ffmpeg = (await works(host, ["ffmpeg", "-version"], signal)) ? "ffmpeg" : undefined;
@@ -39,6 +33,27 @@ export async function prepare(ctx: PipelineContext): Promise<void> {
   }
   ctx.remote = { ...ctx.remote!, node: node.command, ffmpeg, cores: await countCores(host, signal) };
   ctx.reporter.info(`  node v${node.major}, ffmpeg, ${ctx.remote.cores} cores`);
+}
+
+/**
+ * If the host has cloud-init and it is still configuring the machine (a fresh
+ * server: user, keys, apt installs), wait for it. `status --wait` would wait
+ * forever on a machine where cloud-init never runs ("not run"), so look first.
+ */
+async function waitForCloudInit(ctx: PipelineContext): Promise<void> {
+  const host = ctx.host!;
+  const { signal } = ctx;
+  const first = await host.exec(["cloud-init", "status"], { signal }).catch(() => undefined);
+  if (!first || (first.exitCode !== 0 && first.exitCode !== 2 && first.exitCode !== 1)) return; // no cloud-init here
+  const status = /status:\s*(.+)/.exec(first.stdout)?.[1]?.trim() ?? "";
+  const stillGoing = status === "running" || (ctx.waitForCloudInit && status === "not started");
+  if (!stillGoing && status !== "error") return;
+  if (stillGoing) ctx.reporter.info("  waiting for cloud-init to finish setting up the server");
+  const waited = stillGoing ? await host.exec(["cloud-init", "status", "--wait"], { signal }) : first;
+  // exit 0: done; 2: done with recoverable errors; 1: the boot configuration failed
+  if (waited.exitCode === 1 && ctx.waitForCloudInit) {
+    throw new RemoteError(`cloud-init failed on ${host.description}: ${waited.stdout.trim()} ${waited.stderr.trim()}\nIts log is /var/log/cloud-init-output.log on the host.`);
+  }
 }
 
 async function works(host: Host, argv: string[], signal: AbortSignal): Promise<boolean> {

@@ -1,0 +1,39 @@
+import { Writable } from "node:stream";
+import { afterEach, describe, expect, it } from "vitest";
+import { trapInterrupts, type Interrupts } from "./interrupts.ts";
+
+class Capture extends Writable {
+  text = "";
+  override _write(chunk: Buffer, _encoding: string, done: () => void) {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+describe("trapInterrupts", () => {
+  let trap: Interrupts | undefined;
+  afterEach(() => trap?.dispose());
+
+  it("the first Ctrl-C aborts the run; a second during cleanup says what a forced quit would leave", () => {
+    const stderr = new Capture();
+    trap = trapInterrupts(stderr);
+    trap.setLeftoverAdvice("run rr-1's g6-dedicated-48 server; remove it with: render-remote audit --destroy --yes");
+    expect(trap.signal.aborted).toBe(false);
+    process.emit("SIGINT", "SIGINT");
+    expect(trap.signal.aborted).toBe(true);
+    expect(stderr.text).toMatch(/SIGINT: stopping; cleaning up first/);
+    process.emit("SIGINT", "SIGINT");
+    expect(stderr.text).toMatch(/Still cleaning up\. Quitting now may leave: run rr-1's g6-dedicated-48 server; remove it with: render-remote audit --destroy --yes\./);
+  });
+
+  it("SIGTERM stops a run the same way, and dispose() lets go of the signals", () => {
+    const stderr = new Capture();
+    trap = trapInterrupts(stderr);
+    const before = process.listenerCount("SIGTERM");
+    process.emit("SIGTERM", "SIGTERM");
+    expect(trap.signal.aborted).toBe(true);
+    trap.dispose();
+    expect(process.listenerCount("SIGTERM")).toBe(before - 1);
+    trap = undefined;
+  });
+});
