@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -157,6 +157,26 @@ describeWithSshd("render-remote --target against real OpenSSH on 127.0.0.1", () 
     expect(await probeVideo(path.join(w.out, "tiny.mp4"))).toMatchObject({ codec: "h264", pixFmt: "yuv420p", width: 64, height: 48, frames: 6 });
     expect(leftovers()).toEqual([]);
     expect(renderers()).toEqual([]);
+  });
+
+  it("logs in with the keys in the user's ssh-agent when no --identity is given", async () => {
+    const w = workspace();
+    const socket = path.join(w.dir, "agent.sock");
+    const agent = execa("ssh-agent", ["-D", "-a", socket], { reject: false });
+    try {
+      for (let i = 0; i < 50 && !existsSync(socket); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      await execa("ssh-add", [sshd.identityFile], { env: { SSH_AUTH_SOCK: socket } });
+      const env = { ...w.env, SSH_AUTH_SOCK: socket, HOME: w.dir }; // no ~/.ssh keys to fall back on
+      const run = await runBundle(renderRemote, ["--target", target(), "--known-hosts", sshd.knownHostsFile, "--spec", w.spec, "--out", w.out], { env });
+      expect(run.exitCode, run.all).toBe(0);
+      expect((await probeVideo(path.join(w.out, "tiny.mp4"))).frames).toBe(6);
+      const noKey = await runBundle(renderRemote, ["--target", target(), "--known-hosts", sshd.knownHostsFile, "--spec", w.spec], { env: { ...env, SSH_AUTH_SOCK: "" } });
+      expect(noKey.exitCode).toBe(2);
+      expect(noKey.stderr).toMatch(/pass --identity KEYFILE, or run an ssh-agent/);
+    } finally {
+      agent.kill();
+      await agent;
+    }
   });
 
   it("refuses an unknown host key with instructions; --accept-new-host-key records it", async () => {

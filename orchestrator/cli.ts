@@ -34,7 +34,7 @@ export function buildProgram(setAction: (action: Promise<number>) => void): Comm
     .option("--out <dir>", "where the MP4 goes", "renders")
     .option("--dry-run", "render on this machine through the same pipeline; with --plan, also show what would be created and what it costs")
     .option("--target <url>", "render on your own server: ssh://user@host[:port]")
-    .option("--identity <keyfile>", "private key for --target (default: ~/.ssh/id_ed25519, id_ecdsa or id_rsa)")
+    .option("--identity <keyfile>", "private key for --target (default: your ssh-agent, else ~/.ssh/id_ed25519, id_ecdsa or id_rsa)")
     .option("--accept-new-host-key", "trust an unknown --target host key on first use and record it in known_hosts")
     .option("--known-hosts <file>", "known_hosts file for --target", undefined)
     .option("--keep-frames", "also download every frame as PNG")

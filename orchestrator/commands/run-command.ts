@@ -66,7 +66,9 @@ function common(options: RunCommandOptions) {
     out: options.out,
     dryRun: options.dryRun === true,
     target: options.target,
-    identity: options.identity ?? (options.target ? defaultIdentity() : undefined),
+    // --identity, else your ssh-agent, else ~/.ssh/id_ed25519, id_ecdsa or id_rsa
+    identity: options.identity ?? (options.target && !process.env.SSH_AUTH_SOCK ? defaultIdentity() : undefined),
+    agent: options.target && !options.identity ? process.env.SSH_AUTH_SOCK : undefined,
     acceptNewHostKey: options.acceptNewHostKey === true,
     knownHosts: options.knownHosts,
     keepFrames: options.keepFrames === true,
@@ -79,7 +81,7 @@ function common(options: RunCommandOptions) {
 
 function defaultIdentity(): string | undefined {
   const found = ["id_ed25519", "id_ecdsa", "id_rsa"].map((name) => path.join(os.homedir(), ".ssh", name)).find((file) => existsSync(file));
-  if (!found) throw new BadInputError("--target needs a private key: pass --identity KEYFILE (no ~/.ssh/id_ed25519, id_ecdsa or id_rsa was found).");
+  if (!found) throw new BadInputError("--target needs a private key: pass --identity KEYFILE, or run an ssh-agent (no SSH_AUTH_SOCK, and no ~/.ssh/id_ed25519, id_ecdsa or id_rsa was found).");
   return found;
 }
 

@@ -17,6 +17,8 @@ export interface RunOptions {
   dryRun: boolean;
   target?: string;
   identity?: string;
+  /** ssh-agent socket, used for --target when no --identity is given. */
+  agent?: string;
   acceptNewHostKey: boolean;
   knownHosts?: string;
   plan?: string;
@@ -47,12 +49,15 @@ export async function runOnHost(options: RunOptions): Promise<RunResult> {
   if (!options.dryRun && !options.target) throw new BadInputError("Say where to render: --dry-run (this machine), --target ssh://user@host (your server), or --plan 48core (a rented Linode).");
   const job = await loadJob(options.spec, {});
   const target = options.target ? parseSshTarget(options.target) : undefined;
-  if (options.identity === undefined && target) throw new BadInputError("--target needs --identity KEYFILE: the private key that logs in to the server.");
+  if (options.identity === undefined && options.agent === undefined && target) {
+    throw new BadInputError("--target needs a key: pass --identity KEYFILE (the private key that logs in to the server), or run an ssh-agent.");
+  }
 
   const openHost = async (signal: AbortSignal): Promise<Host> => {
     if (!target) return new LocalHost();
     return connectSsh(target, {
       identityFile: options.identity,
+      agent: options.identity === undefined ? options.agent : undefined,
       hostKeys: { kind: "known_hosts", file: options.knownHosts, acceptNew: options.acceptNewHostKey },
       timeoutMs: options.connectTimeoutSeconds * 1000,
       signal,

@@ -10,6 +10,8 @@ export interface SshConnectOptions {
   identityFile?: string;
   /** The private key itself, e.g. a provisioned run's ephemeral key. Never logged. */
   privateKey?: string | Buffer;
+  /** An ssh-agent socket (SSH_AUTH_SOCK) to authenticate with when no key is given. */
+  agent?: string;
   hostKeys: HostKeyPolicy;
   /** How long to keep trying until sshd answers, in total. Default 60 s. */
   timeoutMs?: number;
@@ -53,7 +55,7 @@ export async function openSshClient(target: SshTarget, options: SshConnectOption
       if (cause instanceof HostKeyError || cause instanceof BadInputError) throw cause;
       if (cause.level === "client-authentication") {
         throw new RemoteError(
-          `${where} refused the login as ${target.user} with ${options.identityFile ? `the key ${options.identityFile}` : "the given key"}. ` +
+          `${where} refused the login as ${target.user} with ${options.identityFile ? `the key ${options.identityFile}` : options.agent ? "the keys in your ssh-agent" : "the given key"}. ` +
           `Check the user name, and that the matching public key is in ~${target.user}/.ssh/authorized_keys on the server.`, { cause });
       }
       if (cause.code === "ENOTFOUND") {
@@ -76,7 +78,7 @@ export async function openSshClient(target: SshTarget, options: SshConnectOption
 }
 
 /** One TCP connection, handshake (with the host-key check) and public-key login. */
-async function attemptLogin(target: SshTarget, options: SshConnectOptions, privateKey: Buffer | string, timeoutMs: number): Promise<Client> {
+async function attemptLogin(target: SshTarget, options: SshConnectOptions, privateKey: Buffer | string | undefined, timeoutMs: number): Promise<Client> {
   const hostKeyCheck = await prepareHostKeyCheck(options.hostKeys, target.host, target.port);
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
@@ -99,7 +101,7 @@ async function attemptLogin(target: SshTarget, options: SshConnectOptions, priva
         host: target.host,
         port: target.port,
         username: target.user,
-        privateKey,
+        ...(privateKey !== undefined ? { privateKey } : { agent: options.agent }),
         readyTimeout: timeoutMs,
         keepaliveInterval: options.keepaliveIntervalMs ?? 5_000,
         keepaliveCountMax: options.keepaliveCountMax ?? 3,
@@ -126,9 +128,10 @@ async function attemptLogin(target: SshTarget, options: SshConnectOptions, priva
   });
 }
 
-async function loadPrivateKey(options: SshConnectOptions): Promise<Buffer | string> {
+async function loadPrivateKey(options: SshConnectOptions): Promise<Buffer | string | undefined> {
   if (options.privateKey !== undefined) return options.privateKey;
-  if (!options.identityFile) throw new BadInputError("No SSH key given: pass --identity KEYFILE (a private key whose public half the server trusts).");
+  if (!options.identityFile && options.agent) return undefined; // the agent holds the keys
+  if (!options.identityFile) throw new BadInputError("No SSH key given: pass --identity KEYFILE (a private key whose public half the server trusts), or run an ssh-agent.");
   try {
     return await readFile(options.identityFile);
   } catch (error) {
