@@ -33,3 +33,21 @@ describe("band colouring", () => {
     expect([...palette.subarray(20 * 3)]).toEqual([...table.subarray(255 * 3)]);
   });
 });
+
+describe("colorBandsWide", () => {
+  it("writes exactly the bytes colorBands writes, at every length and alignment", async () => {
+    const { colorBands, colorBandsWide, widePalette } = await import("./color.ts");
+    const palette = bandPalette({ colormap: "magma", maxIterations: 300 });
+    const wide = widePalette(palette);
+    for (const length of [0, 1, 3, 4, 5, 7, 8, 13, 64, 1001]) {
+      const counts = Uint32Array.from({ length }, (_, i) => (i * 7919) % 301);
+      for (const offset of [0, 3, 4, 12, 15]) {
+        const expected = new Uint8Array(offset + length * 3 + 8).fill(9);
+        const actual = new Uint8Array(new SharedArrayBuffer(expected.length)).fill(9);
+        colorBands(counts, palette, expected, offset);
+        colorBandsWide(counts, palette, wide, actual, offset);
+        expect(Buffer.from(actual).equals(Buffer.from(expected)), `length ${length}, offset ${offset}`).toBe(true);
+      }
+    }
+  });
+});

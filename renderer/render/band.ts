@@ -1,4 +1,4 @@
-import { bandPalette, colorBands, colorSmooth } from "../color.ts";
+import { bandPalette, colorBands, colorBandsWide, colorSmooth, widePalette } from "../color.ts";
 import { colormapTable } from "../colormaps/index.ts";
 import { frameAxes, frameC } from "../frame-geometry.ts";
 import { escapeCountsScalar } from "../kernel/scalar.ts";
@@ -26,6 +26,7 @@ export interface BandTiming {
 export function createBandRenderer(job: Job, kernel: EscapeKernel): BandRenderer {
   const { re, im } = frameAxes(job);
   const palette = job.coloring === "bands" ? bandPalette(job) : new Uint8Array(0);
+  const wide = widePalette(palette);
   const table = colormapTable(job.colormap);
   let counts = new Uint32Array(0);
   let norms = new Float64Array(0);
@@ -48,6 +49,11 @@ export function createBandRenderer(job: Job, kernel: EscapeKernel): BandRenderer
         iterations = kernel(tile, bandCounts);
       }
       const t1 = performance.now();
+      if (job.coloring === "bands" && stride === job.width) {
+        // the band's rows are contiguous in the frame: colour them in one run
+        colorBandsWide(bandCounts, palette, wide, rgb, rowStart * stride * 3);
+        return { iterations, kernelMs: t1 - t0, colorMs: performance.now() - t1 };
+      }
 
       for (let row = 0; row < rowEnd - rowStart; row++) {
         const rowCounts = bandCounts.subarray(row * job.width, (row + 1) * job.width);
