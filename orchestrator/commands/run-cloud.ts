@@ -14,7 +14,8 @@ import type { Interrupts } from "../interrupts.ts";
 import type { PipelineContext } from "../pipeline/context.ts";
 import type { StageReporter } from "../pipeline/reporter.ts";
 import { runPipeline } from "../pipeline/run-pipeline.ts";
-import { updateJournal } from "../state/journal.ts";
+import { readJournal, updateJournal } from "../state/journal.ts";
+import { createRunId } from "../cloud/run-id.ts";
 import { auditRun } from "./audit.ts";
 import { choosePlan } from "./choose-plan.ts";
 import type { RunResult } from "./run.ts";
@@ -42,6 +43,7 @@ export interface CloudRunOptions {
 export async function runInCloud(options: CloudRunOptions): Promise<RunResult & { runId: string; verdict: string }> {
   const { reporter } = options;
   const job = await loadJob(options.spec, {});
+  const engine = createPulumiEngine(); // no LINODE_TOKEN: say so before anything else
   const prices = await loadPlans({ region: options.region });
   if (prices.warning) reporter.warn(prices.warning);
   const { plan, prediction, reason } = await choosePlan(job, options.plan, prices, { deadlineSeconds: options.deadlineSeconds, maxCostUsd: options.maxCost });
@@ -53,46 +55,51 @@ export async function runInCloud(options: CloudRunOptions): Promise<RunResult & 
   const sshFrom = options.sshFrom ? [toCallerCidr(options.sshFrom)] : await discoverCallerCidrs();
 
   let result: RunResult | undefined;
-  let runId = "";
-  await withProvisionedHost(
-    {
-      plan, region: options.region, sshFrom, expectedSeconds: expected.renderSeconds, overheadSeconds: prediction.history.overheadSeconds * 3,
-      maxCostUsd: options.maxCost, signal: options.interrupts.signal, log: (line) => reporter.info(line), setLeftoverAdvice: options.interrupts.setLeftoverAdvice,
-    },
-    createPulumiEngine(),
-    async (host) => {
-      runId = host.runId;
-      const ctx: PipelineContext = {
-        job,
-        bundlePath: locateRendererBundle(),
-        outDir: path.resolve(options.out),
-        keepFrames: options.keepFrames === true,
-        processes: options.processes,
-        preset: options.preset,
-        waitForCloudInit: true,
-        openHost: (signal) =>
-          connectSsh({ user: host.user, host: host.ip, port: 22 }, {
-            identityFile: host.privateKeyPath,
-            hostKeys: { kind: "pinned", publicKey: host.hostPublicKey },
-            timeoutMs: options.connectTimeout * 1000,
-            signal,
-            onRetry: ({ attempt }) => attempt === 1 && reporter.info(`  waiting for sshd on ${host.ip} (the server is booting)…`),
-          }),
-        hostHint: `ssh -i ${host.privateKeyPath} ${host.user}@${host.ip}`,
-        signal: options.interrupts.signal,
-        reporter: journaling(reporter, host.runId),
-        stageSeconds: {},
-      };
-      const run = await runPipeline(ctx);
-      const total = Object.values(run.stageSeconds).reduce((sum, s) => sum + (s ?? 0), 0);
-      const overhead = Math.max(0, total - run.renderSeconds);
-      await updateJournal(host.runId, {
-        stageSeconds: run.stageSeconds as Record<string, number>,
-        measured: { iterations: ctx.rendered?.iterations ?? 0, renderSeconds: run.renderSeconds, vcpus: ctx.processes ?? ctx.remote?.cores ?? plan.vcpus, overheadSeconds: overhead },
-      });
-      result = { mode: "cloud", job, outputs: run.outputs, stageSeconds: run.stageSeconds, renderSeconds: run.renderSeconds, overheadSeconds: overhead, leftovers: run.leftovers };
-    },
-  );
+  const runId = createRunId();
+  try {
+    await withProvisionedHost(
+      {
+        runId, plan, region: options.region, sshFrom, expectedSeconds: expected.renderSeconds, overheadSeconds: prediction.history.overheadSeconds * 3,
+        maxCostUsd: options.maxCost, signal: options.interrupts.signal, log: (line) => reporter.info(line), setLeftoverAdvice: options.interrupts.setLeftoverAdvice,
+      },
+      engine,
+      async (host) => {
+        const ctx: PipelineContext = {
+          job,
+          bundlePath: locateRendererBundle(),
+          outDir: path.resolve(options.out),
+          keepFrames: options.keepFrames === true,
+          processes: options.processes,
+          preset: options.preset,
+          waitForCloudInit: true,
+          openHost: (signal) =>
+            connectSsh({ user: host.user, host: host.ip, port: 22 }, {
+              identityFile: host.privateKeyPath,
+              hostKeys: { kind: "pinned", publicKey: host.hostPublicKey },
+              timeoutMs: options.connectTimeout * 1000,
+              signal,
+              onRetry: ({ attempt }) => attempt === 1 && reporter.info(`  waiting for sshd on ${host.ip} (the server is booting)…`),
+            }),
+          hostHint: `ssh -i ${host.privateKeyPath} ${host.user}@${host.ip}`,
+          signal: options.interrupts.signal,
+          reporter: journaling(reporter, host.runId),
+          stageSeconds: {},
+        };
+        const run = await runPipeline(ctx);
+        const total = Object.values(run.stageSeconds).reduce((sum, s) => sum + (s ?? 0), 0);
+        const overhead = Math.max(0, total - run.renderSeconds);
+        await updateJournal(host.runId, {
+          stageSeconds: run.stageSeconds as Record<string, number>,
+          measured: { iterations: ctx.rendered?.iterations ?? 0, renderSeconds: run.renderSeconds, vcpus: ctx.processes ?? ctx.remote?.cores ?? plan.vcpus, overheadSeconds: overhead },
+        });
+        result = { mode: "cloud", job, outputs: run.outputs, stageSeconds: run.stageSeconds, renderSeconds: run.renderSeconds, overheadSeconds: overhead, leftovers: run.leftovers };
+      },
+    );
+  } catch (error) {
+    // a failed run ends with the same line as a good one, once it may have created something
+    if (await readJournal(runId).catch(() => undefined)) reporter.warn(await finalAudit(runId));
+    throw error;
+  }
   return { ...result!, runId, verdict: await finalAudit(runId) };
 }
 
