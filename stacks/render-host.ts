@@ -15,6 +15,8 @@ export const RENDER_HOST_IMAGE = "linode/ubuntu24.04";
 
 /** Every resource carries this tag; `render-remote audit` lists by it. */
 export const RUN_TAG = "render-remote";
+/** sshd's port on the server: the only inbound port the firewall opens. */
+export const SSH_PORT = 22;
 export const runTag = (runId: string) => `render-remote-run:${runId}`;
 
 export interface RenderHostInput {
@@ -36,6 +38,8 @@ export interface RenderHostInput {
 /** The stack's outputs once `up` has finished (plain values). */
 export interface RenderHostOutputs {
   ip: string;
+  /** The port sshd listens on; the firewall opens only this one. */
+  sshPort: number;
   user: string;
   hostKeyFingerprint: string;
   instanceId: number;
@@ -66,7 +70,7 @@ export function declareRenderHost(input: RenderHostInput): RenderHostResources {
         label: "ssh-from-caller",
         action: "ACCEPT",
         protocol: "TCP",
-        ports: "22",
+        ports: String(SSH_PORT),
         ipv4s,
         ...(ipv6s.length > 0 ? { ipv6s } : {}),
       },
@@ -94,6 +98,7 @@ export function declareRenderHost(input: RenderHostInput): RenderHostResources {
     instance,
     outputs: {
       ip: instance.ipAddress,
+      sshPort: pulumi.output(SSH_PORT),
       user: pulumi.output(input.userName),
       hostKeyFingerprint: pulumi.output(fingerprint(input.hostKey.publicKey)),
       instanceId: instance.id.apply(Number),

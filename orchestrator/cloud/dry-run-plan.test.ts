@@ -24,6 +24,7 @@ describe("describeCloudPlan", () => {
     ]);
     expect(result.outputs).toEqual({
       ip: KNOWN_AFTER_UP,
+      sshPort: 22,
       user: "render",
       hostKeyFingerprint: expect.stringMatching(/^\(generated per run; this dry run's throwaway key is SHA256:[A-Za-z0-9+/]{43}\)$/),
       instanceId: KNOWN_AFTER_UP,

@@ -161,12 +161,14 @@ export async function withProvisionedHost<T>(
 
 function parseOutputs(raw: Record<string, unknown>, expectedFingerprint: string, runId: string): RenderHostOutputs {
   const { ip, user, hostKeyFingerprint, instanceId, firewallId } = raw;
-  if (typeof ip !== "string" || !isIPv4(ip) || typeof user !== "string" || typeof instanceId !== "number" || typeof firewallId !== "number") {
+  // stacks created before the port was an output listen on 22
+  const sshPort = raw.sshPort === undefined ? 22 : raw.sshPort;
+  if (typeof ip !== "string" || !isIPv4(ip) || typeof user !== "string" || typeof instanceId !== "number" || typeof firewallId !== "number" || typeof sshPort !== "number") {
     throw new ProvisionError(`Stack ${runId} returned unexpected outputs ${JSON.stringify(raw)}. It is being destroyed; report this as a bug.`);
   }
   // The program computes it from the key we generated: anything else means the wrong stack.
   if (hostKeyFingerprint !== expectedFingerprint) {
     throw new ProvisionError(`Stack ${runId} reports host key ${String(hostKeyFingerprint)}, not the run's ${expectedFingerprint}. It is being destroyed; run the command again.`);
   }
-  return { ip, user, hostKeyFingerprint, instanceId, firewallId };
+  return { ip, sshPort, user, hostKeyFingerprint, instanceId, firewallId };
 }

@@ -7,7 +7,7 @@ import { linodeClientFromEnv } from "../cloud/linode-api.ts";
 import { loadPlans } from "../cloud/prices.ts";
 import { checkRegion } from "../cloud/region-check.ts";
 import { withProvisionedHost } from "../cloud/provision.ts";
-import { createPulumiEngine } from "../cloud/pulumi-engine.ts";
+import { createPulumiEngine, type ProvisionEngine } from "../cloud/pulumi-engine.ts";
 import { discoverCallerCidrs, toCallerCidr } from "../cloud/ssh-from.ts";
 import { connectSsh } from "../hosts/ssh-host.ts";
 import type { Interrupts } from "../interrupts.ts";
@@ -40,10 +40,10 @@ export interface CloudRunOptions {
  * `render-remote --plan P --spec FILE`: estimate, provision (Pulumi), run the
  * pipeline on the new server, destroy it in finally, then audit the run's tag.
  */
-export async function runInCloud(options: CloudRunOptions): Promise<RunResult & { runId: string; verdict: string }> {
+export async function runInCloud(options: CloudRunOptions, deps: { engine?: ProvisionEngine } = {}): Promise<RunResult & { runId: string; verdict: string }> {
   const { reporter } = options;
   const job = await loadJob(options.spec, {});
-  const engine = createPulumiEngine(); // no LINODE_TOKEN: say so before anything else
+  const engine = deps.engine ?? createPulumiEngine(); // no LINODE_TOKEN: say so before anything else
   const prices = await loadPlans({ region: options.region });
   if (prices.warning) reporter.warn(prices.warning);
   const { plan, prediction, reason } = await choosePlan(job, options.plan, prices, { deadlineSeconds: options.deadlineSeconds, maxCostUsd: options.maxCost });
@@ -73,14 +73,14 @@ export async function runInCloud(options: CloudRunOptions): Promise<RunResult & 
           preset: options.preset,
           waitForCloudInit: true,
           openHost: (signal) =>
-            connectSsh({ user: host.user, host: host.ip, port: 22 }, {
+            connectSsh({ user: host.user, host: host.ip, port: host.sshPort }, {
               identityFile: host.privateKeyPath,
               hostKeys: { kind: "pinned", publicKey: host.hostPublicKey },
               timeoutMs: options.connectTimeout * 1000,
               signal,
               onRetry: ({ attempt }) => attempt === 1 && reporter.info(`  waiting for sshd on ${host.ip} (the server is booting)…`),
             }),
-          hostHint: `ssh -i ${host.privateKeyPath} ${host.user}@${host.ip}`,
+          hostHint: `ssh -i ${host.privateKeyPath} -p ${host.sshPort} ${host.user}@${host.ip}`,
           signal: options.interrupts.signal,
           reporter: journaling(reporter, host.runId),
           stageSeconds: {},

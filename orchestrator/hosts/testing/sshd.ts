@@ -45,7 +45,16 @@ export function sshdAvailability(): { available: boolean; reason?: string } {
   return { available: true };
 }
 
-export async function startTestSshd(): Promise<TestSshd> {
+/**
+ * Keys a server is given from outside, as cloud-init gives a provisioned one:
+ * its host key (OpenSSH private key) and the one key allowed to log in.
+ */
+export interface TestSshdKeys {
+  hostPrivateKey: string;
+  authorizedKey: string;
+}
+
+export async function startTestSshd(keys?: TestSshdKeys): Promise<TestSshd> {
   const user = ensureTestUser();
   const dir = mkdtempSync(path.join(os.tmpdir(), "rr-sshd-"));
   // The login user reads authorized_keys from here, so it must be able to traverse the dir.
@@ -54,7 +63,11 @@ export async function startTestSshd(): Promise<TestSshd> {
   for (const key of ["host_ed25519_key", "user_ed25519_key"]) {
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `render-remote test ${key}`, "-f", file(key)]);
   }
-  writeFileSync(file("authorized_keys"), readFileSync(file("user_ed25519_key.pub")), { mode: 0o644 });
+  if (keys) {
+    writeFileSync(file("host_ed25519_key"), keys.hostPrivateKey, { mode: 0o600 });
+    writeFileSync(file("host_ed25519_key.pub"), execFileSync("ssh-keygen", ["-y", "-f", file("host_ed25519_key")]));
+  }
+  writeFileSync(file("authorized_keys"), keys ? `${keys.authorizedKey.trim()}\n` : readFileSync(file("user_ed25519_key.pub")), { mode: 0o644 });
   if (process.getuid?.() === 0) mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // privilege separation dir
 
   let child: ChildProcess | undefined;

@@ -1,0 +1,129 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { probeVideo } from "../../test/run-bundle.ts";
+import { fingerprint } from "../cloud/keys.ts";
+import type { ProvisionEngine, StackProgram } from "../cloud/pulumi-engine.ts";
+import { fakeInstance, startFakeLinodeApi, type FakeLinodeApi } from "../cloud/testing/fake-linode-api.ts";
+import { describeWithSshd } from "../hosts/testing/describe-with-sshd.ts";
+import { startTestSshd, type TestSshd } from "../hosts/testing/sshd.ts";
+import { trapInterrupts } from "../interrupts.ts";
+import type { StageReporter } from "../pipeline/reporter.ts";
+import { runKeysDir } from "../state/paths.ts";
+import { readJournal } from "../state/journal.ts";
+import { runInCloud } from "./run-cloud.ts";
+
+/**
+ * `render-remote --plan 2core` end to end, with one stand-in: the Pulumi
+ * engine, which cannot run here. Its `up` does what Linode and cloud-init do:
+ * it starts a real sshd on 127.0.0.1 with the host key and the login key this
+ * run generated, and lists a tagged instance in the fake Linode API; `destroy`
+ * takes both away. Everything else is real: calibration, prices and the region
+ * check (fake API over HTTP), SSH with the pinned host key, the render, the
+ * download, the journal and the closing audit.
+ */
+class LocalServerEngine implements ProvisionEngine {
+  readonly calls: string[] = [];
+  sshd: TestSshd | undefined;
+  /** Run directories already in the login user's home when the server came up. */
+  before: string[] = [];
+  runDirs = () => readdirSync(this.sshd!.homeDir).filter((name) => name.startsWith(".render-remote-run."));
+  constructor(private readonly api: FakeLinodeApi) {}
+
+  async up(runId: string, _program: StackProgram) {
+    this.calls.push(`up ${runId}`);
+    const keys = runKeysDir(runId);
+    const hostPrivateKey = readFileSync(path.join(keys, "ssh_host_ed25519_key"), "utf8");
+    const hostPublicKey = readFileSync(path.join(keys, "ssh_host_ed25519_key.pub"), "utf8").trim();
+    this.sshd = await startTestSshd({ hostPrivateKey, authorizedKey: readFileSync(path.join(keys, "id_ed25519.pub"), "utf8") });
+    this.before = this.runDirs();
+    this.api.instances.push(fakeInstance({ id: 4242, label: runId, type: "g6-dedicated-2", tags: ["render-remote", `render-remote-run:${runId}`] }));
+    return { ip: "127.0.0.1", sshPort: this.sshd.port, user: this.sshd.user, hostKeyFingerprint: fingerprint(hostPublicKey), instanceId: 4242, firewallId: 77 };
+  }
+  async destroy(runId: string) {
+    this.calls.push(`destroy ${runId}`);
+    await this.sshd?.stop();
+    this.api.instances = this.api.instances.filter((instance) => instance.id !== 4242);
+  }
+  async removeStack(runId: string) {
+    this.calls.push(`removeStack ${runId}`);
+  }
+  listStacks = async () => [];
+  destroyStack = async () => undefined;
+}
+
+const quiet: StageReporter = { stage: async (_n, run) => ({ value: await run(), seconds: 0 }), progress: () => undefined, info: () => undefined, warn: () => undefined };
+
+describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi engine played by a local sshd", () => {
+  let api: FakeLinodeApi;
+  const saved = { ...process.env };
+  let home: string;
+  beforeAll(async () => {
+    api = await startFakeLinodeApi();
+    home = mkdtempSync(path.join(os.tmpdir(), "cloud-run-"));
+    Object.assign(process.env, { RENDER_REMOTE_HOME: path.join(home, "state"), LINODE_URL: api.url, LINODE_TOKEN: api.token });
+  });
+  afterAll(async () => {
+    for (const key of ["RENDER_REMOTE_HOME", "LINODE_URL", "LINODE_TOKEN"]) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+    await api.close();
+  });
+
+  it("provisions, renders over SSH with the pinned host key, downloads, destroys, and ends with the audit line", async () => {
+    writeFileSync(path.join(home, "spec.json"), JSON.stringify({ name: "cloudy", width: 64, height: 48, maxIterations: 40, frames: 6, fps: 6 }));
+    const engine = new LocalServerEngine(api);
+    const interrupts = trapInterrupts();
+    try {
+      const result = await runInCloud(
+        { spec: path.join(home, "spec.json"), plan: "2core", out: path.join(home, "out"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 20, reporter: quiet, interrupts },
+        { engine },
+      );
+      expect(engine.calls).toEqual([`up ${result.runId}`, `destroy ${result.runId}`, `removeStack ${result.runId}`]);
+      expect(await probeVideo(path.join(home, "out", "cloudy.mp4"))).toMatchObject({ codec: "h264", width: 64, height: 48, frames: 6 });
+      expect(result.verdict).toMatch(/nothing left billing/);
+      expect(result.leftovers).toEqual([]);
+      const journal = await readJournal(result.runId);
+      expect(journal).toMatchObject({ status: "destroyed", plan: "2core", type: "g6-dedicated-2", instanceId: 4242, ip: "127.0.0.1" });
+      expect(journal?.measured?.iterations).toBeGreaterThan(0);
+      expect(Object.keys(journal?.stageSeconds ?? {})).toEqual(expect.arrayContaining(["provision", "connect", "prepare", "upload", "render", "download", "teardown"]));
+      expect(existsSync(runKeysDir(result.runId))).toBe(false); // the run's keys are gone
+      expect(engine.runDirs().filter((name) => !engine.before.includes(name))).toEqual([]); // nothing left on the server
+      // the API saw the region check and the audit, never a DELETE of anything
+      expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(["GET /regions/us-east", "GET /linode/instances"]));
+      expect(api.requests.filter((r) => r.method === "DELETE")).toEqual([]);
+    } finally {
+      interrupts.dispose();
+    }
+  });
+
+  it("a link dropped mid-render still destroys the server, and the failed run ends with the audit line too", async () => {
+    writeFileSync(path.join(home, "slow.json"), JSON.stringify({ name: "slow", width: 400, maxIterations: 4000, frames: 400, fps: 30 }));
+    const engine = new LocalServerEngine(api);
+    const warnings: string[] = [];
+    let killed = false;
+    const reporter: StageReporter = {
+      ...quiet,
+      warn: (message) => void warnings.push(message),
+      progress: () => {
+        if (!killed) void engine.sshd!.kill(); // the server vanishes mid-render
+        killed = true;
+      },
+    };
+    const interrupts = trapInterrupts();
+    try {
+      await expect(
+        runInCloud({ spec: path.join(home, "slow.json"), plan: "2core", out: path.join(home, "out2"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 5, reporter, interrupts }, { engine }),
+      ).rejects.toMatchObject({ kind: "remote", message: expect.stringMatching(/dropped during the render/) });
+      const runId = engine.calls[0].split(" ")[1];
+      expect(engine.calls).toEqual([`up ${runId}`, `destroy ${runId}`, `removeStack ${runId}`]);
+      expect(await readJournal(runId)).toMatchObject({ status: "destroyed" });
+      expect(warnings.at(-1)).toMatch(/nothing left billing/);
+      expect(existsSync(path.join(home, "out2", "slow.mp4"))).toBe(false);
+    } finally {
+      interrupts.dispose();
+    }
+  });
+});
