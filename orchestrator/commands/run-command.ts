@@ -33,7 +33,6 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   if (options.target && options.plan) throw new BadInputError("--target renders on your own server and --plan rents one: use one of them.");
   const deadlineSeconds = options.deadline === undefined ? undefined : parseDuration(options.deadline);
   if (options.deadline !== undefined && !deadlineSeconds) throw new BadInputError(`--deadline takes a duration like 90s, 10m or 1h30m; got "${options.deadline}".`);
-  if (options.plan === "auto" && options.target) throw new BadInputError("--plan auto picks a server to rent; it cannot be combined with --target.");
   const reporter = createReporter(options.json ? "json" : "auto");
   const interrupts = trapInterrupts();
   try {
