@@ -9,6 +9,10 @@ import { createHash } from "node:crypto";
 export function fingerprint(publicKey: string): string {
   const blob = publicKey.trim().split(/\s+/)[1];
   if (!blob) throw new Error(`Not an OpenSSH public key line: ${publicKey.slice(0, 40)}`);
-  const digest = createHash("sha256").update(Buffer.from(blob, "base64")).digest("base64");
-  return `SHA256:${digest.replace(/=+$/, "")}`;
+  return blobFingerprint(Buffer.from(blob, "base64"));
+}
+
+/** The same, for a raw key blob (what an SSH server presents during the handshake). */
+export function blobFingerprint(blob: Buffer): string {
+  return `SHA256:${createHash("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
 }

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
 
 /**
  * The OpenSSH known_hosts format (sshd(8) "SSH_KNOWN_HOSTS FILE FORMAT"),
@@ -27,10 +27,8 @@ export function knownHostsName(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
-/** "SHA256:…" exactly as `ssh-keygen -lf` prints it (unpadded base64). */
-export function fingerprint(key: Buffer): string {
-  return `SHA256:${createHash("sha256").update(key).digest("base64").replace(/=+$/, "")}`;
-}
+/** "SHA256:…" exactly as `ssh-keygen -lf` prints it (unpadded base64), for a raw key blob. */
+export { blobFingerprint as fingerprint } from "../../stacks/ssh-fingerprint.ts";
 
 /** "ssh-ed25519" → "ED25519", as ssh and ssh-keygen label keys. */
 export function keyTypeLabel(keyType: string): string {
