@@ -7,6 +7,7 @@ import { X264_PRESETS } from "./output/ffmpeg.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
 import { renderJob } from "./render.ts";
 import { isRenderWorker, runRenderWorker } from "./render/worker.ts";
+import { renderWorkerScript } from "./render/worker-script.ts";
 import { renderContactSheet } from "./sheet/contact-sheet.ts";
 
 const number = (flag: string) => (value: string) => {
@@ -84,7 +85,7 @@ async function main(argv: string[]): Promise<void> {
     if (options.frame !== undefined && (!Number.isInteger(options.frame) || options.frame < 0 || options.frame >= job.frames)) {
       throw new BadInputError(`--frame must be an integer from 0 to ${job.frames - 1} (the spec has ${job.frames} frames), got ${options.frame}.`);
     }
-    const common = { outDir: options.out, workers, workerUrl: new URL(import.meta.url), progress: createProgress(mode), kernelName: createKernel().name, signal: controller.signal };
+    const common = { outDir: options.out, workers, workerScript: renderWorkerScript(new URL(import.meta.url)), progress: createProgress(mode), kernelName: createKernel().name, signal: controller.signal };
     if (options.contactSheet !== undefined) {
       if (options.frame !== undefined || options.pngFrames) throw new BadInputError("--contact-sheet makes one PNG of thumbnails; drop --frame and --png-frames, or run them separately.");
       await renderContactSheet(job, { ...common, count: options.contactSheet, thumbWidth: options.thumbWidth });
@@ -113,6 +114,6 @@ function report(error: unknown, mode: ProgressMode): number {
   return exitCodeFor(error);
 }
 
-// The bundle is one file: its worker threads run this same file.
+// Where the worker's own bundle is not embedded (see worker-script.ts), worker threads run this file.
 if (isRenderWorker()) runRenderWorker();
 else void main(process.argv);

@@ -3,6 +3,7 @@ import { encodePng } from "./output/png.ts";
 import { Mp4Encoder, findFfmpeg } from "./output/ffmpeg.ts";
 import { OutputStaging } from "./output/staging.ts";
 import type { ProgressReporter, RunSeconds, TimeSplit } from "./progress.ts";
+import type { WorkerScript } from "./render/worker-script.ts";
 import { renderFrames } from "./render/pool.ts";
 import { evenSize } from "./render/schedule.ts";
 import type { Job } from "./spec.ts";
@@ -10,8 +11,8 @@ import type { Job } from "./spec.ts";
 export interface RenderOptions {
   outDir: string;
   workers: number;
-  /** The script that runs render workers (the bundle itself); without it frames render in this thread. */
-  workerUrl?: URL;
+  /** What render worker threads run; without it frames render in this thread. */
+  workerScript?: WorkerScript;
   /** Also keep every frame as OUT/frames/<name>_00000.png. */
   pngFrames: boolean;
   /** Render only this frame, to OUT/<name>_K.png. */
@@ -59,7 +60,7 @@ export async function renderJob(job: Job, options: RenderOptions): Promise<Rende
       job,
       frames,
       workers: options.workers,
-      workerUrl: options.workerUrl,
+      workerScript: options.workerScript,
       stride: size.width,
       paddedHeight: size.height,
       signal: options.signal,

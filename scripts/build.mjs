@@ -16,11 +16,28 @@ await mkdir(dist, { recursive: true });
 // ESM output cannot `require` Node builtins that bundled CommonJS code (pngjs) asks for.
 const requireShim = "import { createRequire as __rrCreateRequire } from 'node:module'; const require = __rrCreateRequire(import.meta.url);";
 
+// The render worker's program, embedded in dist/julia-render.mjs as a string (renderer/render/worker-script.ts):
+// workers start faster when they compile only the renderer, and the bundle stays one file.
+const worker = await build({
+  absWorkingDir: root,
+  entryPoints: ["renderer/render/worker-entry.ts"],
+  bundle: true,
+  write: false,
+  platform: "node",
+  format: "cjs",
+  target: "node18",
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: "none",
+  logLevel: "warning",
+});
+const workerSource = worker.outputFiles[0].text;
+
 const targets = [
   {
     entry: "renderer/cli.ts",
     outfile: "dist/julia-render.mjs",
-    options: { target: "node18", packages: undefined },
+    options: { target: "node18", packages: undefined, define: { RENDER_WORKER_SOURCE: JSON.stringify(workerSource) } },
   },
   {
     entry: "orchestrator/index.ts",
@@ -43,6 +60,7 @@ for (const { entry, outfile, options } of targets) {
     format: "esm",
     target: options.target,
     ...(options.packages ? { packages: options.packages } : {}),
+    ...(options.define ? { define: options.define } : {}),
     banner: { js: `#!/usr/bin/env node\n${requireShim}` },
     legalComments: "none",
     logLevel: "warning",

@@ -4,15 +4,16 @@ import { createKernel } from "../kernel/index.ts";
 import type { Job } from "../spec.ts";
 import { createBandRenderer } from "./band.ts";
 import { bandRows, frameSlots } from "./schedule.ts";
-import type { BandTask, WorkerInit, WorkerReply } from "./worker.ts";
+import type { WorkerScript } from "./worker-script.ts";
+import { CONTROL_FIELDS, EMITTED, STOP, type WorkerInit, type WorkerReply } from "./worker.ts";
 
 export interface RenderFramesOptions {
   job: Job;
   /** The frames to render, handed to onFrame in this order. */
   frames: readonly number[];
   workers: number;
-  /** The script whose worker thread calls runRenderWorker(); without it, frames render in this thread. */
-  workerUrl?: URL;
+  /** What worker threads run (see worker-script.ts); without it, frames render in this thread. */
+  workerScript?: WorkerScript;
   /** Frame buffer size: even-rounded for yuv420p, or the exact size. */
   stride: number;
   paddedHeight: number;
@@ -30,7 +31,7 @@ export interface RenderStats {
 }
 
 export function renderFrames(options: RenderFramesOptions): Promise<RenderStats> {
-  return options.workerUrl && options.workers > 0 ? renderWithWorkers(options, options.workerUrl) : renderInline(options);
+  return options.workerScript && options.workers > 0 ? renderWithWorkers(options, options.workerScript) : renderInline(options);
 }
 
 async function renderInline(options: RenderFramesOptions): Promise<RenderStats> {
@@ -50,37 +51,37 @@ async function renderInline(options: RenderFramesOptions): Promise<RenderStats> 
   return stats;
 }
 
-interface ActiveFrame {
-  frame: number;
-  slot: number;
-  nextRow: number;
-  pending: number;
-}
-
-function renderWithWorkers(options: RenderFramesOptions, workerUrl: URL): Promise<RenderStats> {
+/**
+ * Workers claim bands themselves from a shared counter, in frame order, so no
+ * worker ever waits on a message round trip between bands. A frame's buffer is
+ * slot (frame index mod slots): a worker that claims a band of a frame whose
+ * slot still holds an unwritten frame waits (Atomics.wait) until the main
+ * thread has handed that frame to the encoder. The worker that finishes a
+ * frame's last band tells the main thread, which emits frames in order.
+ */
+function renderWithWorkers(options: RenderFramesOptions, script: WorkerScript): Promise<RenderStats> {
   const { job, frames, stride, paddedHeight } = options;
   const slotBytes = stride * paddedHeight * 3;
   const slots = Array.from({ length: frameSlots(slotBytes, options.workers, frames.length) }, () => new SharedArrayBuffer(slotBytes));
   const views = slots.map((slot) => new Uint8Array(slot));
-  const freeSlots = slots.map((_, i) => i);
-  const rowsPerBand = bandRows(job.width, job.height);
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL_FIELDS * 4 + slots.length * 4));
   const stats: RenderStats = { iterations: 0, kernelMs: 0, colorMs: 0, workers: options.workers };
-
-  const active: ActiveFrame[] = []; // started frames, in order
-  let nextStart = 0;
+  const finished = new Array<boolean>(frames.length).fill(false);
   let nextEmit = 0;
   let emitting = false;
+  let workersDone = 0;
   let settled = false;
-  const idle: Worker[] = [];
-  const assigned = new Map<Worker, ActiveFrame>();
 
   return new Promise<RenderStats>((resolve, reject) => {
-    const init: WorkerInit = { role: "julia-render-worker", job, slots, stride };
-    const workers = Array.from({ length: options.workers }, () => new Worker(workerUrl, { workerData: init }));
+    const init: WorkerInit = { role: "julia-render-worker", job, frames: [...frames], slots, control, stride, rowsPerBand: bandRows(job.width, job.height) };
+    const workers = Array.from({ length: options.workers }, () =>
+      script.kind === "source" ? new Worker(script.source, { eval: true, workerData: init }) : new Worker(script.url, { workerData: init }));
 
     const finish = (error?: unknown) => {
       if (settled) return;
       settled = true;
+      Atomics.store(control, STOP, 1);
+      Atomics.notify(control, EMITTED);
       options.signal?.removeEventListener("abort", onAbort);
       void Promise.all(workers.map((w) => w.terminate())).finally(() => (error ? reject(error) : resolve(stats)));
     };
@@ -88,60 +89,45 @@ function renderWithWorkers(options: RenderFramesOptions, workerUrl: URL): Promis
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener("abort", onAbort, { once: true });
 
-    const dispatch = (worker: Worker) => {
-      if (settled) return;
-      let target = active.find((frame) => frame.nextRow < job.height);
-      if (!target && freeSlots.length > 0 && nextStart < frames.length) {
-        target = { frame: frames[nextStart++], slot: freeSlots.shift()!, nextRow: 0, pending: 0 };
-        active.push(target);
-      }
-      if (!target) return void idle.push(worker);
-      const rowStart = target.nextRow;
-      const rowEnd = Math.min(job.height, rowStart + rowsPerBand);
-      target.nextRow = rowEnd;
-      target.pending++;
-      assigned.set(worker, target);
-      worker.postMessage({ frame: target.frame, rowStart, rowEnd, slot: target.slot } satisfies BandTask);
-    };
-
     const emitReady = async () => {
       if (emitting) return;
       emitting = true;
       try {
-        while (!settled && active.length > 0 && active[0].nextRow >= job.height && active[0].pending === 0) {
-          const done = active.shift()!;
-          padBottomRow(views[done.slot], job.height, paddedHeight, stride);
-          await options.onFrame(done.frame, views[done.slot]);
-          freeSlots.push(done.slot);
+        while (!settled && nextEmit < frames.length && finished[nextEmit]) {
+          const slot = nextEmit % slots.length;
+          padBottomRow(views[slot], job.height, paddedHeight, stride);
+          await options.onFrame(frames[nextEmit], views[slot]);
+          // the slot is free: reset its band count before any worker may start the next frame in it
+          Atomics.store(control, CONTROL_FIELDS + slot, 0);
           nextEmit++;
-          for (const worker of idle.splice(0)) dispatch(worker);
+          Atomics.store(control, EMITTED, nextEmit);
+          Atomics.notify(control, EMITTED);
         }
-        if (nextEmit === frames.length) finish();
+        if (nextEmit === frames.length && workersDone === workers.length) finish();
       } catch (error) {
         finish(error);
       } finally {
         emitting = false;
       }
-      // a frame may have completed while the last one was being written
-      if (!settled && active.length > 0 && active[0].pending === 0 && active[0].nextRow >= job.height) void emitReady();
     };
 
     for (const worker of workers) {
       worker.on("message", (reply: WorkerReply) => {
         if (reply.kind === "error") return finish(new RenderError(`A render worker failed: ${reply.message}`));
+        if (reply.kind === "frame") {
+          finished[reply.index] = true;
+          return void emitReady();
+        }
         stats.iterations += reply.iterations;
         stats.kernelMs += reply.kernelMs;
         stats.colorMs += reply.colorMs;
-        assigned.get(worker)!.pending--;
-        assigned.delete(worker);
-        dispatch(worker);
+        workersDone++;
         void emitReady();
       });
       worker.on("error", (error) => finish(new RenderError(`A render worker crashed: ${error.message}`, { cause: error })));
       worker.on("exit", (code) => {
-        if (!settled) finish(new RenderError(`A render worker exited unexpectedly (code ${code}).`));
+        if (!settled && workersDone < workers.length) finish(new RenderError(`A render worker exited unexpectedly (code ${code}).`));
       });
-      dispatch(worker);
     }
     if (frames.length === 0) finish();
   });

@@ -3,41 +3,75 @@ import { createKernel } from "../kernel/index.ts";
 import type { Job } from "../spec.ts";
 import { createBandRenderer } from "./band.ts";
 
-/** What the pool sends a worker once, at start. */
+/** What the pool gives every worker once, at start (see pool.ts for the protocol). */
 export interface WorkerInit {
   role: "julia-render-worker";
   job: Job;
+  /** The frames to render, in emit order; frame index i renders into slot i mod slots. */
+  frames: number[];
   slots: SharedArrayBuffer[];
+  /** [NEXT_BAND, EMITTED, STOP, then one finished-band count per slot]. */
+  control: Int32Array;
   stride: number;
+  rowsPerBand: number;
 }
 
-export interface BandTask {
-  frame: number;
-  rowStart: number;
-  rowEnd: number;
-  slot: number;
-}
+/** Shared counters: the next band to claim, how many frames the main thread has emitted, a stop flag. */
+export const NEXT_BAND = 0;
+export const EMITTED = 1;
+export const STOP = 2;
+export const CONTROL_FIELDS = 3;
 
 export type WorkerReply =
-  | { kind: "done"; iterations: number; kernelMs: number; colorMs: number }
+  | { kind: "frame"; index: number }
+  | { kind: "finished"; iterations: number; kernelMs: number; colorMs: number }
   | { kind: "error"; message: string };
 
 export function isRenderWorker(): boolean {
   return (workerData as Partial<WorkerInit> | undefined)?.role === "julia-render-worker";
 }
 
-/** Worker thread body: render each band straight into the shared frame buffer (no copies). */
+/**
+ * Worker thread body: claim bands in order until none is left, rendering each
+ * straight into its frame's shared buffer (no copies, no messages per band).
+ */
 export function runRenderWorker(): void {
   const init = workerData as WorkerInit;
   const port = parentPort!;
-  const renderer = createBandRenderer(init.job, createKernel().run);
-  const slots = init.slots.map((buffer) => new Uint8Array(buffer));
-  port.on("message", (task: BandTask) => {
-    try {
-      const timing = renderer.render(task.frame, task.rowStart, task.rowEnd, slots[task.slot], init.stride);
-      port.postMessage({ kind: "done", ...timing } satisfies WorkerReply);
-    } catch (error) {
-      port.postMessage({ kind: "error", message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies WorkerReply);
+  // stay alive until the pool terminates this thread, so that no exit can overtake the last message
+  port.on("message", () => {});
+  try {
+    const totals = renderBands(init, (index) => port.postMessage({ kind: "frame", index } satisfies WorkerReply));
+    if (totals) port.postMessage({ kind: "finished", ...totals } satisfies WorkerReply);
+  } catch (error) {
+    port.postMessage({ kind: "error", message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies WorkerReply);
+  }
+}
+
+/** The work loop; returns null when the pool asked it to stop. */
+function renderBands(init: WorkerInit, frameDone: (index: number) => void) {
+  const { job, frames, control, stride, rowsPerBand } = init;
+  const renderer = createBandRenderer(job, createKernel().run);
+  const views = init.slots.map((buffer) => new Uint8Array(buffer));
+  const bandsPerFrame = Math.ceil(job.height / rowsPerBand);
+  const totalBands = frames.length * bandsPerFrame;
+  const totals = { iterations: 0, kernelMs: 0, colorMs: 0 };
+  for (;;) {
+    const band = Atomics.add(control, NEXT_BAND, 1);
+    if (band >= totalBands) return totals;
+    const index = Math.floor(band / bandsPerFrame);
+    const slot = index % views.length;
+    // the slot is free once the frame that last used it has been emitted
+    for (let emitted = Atomics.load(control, EMITTED); emitted <= index - views.length; emitted = Atomics.load(control, EMITTED)) {
+      if (Atomics.load(control, STOP)) return null;
+      Atomics.wait(control, EMITTED, emitted, 100);
     }
-  });
+    if (Atomics.load(control, STOP)) return null;
+    const rowStart = (band - index * bandsPerFrame) * rowsPerBand;
+    const timing = renderer.render(frames[index], rowStart, Math.min(job.height, rowStart + rowsPerBand), views[slot], stride);
+    totals.iterations += timing.iterations;
+    totals.kernelMs += timing.kernelMs;
+    totals.colorMs += timing.colorMs;
+    if (Atomics.add(control, CONTROL_FIELDS + slot, 1) + 1 === bandsPerFrame) frameDone(index);
+  }
 }

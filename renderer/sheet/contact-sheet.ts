@@ -3,6 +3,7 @@ import { encodePng } from "../output/png.ts";
 import { OutputStaging } from "../output/staging.ts";
 import type { ProgressReporter } from "../progress.ts";
 import type { RenderResult } from "../render.ts";
+import type { WorkerScript } from "../render/worker-script.ts";
 import { renderFrames } from "../render/pool.ts";
 import type { Job } from "../spec.ts";
 import { createSheetCanvas, drawLabels, placeThumbnail } from "./compose.ts";
@@ -11,8 +12,8 @@ import { planContactSheet, type SheetRequest } from "./layout.ts";
 export interface ContactSheetOptions extends SheetRequest {
   outDir: string;
   workers: number;
-  /** The script that runs render workers (the bundle itself); without it thumbnails render in this thread. */
-  workerUrl?: URL;
+  /** What render worker threads run; without it frames render in this thread. */
+  workerScript?: WorkerScript;
   progress: ProgressReporter;
   kernelName: string;
   signal?: AbortSignal;
@@ -38,7 +39,7 @@ export async function renderContactSheet(job: Job, options: ContactSheetOptions)
       job: thumbJob,
       frames: layout.frames,
       workers: options.workers,
-      workerUrl: options.workerUrl,
+      workerScript: options.workerScript,
       stride: thumbJob.width,
       paddedHeight: thumbJob.height,
       signal: options.signal,
