@@ -1,7 +1,7 @@
 // The WASM kernel's run-wide state and its run() entry (see kernel-wat.mjs).
 // Hand-written WAT; only the constants are filled in.
 
-export function serviceWat({ unroll, modes }) {
+export function serviceWat({ unroll, modes, trapEvery }) {
   // run(): the first pass over all pixels, then one of the lane-refill loops over the survivors
   return `
   (global $cRe (mut f64) (f64.const 0))
@@ -43,9 +43,9 @@ export function serviceWat({ unroll, modes }) {
     (local.set $brent (i32.eq (local.get $mode) (i32.const 2)))
     (if (i32.eq (local.get $mode) (i32.const 1))
       (then
-        ;; trap boxes rotate by unroll+1 per block while an orbit's phase moves by unroll:
-        ;; every box meets every phase within boxCount blocks
-        (local.set $boxStep (i32.shl (i32.rem_u (i32.const ${unroll + 1}) (local.get $boxCount)) (i32.const 6)))
+        ;; trap boxes are tested every ${trapEvery} blocks and rotate by ${trapEvery}·unroll + 1 while an
+        ;; orbit's phase moves by ${trapEvery}·unroll: every box meets every phase within boxCount tests
+        (local.set $boxStep (i32.shl (i32.rem_u (i32.const ${trapEvery * unroll + 1}) (local.get $boxCount)) (i32.const 6)))
         (local.set $boxSpan (i32.shl (local.get $boxCount) (i32.const 6)))))
 ${modes.map((mode, index) => ["step", "block"].map((check) => `    (if (i32.and (i32.eq (local.get $mode) (i32.const ${index})) (i32.eq (local.get $blockCheck) (i32.const ${check === "block" ? 1 : 0})))
       (then (call $${mode}_${check} (local.get $brent) (local.get $boxStep) (local.get $boxSpan))))`).join("\n")).join("\n")}

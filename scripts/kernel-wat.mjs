@@ -32,13 +32,15 @@ export const VECTOR_BASE = 1024;
 export const VECTOR_SIZE = 128;
 export const BOX_BASE = 8192;
 export const MAX_BOXES = 512;
+
 export const DATA_BASE = BOX_BASE + MAX_BOXES * 64;
 
 // box: xLow, xHigh, yLow, yHigh at +0, +16, +32, +48; the block's first z; the vector's next deadline
 const FIELDS = { box: 0, sx: 64, sy: 80, deadline: 96 };
 const LANE_FIELDS = { pix: 0, b0: 4, dl: 8, cp: 12 };
 
-export function kernelWat({ vectors = 4, unroll = 4 } = {}) {
+export function kernelWat({ vectors = 4, unroll = 4, trapEvery = 2 } = {}) {
+  if (trapEvery & (trapEvery - 1)) throw new Error("trapEvery must be a power of 2");
   if (vectors > 24) throw new Error("at most 24 vectors fit the memory layout");
   const V = [...Array(vectors).keys()];
   const L = [...Array(vectors * 2).keys()];
@@ -114,7 +116,7 @@ export function kernelWat({ vectors = 4, unroll = 4 } = {}) {
       (loop $block
         ${check === "block" ? V.map((v) => `(v128.store (i32.const ${at(v, "sx")}) ${get(`x${v}`)}) (v128.store (i32.const ${at(v, "sy")}) ${get(`y${v}`)})`).join("\n        ") : ""}
         ${[...Array(unroll).keys()].map((k) => step(k, check)).join("\n")}
-        ${mode === "plain" ? "" : boxTest}
+        ${mode === "plain" ? "" : mode === "trap" ? `(if (i32.eqz (i32.and (local.get $B) (i32.const ${trapEvery - 1}))) (then ${boxTest}) (else ${V.map((v) => `(local.set $t${v} (v128.const i64x2 0 0))`).join(" ")}))` : boxTest}
         (local.set $B (i32.add (local.get $B) (i32.const 1)))
         ;; one branch for the whole block, so V8 computes all vectors' steps together
         (if (i32.or (v128.any_true ${V.slice(1).reduce((acc, v) => `(v128.or ${acc} ${flags(v)})`, flags(0))})
@@ -148,7 +150,7 @@ export function kernelWat({ vectors = 4, unroll = 4 } = {}) {
   (global (export "dataBase") i32 (i32.const ${DATA_BASE}))
   ;; blocks the last loop took: lanes × unroll × blocks bounds the steps actually computed
   (global $blocks (export "blocks") (mut i32) (i32.const 0))
-${serviceWat({ unroll, modes })}
+${serviceWat({ unroll, modes, trapEvery })}
 ${prepassWat({ unroll, pairs: vectors })}
 ${modes.map((mode) => loopFunction(mode, "step") + loopFunction(mode, "block")).join("\n")}
 )

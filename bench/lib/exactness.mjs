@@ -10,6 +10,8 @@ export const EXACTNESS_FRAMES = [
   { label: "zoomed, R = 3", width: 64, height: 48, re: [-0.5, 0.25], im: [-0.3, 0.4], c: [-0.62772, -0.42193], max: 50, radius: 3 },
   { label: "nothing escapes", width: 200, re: [-0.05, 0.05], im: [-0.05, 0.05], c: [-0.62772, -0.42], max: 2000 },
   { label: "Siegel c, 2000 iterations", width: 120, c: [-0.390541, -0.586788], max: 2000 },
+  // a Koenigs trap (renderer/kernel/koenigs-trap.ts): the fixed point attracts with |λ| = 0.9988
+  { label: "spiral frame 270, 3000 iterations", width: 200, c: spiralC(270), max: 3000 },
   { label: "R = 0.5, orbits come back inside", width: 64, c: [-0.1, 0.1], max: 200, radius: 0.5 },
 ];
 

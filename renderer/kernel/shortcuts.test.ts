@@ -16,7 +16,14 @@ describe("chooseShortcut", () => {
   it("uses nothing for short runs, for c outside the Mandelbrot set, or when orbits close in too slowly", () => {
     expect(chooseShortcut(frame(-0.42, 20)).kind).toBe("none");
     expect(chooseShortcut(frame(-0.395, 500)).kind).toBe("none");
-    expect(chooseShortcut(frame(-0.378, 500)).kind).toBe("none");
+    // a period-7 cycle with |λ| = 0.963: its proven disks are ~0.0015 wide
+    expect(chooseShortcut(frame(-0.40595, 500)).kind).toBe("none");
+  });
+  it("uses a Koenigs trap where the fixed point attracts slowly (koenigs-trap.ts)", () => {
+    const shortcut = chooseShortcut(frame(-0.378, 500));
+    expect(shortcut.kind).toBe("trap");
+    expect(shortcut.kind === "trap" && shortcut.trap.period).toBe(1);
+    expect(shortcut.kind === "trap" && shortcut.trap.radius).toBeGreaterThan(0.1);
   });
 });
 

@@ -1,3 +1,6 @@
+import { stepRounding, up } from "./ball.ts";
+import { koenigsTrap } from "./koenigs-trap.ts";
+
 /**
  * An exact shortcut for points that never escape: a verified trap.
  *
@@ -28,15 +31,15 @@ export interface Trap {
   boxes: Float64Array;
 }
 
-const UNIT = 2 ** -53;
 const CRITICAL_ORBIT_STEPS = 4000;
 const MAX_PERIOD = 512;
 const MAX_CANDIDATES = 4;
 const MIN_RADIUS = 1e-9; // keeps the box's own rounding (~1e-16) far inside the disk
-const BOX_SCALE = 0.7;
-const RADII = Math.floor(Math.log(MIN_RADIUS / 0.25) / Math.log(0.8)) + 1; // 0.25 · 0.8^k ≥ MIN_RADIUS // < 1/√2: the square of half-side 0.7 r fits in the disk of radius r
+const BOX_SCALE = 0.7; // < 1/√2: the square of half-side 0.7 r fits in the disk of radius r
+const RADII = Math.floor(Math.log(MIN_RADIUS / 0.25) / Math.log(0.8)) + 1; // 0.25 · 0.8^k ≥ MIN_RADIUS
 
-const up = (value: number) => value * (1 + 1e-12) + 1e-300;
+/** Disk traps smaller than this get a Koenigs trap tried as well (~0.5 ms). */
+const KOENIGS_BELOW = 0.02;
 
 /**
  * The trap for this c and escape limit (R*R), or null when none can be proved.
@@ -50,12 +53,23 @@ export function findTrap(cRe: number, cIm: number, limit: number): { trap: Trap 
 }
 
 function trapAround(start: Point, cRe: number, cIm: number, limit: number): Trap | null {
+  const periods = returnTimes(start, cRe, cIm);
+  // orbits turn around a slowly attracting fixed point instead of coming back after one step: ask for it directly
+  const fixed = periods[0] === 1 ? null : refineCyclePoint(start, 1, cRe, cIm);
+  if (fixed && 2 * Math.hypot(fixed[0], fixed[1]) < 1) periods.unshift(1);
   let tried = 0;
-  for (const period of returnTimes(start, cRe, cIm)) {
+  for (const period of periods) {
     if (++tried > MAX_CANDIDATES) break;
     const point = refineCyclePoint(start, period, cRe, cIm);
     if (!point) continue;
     const trap = largestTrap(point, period, cRe, cIm, limit);
+    // near a parabolic fixed point the disks are tiny: a Koenigs trap (koenigs-trap.ts) can be far larger
+    if (period === 1 && !(trap && trap.radius >= KOENIGS_BELOW)) {
+      const large = koenigsTrap(point[0], point[1], cRe, cIm, limit);
+      if (large && large.half > (trap ? BOX_SCALE * trap.radius : 0)) {
+        return { period: 1, radius: large.half / BOX_SCALE, multiplier: 2 * Math.hypot(point[0], point[1]), boxes: Float64Array.from(large.box) };
+      }
+    }
     if (trap) return trap;
   }
   return null;
@@ -144,7 +158,7 @@ function largestTrap(point: Point, period: number, cRe: number, cIm: number, lim
 /** Disk centres and radii [x, y, r] × p when the chain closes into D_0; null otherwise. */
 function provenDisks(point: Point, radius: number, period: number, cRe: number, cIm: number, limit: number): number[][] | null {
   const cSize = Math.abs(cRe) + Math.abs(cIm);
-  const rounding = (size: number) => up(6 * UNIT * up(up(size * size) + cSize));
+  const rounding = (size: number) => stepRounding(size, cSize);
   const disks: number[][] = [];
   let centre = point;
   let r = radius;
