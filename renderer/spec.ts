@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod"; // a namespace import: esbuild then drops the zod parts (and locales) we do not use
 import { BadInputError } from "./errors.ts";
 import { COLORMAP_NAMES } from "./colormaps/index.ts";
 

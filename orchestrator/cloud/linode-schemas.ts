@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod"; // a namespace import: esbuild then drops the zod parts (and locales) we do not use
 
 /**
  * The parts of Linode API v4 responses that render-remote reads, validated
