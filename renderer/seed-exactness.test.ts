@@ -52,7 +52,7 @@ describe.skipIf(!hasReference)("pixel-exact against the seed's Python", () => {
 
     // colours, in process
     const rgb = new Uint8Array(job.width * job.height * 3);
-    createBandRenderer(job, createKernel().run).render(frame, 0, job.height, rgb, job.width);
+    createBandRenderer(job, createKernel().run).renderFrame(frame, rgb, job.width);
     expect(Buffer.from(rgb).equals(reference.rgb)).toBe(true);
 
     // colours from the bundle's PNG, as a user gets them

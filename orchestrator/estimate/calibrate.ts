@@ -168,7 +168,7 @@ function consecutiveFrames(job: Job, width: number, height: number, count: numbe
   const first = Math.max(0, Math.min(job.frames - count, Math.floor(job.frames / 2)));
   return Array.from({ length: Math.min(count, job.frames) }, (_, i) => {
     const rgb = Buffer.alloc(width * height * 3);
-    renderer.render(first + i, 0, job.height, rgb, width);
+    renderer.renderFrame(first + i, rgb, width);
     if (height > job.height) rgb.copyWithin(job.height * width * 3, (job.height - 1) * width * 3, job.height * width * 3);
     return rgb;
   });

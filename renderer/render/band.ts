@@ -4,17 +4,22 @@ import { frameAxes, frameC } from "../frame-geometry.ts";
 import { escapeCountsScalar } from "../kernel/scalar.ts";
 import type { EscapeKernel, Tile } from "../kernel/types.ts";
 import type { Job } from "../spec.ts";
+import { mirrorPlan, type MirrorPlan } from "./mirror.ts";
+import { bandRowRanges, bandRows, bandsPerFrame } from "./schedule.ts";
 
 /**
- * Renders rows [rowStart, rowEnd) of one frame straight into an RGB frame
- * buffer. This is the whole per-pixel pipeline (kernel, then colour); the
- * worker pool only decides which band goes where.
+ * Renders one band of one frame (schedule.ts: a run of top rows and their
+ * mirror rows) straight into an RGB frame buffer. This is the whole per-pixel
+ * pipeline (kernel, then colour); the worker pool only decides which band goes
+ * where.
  *
  * The frame buffer is `stride` pixels wide: the even-rounded width when the
  * frame feeds a yuv420p encoder. A padding column repeats the last real pixel.
  */
 export interface BandRenderer {
-  render(frame: number, rowStart: number, rowEnd: number, rgb: Uint8Array, stride: number): BandTiming;
+  render(frame: number, band: number, rgb: Uint8Array, stride: number): BandTiming;
+  /** The whole frame: every band in turn. */
+  renderFrame(frame: number, rgb: Uint8Array, stride: number): BandTiming;
 }
 
 export interface BandTiming {
@@ -23,59 +28,134 @@ export interface BandTiming {
   colorMs: number;
 }
 
-export function createBandRenderer(job: Job, kernel: EscapeKernel): BandRenderer {
+export function createBandRenderer(job: Job, kernel: EscapeKernel, rowsPerBand = bandRows(job.width, job.height)): BandRenderer {
   const { re, im } = frameAxes(job);
   const palette = job.coloring === "bands" ? bandPalette(job) : new Uint8Array(0);
   const wide = widePalette(palette);
   const table = colormapTable(job.colormap);
-  let counts = new Uint32Array(0);
-  let norms = new Float64Array(0);
-  let rowRgb = new Uint8Array(job.width * 3);
+  // smooth colouring needs |z| at escape from the scalar kernel; it renders every row
+  const mirror = job.coloring === "bands" ? mirrorPlan(re, im) : null;
+  const buffers = { top: rowBuffers(), bottom: rowBuffers(), scratch: new Uint32Array(0) };
+  const rowRgb = new Uint8Array(job.width * 3);
 
-  return {
-    render(frame, rowStart, rowEnd, rgb, stride) {
-      const pixels = (rowEnd - rowStart) * job.width;
-      if (counts.length < pixels) counts = new Uint32Array(pixels);
+  function countRows(tile: Tile, into: RowBuffers): number {
+    const pixels = (tile.rowEnd - tile.rowStart) * tile.re.length;
+    into.reserve(pixels, job.coloring === "smooth");
+    const counts = into.counts.subarray(0, pixels);
+    return job.coloring === "smooth" ? escapeCountsScalar(tile, counts, into.norms.subarray(0, pixels)) : kernel(tile, counts);
+  }
+
+  const renderer: BandRenderer = {
+    renderFrame(frame, rgb, stride) {
+      const total: BandTiming = { iterations: 0, kernelMs: 0, colorMs: 0 };
+      for (let band = 0; band < bandsPerFrame(job.height, rowsPerBand); band++) {
+        const timing = renderer.render(frame, band, rgb, stride);
+        total.iterations += timing.iterations;
+        total.kernelMs += timing.kernelMs;
+        total.colorMs += timing.colorMs;
+      }
+      return total;
+    },
+    render(frame, band, rgb, stride) {
+      const { top, bottom } = bandRowRanges(band, job.height, rowsPerBand);
       const c = frameC(job, frame);
-      const tile: Tile = { re, im, rowStart, rowEnd, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius };
-      const bandCounts = counts.subarray(0, pixels);
+      const tile = (rowStart: number, rowEnd: number): Tile => ({ re, im, rowStart, rowEnd, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius });
 
       const t0 = performance.now();
-      let iterations: number;
-      if (job.coloring === "smooth") {
-        if (norms.length < pixels) norms = new Float64Array(pixels);
-        iterations = escapeCountsScalar(tile, bandCounts, norms.subarray(0, pixels));
-      } else {
-        iterations = kernel(tile, bandCounts);
+      let iterations = countRows(tile(top[0], top[1]), buffers.top);
+      if (bottom[1] > bottom[0]) {
+        iterations += mirror
+          ? mirroredRows(mirror, tile(bottom[0], bottom[1]), top[0], buffers.top.counts, buffers.bottom)
+          : countRows(tile(bottom[0], bottom[1]), buffers.bottom);
       }
       const t1 = performance.now();
-      if (job.coloring === "bands" && stride === job.width) {
-        // the band's rows are contiguous in the frame: colour them in one run
-        colorBandsWide(bandCounts, palette, wide, rgb, rowStart * stride * 3);
-        return { iterations, kernelMs: t1 - t0, colorMs: performance.now() - t1 };
-      }
-
-      for (let row = 0; row < rowEnd - rowStart; row++) {
-        const rowCounts = bandCounts.subarray(row * job.width, (row + 1) * job.width);
-        const offset = (rowStart + row) * stride * 3;
-        if (stride === job.width) {
-          paint(rowCounts, row, rgb, offset);
-        } else {
-          paint(rowCounts, row, rowRgb, 0);
-          rgb.set(rowRgb, offset);
-          // the padding column repeats the last real pixel
-          rgb.copyWithin(offset + job.width * 3, offset + (job.width - 1) * 3, offset + job.width * 3);
-        }
-      }
+      paintRows(top[0], top[1], buffers.top, rgb, stride);
+      if (bottom[1] > bottom[0]) paintRows(bottom[0], bottom[1], buffers.bottom, rgb, stride);
       return { iterations, kernelMs: t1 - t0, colorMs: performance.now() - t1 };
-
-      function paint(rowCounts: Uint32Array, row: number, target: Uint8Array, offset: number) {
-        if (job.coloring === "smooth") {
-          colorSmooth(rowCounts, norms.subarray(row * job.width, (row + 1) * job.width), job, target, offset, table);
-        } else {
-          colorBands(rowCounts, palette, target, offset);
-        }
-      }
     },
   };
+  return renderer;
+
+  /**
+   * Counts of the bottom rows, reusing the top rows' where the pixel's mirror
+   * image -z is exactly on the grid: the orbits of z and -z are equal from the
+   * first step on (the step squares x and y and multiplies them, and |z|² is
+   * the same), so their counts are equal bit for bit. The rest is computed.
+   */
+  function mirroredRows(plan: MirrorPlan, bottom: Tile, topStart: number, topCounts: Uint32Array, into: RowBuffers): number {
+    const width = re.length;
+    const rows = bottom.rowEnd - bottom.rowStart;
+    into.reserve(rows * width, false);
+    const counts = into.counts;
+    const plain: number[] = [], mirrored: number[] = [];
+    for (let row = bottom.rowStart; row < bottom.rowEnd; row++) (plan.rowMirrored[row] ? mirrored : plain).push(row);
+    let work = 0;
+    if (plain.length > 0) {
+      const rowsIm = Float64Array.from(plain, (row) => im[row]);
+      work += scratchKernel({ ...bottom, im: rowsIm, rowStart: 0, rowEnd: plain.length }, plain.length * width);
+      plain.forEach((row, k) => counts.set(buffers.scratch.subarray(k * width, (k + 1) * width), (row - bottom.rowStart) * width));
+    }
+    if (mirrored.length > 0) {
+      const computed = plan.computedColumns;
+      const rowsIm = Float64Array.from(mirrored, (row) => im[row]);
+      if (computed.length > 0) work += scratchKernel({ ...bottom, re: plan.computedRe, im: rowsIm, rowStart: 0, rowEnd: mirrored.length }, mirrored.length * computed.length);
+      mirrored.forEach((row, k) => {
+        const target = (row - bottom.rowStart) * width;
+        const source = (job.height - 1 - row - topStart) * width; // the mirror row, among the top rows
+        for (let q = 0; q < computed.length; q++) counts[target + computed[q]] = buffers.scratch[k * computed.length + q];
+        for (const column of plan.mirroredColumns) {
+          const count = topCounts[source + width - 1 - column];
+          counts[target + column] = count;
+          work += count + 1;
+        }
+      });
+    }
+    return work;
+  }
+
+  function scratchKernel(tile: Tile, pixels: number): number {
+    if (buffers.scratch.length < pixels) buffers.scratch = new Uint32Array(pixels);
+    return kernel(tile, buffers.scratch.subarray(0, pixels));
+  }
+
+  function paintRows(rowStart: number, rowEnd: number, rows: RowBuffers, rgb: Uint8Array, stride: number): void {
+    const width = job.width;
+    const counts = rows.counts.subarray(0, (rowEnd - rowStart) * width);
+    if (job.coloring === "bands" && stride === width) {
+      // the rows are contiguous in the frame: colour them in one run
+      colorBandsWide(counts, palette, wide, rgb, rowStart * stride * 3);
+      return;
+    }
+    for (let row = 0; row < rowEnd - rowStart; row++) {
+      const rowCounts = counts.subarray(row * width, (row + 1) * width);
+      const offset = (rowStart + row) * stride * 3;
+      const target = stride === width ? rgb : rowRgb;
+      const at = stride === width ? offset : 0;
+      if (job.coloring === "smooth") colorSmooth(rowCounts, rows.norms.subarray(row * width, (row + 1) * width), job, target, at, table);
+      else colorBands(rowCounts, palette, target, at);
+      if (stride !== width) {
+        rgb.set(rowRgb, offset);
+        // the padding column repeats the last real pixel
+        rgb.copyWithin(offset + width * 3, offset + (width - 1) * 3, offset + width * 3);
+      }
+    }
+  }
+
+  function rowBuffers(): RowBuffers {
+    const buffer: RowBuffers = {
+      counts: new Uint32Array(0),
+      norms: new Float64Array(0),
+      reserve(pixels, withNorms) {
+        if (buffer.counts.length < pixels) buffer.counts = new Uint32Array(pixels);
+        if (withNorms && buffer.norms.length < pixels) buffer.norms = new Float64Array(pixels);
+      },
+    };
+    return buffer;
+  }
+}
+
+interface RowBuffers {
+  counts: Uint32Array;
+  norms: Float64Array;
+  reserve(pixels: number, withNorms: boolean): void;
 }

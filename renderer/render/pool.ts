@@ -41,7 +41,7 @@ async function renderInline(options: RenderFramesOptions): Promise<RenderStats> 
   const stats: RenderStats = { iterations: 0, kernelMs: 0, colorMs: 0, workers: 0 };
   for (const frame of options.frames) {
     if (options.signal?.aborted) throw new InterruptedError();
-    const timing = renderer.render(frame, 0, job.height, rgb, stride);
+    const timing = renderer.renderFrame(frame, rgb, stride);
     stats.iterations += timing.iterations;
     stats.kernelMs += timing.kernelMs;
     stats.colorMs += timing.colorMs;

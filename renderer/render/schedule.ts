@@ -1,15 +1,29 @@
 /**
  * How a job is cut into work: bands of rows, handed out one at a time to
  * whichever worker is free, because cost varies hugely between frames and rows.
+ * A band is a run of rows from the top half and their mirror rows from the
+ * bottom half, so that band.ts can reuse counts where the grid is symmetric
+ * (mirror.ts).
  */
 
-/** Rows per band: about 32K pixels, so a band costs ~milliseconds and every core stays busy. */
+/** Top-half rows per band: about 16K pixels, ~32K with the mirror rows, so a band costs ~milliseconds and every core stays busy. */
 export function bandRows(width: number, height: number): number {
-  return Math.max(1, Math.min(height, Math.floor(32_768 / width)));
+  return Math.max(1, Math.min(Math.ceil(height / 2), Math.floor(16_384 / width)));
 }
 
-export function bandsPerFrame(width: number, height: number): number {
-  return Math.ceil(height / bandRows(width, height));
+export function bandsPerFrame(height: number, rowsPerBand: number): number {
+  return Math.ceil(Math.ceil(height / 2) / rowsPerBand);
+}
+
+/**
+ * Band k's rows: top [a, b) and bottom [c, d), where row r of the bottom
+ * mirrors row height-1-r of the top. Every row of the frame is in exactly one band.
+ */
+export function bandRowRanges(band: number, height: number, rowsPerBand: number): { top: [number, number]; bottom: [number, number] } {
+  const topRows = Math.ceil(height / 2);
+  const a = band * rowsPerBand;
+  const b = Math.min(topRows, a + rowsPerBand);
+  return { top: [a, b], bottom: [Math.max(topRows, height - b), height - a] };
 }
 
 /**

@@ -2,6 +2,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { createKernel } from "../kernel/index.ts";
 import type { Job } from "../spec.ts";
 import { createBandRenderer } from "./band.ts";
+import { bandsPerFrame } from "./schedule.ts";
 
 /** What the pool gives every worker once, at start (see pool.ts for the protocol). */
 export interface WorkerInit {
@@ -52,15 +53,15 @@ export function runRenderWorker(): void {
 /** The work loop; returns null when the pool asked it to stop. */
 function renderBands(init: WorkerInit, frameDone: (index: number) => void) {
   const { job, frames, control, stride, rowsPerBand } = init;
-  const renderer = createBandRenderer(job, createKernel().run);
+  const renderer = createBandRenderer(job, createKernel().run, rowsPerBand);
   const views = init.slots.map((buffer) => new Uint8Array(buffer));
-  const bandsPerFrame = Math.ceil(job.height / rowsPerBand);
-  const totalBands = frames.length * bandsPerFrame;
+  const bands = bandsPerFrame(job.height, rowsPerBand);
+  const totalBands = frames.length * bands;
   const totals = { iterations: 0, kernelMs: 0, colorMs: 0 };
   for (;;) {
     const band = Atomics.add(control, NEXT_BAND, 1);
     if (band >= totalBands) return totals;
-    const index = Math.floor(band / bandsPerFrame);
+    const index = Math.floor(band / bands);
     const slot = index % views.length;
     // the slot is free once the frame that last used it has been emitted
     for (let emitted = Atomics.load(control, EMITTED); emitted <= index - views.length; emitted = Atomics.load(control, EMITTED)) {
@@ -68,11 +69,10 @@ function renderBands(init: WorkerInit, frameDone: (index: number) => void) {
       Atomics.wait(control, EMITTED, emitted, 100);
     }
     if (Atomics.load(control, STOP)) return null;
-    const rowStart = (band - index * bandsPerFrame) * rowsPerBand;
-    const timing = renderer.render(frames[index], rowStart, Math.min(job.height, rowStart + rowsPerBand), views[slot], stride);
+    const timing = renderer.render(frames[index], band - index * bands, views[slot], stride);
     totals.iterations += timing.iterations;
     totals.kernelMs += timing.kernelMs;
     totals.colorMs += timing.colorMs;
-    if (Atomics.add(control, CONTROL_FIELDS + slot, 1) + 1 === bandsPerFrame) frameDone(index);
+    if (Atomics.add(control, CONTROL_FIELDS + slot, 1) + 1 === bands) frameDone(index);
   }
 }

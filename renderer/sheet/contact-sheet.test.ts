@@ -78,7 +78,7 @@ describe("julia-render --contact-sheet", () => {
     const reference = createBandRenderer(layout.thumbJob, escapeCountsScalar);
     const rgb = new Uint8Array(240 * 160 * 3);
     layout.frames.forEach((frame, index) => {
-      reference.render(frame, 0, 160, rgb, 240);
+      reference.renderFrame(frame, rgb, 240);
       const { x, y } = thumbnailOrigin(layout, index);
       expect(region(png, x, y, 240, 160).equals(rgb), `frame ${frame}`).toBe(true);
     });
