@@ -19,6 +19,18 @@ const command = words.slice(0, 2).join(" ");
 // `--stack NAME`, or the positional name of `stack init NAME` / `stack rm NAME`
 const stackName = argv.includes("--stack") ? argv[argv.indexOf("--stack") + 1] : words[2];
 
+// a hanging `up` listens for SIGINT before it records the call: the test aborts as soon as it sees the record
+const hangs = argv[0] === "up" && process.env.FAKE_PULUMI_UP === "hang";
+if (hangs) {
+  const timer = setTimeout(() => process.exit(3), 10_000);
+  process.on("SIGINT", () => {
+    clearTimeout(timer);
+    record({ received: "SIGINT" });
+    console.error("error: update canceled");
+    process.exit(255);
+  });
+}
+
 record();
 if (argv[0] === "version") {
   console.log("v3.248.0");
@@ -44,15 +56,6 @@ if (argv[0] === "version") {
   console.log("[]");
 } else if (argv[0] === "up") {
   console.log(`Updating (${stackName})`);
-  if (process.env.FAKE_PULUMI_UP === "hang") {
-    const timer = setTimeout(() => process.exit(3), 10_000);
-    process.on("SIGINT", () => {
-      clearTimeout(timer);
-      record({ received: "SIGINT" });
-      console.error("error: update canceled");
-      process.exit(255);
-    });
-  }
 } else if (argv[0] === "destroy") {
   console.log(`Destroying (${stackName})`);
 }
