@@ -6,3 +6,6 @@ export { escapeCountsScalar } from "../renderer/kernel/scalar.ts";
 export { chooseShortcut } from "../renderer/kernel/shortcuts.ts";
 export { createWasmKernel } from "../renderer/kernel/wasm-kernel.ts";
 export { linspace, linspaceAt } from "../renderer/math/linspace.ts";
+export { createBandRenderer } from "../renderer/render/band.ts";
+export { bandPalette, colorBands } from "../renderer/color.ts";
+export { parseSpec } from "../renderer/spec.ts";

@@ -1,6 +1,7 @@
 // The exactness check: every kernel variant against the scalar reference, pixel
-// for pixel and work figure for work figure, on whole frames and in bands of rows.
-import { createInterleavedKernel, createWasmKernel, escapeCountsScalar } from "../build/kernels.mjs";
+// for pixel and work figure for work figure, on whole frames and in bands of rows;
+// then the band renderer (mirror-pixel copies and colouring included), byte for byte.
+import { bandPalette, colorBands, createBandRenderer, createInterleavedKernel, createWasmKernel, escapeCountsScalar, parseSpec } from "../build/kernels.mjs";
 import { frameTile, spiralC } from "./frames.mjs";
 
 export const EXACTNESS_FRAMES = [
@@ -57,5 +58,28 @@ export function checkExactness() {
       pixels += 2 * expected.length;
     }
   }
+  failures.push(...checkBandRenderer());
   return { failures, pixels, frames: EXACTNESS_FRAMES.length, variants: VARIANTS.length };
+}
+
+/**
+ * The shipped band renderer (kernel, mirror-pixel copies, colouring) against the
+ * scalar kernel's counts coloured pixel by pixel: every RGB byte must agree.
+ */
+function checkBandRenderer() {
+  const failures = [];
+  for (const frame of EXACTNESS_FRAMES) {
+    const { width, height = width, re = [-1.8, 1.8], im = [-1.8, 1.8], c, max, radius = 2 } = frame;
+    const job = parseSpec({ name: "bench", width, height, bounds: { re, im }, c: { from: c, to: c }, maxIterations: max, escapeRadius: radius, frames: 1 });
+    const tile = frameTile(frame);
+    const counts = new Uint32Array(width * height);
+    escapeCountsScalar(tile, counts);
+    const expected = new Uint8Array(width * height * 3);
+    colorBands(counts, bandPalette(job), expected, 0);
+    const rgb = new Uint8Array(width * height * 3);
+    createBandRenderer(job, createWasmKernel()).renderFrame(0, rgb, width);
+    const i = rgb.findIndex((byte, index) => byte !== expected[index]);
+    if (i >= 0) failures.push(`band renderer on ${frame.label}: pixel (${Math.floor(i / 3) % width}, ${Math.floor(i / 3 / width)}) colour differs from the scalar kernel's`);
+  }
+  return failures;
 }
