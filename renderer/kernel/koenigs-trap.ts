@@ -52,11 +52,12 @@ export function koenigsTrap(ax: number, ay: number, cRe: number, cIm: number, li
     const image = up(up(lambdaSize * s0) + up(s0 * s0)); // |λw + w²| for |w| ≤ s0
     const s1 = up(image + delta);
     const residualBound = series.polyBound(residual, s0);
-    // (B) needs (1 - |λ|)ρ ≥ P(s0) + …, and ρ < |φ| somewhere near |w| = s0 < 2 s0: skip hopeless sizes early
-    if (!((1 - lambdaSize) * 2 * s0 > residualBound)) continue;
+    const drift = up(delta * series.derivativeBound(up(image + delta)));
+    // (B) needs (1 - |λ|)ρ ≥ P(s0) + drift, and ρ is below |φ| anywhere on |w| = s0: skip hopeless sizes
+    // before the costly scan of the annulus (this only skips; the proof below decides)
+    if (!((1 - lambdaSize) * series.sampledMin(s0) > residualBound + drift)) continue;
     const rho = down(series.minOnAnnulus(s0, s1)); // (A)
     if (!(rho > 0)) continue;
-    const drift = up(delta * series.derivativeBound(up(image + delta)));
     if (!(up(up(lambdaSize * rho) + up(residualBound + drift)) <= rho)) continue; // (B)
     // (D): the largest box that passes, from 0.7ρ (inside |w| ≤ ρ/|φ'|) down
     for (let half = 0.7 * Math.min(rho, s0); half > 1e-6; half *= 0.9) {
@@ -85,6 +86,8 @@ interface Series {
   /** Bound of |φ'| on |w| ≤ s. */
   derivativeBound(s: number): number;
   minOnAnnulus(s0: number, s1: number): number;
+  /** min |φ| over 16 points of the circle |w| = s, as computed: an estimate, not a bound. */
+  sampledMin(s: number): number;
   maxOnBoxEdges(halfX: number, halfY: number): number;
 }
 
@@ -170,6 +173,11 @@ function koenigsSeries(lambdaRe: number, lambdaIm: number, degree: number): Seri
         power = up(power * s);
       }
       return total;
+    },
+    sampledMin(s) {
+      let low = Infinity;
+      for (let k = 0; k < 16; k++) low = Math.min(low, evaluate(s * Math.cos((k * Math.PI) / 8), s * Math.sin((k * Math.PI) / 8)).value);
+      return low;
     },
     minOnAnnulus(s0, s1) {
       const thickness = (s1 - s0) / RADIAL_CELLS;
