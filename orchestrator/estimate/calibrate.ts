@@ -7,7 +7,8 @@ import { frameAxes, frameC } from "../../renderer/frame-geometry.ts";
 import { createKernel } from "../../renderer/kernel/index.ts";
 import { findFfmpeg } from "../../renderer/output/ffmpeg.ts";
 import { createBandRenderer } from "../../renderer/render/band.ts";
-import type { Job } from "../../renderer/spec.ts";
+import { mirrorPlan } from "../../renderer/render/mirror.ts";
+import { jobToSpec, type Job } from "../../renderer/spec.ts";
 
 /**
  * Calibration on the machine at hand: render a few frames spread across the
@@ -25,6 +26,8 @@ export interface Calibration {
   totalIterations: number;
   /** Iterations per second of one core of this machine, in this kernel. */
   kernelRate: number;
+  /** Share of the pixels the kernel computes; the rest are exact mirror copies (renderer/render/mirror.ts). */
+  computedShare: number;
   /** CPU seconds x264 needs per full-size frame (measured on one thread). */
   encodeSecondsPerFrame: number;
   /** Wall seconds of a render that does almost nothing: Node, workers, ffmpeg start and finish. */
@@ -75,12 +78,13 @@ export async function calibrate(job: Job, options: CalibrateOptions = {}): Promi
   const rate = best!.iterations / Math.max(best!.ms / 1000, 1e-6);
   const fullFrameSeconds = (meanPerPixel * job.width * job.height) / rate;
   const encodeSecondsPerFrame = job.frames > 1 && options.encode !== false ? await measureEncode(job, options.preset ?? "veryfast", fullFrameSeconds) : 0;
-  const startupSeconds = options.bundle ? await measureStartup(options.bundle, job.frames > 1) : DEFAULT_STARTUP_SECONDS;
+  const startupSeconds = options.bundle ? await measureStartup(options.bundle, job) : DEFAULT_STARTUP_SECONDS;
   return {
     samples: frames.map((frame, i) => ({ frame, iterationsPerPixel: best!.perFrame[i] })),
     sampleWidth: best!.width,
     totalIterations: meanPerPixel * job.width * job.height * job.frames,
     kernelRate: rate,
+    computedShare: computedShare(job),
     encodeSecondsPerFrame,
     startupSeconds,
     cores: os.availableParallelism(),
@@ -89,18 +93,33 @@ export async function calibrate(job: Job, options: CalibrateOptions = {}): Promi
   };
 }
 
-/** Times the real renderer on a 2-frame 16x16 job: what every render pays before the first pixel. */
-async function measureStartup(bundle: string, video: boolean): Promise<number> {
+/**
+ * Times the real renderer on the job shrunk to 2 frames of 32 pixels across (its two ends of c, its
+ * iterations): what every render pays besides the pixels, Node, worker threads and ffmpeg starting,
+ * each worker's kernel and shortcuts warming up, and ffmpeg finishing.
+ */
+async function measureStartup(bundle: string, job: Job): Promise<number> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "render-remote-calibrate-"));
   try {
     const spec = path.join(dir, "startup.json");
-    await writeFile(spec, JSON.stringify({ name: "startup", width: 16, frames: video ? 2 : 1, maxIterations: 1 }));
+    const tiny = sampleJob(job, 32);
+    await writeFile(spec, JSON.stringify({ ...jobToSpec(tiny), name: "startup", frames: Math.min(2, job.frames) }));
     const t0 = performance.now();
     await execa(process.execPath, [bundle, "--spec", spec, "--out", dir, "--progress", "quiet"]);
     return (performance.now() - t0) / 1000;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** 1 - the share of pixels the band renderer copies from their mirror image instead of computing. */
+export function computedShare(job: Job): number {
+  if (job.coloring !== "bands") return 1;
+  const { re, im } = frameAxes(job);
+  const plan = mirrorPlan(re, im);
+  if (!plan) return 1;
+  const rows = plan.rowMirrored.reduce((sum, mirrored) => sum + mirrored, 0);
+  return 1 - (rows * plan.mirroredColumns.length) / (job.width * job.height);
 }
 
 /** `count` frame indices spread evenly across the animation, ends included. */

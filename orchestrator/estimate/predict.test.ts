@@ -10,7 +10,7 @@ const defaults = { speedFactor: DEFAULT_SPEED_FACTOR, overheadSeconds: DEFAULT_O
 
 // 1e9 iterations/s on one core, 2 cores, no encoding cost, 1 s start-up: easy arithmetic
 function calibration(totalIterations: number): Calibration {
-  return { samples: [], sampleWidth: 64, totalIterations, kernelRate: 1e9, encodeSecondsPerFrame: 0, startupSeconds: 1, cores: 2, kernelName: "test", seconds: 0 };
+  return { samples: [], sampleWidth: 64, totalIterations, kernelRate: 1e9, computedShare: 1, encodeSecondsPerFrame: 0, startupSeconds: 1, cores: 2, kernelName: "test", seconds: 0 };
 }
 
 describe("predict", () => {

@@ -4,7 +4,7 @@ import type { Calibration } from "./calibrate.ts";
 /**
  * The time and cost model, pure: calibration + plans + history → predictions.
  *
- *   CPU seconds   = iterations / kernelRate + frames × encodeSecondsPerFrame
+ *   CPU seconds   = iterations × computedShare / kernelRate + frames × encodeSecondsPerFrame
  *   local wall    = startup + CPU seconds / (cores × PARALLEL_EFFICIENCY)
  *   remote render = startup + CPU seconds / (vCPUs × speedFactor × PARALLEL_EFFICIENCY)
  *   cloud total   = remote render + overhead (provision, boot, cloud-init, upload, download, destroy)
@@ -63,7 +63,7 @@ export interface Limits {
 }
 
 export function predict(calibration: Calibration, job: { frames: number }, plans: readonly Plan[], history: History, limits: Limits = {}): Prediction {
-  const cpuSeconds = calibration.totalIterations / calibration.kernelRate + job.frames * calibration.encodeSecondsPerFrame;
+  const cpuSeconds = (calibration.totalIterations * calibration.computedShare) / calibration.kernelRate + job.frames * calibration.encodeSecondsPerFrame;
   const localSeconds = calibration.startupSeconds + cpuSeconds / (calibration.cores * PARALLEL_EFFICIENCY);
   const predictions = plans.map((plan): PlanPrediction => {
     const renderSeconds = calibration.startupSeconds + cpuSeconds / (plan.vcpus * history.speedFactor * PARALLEL_EFFICIENCY);
