@@ -56,7 +56,7 @@ export async function calibrate(job: Job, options: CalibrateOptions = {}): Promi
   const frames = spread(job.frames, options.sampleFrames ?? 9);
   const budget = (options.budgetSeconds ?? 0.6) * 1000;
   let best: { width: number; perFrame: number[]; iterations: number; ms: number } | undefined;
-  await warmUp(job, kernel.run);
+  await warmUp(job, frames, kernel.run);
   for (const width of [16, 32, 64, 128, 256]) {
     const sample = sampleJob(job, width);
     const t0 = performance.now();
@@ -143,15 +143,16 @@ function iterationsPerPixel(job: Job, frame: number, run: ReturnType<typeof crea
   return work / counts.length;
 }
 
-async function warmUp(job: Job, run: ReturnType<typeof createKernel>["run"]): Promise<void> {
+async function warmUp(job: Job, frames: number[], run: ReturnType<typeof createKernel>["run"]): Promise<void> {
   // A fresh WASM kernel starts in V8's baseline tier; the optimised code is
   // compiled in the background and only used from the next call on (no
   // on-stack replacement). Call it for a while, give the compiler time, call
   // again: otherwise the sample measures a kernel 1.5x slower than the render's.
+  // Only the sample's frames: each new c costs a trap search (up to ~1 ms), which would eat the warm-up.
   const tiny = sampleJob(job, 48);
   const spin = (ms: number) => {
     const until = performance.now() + ms;
-    for (let frame = 0; performance.now() < until; frame = (frame + 1) % job.frames) iterationsPerPixel(tiny, frame, run);
+    for (let i = 0; performance.now() < until; i = (i + 1) % frames.length) iterationsPerPixel(tiny, frames[i], run);
   };
   spin(100);
   await new Promise((resolve) => setTimeout(resolve, 300));
