@@ -9,6 +9,7 @@ import { findFfmpeg } from "../../renderer/output/ffmpeg.ts";
 import { createBandRenderer } from "../../renderer/render/band.ts";
 import { mirrorPlan } from "../../renderer/render/mirror.ts";
 import { jobToSpec, type Job } from "../../renderer/spec.ts";
+import { PARALLEL_EFFICIENCY } from "./predict.ts";
 
 /**
  * Calibration on the machine at hand: render a few frames spread across the
@@ -78,7 +79,7 @@ export async function calibrate(job: Job, options: CalibrateOptions = {}): Promi
   const rate = best!.iterations / Math.max(best!.ms / 1000, 1e-6);
   const fullFrameSeconds = (meanPerPixel * job.width * job.height) / rate;
   const encodeSecondsPerFrame = job.frames > 1 && options.encode !== false ? await measureEncode(job, options.preset ?? "veryfast", fullFrameSeconds) : 0;
-  const startupSeconds = options.bundle ? await measureStartup(options.bundle, job) : DEFAULT_STARTUP_SECONDS;
+  const startupSeconds = options.bundle ? await measureStartup(options.bundle, job, { kernelRate: rate, encodeSecondsPerFrame }) : DEFAULT_STARTUP_SECONDS;
   return {
     samples: frames.map((frame, i) => ({ frame, iterationsPerPixel: best!.perFrame[i] })),
     sampleWidth: best!.width,
@@ -94,19 +95,28 @@ export async function calibrate(job: Job, options: CalibrateOptions = {}): Promi
 }
 
 /**
- * Times the real renderer on the job shrunk to 2 frames of 32 pixels across (its two ends of c, its
- * iterations): what every render pays besides the pixels, Node, worker threads and ffmpeg starting,
- * each worker's kernel and shortcuts warming up, and ffmpeg finishing.
+ * What every render pays besides its pixels: Node, the worker threads and ffmpeg starting, each
+ * worker's kernel and shortcuts warming up on full-size bands, and x264 finishing. Timed on the real
+ * renderer with the job cut to 2 frames (its two ends of c) and at most 64 iterations, minus the
+ * work those frames do at the rates measured here.
  */
-async function measureStartup(bundle: string, job: Job): Promise<number> {
+async function measureStartup(bundle: string, job: Job, costs: { kernelRate: number; encodeSecondsPerFrame: number }): Promise<number> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "render-remote-calibrate-"));
   try {
     const spec = path.join(dir, "startup.json");
-    const tiny = sampleJob(job, 32);
-    await writeFile(spec, JSON.stringify({ ...jobToSpec(tiny), name: "startup", frames: Math.min(2, job.frames) }));
-    const t0 = performance.now();
-    await execa(process.execPath, [bundle, "--spec", spec, "--out", dir, "--progress", "quiet"]);
-    return (performance.now() - t0) / 1000;
+    const frames = Math.min(2, job.frames);
+    await writeFile(spec, JSON.stringify({ ...jobToSpec(job), name: "startup", frames, maxIterations: Math.min(64, job.maxIterations) }));
+    // the faster of two runs: on a shared machine the slower one measures the neighbours
+    let seconds = Infinity;
+    let stdout = "";
+    for (let round = 0; round < 2; round++) {
+      const t0 = performance.now();
+      stdout = (await execa(process.execPath, [bundle, "--spec", spec, "--out", dir, "--progress", "json"])).stdout;
+      seconds = Math.min(seconds, (performance.now() - t0) / 1000);
+    }
+    const done = stdout.split("\n").map((line) => JSON.parse(line) as { event: string; iterations?: number }).find((event) => event.event === "done");
+    const work = ((done?.iterations ?? 0) * computedShare(job)) / costs.kernelRate + frames * costs.encodeSecondsPerFrame;
+    return Math.max(seconds / 2, seconds - work / (os.availableParallelism() * PARALLEL_EFFICIENCY));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -178,7 +188,9 @@ async function measureEncode(job: Job, preset: string, fullFrameSeconds: number)
   };
   const few = Math.max(2, Math.min(4, job.frames));
   const many = few + Math.max(4, Math.min(24, Math.round(2e7 / (width * height))));
-  const [short, long] = [await encode(few), await encode(many)];
+  // each the faster of two runs, for the same reason as above
+  const short = Math.min(await encode(few), await encode(few));
+  const long = Math.min(await encode(many), await encode(many));
   return Math.max(0, (long - short) / (many - few));
 }
 
