@@ -68,9 +68,9 @@ export async function calibrate(job: Job, options: CalibrateOptions = {}): Promi
     // Stop before the next size (4x the pixels) would blow the budget, or at full size.
     if (sample.width === job.width || performance.now() - started + ms * 4 > budget) break;
   }
-  // Best of three at the final size: on a shared machine the fastest run is the kernel's own speed.
+  // Best of five at the final size: on a shared machine the fastest run is the kernel's own speed.
   const final = sampleJob(job, best!.width);
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < 4; round++) {
     const t0 = performance.now();
     for (const frame of frames) iterationsPerPixel(final, frame, kernel.run);
     best!.ms = Math.min(best!.ms, performance.now() - t0);
@@ -106,10 +106,10 @@ async function measureStartup(bundle: string, job: Job, costs: { kernelRate: num
     const spec = path.join(dir, "startup.json");
     const frames = Math.min(2, job.frames);
     await writeFile(spec, JSON.stringify({ ...jobToSpec(job), name: "startup", frames, maxIterations: Math.min(64, job.maxIterations) }));
-    // the faster of two runs: on a shared machine the slower one measures the neighbours
+    // the fastest of three runs: on a shared machine the slower ones measure the neighbours
     let seconds = Infinity;
     let stdout = "";
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < 3; round++) {
       const t0 = performance.now();
       stdout = (await execa(process.execPath, [bundle, "--spec", spec, "--out", dir, "--progress", "json"])).stdout;
       seconds = Math.min(seconds, (performance.now() - t0) / 1000);
