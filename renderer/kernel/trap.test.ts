@@ -1,28 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { orbitsStayInside } from "./testing/orbits.ts";
 import { findTrap } from "./trap.ts";
-
-/**
- * The trap is proved by trap.ts's error bounds; these tests check the outcome
- * independently: orbits started anywhere in a box must never escape.
- */
-function orbitsStayInside(boxes: Float64Array, cRe: number, cIm: number, limit: number, steps: number): boolean {
-  let seed = 12345;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  for (let k = 0; k < boxes.length; k += 4) {
-    for (let sample = 0; sample < 40; sample++) {
-      // corners and random points of the box
-      let x = sample < 4 ? boxes[k + (sample & 1)] : boxes[k] + random() * (boxes[k + 1] - boxes[k]);
-      let y = sample < 4 ? boxes[k + 2 + (sample >> 1)] : boxes[k + 2] + random() * (boxes[k + 3] - boxes[k + 2]);
-      for (let n = 0; n < steps; n++) {
-        const xx = x * x, yy = y * y;
-        if (xx + yy > limit) return false;
-        y = (x + x) * y + cIm;
-        x = xx - yy + cRe;
-      }
-    }
-  }
-  return true;
-}
 
 describe("findTrap", () => {
   it.each([

@@ -40,7 +40,6 @@ export function runRenderWorker(): void {
   const init = workerData as WorkerInit;
   const port = parentPort!;
   // stay alive until the pool terminates this thread, so that no exit can overtake the last message
-  // (a listener on the port would do, but it delays the port's outgoing messages: measured, it stalls the pool)
   setInterval(() => {}, 2 ** 30);
   try {
     const totals = renderBands(init, (index) => port.postMessage({ kind: "frame", index } satisfies WorkerReply));
