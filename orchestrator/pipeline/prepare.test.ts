@@ -1,4 +1,6 @@
+import os from "node:os";
 import { describe, expect, it } from "vitest";
+import { LocalHost } from "../hosts/local-host.ts";
 import type { ExecResult, Host } from "../hosts/host.ts";
 import type { PipelineContext } from "./context.ts";
 import { prepare } from "./prepare.ts";
@@ -33,6 +35,21 @@ function context(host: Host, waitForCloudInit: boolean): PipelineContext {
 }
 
 describe("prepare", () => {
+  it("on this machine (--dry-run) asks no cloud-init, and finds node, ffmpeg and the cores", async () => {
+    const calls: string[] = [];
+    const host = new (class extends LocalHost {
+      override exec(argv: readonly string[], options?: Parameters<LocalHost["exec"]>[1]) {
+        calls.push(argv.join(" "));
+        return super.exec(argv, options);
+      }
+    })();
+    const ctx = context(host, false);
+    await prepare(ctx);
+    expect(calls.some((call) => call.startsWith("cloud-init"))).toBe(false);
+    expect(ctx.remote).toMatchObject({ cores: os.availableParallelism() });
+    expect(ctx.remote!.ffmpeg).toBeTruthy();
+  });
+
   it("waits for cloud-init while it is still setting the server up, then finds node, ffmpeg and the cores", async () => {
     const host = scriptedHost({ ...ready, "cloud-init status": { exitCode: 0, stdout: "status: running\n" }, "cloud-init status --wait": { exitCode: 0, stdout: "....\nstatus: done\n" } });
     const ctx = context(host, true);

@@ -15,8 +15,10 @@ export async function prepare(ctx: PipelineContext): Promise<void> {
   const { signal } = ctx;
   await waitForCloudInit(ctx);
 
-  let node = await findNode(host, signal);
-  let ffmpeg = (await works(host, ["ffmpeg", "-version"], signal)) ? "ffmpeg" : undefined;
+  // three questions at once: over SSH each is a round trip
+  const [foundNode, hasFfmpeg, cores] = await Promise.all([findNode(host, signal), works(host, ["ffmpeg", "-version"], signal), countCores(host, signal)]);
+  let node = foundNode;
+  let ffmpeg = hasFfmpeg ? "ffmpeg" : undefined;
   if ((!node || !ffmpeg) && host instanceof LocalHost) {
     ffmpeg ??= findFfmpeg(); // the ffmpeg that ships in node_modules (@ffmpeg-installer)
     if (!node) node = { command: process.execPath, major: Number(process.versions.node.split(".")[0]) };
@@ -31,7 +33,7 @@ export async function prepare(ctx: PipelineContext): Promise<void> {
     const what = !ffmpeg ? "ffmpeg" : `Node >= ${MIN_NODE_MAJOR} (found ${node ? `v${node.major}` : "none"})`;
     throw new RemoteError(`${host.description} has no ${what}, and installing it failed. Install Node >= ${MIN_NODE_MAJOR} and ffmpeg there, then run again.`);
   }
-  ctx.remote = { ...ctx.remote!, node: node.command, ffmpeg, cores: await countCores(host, signal) };
+  ctx.remote = { ...ctx.remote!, node: node.command, ffmpeg, cores };
   ctx.reporter.info(`  node v${node.major}, ffmpeg, ${ctx.remote.cores} cores`);
 }
 
@@ -43,6 +45,7 @@ export async function prepare(ctx: PipelineContext): Promise<void> {
 async function waitForCloudInit(ctx: PipelineContext): Promise<void> {
   const host = ctx.host!;
   const { signal } = ctx;
+  if (host instanceof LocalHost) return; // this machine is not being set up; `cloud-init status` alone takes ~0.4 s
   const first = await host.exec(["cloud-init", "status"], { signal }).catch(() => undefined);
   if (!first || (first.exitCode !== 0 && first.exitCode !== 2 && first.exitCode !== 1)) return; // no cloud-init here
   const status = /status:\s*(.+)/.exec(first.stdout)?.[1]?.trim() ?? "";
