@@ -8,12 +8,14 @@ import { juliaRender } from "../../test/run-bundle.ts";
 import { calibrate } from "./calibrate.ts";
 import { DEFAULT_OVERHEAD_SECONDS, DEFAULT_SPEED_FACTOR, predict } from "./predict.ts";
 
-// Varied small jobs: few heavy frames, many light ones, odd sizes, the spiral's region, a zoom.
+// Varied jobs of 1–2 s here: many light frames (encoding-bound), few heavy ones, the spiral's region
+// (slow escapers, Koenigs traps), the whole range of c, a zoom with odd proportions. Shorter jobs
+// measured the machine's noise (±0.1 s) more than the model.
 const specs: Record<string, unknown>[] = [
-  { name: "light-many", width: 400, maxIterations: 20, frames: 90, fps: 30 },
-  { name: "spiral-heavy", width: 360, height: 300, maxIterations: 1500, frames: 40, fps: 30, c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] } },
-  { name: "full-range", width: 300, maxIterations: 500, frames: 120, fps: 30, c: { from: [-0.62772, -0.7], to: [-0.62772, 0.7] } },
-  { name: "zoom", width: 480, height: 270, maxIterations: 800, frames: 30, fps: 30, bounds: { re: [-0.6, 0.2], im: [-0.25, 0.2] } },
+  { name: "light-many", width: 640, maxIterations: 30, frames: 240, fps: 30 },
+  { name: "spiral-heavy", width: 500, height: 400, maxIterations: 2000, frames: 90, fps: 30, c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] } },
+  { name: "full-range", width: 400, maxIterations: 500, frames: 300, fps: 30, c: { from: [-0.62772, -0.7], to: [-0.62772, 0.7] } },
+  { name: "zoom", width: 640, height: 360, maxIterations: 1000, frames: 120, fps: 30, bounds: { re: [-0.6, 0.2], im: [-0.25, 0.2] } },
 ];
 
 describe("estimate accuracy: predicted local time against real renders", () => {

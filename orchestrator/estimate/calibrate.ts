@@ -1,10 +1,13 @@
 import { execa } from "execa";
+import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { bandPalette, colorBands } from "../../renderer/color.ts";
+import { bandPalette, colorBandsWide, widePalette } from "../../renderer/color.ts";
 import { frameAxes, frameC } from "../../renderer/frame-geometry.ts";
 import { createKernel } from "../../renderer/kernel/index.ts";
+import { SHORTCUT_MIN_ITERATIONS } from "../../renderer/kernel/shortcuts.ts";
+import { findTrap } from "../../renderer/kernel/trap.ts";
 import { findFfmpeg } from "../../renderer/output/ffmpeg.ts";
 import { createBandRenderer } from "../../renderer/render/band.ts";
 import { mirrorPlan } from "../../renderer/render/mirror.ts";
@@ -33,6 +36,10 @@ export interface Calibration {
   encodeSecondsPerFrame: number;
   /** Wall seconds of a render that does almost nothing: Node, workers, ffmpeg start and finish. */
   startupSeconds: number;
+  /** CPU seconds to colour one full-size frame. */
+  colorSecondsPerFrame: number;
+  /** Seconds to find one frame's exact shortcut; every worker does it for every frame (wall time, whatever the core count). */
+  searchSecondsPerFrame: number;
   cores: number;
   kernelName: string;
   seconds: number;
@@ -60,8 +67,9 @@ export async function calibrate(job: Job, options: CalibrateOptions = {}): Promi
   await warmUp(job, frames, kernel.run);
   for (const width of [16, 32, 64, 128, 256]) {
     const sample = sampleJob(job, width);
+    const measure = sampler(sample, kernel.run);
     const t0 = performance.now();
-    const perFrame = frames.map((frame) => iterationsPerPixel(sample, frame, kernel.run));
+    const perFrame = frames.map(measure);
     const ms = performance.now() - t0;
     const iterations = perFrame.reduce((sum, ipp) => sum + ipp, 0) * sample.width * sample.height;
     best = { width: sample.width, perFrame, iterations, ms };
@@ -69,16 +77,17 @@ export async function calibrate(job: Job, options: CalibrateOptions = {}): Promi
     if (sample.width === job.width || performance.now() - started + ms * 4 > budget) break;
   }
   // Best of five at the final size: on a shared machine the fastest run is the kernel's own speed.
-  const final = sampleJob(job, best!.width);
+  const final = sampler(sampleJob(job, best!.width), kernel.run);
   for (let round = 0; round < 4; round++) {
     const t0 = performance.now();
-    for (const frame of frames) iterationsPerPixel(final, frame, kernel.run);
+    for (const frame of frames) final(frame);
     best!.ms = Math.min(best!.ms, performance.now() - t0);
   }
   const meanPerPixel = best!.perFrame.reduce((sum, ipp) => sum + ipp, 0) / best!.perFrame.length;
   const rate = best!.iterations / Math.max(best!.ms / 1000, 1e-6);
   const fullFrameSeconds = (meanPerPixel * job.width * job.height) / rate;
   const encodeSecondsPerFrame = job.frames > 1 && options.encode !== false ? await measureEncode(job, options.preset ?? "veryfast", fullFrameSeconds) : 0;
+  const { colorSecondsPerFrame, searchSecondsPerFrame } = frameCosts(job, sampleJob(job, Math.min(best!.width, 128)), frames, kernel.run);
   const startupSeconds = options.bundle ? await measureStartup(options.bundle, job, { kernelRate: rate, encodeSecondsPerFrame }) : DEFAULT_STARTUP_SECONDS;
   return {
     samples: frames.map((frame, i) => ({ frame, iterationsPerPixel: best!.perFrame[i] })),
@@ -88,6 +97,8 @@ export async function calibrate(job: Job, options: CalibrateOptions = {}): Promi
     computedShare: computedShare(job),
     encodeSecondsPerFrame,
     startupSeconds,
+    colorSecondsPerFrame,
+    searchSecondsPerFrame,
     cores: os.availableParallelism(),
     kernelName: kernel.name,
     seconds: (performance.now() - started) / 1000,
@@ -96,9 +107,8 @@ export async function calibrate(job: Job, options: CalibrateOptions = {}): Promi
 
 /**
  * What every render pays besides its pixels: Node, the worker threads and ffmpeg starting, each
- * worker's kernel and shortcuts warming up on full-size bands, and x264 finishing. Timed on the real
- * renderer with the job cut to 2 frames (its two ends of c) and at most 64 iterations, minus the
- * work those frames do at the rates measured here.
+ * worker's kernel warming up, and x264 finishing. Timed on the real renderer with the job cut to 2
+ * frames and at most 64 iterations, minus the work those frames do at the rates measured here.
  */
 async function measureStartup(bundle: string, job: Job, costs: { kernelRate: number; encodeSecondsPerFrame: number }): Promise<number> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "render-remote-calibrate-"));
@@ -120,6 +130,41 @@ async function measureStartup(bundle: string, job: Job, costs: { kernelRate: num
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Per-frame costs besides the kernel and x264, on the sample frames: colouring (per pixel, scaled
+ * to the job's size) and finding the frame's exact shortcut (trap.ts), which every worker does for
+ * every frame it renders a band of. The fastest of three passes.
+ */
+function frameCosts(job: Job, sample: Job, frames: number[], run: ReturnType<typeof createKernel>["run"]): { colorSecondsPerFrame: number; searchSecondsPerFrame: number } {
+  const palette = bandPalette(job);
+  const wide = widePalette(palette);
+  const { re, im } = frameAxes(sample);
+  const counts = frames.map((frame) => {
+    const c = frameC(sample, frame);
+    const into = new Uint32Array(sample.width * sample.height);
+    run({ re, im, rowStart: 0, rowEnd: sample.height, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius }, into);
+    return into;
+  });
+  const rgb = new Uint8Array(sample.width * sample.height * 3);
+  const limit = job.escapeRadius * job.escapeRadius;
+  let color = Infinity;
+  let search = Infinity;
+  for (let round = 0; round < 3; round++) {
+    const t0 = performance.now();
+    for (const frameCounts of counts) colorBandsWide(frameCounts, palette, wide, rgb);
+    const t1 = performance.now();
+    for (const frame of frames) findTrap(frameC(job, frame).re, frameC(job, frame).im, limit);
+    const t2 = performance.now();
+    color = Math.min(color, t1 - t0);
+    search = Math.min(search, t2 - t1);
+  }
+  const scale = (job.width * job.height) / (sample.width * sample.height);
+  return {
+    colorSecondsPerFrame: job.coloring === "bands" ? (color / 1000 / frames.length) * scale : 0,
+    searchSecondsPerFrame: job.maxIterations >= SHORTCUT_MIN_ITERATIONS ? search / 1000 / frames.length : 0,
+  };
 }
 
 /** 1 - the share of pixels the band renderer copies from their mirror image instead of computing. */
@@ -145,12 +190,17 @@ function sampleJob(job: Job, width: number): Job {
   return { ...job, width: w, height: Math.max(1, Math.round((job.height * w) / job.width)) };
 }
 
-function iterationsPerPixel(job: Job, frame: number, run: ReturnType<typeof createKernel>["run"]): number {
+/**
+ * Iterations per pixel of a frame of `job`, one frame per call. The counts go to one reused array:
+ * a fresh one per frame costs page faults that can be a quarter of a small sample's time.
+ */
+function sampler(job: Job, run: ReturnType<typeof createKernel>["run"]): (frame: number) => number {
   const { re, im } = frameAxes(job);
-  const c = frameC(job, frame);
   const counts = new Uint32Array(job.width * job.height);
-  const work = run({ re, im, rowStart: 0, rowEnd: job.height, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius }, counts);
-  return work / counts.length;
+  return (frame) => {
+    const c = frameC(job, frame);
+    return run({ re, im, rowStart: 0, rowEnd: job.height, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius }, counts) / counts.length;
+  };
 }
 
 async function warmUp(job: Job, frames: number[], run: ReturnType<typeof createKernel>["run"]): Promise<void> {
@@ -159,10 +209,10 @@ async function warmUp(job: Job, frames: number[], run: ReturnType<typeof createK
   // on-stack replacement). Call it for a while, give the compiler time, call
   // again: otherwise the sample measures a kernel 1.5x slower than the render's.
   // Only the sample's frames: each new c costs a trap search (up to ~1 ms), which would eat the warm-up.
-  const tiny = sampleJob(job, 48);
+  const tiny = sampler(sampleJob(job, 48), run);
   const spin = (ms: number) => {
     const until = performance.now() + ms;
-    for (let i = 0; performance.now() < until; i = (i + 1) % frames.length) iterationsPerPixel(tiny, frames[i], run);
+    for (let i = 0; performance.now() < until; i = (i + 1) % frames.length) tiny(frames[i]);
   };
   spin(100);
   await new Promise((resolve) => setTimeout(resolve, 300));
@@ -171,61 +221,60 @@ async function warmUp(job: Job, frames: number[], run: ReturnType<typeof createK
 
 /**
  * CPU seconds per frame for x264 at the job's size, on one thread. Two runs
- * (few and more frames of the same real-looking content) so that ffmpeg's own
- * start-up cancels out of the difference.
+ * (few and more frames of the same real content) so that ffmpeg's own
+ * start-up cancels out of the difference. The content is real consecutive
+ * frames: x264's cost depends on how much changes from frame to frame. When
+ * four whole frames would take more than a second to render, a strip across
+ * their middle stands in for them, scaled up by its share of the rows.
  */
 async function measureEncode(job: Job, preset: string, fullFrameSeconds: number): Promise<number> {
   const width = job.width + (job.width % 2);
   const height = job.height + (job.height % 2);
-  // Real consecutive frames when four of them are cheap to render: x264's cost depends on the content.
-  const frames = fullFrameSeconds * 4 < 1 ? consecutiveFrames(job, width, height, 4) : await upscaledFrames(job, width, height, 4);
+  const few = Math.max(2, Math.min(4, job.frames));
+  const extra = Math.max(8, Math.min(24, Math.round(2e7 / (width * height))));
+  // about 0.8 s of rendering for all the frames the longer run needs
+  const affordable = Math.floor((height * 0.8) / Math.max(0.8, fullFrameSeconds * (few + extra)) / 2) * 2;
+  const rows = Math.min(height, Math.max(16, affordable));
+  const frames = consecutiveFrames(job, width, rows, few + extra);
   const encode = async (count: number) => {
-    const input = Buffer.concat(Array.from({ length: count }, (_, i) => frames[i % frames.length]));
     const t0 = performance.now();
-    await execa(findFfmpeg(), ["-hide_banner", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", `${width}x${height}`, "-framerate", "30", "-i", "pipe:0",
-      "-c:v", "libx264", "-preset", preset, "-threads", "1", "-pix_fmt", "yuv420p", "-f", "null", "-"], { input });
+    const child = execa(findFfmpeg(), ["-hide_banner", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", `${width}x${rows}`, "-framerate", "30", "-i", "pipe:0",
+      "-c:v", "libx264", "-preset", preset, "-threads", "1", "-pix_fmt", "yuv420p", "-f", "null", "-"]);
+    // Distinct frames in order (a short job's run out are repeated from the start).
+    // Repeating a few frames back and forth measured x264 at 0.6-0.75x its real cost: repeats are almost free to encode.
+    for (let i = 0; i < count; i++) {
+      if (!child.stdin!.write(frames[i % frames.length])) await once(child.stdin!, "drain");
+    }
+    child.stdin!.end();
+    await child;
     return (performance.now() - t0) / 1000;
   };
-  const few = Math.max(2, Math.min(4, job.frames));
-  const many = few + Math.max(4, Math.min(24, Math.round(2e7 / (width * height))));
   // each the faster of two runs, for the same reason as above
   const short = Math.min(await encode(few), await encode(few));
-  const long = Math.min(await encode(many), await encode(many));
-  return Math.max(0, (long - short) / (many - few));
+  const long = Math.min(await encode(few + extra), await encode(few + extra));
+  return ((Math.max(0, long - short) / extra) * height) / rows;
 }
 
-/** `count` consecutive frames from the middle of the animation, at full size, as the encoder will get them. */
-function consecutiveFrames(job: Job, width: number, height: number, count: number): Buffer[] {
-  const renderer = createBandRenderer(job, createKernel().run);
+/**
+ * `count` consecutive frames from the middle of the animation, as the encoder gets them (rows
+ * padded to `width`, an odd height's last row repeated), `rows` rows of them: the whole frame,
+ * or a strip across its middle.
+ */
+function consecutiveFrames(job: Job, width: number, rows: number, count: number): Buffer[] {
+  const strip = rows >= job.height ? job : stripJob(job, rows);
+  const renderer = createBandRenderer(strip, createKernel().run);
   const first = Math.max(0, Math.min(job.frames - count, Math.floor(job.frames / 2)));
   return Array.from({ length: Math.min(count, job.frames) }, (_, i) => {
-    const rgb = Buffer.alloc(width * height * 3);
+    const rgb = Buffer.alloc(width * rows * 3);
     renderer.renderFrame(first + i, rgb, width);
-    if (height > job.height) rgb.copyWithin(job.height * width * 3, (job.height - 1) * width * 3, job.height * width * 3);
+    if (rows > strip.height) rgb.copyWithin(strip.height * width * 3, (strip.height - 1) * width * 3, strip.height * width * 3);
     return rgb;
   });
 }
 
-/** Frames spread over the animation, rendered small and upscaled: fractal edges, as the real frames have. */
-async function upscaledFrames(job: Job, width: number, height: number, count: number): Promise<Buffer[]> {
-  const source = sampleJob(job, Math.min(job.width, 160));
-  const palette = bandPalette(job);
-  const kernel = createKernel();
-  const { re, im } = frameAxes(source);
-  return spread(job.frames, count).map((frame) => {
-    const c = frameC(job, frame);
-    const counts = new Uint32Array(source.width * source.height);
-    kernel.run({ re, im, rowStart: 0, rowEnd: source.height, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius }, counts);
-    const small = new Uint8Array(counts.length * 3);
-    colorBands(counts, palette, small);
-    const frameRgb = Buffer.alloc(width * height * 3);
-    for (let y = 0; y < height; y++) {
-      const sy = Math.min(source.height - 1, Math.floor((y * source.height) / height));
-      for (let x = 0; x < width; x++) {
-        const sx = Math.min(source.width - 1, Math.floor((x * source.width) / width));
-        frameRgb.set(small.subarray((sy * source.width + sx) * 3, (sy * source.width + sx) * 3 + 3), (y * width + x) * 3);
-      }
-    }
-    return frameRgb;
-  });
+/** The job cut to `rows` rows across the middle of its frame (same pixel spacing). */
+function stripJob(job: Job, rows: number): Job {
+  const { im } = frameAxes(job);
+  const top = Math.floor((job.height - rows) / 2);
+  return { ...job, height: rows, bounds: { ...job.bounds, imMax: im[top], imMin: im[top + rows - 1] } };
 }

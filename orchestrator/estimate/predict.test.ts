@@ -3,36 +3,45 @@ import { PLANS, type Plan } from "../cloud/plans.ts";
 import type { RunJournal } from "../state/journal.ts";
 import type { Calibration } from "./calibrate.ts";
 import { historyFrom } from "./history.ts";
-import { DEFAULT_OVERHEAD_SECONDS, DEFAULT_SPEED_FACTOR, parseDuration, predict } from "./predict.ts";
+import { DEFAULT_OVERHEAD_SECONDS, DEFAULT_SPEED_FACTOR, PARALLEL_EFFICIENCY, parseDuration, predict } from "./predict.ts";
 
 const plans: Plan[] = PLANS.map(({ confirmed: _c, ...plan }) => ({ ...plan, priceSource: "fallback" }));
 const defaults = { speedFactor: DEFAULT_SPEED_FACTOR, overheadSeconds: DEFAULT_OVERHEAD_SECONDS, runs: 0 };
 
 // 1e9 iterations/s on one core, 2 cores, no encoding cost, 1 s start-up: easy arithmetic
 function calibration(totalIterations: number): Calibration {
-  return { samples: [], sampleWidth: 64, totalIterations, kernelRate: 1e9, computedShare: 1, encodeSecondsPerFrame: 0, startupSeconds: 1, cores: 2, kernelName: "test", seconds: 0 };
+  return { samples: [], sampleWidth: 64, totalIterations, kernelRate: 1e9, computedShare: 1, encodeSecondsPerFrame: 0, startupSeconds: 1, colorSecondsPerFrame: 0, searchSecondsPerFrame: 0, cores: 2, kernelName: "test", seconds: 0 };
 }
 
 describe("predict", () => {
   it("models local and remote time, and bills started hours", () => {
     const prediction = predict(calibration(1.9e12), { frames: 100 }, plans, defaults);
-    // 1900 CPU seconds / (2 cores x 0.95) + 1 s start-up
-    expect(prediction.localSeconds).toBeCloseTo(1001, 6);
+    // 1900 CPU seconds / (2 cores x efficiency) + 1 s start-up
+    expect(PARALLEL_EFFICIENCY).toBe(0.85);
+    expect(prediction.localSeconds).toBeCloseTo(1 + 1900 / 1.7, 6);
     const p48 = prediction.plans.find((p) => p.alias === "48core")!;
-    expect(p48.renderSeconds).toBeCloseTo(1 + 1900 / (48 * 0.6 * 0.95), 6);
+    expect(p48.renderSeconds).toBeCloseTo(1 + 1900 / (48 * 0.6 * 0.85), 6);
     expect(p48.totalSeconds).toBeCloseTo(p48.renderSeconds + 300, 6);
     expect(p48.billedHours).toBe(1);
     expect(p48.costUsd).toBe(1.296);
-    // a 2-core server needs 1900 / (2 x 0.6 x 0.95) s = 28 min + 5 min setup: still one started hour
+    // a 2-core server needs 1900 / (2 x 0.6 x 0.85) s = 31 min + 5 min setup: still one started hour
     expect(prediction.plans.find((p) => p.alias === "2core")!.billedHours).toBe(1);
+  });
+
+  it("adds colouring per frame to the CPU time, and the shortcut search per frame to the wall time", () => {
+    // 100 frames: 0.017 CPU-s of colour each (1.7 s over 2 cores), 1 ms of search each (0.1 s whatever the cores)
+    const prediction = predict({ ...calibration(0), colorSecondsPerFrame: 0.017, searchSecondsPerFrame: 0.001 }, { frames: 100 }, plans, defaults);
+    expect(prediction.cpuSeconds).toBeCloseTo(1.7, 9);
+    expect(prediction.localSeconds).toBeCloseTo(1 + 0.1 + 1.7 / 1.7, 9);
+    expect(prediction.plans.find((p) => p.alias === "48core")!.renderSeconds).toBeCloseTo(1 + 0.1 + 1.7 / (48 * 0.6 * 0.85), 9);
   });
 
   it("picks the cheapest plan that meets the deadline, and says when this machine is the better deal", () => {
     const small = predict(calibration(2e9), { frames: 10 }, plans, defaults);
     expect(small.choice?.alias).toBe("2core"); // all cost one hour; the cheapest wins
-    expect(small.advice).toMatch(/^Render it here: about 2\.1 s on this machine/);
+    expect(small.advice).toMatch(/^Render it here: about 2\.2 s on this machine/);
 
-    const big = calibration(2e13); // ~2.9 h here
+    const big = calibration(2e13); // ~3.3 h here
     const withDeadline = predict(big, { frames: 10 }, plans, defaults, { deadlineSeconds: 40 * 60 });
     const chosen = withDeadline.choice!;
     expect(chosen.totalSeconds).toBeLessThanOrEqual(40 * 60);
