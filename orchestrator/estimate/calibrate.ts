@@ -149,13 +149,14 @@ function frameCosts(job: Job, sample: Job, frames: number[], run: ReturnType<typ
   });
   const rgb = new Uint8Array(sample.width * sample.height * 3);
   const limit = job.escapeRadius * job.escapeRadius;
+  const cs = frames.map((frame) => frameC(job, frame));
   let color = Infinity;
   let search = Infinity;
   for (let round = 0; round < 3; round++) {
     const t0 = performance.now();
     for (const frameCounts of counts) colorBandsWide(frameCounts, palette, wide, rgb);
     const t1 = performance.now();
-    for (const frame of frames) findTrap(frameC(job, frame).re, frameC(job, frame).im, limit);
+    for (const c of cs) findTrap(c.re, c.im, limit);
     const t2 = performance.now();
     color = Math.min(color, t1 - t0);
     search = Math.min(search, t2 - t1);
@@ -224,7 +225,7 @@ async function warmUp(job: Job, frames: number[], run: ReturnType<typeof createK
  * (few and more frames of the same real content) so that ffmpeg's own
  * start-up cancels out of the difference. The content is real consecutive
  * frames: x264's cost depends on how much changes from frame to frame. When
- * four whole frames would take more than a second to render, a strip across
+ * the whole frames would take more than 0.8 s to render, a strip across
  * their middle stands in for them, scaled up by its share of the rows.
  */
 async function measureEncode(job: Job, preset: string, fullFrameSeconds: number): Promise<number> {
@@ -240,7 +241,7 @@ async function measureEncode(job: Job, preset: string, fullFrameSeconds: number)
     const t0 = performance.now();
     const child = execa(findFfmpeg(), ["-hide_banner", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", `${width}x${rows}`, "-framerate", "30", "-i", "pipe:0",
       "-c:v", "libx264", "-preset", preset, "-threads", "1", "-pix_fmt", "yuv420p", "-f", "null", "-"]);
-    // Distinct frames in order (a short job's run out are repeated from the start).
+    // Distinct frames in order (a job with fewer frames has them repeated from the start).
     // Repeating a few frames back and forth measured x264 at 0.6-0.75x its real cost: repeats are almost free to encode.
     for (let i = 0; i < count; i++) {
       if (!child.stdin!.write(frames[i % frames.length])) await once(child.stdin!, "drain");
