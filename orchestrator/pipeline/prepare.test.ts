@@ -1,5 +1,6 @@
 import os from "node:os";
 import { describe, expect, it } from "vitest";
+import { findFfmpeg } from "../../renderer/output/ffmpeg.ts";
 import { LocalHost } from "../hosts/local-host.ts";
 import type { ExecResult, Host } from "../hosts/host.ts";
 import type { PipelineContext } from "./context.ts";
@@ -35,7 +36,7 @@ function context(host: Host, waitForCloudInit: boolean): PipelineContext {
 }
 
 describe("prepare", () => {
-  it("on this machine (--dry-run) asks no cloud-init, and finds node, ffmpeg and the cores", async () => {
+  it("on this machine (--dry-run) asks no cloud-init, runs no ffmpeg, and finds node, the renderer's ffmpeg and the cores", async () => {
     const calls: string[] = [];
     const host = new (class extends LocalHost {
       override exec(argv: readonly string[], options?: Parameters<LocalHost["exec"]>[1]) {
@@ -45,9 +46,8 @@ describe("prepare", () => {
     })();
     const ctx = context(host, false);
     await prepare(ctx);
-    expect(calls.some((call) => call.startsWith("cloud-init"))).toBe(false);
-    expect(ctx.remote).toMatchObject({ cores: os.availableParallelism() });
-    expect(ctx.remote!.ffmpeg).toBeTruthy();
+    expect(calls.some((call) => call.startsWith("cloud-init") || call.startsWith("ffmpeg"))).toBe(false);
+    expect(ctx.remote).toMatchObject({ cores: os.availableParallelism(), ffmpeg: findFfmpeg() });
   });
 
   it("waits for cloud-init while it is still setting the server up, then finds node, ffmpeg and the cores", async () => {

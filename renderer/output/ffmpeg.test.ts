@@ -21,14 +21,18 @@ describe("findFfmpeg", () => {
 
   it("takes the first executable file named ffmpeg along PATH, skipping plain files and directories", () => {
     const PATH = [path.join(root, "missing"), notExecutable, directory, good].join(path.delimiter);
-    expect(findFfmpeg({ PATH })).toBe(path.join(good, "ffmpeg"));
+    expect(findFfmpeg({ PATH }, () => undefined)).toBe(path.join(good, "ffmpeg"));
   });
 
   it("prefers JULIA_RENDER_FFMPEG", () => {
     expect(findFfmpeg({ PATH: good, JULIA_RENDER_FFMPEG: "/opt/ffmpeg" })).toBe("/opt/ffmpeg");
   });
 
-  it("falls back to the binary from @ffmpeg-installer when PATH has none", () => {
-    expect(findFfmpeg({ PATH: notExecutable })).toMatch(/@ffmpeg-installer[/\\]linux-x64[/\\]ffmpeg$/);
+  it("prefers the static build from @ffmpeg-installer to the one on PATH", () => {
+    expect(findFfmpeg({ PATH: good })).toMatch(/@ffmpeg-installer[/\\]linux-x64[/\\]ffmpeg$/);
+  });
+
+  it("says how to install ffmpeg when there is none", () => {
+    expect(() => findFfmpeg({ PATH: notExecutable }, () => undefined)).toThrow(/apt-get install -y ffmpeg/);
   });
 });
