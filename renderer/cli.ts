@@ -28,7 +28,7 @@ function buildProgram(): Command {
     .option("--contact-sheet <n>", "render N labelled thumbnails across the animation to OUT/<name>_sheet.png", number("--contact-sheet"))
     .option("--thumb-width <w>", "with --contact-sheet: thumbnail width in pixels (default 240, or the spec's width if smaller)", number("--thumb-width"))
     .addOption(new Option("--progress <mode>", "progress display").choices(["human", "json", "quiet"]).default("human"))
-    .option("--ffmpeg <path>", "the ffmpeg binary to use (default: ffmpeg on PATH)")
+    .option("--ffmpeg <path>", "the ffmpeg binary to use (default: JULIA_RENDER_FFMPEG, else the static build from node_modules, else ffmpeg on PATH)")
     .addOption(new Option("--preset <name>", "x264 preset (speed vs. file size)").choices([...X264_PRESETS]).default("veryfast"))
     .option("--num-steps <n>", "seed flag: pixels per side (sets width and height)", number("--num-steps"))
     .option("--max-iterations <n>", "seed flag: iterations per pixel", number("--max-iterations"))
