@@ -15,13 +15,13 @@ export async function prepare(ctx: PipelineContext): Promise<void> {
   const { signal } = ctx;
   await waitForCloudInit(ctx);
 
-  // here, the renderer's own choice (the static build in node_modules first); a trial run would cost ~0.2 s
   const local = host instanceof LocalHost;
   // three questions at once: over SSH each is a round trip
   const [foundNode, hasFfmpeg, cores] = await Promise.all([
     findNode(host, signal), local ? false : works(host, ["ffmpeg", "-version"], signal), countCores(host, signal),
   ]);
   let node = foundNode;
+  // here, the renderer's own choice (the static build in node_modules first) and no trial run, which costs ~0.2 s
   let ffmpeg = local ? findFfmpeg() : hasFfmpeg ? "ffmpeg" : undefined;
   if (!node && local) node = { command: process.execPath, major: Number(process.versions.node.split(".")[0]) };
   if (!node || node.major < MIN_NODE_MAJOR || !ffmpeg) {

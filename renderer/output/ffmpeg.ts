@@ -20,7 +20,7 @@ export function findFfmpeg(env: NodeJS.ProcessEnv = process.env, bundled: () => 
   if (shipped) return shipped;
   const onPath = (env.PATH ?? "").split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, "ffmpeg")).find(isExecutableFile);
   if (onPath) return onPath;
-  throw new RenderError("ffmpeg was not found on PATH. Install it (Debian/Ubuntu: `sudo apt-get install -y ffmpeg`) and run again.");
+  throw new RenderError("ffmpeg was found neither in node_modules (@ffmpeg-installer) nor on PATH. Install it (Debian/Ubuntu: `sudo apt-get install -y ffmpeg`) and run again.");
 }
 
 /** The @ffmpeg-installer binary for this platform, when it is installed and executable. */
