@@ -26,7 +26,7 @@ import { addProduct, balls, down, maxModulus, stepRounding, UNIT, up, type Balls
 
 /** Degree of φ: enough for P(s0) to fall below (1 - |λ|)ρ at s0 ≈ 0.2 (measured on the spiral's c). */
 const DEGREE = 24;
-const S0_CANDIDATES = [0.3, 0.26, 0.23, 0.2, 0.17, 0.14, 0.11, 0.08, 0.05];
+const S0_CANDIDATES = [0.3, 0.26, 0.23, 0.22, 0.21, 0.2, 0.19, 0.18, 0.17, 0.14, 0.11, 0.08, 0.05];
 const RADIAL_CELLS = 4;
 
 export interface KoenigsTrap {
@@ -152,13 +152,15 @@ function koenigsSeries(lambdaRe: number, lambdaIm: number, degree: number): Seri
    * 16(K+2)·2^-53 Σ j^k|b_j||w|₁^j: five roundings a step, K steps) and the bound
    * of φ'' that turns |φ| at a cell's centre into a bound over the cell:
    * |φ| ∈ value ± (valueError + (slope + slopeError)·d + φ''·d²/2).
+   * φ'' is bounded on the disk |w| ≤ reach, which must hold every cell: then it
+   * holds the segment from a cell's centre to any of its points (a disk is convex).
    */
-  const errorsWithin = (w1: number, d: number) => {
+  const errorsWithin = (w1: number, d: number, reach: number) => {
     const slack = up(16 * (degree + 2) * UNIT);
     return {
       value: up(slack * magnitudeSum(w1, () => 1, 0)),
       slope: up(slack * magnitudeSum(w1, (j) => j * j, 1)),
-      curvature: up(secondDerivativeBound(up(w1 + d)) * up(d * d) / 2),
+      curvature: up(secondDerivativeBound(reach) * up(d * d) / 2),
     };
   };
 
@@ -185,7 +187,8 @@ function koenigsSeries(lambdaRe: number, lambdaIm: number, degree: number): Seri
       const angle = (2 * Math.PI) / angular;
       // distance from a cell's computed centre to any of its points: radial half, arc half, rounding
       const d = up(up(thickness / 2 * (1 + 1e-9)) + up(up(s1 * angle / 2) + 1e-15));
-      const errors = errorsWithin(up(Math.SQRT2 * s1 * (1 + 1e-9)), d);
+      // cells lie in the annulus, so within |w| ≤ s1 (the 1e-9 covers the rounding of r, cos and sin)
+      const errors = errorsWithin(up(Math.SQRT2 * s1 * (1 + 1e-9)), d, up(s1 * (1 + 1e-9)));
       let low = Infinity;
       for (let i = 0; i < RADIAL_CELLS; i++) {
         const r = s0 + (i + 0.5) * thickness;
@@ -199,7 +202,7 @@ function koenigsSeries(lambdaRe: number, lambdaIm: number, degree: number): Seri
     maxOnBoxEdges(halfX, halfY) {
       const pieces = 24;
       const d = up(Math.max(halfX, halfY) / pieces * (1 + 1e-9) + 1e-15); // each edge in pieces of length 2·max/pieces at most
-      const errors = errorsWithin(up(halfX + halfY), d);
+      const errors = errorsWithin(up(halfX + halfY), d, up(up(Math.hypot(halfX, halfY)) + d));
       let high = 0;
       for (const [fromX, fromY, toX, toY] of [[-halfX, -halfY, halfX, -halfY], [halfX, -halfY, halfX, halfY], [halfX, halfY, -halfX, halfY], [-halfX, halfY, -halfX, -halfY]]) {
         for (let k = 0; k < pieces; k++) {
