@@ -19,6 +19,16 @@ describe("chooseShortcut", () => {
     // a period-7 cycle with |λ| = 0.963: its proven disks are ~0.0015 wide
     expect(chooseShortcut(frame(-0.40595, 500)).kind).toBe("none");
   });
+  it("takes the tile's planned shortcut when it has one, unless the policy overrides it", () => {
+    const planned = { ...frame(-0.42, 500), shortcut: { kind: "brent" } as const };
+    expect(chooseShortcut(planned).kind).toBe("brent");
+    expect(chooseShortcut(planned, "off").kind).toBe("none");
+    expect(chooseShortcut({ ...frame(-0.378, 500), shortcut: { kind: "none" } }).kind).toBe("none");
+  });
+  it("decides per maxIterations, not only per c: the slow p7 trap pays at 2000 iterations, not at 500", () => {
+    expect(chooseShortcut(frame(-0.40595, 2000)).kind).toBe("trap");
+    expect(chooseShortcut(frame(-0.40595, 500)).kind).toBe("none");
+  });
   it("uses a Koenigs trap where the fixed point attracts slowly (koenigs-trap.ts)", () => {
     const shortcut = chooseShortcut(frame(-0.378, 500));
     expect(shortcut.kind).toBe("trap");

@@ -20,7 +20,7 @@ const BRENT_MIN_ITERATIONS = 1000;
 const NONE: Shortcut = { kind: "none" };
 const BRENT: Shortcut = { kind: "brent" };
 
-// Workers render band after band of the same few frames; finding a trap costs 0.07 ms, a Koenigs trap ~1 ms.
+// A Koenigs trap takes ~1-20 ms to prove; bands of the same frame ask again and again.
 const cache = new Map<string, Shortcut>();
 const CACHE_SIZE = 64;
 
@@ -29,16 +29,20 @@ export type ShortcutPolicy = "auto" | "off" | "brent";
 
 export function chooseShortcut(tile: Tile, policy: ShortcutPolicy = "auto"): Shortcut {
   if (policy !== "auto") return policy === "brent" ? BRENT : NONE;
-  if (tile.maxIterations < SHORTCUT_MIN_ITERATIONS) return NONE;
-  const limit = tile.escapeRadius * tile.escapeRadius;
-  const key = `${tile.cRe}:${tile.cIm}:${limit}`;
+  return tile.shortcut ?? shortcutFor(tile.cRe, tile.cIm, tile.escapeRadius * tile.escapeRadius, tile.maxIterations);
+}
+
+/** The shortcut for every tile of the frame with this c, escape limit (R²) and maxIterations. */
+export function shortcutFor(cRe: number, cIm: number, limit: number, maxIterations: number): Shortcut {
+  if (maxIterations < SHORTCUT_MIN_ITERATIONS) return NONE;
+  const key = `${cRe}:${cIm}:${limit}:${maxIterations}`;
   let shortcut = cache.get(key);
   if (!shortcut) {
-    const { trap, bounded } = findTrap(tile.cRe, tile.cIm, limit);
+    const { trap, bounded } = findTrap(cRe, cIm, limit);
     shortcut = trap ? { kind: "trap", trap } : bounded ? BRENT : NONE;
-    if (trap && !trapPaysOff(trap, tile.maxIterations)) shortcut = NONE;
+    if (trap && !trapPaysOff(trap, maxIterations)) shortcut = NONE;
     // Brent only finds orbits that repeat to the last bit, which takes long; not worth it for short runs
-    if (shortcut.kind === "brent" && tile.maxIterations < BRENT_MIN_ITERATIONS) shortcut = NONE;
+    if (shortcut.kind === "brent" && maxIterations < BRENT_MIN_ITERATIONS) shortcut = NONE;
     if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
     cache.set(key, shortcut);
   }

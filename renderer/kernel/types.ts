@@ -1,3 +1,5 @@
+import type { Shortcut } from "./shortcuts.ts";
+
 /**
  * One rectangular piece of one frame: every column of rows [rowStart, rowEnd).
  * `re` holds the real part of each column and `im` the imaginary part of each
@@ -12,6 +14,12 @@ export interface Tile {
   cIm: number;
   maxIterations: number;
   escapeRadius: number;
+  /**
+   * The frame's exact shortcut, when the caller already chose it with
+   * shortcutFor (the worker pool plans each frame once, in the main thread);
+   * otherwise the kernel chooses it.
+   */
+  shortcut?: Shortcut;
 }
 
 /**

@@ -2,6 +2,7 @@ import { bandPalette, colorBands, colorBandsWide, colorSmooth, widePalette } fro
 import { colormapTable } from "../colormaps/index.ts";
 import { frameAxes, frameC } from "../frame-geometry.ts";
 import { escapeCountsScalar } from "../kernel/scalar.ts";
+import { shortcutFor, type Shortcut } from "../kernel/shortcuts.ts";
 import type { EscapeKernel, Tile } from "../kernel/types.ts";
 import type { Job } from "../spec.ts";
 import { mirrorPlan, type MirrorPlan } from "./mirror.ts";
@@ -17,15 +18,27 @@ import { bandRowRanges, bandRows, bandsPerFrame } from "./schedule.ts";
  * frame feeds a yuv420p encoder. A padding column repeats the last real pixel.
  */
 export interface BandRenderer {
-  render(frame: number, band: number, rgb: Uint8Array, stride: number): BandTiming;
+  /** `shortcut`: the frame's, from frameShortcut (planned elsewhere); without it the kernel chooses. */
+  render(frame: number, band: number, rgb: Uint8Array, stride: number, shortcut?: Shortcut): BandTiming;
   /** The whole frame: every band in turn. */
-  renderFrame(frame: number, rgb: Uint8Array, stride: number): BandTiming;
+  renderFrame(frame: number, rgb: Uint8Array, stride: number, shortcut?: Shortcut): BandTiming;
 }
 
 export interface BandTiming {
   iterations: number;
   kernelMs: number;
   colorMs: number;
+}
+
+/**
+ * The exact shortcut every band of this frame uses (kernel/shortcuts.ts), so that
+ * it can be chosen once per frame, in one thread; undefined for smooth
+ * colouring, which runs the scalar kernel.
+ */
+export function frameShortcut(job: Job, frame: number): Shortcut | undefined {
+  if (job.coloring === "smooth") return undefined;
+  const c = frameC(job, frame);
+  return shortcutFor(c.re, c.im, job.escapeRadius * job.escapeRadius, job.maxIterations);
 }
 
 export function createBandRenderer(job: Job, kernel: EscapeKernel, rowsPerBand = bandRows(job.width, job.height)): BandRenderer {
@@ -46,20 +59,20 @@ export function createBandRenderer(job: Job, kernel: EscapeKernel, rowsPerBand =
   }
 
   const renderer: BandRenderer = {
-    renderFrame(frame, rgb, stride) {
+    renderFrame(frame, rgb, stride, shortcut) {
       const total: BandTiming = { iterations: 0, kernelMs: 0, colorMs: 0 };
       for (let band = 0; band < bandsPerFrame(job.height, rowsPerBand); band++) {
-        const timing = renderer.render(frame, band, rgb, stride);
+        const timing = renderer.render(frame, band, rgb, stride, shortcut);
         total.iterations += timing.iterations;
         total.kernelMs += timing.kernelMs;
         total.colorMs += timing.colorMs;
       }
       return total;
     },
-    render(frame, band, rgb, stride) {
+    render(frame, band, rgb, stride, shortcut) {
       const { top, bottom } = bandRowRanges(band, job.height, rowsPerBand);
       const c = frameC(job, frame);
-      const tile = (rowStart: number, rowEnd: number): Tile => ({ re, im, rowStart, rowEnd, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius });
+      const tile = (rowStart: number, rowEnd: number): Tile => ({ re, im, rowStart, rowEnd, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius, shortcut });
 
       const t0 = performance.now();
       let iterations = countRows(tile(top[0], top[1]), buffers.top);

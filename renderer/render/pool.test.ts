@@ -2,6 +2,7 @@ import { build } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 import { InterruptedError, RenderError } from "../errors.ts";
 import { parseSpec } from "../spec.ts";
+import type { Shortcut } from "../kernel/shortcuts.ts";
 import { renderFrames } from "./pool.ts";
 import type { WorkerScript } from "./worker-script.ts";
 
@@ -17,7 +18,7 @@ beforeAll(async () => {
 const small = parseSpec({ name: "pool", width: 48, height: 13, maxIterations: 60, frames: 23, c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] } });
 const banded = parseSpec({ name: "pool", width: 700, height: 101, maxIterations: 80, frames: 9, c: { from: [-0.7, -0.3], to: [-0.6, -0.45] } });
 
-async function collect(job: typeof small, workers: number, options: { script?: WorkerScript; slowEvery?: number; frames?: number[] } = {}) {
+async function collect(job: typeof small, workers: number, options: { script?: WorkerScript; slowEvery?: number; frames?: number[]; shortcutOf?: (frame: number) => Shortcut | undefined } = {}) {
   const out = new Map<number, Buffer>();
   const order: number[] = [];
   const frames = options.frames ?? Array.from({ length: job.frames }, (_, k) => k);
@@ -28,6 +29,7 @@ async function collect(job: typeof small, workers: number, options: { script?: W
     workerScript: options.script,
     stride: job.width,
     paddedHeight: job.height,
+    shortcutOf: options.shortcutOf,
     onFrame: async (frame, rgb) => {
       order.push(frame);
       out.set(frame, Buffer.from(rgb)); // the buffer is reused after this returns
@@ -47,6 +49,20 @@ describe("renderFrames with worker threads", () => {
       for (const [frame, rgb] of inline.out) expect(pooled.out.get(frame)!.equals(rgb), `frame ${frame}`).toBe(true);
       expect(pooled.stats.iterations).toBe(inline.stats.iterations);
       expect(pooled.stats.iterations).toBeGreaterThan(job.width * job.height * job.frames);
+    }
+  });
+
+  it("workers render with the shortcuts the main thread planned, not their own", async () => {
+    // a false "trap" holding the whole plane: every pixel that survives its first block would get maxIterations.
+    // Only a worker that takes the plan can show it; the exact shortcut of every frame is different.
+    const everything: Shortcut = { kind: "trap", trap: { period: 1, radius: 10, multiplier: 0.5, boxes: Float64Array.from([-10, 10, -10, 10]) } };
+    const job = parseSpec({ name: "plan", width: 700, height: 101, maxIterations: 300, frames: 4, c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] } });
+    const planned = await collect(job, 2, { script, shortcutOf: () => everything });
+    const inlinePlanned = await collect(job, 0, { shortcutOf: () => everything });
+    const exact = await collect(job, 0);
+    for (const [frame, rgb] of exact.out) {
+      expect(planned.out.get(frame)!.equals(inlinePlanned.out.get(frame)!), `frame ${frame}`).toBe(true);
+      expect(planned.out.get(frame)!.equals(rgb), `frame ${frame}`).toBe(false);
     }
   });
 

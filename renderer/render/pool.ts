@@ -1,11 +1,15 @@
-import { Worker } from "node:worker_threads";
+import { MessageChannel, Worker } from "node:worker_threads";
 import { InterruptedError, RenderError } from "../errors.ts";
 import { createKernel } from "../kernel/index.ts";
+import type { Shortcut } from "../kernel/shortcuts.ts";
 import type { Job } from "../spec.ts";
-import { createBandRenderer } from "./band.ts";
+import { createBandRenderer, frameShortcut } from "./band.ts";
 import { bandRows, frameSlots } from "./schedule.ts";
 import type { WorkerScript } from "./worker-script.ts";
-import { CONTROL_FIELDS, EMITTED, STOP, type WorkerInit, type WorkerReply } from "./worker.ts";
+import { CONTROL_FIELDS, EMITTED, PLANNED, STOP, type WorkerInit, type WorkerReply } from "./worker.ts";
+
+/** How long the main thread plans shortcuts at a time before it lets the event loop emit frames. */
+const PLAN_SLICE_MS = 4;
 
 export interface RenderFramesOptions {
   job: Job;
@@ -18,6 +22,8 @@ export interface RenderFramesOptions {
   stride: number;
   paddedHeight: number;
   signal?: AbortSignal;
+  /** Each frame's exact shortcut (default: band.ts frameShortcut); with workers, the main thread plans them once. */
+  shortcutOf?: (frame: number) => Shortcut | undefined;
   /** Receives each finished frame in order; the buffer is reused once the returned promise settles. */
   onFrame: (frame: number, rgb: Uint8Array) => Promise<void> | void;
 }
@@ -41,7 +47,7 @@ async function renderInline(options: RenderFramesOptions): Promise<RenderStats> 
   const stats: RenderStats = { iterations: 0, kernelMs: 0, colorMs: 0, workers: 0 };
   for (const frame of options.frames) {
     if (options.signal?.aborted) throw new InterruptedError();
-    const timing = renderer.renderFrame(frame, rgb, stride);
+    const timing = renderer.renderFrame(frame, rgb, stride, options.shortcutOf?.(frame));
     stats.iterations += timing.iterations;
     stats.kernelMs += timing.kernelMs;
     stats.colorMs += timing.colorMs;
@@ -73,15 +79,20 @@ function renderWithWorkers(options: RenderFramesOptions, script: WorkerScript): 
   let settled = false;
 
   return new Promise<RenderStats>((resolve, reject) => {
-    const init: WorkerInit = { role: "julia-render-worker", job, frames: [...frames], slots, control, stride, rowsPerBand: bandRows(job.width, job.height) };
-    const workers = Array.from({ length: options.workers }, () =>
-      script.kind === "source" ? new Worker(script.source, { eval: true, workerData: init }) : new Worker(script.url, { workerData: init }));
+    const channels = Array.from({ length: options.workers }, () => new MessageChannel());
+    const workers = channels.map(({ port2 }) => {
+      const init: WorkerInit = { role: "julia-render-worker", job, frames: [...frames], slots, control, stride, rowsPerBand: bandRows(job.width, job.height), plans: port2 };
+      const settings = { workerData: init, transferList: [port2] };
+      return script.kind === "source" ? new Worker(script.source, { eval: true, ...settings }) : new Worker(script.url, settings);
+    });
 
     const finish = (error?: unknown) => {
       if (settled) return;
       settled = true;
       Atomics.store(control, STOP, 1);
       Atomics.notify(control, EMITTED);
+      Atomics.notify(control, PLANNED);
+      for (const { port1 } of channels) port1.close();
       options.signal?.removeEventListener("abort", onAbort);
       void Promise.all(workers.map((w) => w.terminate())).finally(() => (error ? reject(error) : resolve(stats)));
     };
@@ -110,6 +121,26 @@ function renderWithWorkers(options: RenderFramesOptions, script: WorkerScript): 
         emitting = false;
       }
     };
+
+    // each frame's exact shortcut, proved once here while the workers start and then render
+    const shortcutOf = options.shortcutOf ?? ((frame: number) => frameShortcut(job, frame));
+    let planned = 0;
+    const plan = () => {
+      if (settled) return;
+      try {
+        const until = performance.now() + PLAN_SLICE_MS;
+        while (planned < frames.length && performance.now() < until) {
+          const shortcut = shortcutOf(frames[planned]);
+          for (const { port1 } of channels) port1.postMessage(shortcut);
+          Atomics.store(control, PLANNED, ++planned);
+          Atomics.notify(control, PLANNED);
+        }
+      } catch (error) {
+        return finish(error);
+      }
+      if (planned < frames.length) setImmediate(plan);
+    };
+    plan();
 
     for (const worker of workers) {
       worker.on("message", (reply: WorkerReply) => {

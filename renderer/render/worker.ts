@@ -1,5 +1,6 @@
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
 import { createKernel } from "../kernel/index.ts";
+import type { Shortcut } from "../kernel/shortcuts.ts";
 import type { Job } from "../spec.ts";
 import { createBandRenderer } from "./band.ts";
 import { bandsPerFrame } from "./schedule.ts";
@@ -11,17 +12,24 @@ export interface WorkerInit {
   /** The frames to render, in emit order; frame index i renders into slot i mod slots. */
   frames: number[];
   slots: SharedArrayBuffer[];
-  /** [NEXT_BAND, EMITTED, STOP, then one finished-band count per slot]. */
+  /** [NEXT_BAND, EMITTED, STOP, PLANNED, then one finished-band count per slot]. */
   control: Int32Array;
   stride: number;
   rowsPerBand: number;
+  /**
+   * The frames' exact shortcuts, one message per frame in `frames` order, which
+   * the main thread plans once (band.ts: frameShortcut) instead of every worker
+   * proving the same traps, and compiling the code that proves them.
+   */
+  plans: MessagePort;
 }
 
-/** Shared counters: the next band to claim, how many frames the main thread has emitted, a stop flag. */
+/** Shared counters: the next band to claim, frames emitted, a stop flag, frames whose shortcut was posted. */
 export const NEXT_BAND = 0;
 export const EMITTED = 1;
 export const STOP = 2;
-export const CONTROL_FIELDS = 3;
+export const PLANNED = 3;
+export const CONTROL_FIELDS = 4;
 
 export type WorkerReply =
   | { kind: "frame"; index: number }
@@ -57,6 +65,20 @@ function renderBands(init: WorkerInit, frameDone: (index: number) => void) {
   const bands = bandsPerFrame(job.height, rowsPerBand);
   const totalBands = frames.length * bands;
   const totals = { iterations: 0, kernelMs: 0, colorMs: 0 };
+  const plans: (Shortcut | undefined)[] = [];
+  // the main thread posts plans ahead of the bands claimed; wait (rarely) until frame `index`'s has come
+  const planOf = (index: number): { shortcut: Shortcut | undefined } | null => {
+    while (plans.length <= index) {
+      const received = receiveMessageOnPort(init.plans);
+      if (received) {
+        plans.push(received.message as Shortcut | undefined);
+        continue;
+      }
+      if (Atomics.load(control, STOP)) return null;
+      Atomics.wait(control, PLANNED, plans.length, 100);
+    }
+    return { shortcut: plans[index] };
+  };
   for (;;) {
     const band = Atomics.add(control, NEXT_BAND, 1);
     if (band >= totalBands) return totals;
@@ -67,8 +89,9 @@ function renderBands(init: WorkerInit, frameDone: (index: number) => void) {
       if (Atomics.load(control, STOP)) return null;
       Atomics.wait(control, EMITTED, emitted, 100);
     }
-    if (Atomics.load(control, STOP)) return null;
-    const timing = renderer.render(frames[index], band - index * bands, views[slot], stride);
+    const plan = planOf(index);
+    if (!plan || Atomics.load(control, STOP)) return null;
+    const timing = renderer.render(frames[index], band - index * bands, views[slot], stride, plan.shortcut);
     totals.iterations += timing.iterations;
     totals.kernelMs += timing.kernelMs;
     totals.colorMs += timing.colorMs;
