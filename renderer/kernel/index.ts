@@ -1,7 +1,7 @@
 import { createInterleavedKernel } from "./interleaved.ts";
 import { escapeCountsScalar } from "./scalar.ts";
 import type { EscapeKernel } from "./types.ts";
-import { createWasmKernel, webAssembly } from "./wasm-kernel.ts";
+import { createWasmKernel, kernelModule, webAssembly } from "./wasm-kernel.ts";
 
 export type { EscapeKernel, Tile } from "./types.ts";
 
@@ -15,6 +15,8 @@ export interface KernelOptions {
    * cycle check). They never change a count; off only to measure raw speed.
    */
   shortcuts?: boolean;
+  /** The WASM kernel's module compiled by another thread (sharedKernelModule), to share its code. */
+  module?: object;
 }
 
 /**
@@ -27,9 +29,14 @@ export function createKernel(options: KernelOptions = {}): { name: string; run: 
   const shortcuts = options.shortcuts === false ? "off" : "auto";
   if (prefer === "scalar") return { name: "scalar JS", run: escapeCountsScalar };
   if (prefer === "wasm" && hasWasmSimd()) {
-    return { name: "WASM SIMD f64x2", run: createWasmKernel({ shortcuts }) };
+    return { name: "WASM SIMD f64x2", run: createWasmKernel({ shortcuts, module: options.module }) };
   }
   return { name: "JS, 4 pixels interleaved", run: createInterleavedKernel({ shortcuts }) };
+}
+
+/** The WASM kernel's compiled module, for worker threads to share; undefined where the JS kernel runs. */
+export function sharedKernelModule(): object | undefined {
+  return hasWasmSimd() ? kernelModule() : undefined;
 }
 
 // (module (func (result v128) (f64x2.splat (f64.const 0))))

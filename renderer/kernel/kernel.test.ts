@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { linspace } from "../math/linspace.ts";
-import { createKernel, hasWasmSimd } from "./index.ts";
+import { createKernel, hasWasmSimd, sharedKernelModule } from "./index.ts";
 import { createInterleavedKernel } from "./interleaved.ts";
 import { escapeCountsScalar } from "./scalar.ts";
 import type { EscapeKernel, Tile } from "./types.ts";
@@ -112,6 +112,16 @@ describe("kernel selection", () => {
     const { run } = createKernel();
     expectSameAsScalar(run, { width: 16384, height: 3, c: seedC, max: 20, rows: [1, 3] });
     expectSameAsScalar(run, { width: 5, height: 5, c: seedC, max: 20 });
+  });
+
+  it("instantiates the module it is given (worker threads share the main thread's)", () => {
+    const shared = sharedKernelModule();
+    expect(shared).toBeDefined();
+    expectSameAsScalar(createKernel({ module: shared }).run, { width: 64, height: 48, c: seedC, max: 200 });
+    // a module without the kernel's exports cannot be mistaken for it: (module) is 8 bytes
+    const wasm = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => object } }).WebAssembly;
+    const empty = new wasm.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+    expect(() => createKernel({ module: empty })).toThrow();
   });
 
   it("caps chunks so block counters cannot overflow at 1,000,000 iterations", () => {

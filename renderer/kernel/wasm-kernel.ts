@@ -36,8 +36,13 @@ const MODES = { none: 0, trap: 1, brent: 2 } as const;
 
 let compiled: object | undefined;
 
-/** Compiled once per thread, synchronously (the bytes are ~5 KB). */
-function kernelModule(): object {
+/**
+ * The compiled module, once per thread, synchronously (~56 KB; V8 compiles each
+ * function when first called, then tiers hot ones up). render/pool.ts posts
+ * it to the worker threads, which then share its code and its tier-up instead
+ * of compiling the kernel once each.
+ */
+export function kernelModule(): object {
   if (!webAssembly) throw new Error("This runtime has no WebAssembly: use createKernel({ prefer: \"js\" }).");
   compiled ??= new webAssembly.Module(Buffer.from(KERNEL_WASM_BASE64, "base64"));
   return compiled;
@@ -50,8 +55,8 @@ export type MeasuredKernel = EscapeKernel & { stats: { steps: number } };
  * `blockCheck`: "auto" tests escape once per block where persistence.ts proves
  * that exact, "never" always tests every step (both give the same counts).
  */
-export function createWasmKernel(options: { shortcuts?: ShortcutPolicy; blockCheck?: "auto" | "never" } = {}): MeasuredKernel {
-  const kernel = new webAssembly!.Instance(kernelModule(), {}).exports as unknown as KernelExports;
+export function createWasmKernel(options: { shortcuts?: ShortcutPolicy; blockCheck?: "auto" | "never"; module?: object } = {}): MeasuredKernel {
+  const kernel = new webAssembly!.Instance(options.module ?? kernelModule(), {}).exports as unknown as KernelExports;
   const lanes = kernel.lanes.value;
   const unroll = kernel.unroll.value;
   const policy = options.shortcuts ?? "auto";

@@ -1,6 +1,6 @@
 import { MessageChannel, Worker } from "node:worker_threads";
 import { InterruptedError, RenderError } from "../errors.ts";
-import { createKernel } from "../kernel/index.ts";
+import { createKernel, sharedKernelModule } from "../kernel/index.ts";
 import type { Shortcut } from "../kernel/shortcuts.ts";
 import type { Job } from "../spec.ts";
 import { createBandRenderer, frameShortcut } from "./band.ts";
@@ -80,8 +80,12 @@ function renderWithWorkers(options: RenderFramesOptions, script: WorkerScript): 
 
   return new Promise<RenderStats>((resolve, reject) => {
     const channels = Array.from({ length: options.workers }, () => new MessageChannel());
+    const kernelModule = sharedKernelModule();
     const workers = channels.map(({ port2 }) => {
-      const init: WorkerInit = { role: "julia-render-worker", job, frames: [...frames], slots, control, stride, rowsPerBand: bandRows(job.width, job.height), plans: port2 };
+      const init: WorkerInit = {
+        role: "julia-render-worker", job, frames: [...frames], slots, control, stride,
+        rowsPerBand: bandRows(job.width, job.height), plans: port2, kernelModule,
+      };
       const settings = { workerData: init, transferList: [port2] };
       return script.kind === "source" ? new Worker(script.source, { eval: true, ...settings }) : new Worker(script.url, settings);
     });

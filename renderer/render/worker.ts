@@ -22,6 +22,8 @@ export interface WorkerInit {
    * proving the same traps, and compiling the code that proves them.
    */
   plans: MessagePort;
+  /** The main thread's compiled WASM kernel, whose code (and tier-up) every worker shares. */
+  kernelModule?: object;
 }
 
 /** Shared counters: the next band to claim, frames emitted, a stop flag, frames whose shortcut was posted. */
@@ -60,7 +62,7 @@ export function runRenderWorker(): void {
 /** The work loop; returns null when the pool asked it to stop. */
 function renderBands(init: WorkerInit, frameDone: (index: number) => void) {
   const { job, frames, control, stride, rowsPerBand } = init;
-  const renderer = createBandRenderer(job, createKernel().run, rowsPerBand);
+  const renderer = createBandRenderer(job, createKernel({ module: init.kernelModule }).run, rowsPerBand);
   const views = init.slots.map((buffer) => new Uint8Array(buffer));
   const bands = bandsPerFrame(job.height, rowsPerBand);
   const totalBands = frames.length * bands;
