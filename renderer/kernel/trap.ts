@@ -81,7 +81,7 @@ function step([x, y]: Point, cRe: number, cIm: number): Point {
   return [x * x - y * y + cRe, (x + x) * y + cIm];
 }
 
-// Workers look for a trap once per frame; these two loops are most of that cost, so they use plain numbers.
+// A trap is looked for once per frame (by the pool's main thread); these two loops are most of that cost, so they use plain numbers.
 
 /** Where the orbit of the critical point 0 has (nearly) settled, or null if it leaves. */
 function settleCriticalOrbit(cRe: number, cIm: number): Point | null {
