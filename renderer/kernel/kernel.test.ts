@@ -81,6 +81,10 @@ const frames: [string, Frame][] = [
   ["5000 iterations, rows 10..40 only", { width: 61, height: 47, c: [-0.62772, -0.42], max: 5000, rows: [10, 40] }],
   ["5000 iterations, period-1 attractor", { width: 45, height: 45, c: [-0.2, 0.1], max: 5000 }],
   ["1 iteration", { width: 7, height: 5, c: seedC, max: 1 }],
+  // the first pass settles one block (4 checks): below, at and just past it
+  ["3 iterations", { width: 19, height: 7, c: seedC, max: 3 }],
+  ["4 iterations", { width: 19, height: 7, c: seedC, max: 4 }],
+  ["5 iterations", { width: 19, height: 7, c: seedC, max: 5 }],
   ["width 1", { width: 1, height: 9, c: seedC, max: 50 }],
   ["width 3, rows 1..2", { width: 3, height: 4, c: [-0.8, 0.156], max: 300, rows: [1, 3] }],
   ["escape radius 10", { width: 64, height: 48, c: [-0.8, 0.156], max: 300, radius: 10 }],
