@@ -15,7 +15,7 @@ export const I32_MAX = 0x7fffffff;
 /** Writes a finished pixel's count and adds count + 1 to the loop's work total ($work, a local). */
 const record = (pixel, count) => `
             (local.set $n ${count})
-            (i32.store (i32.add (global.get $outPtr) (i32.shl ${pixel} (i32.const 2))) (local.get $n))
+            (i32.store (i32.add (local.get $outPtr) (i32.shl ${pixel} (i32.const 2))) (local.get $n))
             (local.set $work (f64.add (local.get $work) (f64.convert_i32_u (i32.add (local.get $n) (i32.const 1)))))`;
 
 /**
@@ -35,9 +35,9 @@ export function laneWat({ lane, unroll, at, laneAt, brent, passed, flags }) {
 
   // the next survivor of the first pass (kernel-prepass-wat.mjs): its z and the blocks it has done
   const refill = `
-    (if (i32.lt_s (global.get $next) (global.get $survivors))
+    (if (i32.lt_s (local.get $next) (local.get $survivors))
       (then
-        (local.set $n (i32.add (global.get $survivorPtr) (i32.mul (global.get $next) (i32.const ${SURVIVOR_SIZE}))))
+        (local.set $n (i32.add (local.get $survivorPtr) (i32.mul (local.get $next) (i32.const ${SURVIVOR_SIZE}))))
         (local.set $x${v} (f64x2.replace_lane ${j} (local.get $x${v}) (f64.load (local.get $n))))
         (local.set $y${v} (f64x2.replace_lane ${j} (local.get $y${v}) (f64.load offset=8 (local.get $n))))
         ${set("pix", "(i32.load offset=16 (local.get $n))")}
@@ -45,14 +45,14 @@ export function laneWat({ lane, unroll, at, laneAt, brent, passed, flags }) {
         ${set("cp", "(i32.const 1)")}
         ${set("dl", `(i32.add ${get("b0")} (local.get $firstDeadline))`)}
         ${brent ? emptyBrentSlot : ""}
-        (global.set $next (i32.add (global.get $next) (i32.const 1))))
+        (local.set $next (i32.add (local.get $next) (i32.const 1))))
       (else
         ;; no pixels left: park the lane on NaN, which never flags
         ${set("pix", "(i32.const -1)")}
         ${set("dl", `(i32.const ${I32_MAX})`)}
         (local.set $x${v} (f64x2.replace_lane ${j} (local.get $x${v}) (f64.const nan)))
         (local.set $y${v} (f64x2.replace_lane ${j} (local.get $y${v}) (f64.const nan)))
-        (global.set $active (i32.sub (global.get $active) (i32.const 1)))))`;
+        (local.set $active (i32.sub (local.get $active) (i32.const 1)))))`;
 
   // Brent: z becomes the lane's saved value (box lo = hi = z); the next checkpoint is twice as far
   const brentSave = `
@@ -73,14 +73,14 @@ export function laneWat({ lane, unroll, at, laneAt, brent, passed, flags }) {
             (local.set $k ${passed(v, j)})
             (local.set $n (i32.add (local.get $k)
               (i32.mul (i32.sub (i32.sub (local.get $B) ${get("b0")}) (i32.const 1)) (i32.const ${unroll}))))
-            ${record(get("pix"), `(select (local.get $n) (global.get $max)
-                (i32.and (i32.lt_u (local.get $k) (i32.const ${unroll})) (i32.lt_s (local.get $n) (global.get $max))))`)}
+            ${record(get("pix"), `(select (local.get $n) (local.get $max)
+                (i32.and (i32.lt_u (local.get $k) (i32.const ${unroll})) (i32.lt_s (local.get $n) (local.get $max))))`)}
             ${refill})
           (else
             (if (i32.ge_s (local.get $B) ${get("dl")})
               (then
                 (if (i32.ge_s (i32.sub (local.get $B) ${get("b0")}) (local.get $maxBlocks))
-                  (then ${record(get("pix"), "(global.get $max)")} ${refill})
+                  (then ${record(get("pix"), "(local.get $max)")} ${refill})
                   ${brent ? `(else ${brentSave})` : ""})))))))`;
 
   return { refill, settle };

@@ -98,21 +98,25 @@ export function kernelWat({ vectors = 4, unroll = 4, trapEvery = 2 } = {}) {
     (local $cr v128) (local $ci v128) (local $lim v128)
     (local $k i32) (local $n i32) (local $work f64) (local $alive v128) (local $live v128) (local $rx v128) (local $ry v128) (local $ra v128) (local $rb v128)
     ${V.map((v) => `(local $x${v} v128) (local $y${v} v128) (local $a${v} v128) (local $b${v} v128) (local $e${v} v128) (local $t${v} v128) (local $s${v} v128) (local $p${v} i32)`).join("\n    ")}
+    ;; run-wide values the lanes' settle and refill code uses, in locals: V8 reloads globals at every use
+    (local $outPtr i32) (local $next i32) (local $survivors i32) (local $survivorPtr i32) (local $active i32) (local $max i32)
+    (local.set $outPtr (global.get $outPtr)) (local.set $next (global.get $next)) (local.set $survivors (global.get $survivors))
+    (local.set $survivorPtr (global.get $survivorPtr)) (local.set $max (global.get $max))
     (local.set $work (global.get $work))
     (local.set $cr (f64x2.splat (global.get $cRe)))
     (local.set $ci (f64x2.splat (global.get $cIm)))
     (local.set $lim (f64x2.splat (global.get $lim)))
     ;; a lane reaches maxIterations checks after ceil(max / ${unroll}) blocks
-    (local.set $maxBlocks (i32.div_u (i32.add (global.get $max) (i32.const ${unroll - 1})) (i32.const ${unroll})))
+    (local.set $maxBlocks (i32.div_u (i32.add (local.get $max) (i32.const ${unroll - 1})) (i32.const ${unroll})))
     (local.set $firstDeadline (select (i32.const 1) (local.get $maxBlocks) (local.get $brent)))
     (local.set $boxEnd (select (i32.const ${I32_MAX}) (i32.add (i32.const ${BOX_BASE}) (local.get $boxSpan)) (local.get $brent)))
-    (global.set $active (i32.const ${L.length}))
+    (local.set $active (i32.const ${L.length}))
     ${V.map((v) => `(local.set $p${v} (select (i32.const ${at(v, "box")}) (i32.const ${BOX_BASE}) (local.get $brent)))`).join("\n    ")}
     ${lanes.map((lane) => lane.refill).join("")}
     ${V.map(vectorDeadline).join("\n    ")}
     ${nextDeadline}
     (block $exit
-      (br_if $exit (i32.eqz (global.get $active)))
+      (br_if $exit (i32.eqz (local.get $active)))
       (loop $block
         ${check === "block" ? V.map((v) => `(v128.store (i32.const ${at(v, "sx")}) ${get(`x${v}`)}) (v128.store (i32.const ${at(v, "sy")}) ${get(`y${v}`)})`).join("\n        ") : ""}
         ${[...Array(unroll).keys()].map((k) => step(k, check)).join("\n")}
@@ -132,9 +136,10 @@ export function kernelWat({ vectors = 4, unroll = 4, trapEvery = 2 } = {}) {
                 ${lanes[2 * v + 1].settle}
                 ${vectorDeadline(v)}))`,
             ).join("")}
-            (br_if $exit (i32.eqz (global.get $active)))
+            (br_if $exit (i32.eqz (local.get $active)))
             ${nextDeadline}))
         (br $block)))
+    (global.set $next (local.get $next))
     (global.set $blocks (local.get $B))
     (global.set $work (local.get $work)))`;
   };
