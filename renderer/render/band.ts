@@ -112,16 +112,20 @@ export function createBandRenderer(job: Job, kernel: EscapeKernel, rowsPerBand =
       const computed = plan.computedColumns;
       const rowsIm = Float64Array.from(mirrored, (row) => im[row]);
       if (computed.length > 0) work += scratchKernel({ ...bottom, re: plan.computedRe, im: rowsIm, rowStart: 0, rowEnd: mirrored.length }, mirrored.length * computed.length);
-      mirrored.forEach((row, k) => {
+      const scratch = buffers.scratch;
+      const copied = plan.mirroredColumns;
+      for (let k = 0; k < mirrored.length; k++) {
+        const row = mirrored[k];
         const target = (row - bottom.rowStart) * width;
-        const source = (job.height - 1 - row - topStart) * width; // the mirror row, among the top rows
-        for (let q = 0; q < computed.length; q++) counts[target + computed[q]] = buffers.scratch[k * computed.length + q];
-        for (const column of plan.mirroredColumns) {
-          const count = topCounts[source + width - 1 - column];
-          counts[target + column] = count;
+        // the mirror row, among the top rows, read from its end: column c mirrors column width - 1 - c
+        const sourceEnd = (job.height - 1 - row - topStart) * width + width - 1;
+        for (let q = 0, from = k * computed.length; q < computed.length; q++) counts[target + computed[q]] = scratch[from + q];
+        for (let q = 0; q < copied.length; q++) {
+          const count = topCounts[sourceEnd - copied[q]];
+          counts[target + copied[q]] = count;
           work += count + 1;
         }
-      });
+      }
     }
     return work;
   }
