@@ -85,7 +85,7 @@ const jobs = [
   { spec: { name: "seed-spiral-10s", width: 500, height: 500, maxIterations: 500, frames: 300, fps: 30, c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] } }, python: 186 },
 ];
 const endToEnd = {};
-const E2E_RUNS = 3;
+const E2E_RUNS = 5;
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 if (!quick) {
   const rows = [];
