@@ -48,6 +48,43 @@ describe("julia-render (the bundle)", () => {
     expect([png.width, png.height]).toEqual([33, 21]);
   });
 
+  it("feeds x264 yuv420p planes when no PNG needs RGB, with colours as close to the exact frames as ffmpeg's own conversion", async () => {
+    const spec = { ...tiny, width: 121, height: 90, maxIterations: 200, frames: 6, c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] } };
+    const w = workspace(spec);
+    // an ffmpeg that notes its arguments, then is the real one
+    const logged = path.join(w.dir, "ffmpeg-args.txt");
+    const wrapper = path.join(w.dir, "ffmpeg");
+    const { stdout: realFfmpeg } = await execa("sh", ["-c", "command -v ffmpeg"]);
+    writeFileSync(wrapper, `#!/bin/sh
+echo "$@" >> '${logged}'
+exec '${realFfmpeg.trim()}' "$@"
+`);
+    chmodSync(wrapper, 0o755);
+    const yuv = await runBundle(juliaRender, ["--spec", w.spec, "--out", path.join(w.dir, "yuv"), "--ffmpeg", wrapper]);
+    expect(yuv.exitCode, yuv.all).toBe(0);
+    const rgb = await runBundle(juliaRender, ["--spec", w.spec, "--out", path.join(w.dir, "rgb"), "--ffmpeg", wrapper, "--png-frames"]);
+    expect(rgb.exitCode, rgb.all).toBe(0);
+    const [yuvArgs, rgbArgs] = readFileSync(logged, "utf8").trim().split("\n");
+    expect(yuvArgs).toMatch(/-pix_fmt yuv420p -s 122x90 .*-i pipe:0 -vf copy /);
+    expect(rgbArgs).toMatch(/-pix_fmt rgb24 -s 122x90 .*-i pipe:0 -c:v libx264 /);
+    expect(await probeVideo(path.join(w.dir, "yuv", "tiny.mp4"))).toMatchObject({ pixFmt: "yuv420p", width: 122, height: 90, frames: 6 });
+
+    // frame 4 of each video, decoded, against the exact PNG (its padding column left out)
+    const exact = PNG.sync.read(readFileSync(path.join(w.dir, "rgb", "frames", "tiny_00004.png")));
+    const meanError = async (video: string) => {
+      const { stdout } = await execa("ffmpeg", ["-v", "error", "-i", video, "-vf", "select=eq(n\\,4)", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgba", "-"], { encoding: "buffer" });
+      let total = 0;
+      for (let row = 0; row < 90; row++) {
+        for (let i = 0; i < 121 * 4; i++) if (i % 4 !== 3) total += Math.abs(stdout[row * 122 * 4 + i] - exact.data[row * 121 * 4 + i]);
+      }
+      return total / (121 * 90 * 3);
+    };
+    const yuvError = await meanError(path.join(w.dir, "yuv", "tiny.mp4"));
+    const rgbError = await meanError(path.join(w.dir, "rgb", "tiny.mp4"));
+    expect(yuvError).toBeGreaterThan(0); // lossy, but
+    expect(yuvError).toBeLessThan(Math.max(4, 1.25 * rgbError)); // no worse than ffmpeg's conversion
+  });
+
   it("gives byte-identical frames with 1 worker and with 3", async () => {
     const spec = { ...tiny, width: 120, height: 90, maxIterations: 200, frames: 5, c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] } };
     const one = workspace(spec);

@@ -51,3 +51,30 @@ describe("colorBandsWide", () => {
     }
   });
 });
+
+describe("yuv420p colouring", () => {
+  it("converts the palette with BT.601 in limited range, as ffmpeg does", async () => {
+    const { yuvPalette } = await import("./color.ts");
+    // black, white, red, green, blue
+    const { y, uv } = yuvPalette(new Uint8Array([0, 0, 0, 255, 255, 255, 255, 0, 0, 0, 255, 0, 0, 0, 255]));
+    expect([...y]).toEqual([16, 235, 81, 145, 41]);
+    const u = [...uv].map((v) => (v & 0xffff) / 4), v = [...uv].map((w) => (w >>> 16) / 4);
+    // chroma in quarters: 128 + (-37.797 R - 74.203 G + 112 B) / 255 and 128 + (112 R - 93.786 G - 18.214 B) / 255
+    expect(u).toEqual([128, 128, 90.25, 53.75, 240]); // 90.203, 53.797, 240
+    expect(v).toEqual([128, 128, 240, 34.25, 109.75]); // 240, 34.214, 109.786
+  });
+
+  it("writes luma per pixel and each 2×2 block's rounded mean chroma, padding an odd width", async () => {
+    const { colorYuvRowPair, yuvPalette } = await import("./color.ts");
+    const table = yuvPalette(new Uint8Array([0, 0, 0, 255, 255, 255, 255, 0, 0, 0, 0, 255])); // counts 0..3: black, white, red, blue
+    // rows of 3 pixels (stride 4): [0 1 2] over [3 3 1]
+    const counts = new Uint32Array([0, 1, 2, 3, 3, 1]);
+    const stride = 4;
+    const planes = new Uint8Array(stride * 2 + 2 * 2);
+    colorYuvRowPair(counts, 0, 3, table, 3, planes, new Uint16Array(planes.buffer), 0, stride, 8, 10);
+    expect([...planes.subarray(0, 8)]).toEqual([16, 235, 81, 81, 41, 41, 235, 235]);
+    const chroma = (ids: number[], shift: number) => Math.round(ids.reduce((sum, id) => sum + ((table.uv[id] >>> shift) & 0xffff), 0) / 16);
+    expect([...planes.subarray(8, 10)]).toEqual([chroma([0, 1, 3, 3], 0), chroma([2, 2, 1, 1], 0)]);
+    expect([...planes.subarray(10, 12)]).toEqual([chroma([0, 1, 3, 3], 16), chroma([2, 2, 1, 1], 16)]);
+  });
+});

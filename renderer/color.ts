@@ -90,3 +90,59 @@ export function colorSmooth(
     }
   }
 }
+
+/**
+ * yuv420p tables for the bands palette, so frames can go to x264 in its own
+ * format (ffmpeg then converts nothing, and the pipe carries half the bytes):
+ * `y[count]` is the pixel's luma and `uv[count]` its chroma ×4 (U | V << 16),
+ * so four pixels' tables add up without carries and give a 2×2 block's mean.
+ * BT.601 with limited range, as ffmpeg's own rgb24 → yuv420p conversion.
+ */
+export function yuvPalette(palette: Uint8Array): { y: Uint8Array; uv: Uint32Array } {
+  const count = palette.length / 3;
+  const y = new Uint8Array(count);
+  const uv = new Uint32Array(count);
+  for (let i = 0; i < count; i++) {
+    const r = palette[i * 3], g = palette[i * 3 + 1], b = palette[i * 3 + 2];
+    y[i] = Math.round(16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255);
+    const u = 128 + (-37.797 * r - 74.203 * g + 112 * b) / 255;
+    const v = 128 + (112 * r - 93.786 * g - 18.214 * b) / 255;
+    uv[i] = Math.round(u * 4) | (Math.round(v * 4) << 16);
+  }
+  return { y, uv };
+}
+
+/**
+ * One pair of rows into yuv420p planes: luma for both rows, and one row of
+ * chroma, each value the rounded mean of its 2×2 block. `width` pixels come in
+ * (rows `top` and `bottom` of `counts`, from `from`); `stride` (even, ≥ width)
+ * go out, a padding column repeating the last pixel. Luma is written two bytes
+ * at a time through `luma16`, a 16-bit view of the planes (little-endian only;
+ * the caller falls back to a byte view otherwise).
+ */
+export function colorYuvRowPair(
+  counts: Uint32Array, top: number, bottom: number, table: { y: Uint8Array; uv: Uint32Array }, width: number,
+  planes: Uint8Array, luma16: Uint16Array, yOffset: number, stride: number, uOffset: number, vOffset: number,
+): void {
+  const { y, uv } = table;
+  const pairs = width >> 1;
+  const below = yOffset + stride;
+  for (let i = 0, c = 0; i < pairs; i++, c += 2) {
+    const a = counts[top + c], b = counts[top + c + 1], d = counts[bottom + c], e = counts[bottom + c + 1];
+    luma16[(yOffset + c) >> 1] = y[a] | (y[b] << 8);
+    luma16[(below + c) >> 1] = y[d] | (y[e] << 8);
+    const sum = uv[a] + uv[b] + uv[d] + uv[e];
+    planes[uOffset + i] = ((sum & 0xffff) + 8) >> 4;
+    planes[vOffset + i] = ((sum >>> 16) + 8) >> 4;
+  }
+  if (width & 1) {
+    // the last pixel and its padding copy
+    const c = width - 1;
+    const a = counts[top + c], d = counts[bottom + c];
+    luma16[(yOffset + c) >> 1] = y[a] | (y[a] << 8);
+    luma16[(below + c) >> 1] = y[d] | (y[d] << 8);
+    const sum = 2 * (uv[a] + uv[d]);
+    planes[uOffset + pairs] = ((sum & 0xffff) + 8) >> 4;
+    planes[vOffset + pairs] = ((sum >>> 16) + 8) >> 4;
+  }
+}

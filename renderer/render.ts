@@ -5,7 +5,7 @@ import { OutputStaging } from "./output/staging.ts";
 import type { ProgressReporter, RunSeconds, TimeSplit } from "./progress.ts";
 import type { WorkerScript } from "./render/worker-script.ts";
 import { renderFrames } from "./render/pool.ts";
-import { evenSize } from "./render/schedule.ts";
+import { encoderFormat, evenSize } from "./render/schedule.ts";
 import type { Job } from "./spec.ts";
 
 export interface RenderOptions {
@@ -45,12 +45,14 @@ export async function renderJob(job: Job, options: RenderOptions): Promise<Rende
   const single = options.frame !== undefined || job.frames === 1;
   const frames = options.frame !== undefined ? [options.frame] : Array.from({ length: job.frames }, (_, k) => k);
   const size = single ? { width: job.width, height: job.height } : evenSize(job.width, job.height);
+  // straight to x264's own format when nothing needs RGB: ffmpeg then converts nothing and the pipe carries half
+  const format = single ? "rgb24" : encoderFormat(job, options.pngFrames);
   const staging = await OutputStaging.create(options.outDir, job.name);
   let encoder: Mp4Encoder | undefined;
   let pngMs = 0;
   try {
     if (!single) {
-      encoder = new Mp4Encoder({ ffmpeg: options.ffmpeg ?? findFfmpeg(), width: size.width, height: size.height, fps: job.fps, preset: options.preset, outFile: staging.stage(`${job.name}.mp4`) });
+      encoder = new Mp4Encoder({ ffmpeg: options.ffmpeg ?? findFfmpeg(), width: size.width, height: size.height, fps: job.fps, preset: options.preset, outFile: staging.stage(`${job.name}.mp4`), inputFormat: format });
     }
     options.progress.emit({ event: "start", name: job.name, frames: frames.length, width: job.width, height: job.height, workers: options.workers, kernel: options.kernelName });
 
@@ -63,6 +65,7 @@ export async function renderJob(job: Job, options: RenderOptions): Promise<Rende
       workerScript: options.workerScript,
       stride: size.width,
       paddedHeight: size.height,
+      format,
       signal: options.signal,
       onFrame: async (frame, rgb) => {
         if (single || options.pngFrames) {

@@ -10,6 +10,7 @@ import { SHORTCUT_MIN_ITERATIONS } from "../../renderer/kernel/shortcuts.ts";
 import { findTrap } from "../../renderer/kernel/trap.ts";
 import { findFfmpeg } from "../../renderer/output/ffmpeg.ts";
 import { createBandRenderer } from "../../renderer/render/band.ts";
+import { bandRows, encoderFormat, frameBytes, type FrameFormat } from "../../renderer/render/schedule.ts";
 import { mirrorPlan } from "../../renderer/render/mirror.ts";
 import { jobToSpec, type Job } from "../../renderer/spec.ts";
 import { PARALLEL_EFFICIENCY } from "./predict.ts";
@@ -236,11 +237,13 @@ async function measureEncode(job: Job, preset: string, fullFrameSeconds: number)
   // about 0.8 s of rendering for all the frames the longer run needs
   const affordable = Math.floor((height * 0.8) / Math.max(0.8, fullFrameSeconds * (few + extra)) / 2) * 2;
   const rows = Math.min(height, Math.max(16, affordable));
-  const frames = consecutiveFrames(job, width, rows, few + extra);
+  // in the format the render will feed x264 (render.ts)
+  const format = encoderFormat(job, false);
+  const frames = consecutiveFrames(job, width, rows, few + extra, format);
   const encode = async (count: number) => {
     const t0 = performance.now();
-    const child = execa(findFfmpeg(), ["-hide_banner", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", `${width}x${rows}`, "-framerate", "30", "-i", "pipe:0",
-      "-c:v", "libx264", "-preset", preset, "-threads", "1", "-pix_fmt", "yuv420p", "-f", "null", "-"]);
+    const child = execa(findFfmpeg(), ["-hide_banner", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", format, "-s", `${width}x${rows}`, "-framerate", "30", "-i", "pipe:0",
+      ...(format === "yuv420p" ? ["-vf", "copy"] : []), "-c:v", "libx264", "-preset", preset, "-threads", "1", "-pix_fmt", "yuv420p", "-f", "null", "-"]);
     // Distinct frames in order (a job with fewer frames has them repeated from the start).
     // Repeating a few frames back and forth measured x264 at 0.6-0.75x its real cost: repeats are almost free to encode.
     for (let i = 0; i < count; i++) {
@@ -261,15 +264,15 @@ async function measureEncode(job: Job, preset: string, fullFrameSeconds: number)
  * padded to `width`, an odd height's last row repeated), `rows` rows of them: the whole frame,
  * or a strip across its middle.
  */
-function consecutiveFrames(job: Job, width: number, rows: number, count: number): Buffer[] {
+function consecutiveFrames(job: Job, width: number, rows: number, count: number, format: FrameFormat): Buffer[] {
   const strip = rows >= job.height ? job : stripJob(job, rows);
-  const renderer = createBandRenderer(strip, createKernel().run);
+  const renderer = createBandRenderer(strip, createKernel().run, bandRows(strip.width, strip.height, format), format);
   const first = Math.max(0, Math.min(job.frames - count, Math.floor(job.frames / 2)));
   return Array.from({ length: Math.min(count, job.frames) }, (_, i) => {
-    const rgb = Buffer.alloc(width * rows * 3);
-    renderer.renderFrame(first + i, rgb, width);
-    if (rows > strip.height) rgb.copyWithin(strip.height * width * 3, (strip.height - 1) * width * 3, strip.height * width * 3);
-    return rgb;
+    const frame = Buffer.alloc(frameBytes(format, width, rows));
+    renderer.renderFrame(first + i, frame, width);
+    if (format === "rgb24" && rows > strip.height) frame.copyWithin(strip.height * width * 3, (strip.height - 1) * width * 3, strip.height * width * 3);
+    return frame;
   });
 }
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { bandPalette, colorBands } from "../color.ts";
+import { bandPalette, colorBands, yuvPalette } from "../color.ts";
 import { frameAxes, frameC } from "../frame-geometry.ts";
 import { createKernel } from "../kernel/index.ts";
 import { escapeCountsScalar } from "../kernel/scalar.ts";
 import { parseSpec, type Job } from "../spec.ts";
 import { createBandRenderer } from "./band.ts";
 import { mirrorPlan } from "./mirror.ts";
-import { bandRowRanges, bandRows, bandsPerFrame } from "./schedule.ts";
+import { bandRowRanges, bandRows, bandsPerFrame, frameBytes } from "./schedule.ts";
 
 /** The frame as the seed computes it: every pixel iterated, then coloured. */
 function reference(job: Job, frame: number): { rgb: Uint8Array; work: number } {
@@ -47,6 +47,63 @@ describe("band rendering with mirrored pixels", () => {
     const rgb = new Uint8Array(120 * 90 * 3);
     createBandRenderer(job, createKernel().run).renderFrame(7, rgb, 120);
     expect(Buffer.from(rgb).equals(Buffer.from(reference(job, 7).rgb))).toBe(true);
+  });
+});
+
+/** The frame as yuv420p planes, from the seed's counts, pixel by pixel: stride = width rounded up to even. */
+function referenceYuv(job: Job, frame: number): Uint8Array {
+  const { re, im } = frameAxes(job);
+  const c = frameC(job, frame);
+  const counts = new Uint32Array(job.width * job.height);
+  escapeCountsScalar({ re, im, rowStart: 0, rowEnd: job.height, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius }, counts);
+  const { y, uv } = yuvPalette(bandPalette(job));
+  const stride = job.width + (job.width % 2);
+  const at = (column: number, row: number) => counts[row * job.width + Math.min(column, job.width - 1)];
+  const planes = new Uint8Array((stride * job.height * 3) / 2);
+  for (let row = 0; row < job.height; row++) for (let column = 0; column < stride; column++) planes[row * stride + column] = y[at(column, row)];
+  const chroma = stride * job.height;
+  for (let row = 0; row < job.height; row += 2) {
+    for (let column = 0; column < stride; column += 2) {
+      const block = [at(column, row), at(column + 1, row), at(column, row + 1), at(column + 1, row + 1)];
+      const sum = (shift: number) => block.reduce((total, count) => total + ((uv[count] >>> shift) & 0xffff), 0);
+      const index = (row / 2) * (stride / 2) + column / 2;
+      planes[chroma + index] = Math.round(sum(0) / 16);
+      planes[chroma + chroma / 4 + index] = Math.round(sum(16) / 16);
+    }
+  }
+  return planes;
+}
+
+describe("band rendering into yuv420p planes", () => {
+  it.each([
+    [500, 500, undefined],
+    [33, 14, undefined], // 7 top rows: the middle row pair spans the top and bottom halves; odd width: a padding column
+    [64, 50, 2],
+    [64, 50, 6],
+    [64, 46, 4], // 23 top rows, bands of 4: the last band's middle pair spans both halves
+    [7, 4, undefined],
+  ])("gives luma and 2×2 chroma of the seed's colours for a %i×%i frame (%s rows a band)", (width, height, rows) => {
+    const job = parseSpec({ name: "yuv", width, height, ...spiral });
+    const stride = width + (width % 2);
+    const renderer = createBandRenderer(job, createKernel().run, rows ?? bandRows(width, height, "yuv420p"), "yuv420p");
+    for (const frame of [0, 150, 280]) {
+      const planes = new Uint8Array(frameBytes("yuv420p", stride, height));
+      renderer.renderFrame(frame, planes, stride);
+      expect(Buffer.from(planes).equals(Buffer.from(referenceYuv(job, frame))), `frame ${frame}`).toBe(true);
+    }
+  });
+
+  it("refuses bands that split a row pair", () => {
+    const job = parseSpec({ name: "yuv", width: 20, height: 20, ...spiral });
+    const planes = new Uint8Array(frameBytes("yuv420p", 20, 20));
+    expect(() => createBandRenderer(job, createKernel().run, 3, "yuv420p").renderFrame(0, planes, 20)).toThrow(/row pairs/);
+  });
+
+  it("bands for yuv420p start on even rows", () => {
+    expect(bandRows(600, 1000, "yuv420p")).toBe(26); // 16384 / 600 = 27.3 rows
+    expect(bandRows(600, 1000)).toBe(27);
+    expect(bandRows(20_000, 1000, "yuv420p")).toBe(2);
+    expect(bandRows(64, 46, "yuv420p")).toBe(23); // the whole top half in one band
   });
 });
 

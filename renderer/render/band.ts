@@ -1,12 +1,14 @@
-import { bandPalette, colorBands, colorBandsWide, colorSmooth, widePalette } from "../color.ts";
+import { bandPalette, colorBands, colorBandsWide, colorSmooth, colorYuvRowPair, widePalette, yuvPalette } from "../color.ts";
 import { colormapTable } from "../colormaps/index.ts";
 import { frameAxes, frameC } from "../frame-geometry.ts";
 import { escapeCountsScalar } from "../kernel/scalar.ts";
 import { shortcutFor, type Shortcut } from "../kernel/shortcuts.ts";
 import type { EscapeKernel, Tile } from "../kernel/types.ts";
 import type { Job } from "../spec.ts";
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 import { mirrorPlan, type MirrorPlan } from "./mirror.ts";
-import { bandRowRanges, bandRows, bandsPerFrame } from "./schedule.ts";
+import { bandRowRanges, bandRows, bandsPerFrame, type FrameFormat } from "./schedule.ts";
 
 /**
  * Renders one band of one frame (schedule.ts: a run of top rows and their
@@ -41,9 +43,13 @@ export function frameShortcut(job: Job, frame: number): Shortcut | undefined {
   return shortcutFor(c.re, c.im, job.escapeRadius * job.escapeRadius, job.maxIterations);
 }
 
-export function createBandRenderer(job: Job, kernel: EscapeKernel, rowsPerBand = bandRows(job.width, job.height)): BandRenderer {
+export function createBandRenderer(job: Job, kernel: EscapeKernel, rowsPerBand = bandRows(job.width, job.height), format: FrameFormat = "rgb24"): BandRenderer {
   const { re, im } = frameAxes(job);
   const palette = job.coloring === "bands" ? bandPalette(job) : new Uint8Array(0);
+  const yuv = format === "yuv420p" ? yuvPalette(palette) : null;
+  if (yuv && !LITTLE_ENDIAN) throw new Error("yuv420p frames need a little-endian machine");
+  let yuvTarget: { planes: Uint8Array; luma16: Uint16Array } = { planes: new Uint8Array(0), luma16: new Uint16Array(0) };
+  let pairScratch = new Uint32Array(0);
   const wide = widePalette(palette);
   const table = colormapTable(job.colormap);
   // smooth colouring needs |z| at escape from the scalar kernel; it renders every row
@@ -82,8 +88,11 @@ export function createBandRenderer(job: Job, kernel: EscapeKernel, rowsPerBand =
           : countRows(tile(bottom[0], bottom[1]), buffers.bottom);
       }
       const t1 = performance.now();
-      paintRows(top[0], top[1], buffers.top, rgb, stride);
-      if (bottom[1] > bottom[0]) paintRows(bottom[0], bottom[1], buffers.bottom, rgb, stride);
+      if (yuv) paintYuv(top, bottom, rgb, stride);
+      else {
+        paintRows(top[0], top[1], buffers.top, rgb, stride);
+        if (bottom[1] > bottom[0]) paintRows(bottom[0], bottom[1], buffers.bottom, rgb, stride);
+      }
       return { iterations, kernelMs: t1 - t0, colorMs: performance.now() - t1 };
     },
   };
@@ -156,6 +165,45 @@ export function createBandRenderer(job: Job, kernel: EscapeKernel, rowsPerBand =
         rgb.copyWithin(offset + width * 3, offset + (width - 1) * 3, offset + width * 3);
       }
     }
+  }
+
+  /**
+   * The band's rows into yuv420p planes (Y, then U and V at a quarter size each),
+   * two rows at a time. Band edges are even (schedule.ts), but for the middle one,
+   * where the band's top rows end and its bottom rows begin: that pair spans both.
+   */
+  function paintYuv(top: [number, number], bottom: [number, number], planes: Uint8Array, stride: number): void {
+    const last = bottom[1] > bottom[0] ? bottom[1] : top[1];
+    if (top[0] % 2 !== 0 || last % 2 !== 0 || (bottom[1] > bottom[0] && bottom[0] !== top[1] && bottom[0] % 2 !== 0)) {
+      throw new Error(`yuv420p needs bands of whole row pairs; rows ${top[0]}..${last} are not`);
+    }
+    if (planes !== yuvTarget.planes) yuvTarget = { planes, luma16: new Uint16Array(planes.buffer, planes.byteOffset, planes.byteLength >> 1) };
+    for (let row = top[0]; row + 1 < top[1]; row += 2) paintPair(buffers.top.counts, (row - top[0]) * job.width, (row + 1 - top[0]) * job.width, row, stride);
+    let row = bottom[0];
+    if (top[1] % 2 !== 0) {
+      // the middle pair: the last top row and the first bottom row
+      paintPair(buffers.top.counts, (top[1] - 1 - top[0]) * job.width, -1, top[1] - 1, stride);
+      row++;
+    }
+    for (; row + 1 < bottom[1]; row += 2) paintPair(buffers.bottom.counts, (row - bottom[0]) * job.width, (row + 1 - bottom[0]) * job.width, row, stride);
+  }
+
+  /** Rows `row` and `row + 1` (at `first` and `second` in `counts`; second -1: the first bottom row, in its own buffer). */
+  function paintPair(counts: Uint32Array, first: number, second: number, row: number, stride: number): void {
+    const { planes, luma16 } = yuvTarget;
+    const lumaBytes = stride * job.height;
+    const chroma = (row >> 1) * (stride >> 1);
+    if (second < 0) {
+      // copy the two rows side by side into scratch, so one call sees both
+      const width = job.width;
+      if (pairScratch.length < 2 * width) pairScratch = new Uint32Array(2 * width);
+      pairScratch.set(counts.subarray(first, first + width), 0);
+      pairScratch.set(buffers.bottom.counts.subarray(0, width), width);
+      counts = pairScratch;
+      first = 0;
+      second = width;
+    }
+    colorYuvRowPair(counts, first, second, yuv!, job.width, planes, luma16, row * stride, stride, lumaBytes + chroma, lumaBytes + (lumaBytes >> 2) + chroma);
   }
 
   function rowBuffers(): RowBuffers {

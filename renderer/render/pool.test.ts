@@ -4,6 +4,7 @@ import { InterruptedError, RenderError } from "../errors.ts";
 import { parseSpec } from "../spec.ts";
 import type { Shortcut } from "../kernel/shortcuts.ts";
 import { renderFrames } from "./pool.ts";
+import type { FrameFormat } from "./schedule.ts";
 import type { WorkerScript } from "./worker-script.ts";
 
 // The worker program as the build embeds it (scripts/build.mjs), built from the sources under test.
@@ -18,7 +19,7 @@ beforeAll(async () => {
 const small = parseSpec({ name: "pool", width: 48, height: 13, maxIterations: 60, frames: 23, c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] } });
 const banded = parseSpec({ name: "pool", width: 700, height: 101, maxIterations: 80, frames: 9, c: { from: [-0.7, -0.3], to: [-0.6, -0.45] } });
 
-async function collect(job: typeof small, workers: number, options: { script?: WorkerScript; slowEvery?: number; frames?: number[]; shortcutOf?: (frame: number) => Shortcut | undefined } = {}) {
+async function collect(job: typeof small, workers: number, options: { script?: WorkerScript; slowEvery?: number; frames?: number[]; shortcutOf?: (frame: number) => Shortcut | undefined; format?: FrameFormat } = {}) {
   const out = new Map<number, Buffer>();
   const order: number[] = [];
   const frames = options.frames ?? Array.from({ length: job.frames }, (_, k) => k);
@@ -27,9 +28,10 @@ async function collect(job: typeof small, workers: number, options: { script?: W
     frames,
     workers,
     workerScript: options.script,
-    stride: job.width,
+    stride: job.width + (options.format === "yuv420p" ? job.width % 2 : 0),
     paddedHeight: job.height,
     shortcutOf: options.shortcutOf,
+    format: options.format,
     onFrame: async (frame, rgb) => {
       order.push(frame);
       out.set(frame, Buffer.from(rgb)); // the buffer is reused after this returns
@@ -50,6 +52,18 @@ describe("renderFrames with worker threads", () => {
       expect(pooled.stats.iterations).toBe(inline.stats.iterations);
       expect(pooled.stats.iterations).toBeGreaterThan(job.width * job.height * job.frames);
     }
+  });
+
+  it("renders yuv420p planes in the workers, byte-identical to this thread's, in bands of whole row pairs", async () => {
+    // 701 wide: bands of 23 rows would split row pairs, so yuv420p bands are 22 rows; rows 50 and 51 are the two halves' middle pair
+    const job = parseSpec({ name: "pool", width: 701, height: 102, maxIterations: 80, frames: 6, c: { from: [-0.7, -0.3], to: [-0.6, -0.45] } });
+    const inline = await collect(job, 0, { format: "yuv420p" });
+    const pooled = await collect(job, 2, { script, slowEvery: 3, format: "yuv420p" });
+    for (const [frame, planes] of inline.out) {
+      expect(planes.length).toBe((702 * 102 * 3) / 2);
+      expect(pooled.out.get(frame)!.equals(planes), `frame ${frame}`).toBe(true);
+    }
+    expect(pooled.stats.iterations).toBe(inline.stats.iterations);
   });
 
   it("workers render with the shortcuts the main thread planned, not their own", async () => {

@@ -4,7 +4,7 @@ import { createKernel, sharedKernelModule } from "../kernel/index.ts";
 import type { Shortcut } from "../kernel/shortcuts.ts";
 import type { Job } from "../spec.ts";
 import { createBandRenderer, frameShortcut } from "./band.ts";
-import { bandRows, frameSlots } from "./schedule.ts";
+import { bandRows, frameBytes, frameSlots, type FrameFormat } from "./schedule.ts";
 import type { WorkerScript } from "./worker-script.ts";
 import { CONTROL_FIELDS, EMITTED, PLANNED, STOP, type WorkerInit, type WorkerReply } from "./worker.ts";
 
@@ -21,6 +21,8 @@ export interface RenderFramesOptions {
   /** Frame buffer size: even-rounded for yuv420p, or the exact size. */
   stride: number;
   paddedHeight: number;
+  /** What the frame buffers hold (default rgb24); yuv420p needs bands colouring and even sides. */
+  format?: FrameFormat;
   signal?: AbortSignal;
   /** Each frame's exact shortcut (default: band.ts frameShortcut); with workers, the main thread plans them once. */
   shortcutOf?: (frame: number) => Shortcut | undefined;
@@ -42,8 +44,9 @@ export function renderFrames(options: RenderFramesOptions): Promise<RenderStats>
 
 async function renderInline(options: RenderFramesOptions): Promise<RenderStats> {
   const { job, stride, paddedHeight } = options;
-  const renderer = createBandRenderer(job, createKernel().run);
-  const rgb = new Uint8Array(stride * paddedHeight * 3);
+  const format = options.format ?? "rgb24";
+  const renderer = createBandRenderer(job, createKernel().run, bandRows(job.width, job.height, format), format);
+  const rgb = new Uint8Array(frameBytes(format, stride, paddedHeight));
   const stats: RenderStats = { iterations: 0, kernelMs: 0, colorMs: 0, workers: 0 };
   for (const frame of options.frames) {
     if (options.signal?.aborted) throw new InterruptedError();
@@ -51,7 +54,7 @@ async function renderInline(options: RenderFramesOptions): Promise<RenderStats> 
     stats.iterations += timing.iterations;
     stats.kernelMs += timing.kernelMs;
     stats.colorMs += timing.colorMs;
-    padBottomRow(rgb, job.height, paddedHeight, stride);
+    if (format === "rgb24") padBottomRow(rgb, job.height, paddedHeight, stride);
     await options.onFrame(frame, rgb);
   }
   return stats;
@@ -67,7 +70,8 @@ async function renderInline(options: RenderFramesOptions): Promise<RenderStats> 
  */
 function renderWithWorkers(options: RenderFramesOptions, script: WorkerScript): Promise<RenderStats> {
   const { job, frames, stride, paddedHeight } = options;
-  const slotBytes = stride * paddedHeight * 3;
+  const format = options.format ?? "rgb24";
+  const slotBytes = frameBytes(format, stride, paddedHeight);
   const slots = Array.from({ length: frameSlots(slotBytes, options.workers, frames.length) }, () => new SharedArrayBuffer(slotBytes));
   const views = slots.map((slot) => new Uint8Array(slot));
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_FIELDS * 4 + slots.length * 4));
@@ -84,7 +88,7 @@ function renderWithWorkers(options: RenderFramesOptions, script: WorkerScript): 
     const workers = channels.map(({ port2 }) => {
       const init: WorkerInit = {
         role: "julia-render-worker", job, frames: [...frames], slots, control, stride,
-        rowsPerBand: bandRows(job.width, job.height), plans: port2, kernelModule,
+        rowsPerBand: bandRows(job.width, job.height, format), format, plans: port2, kernelModule,
       };
       const settings = { workerData: init, transferList: [port2] };
       return script.kind === "source" ? new Worker(script.source, { eval: true, ...settings }) : new Worker(script.url, settings);
@@ -110,7 +114,7 @@ function renderWithWorkers(options: RenderFramesOptions, script: WorkerScript): 
       try {
         while (!settled && nextEmit < frames.length && finished[nextEmit]) {
           const slot = nextEmit % slots.length;
-          padBottomRow(views[slot], job.height, paddedHeight, stride);
+          if (format === "rgb24") padBottomRow(views[slot], job.height, paddedHeight, stride);
           await options.onFrame(frames[nextEmit], views[slot]);
           // the slot is free: reset its band count before any worker may start the next frame in it
           Atomics.store(control, CONTROL_FIELDS + slot, 0);

@@ -6,9 +6,29 @@
  * (mirror.ts).
  */
 
-/** Top-half rows per band: about 16K pixels, ~32K with the mirror rows, so a band costs ~milliseconds and every core stays busy. */
-export function bandRows(width: number, height: number): number {
-  return Math.max(1, Math.min(Math.ceil(height / 2), Math.floor(16_384 / width)));
+/** What a frame buffer holds: RGB, 3 bytes a pixel; or yuv420p planes, 1.5 bytes a pixel (even sides only). */
+export type FrameFormat = "rgb24" | "yuv420p";
+
+/**
+ * The format an MP4's frames travel in: yuv420p, x264's own, when nothing else needs
+ * RGB (bands colouring, no PNG frames) and the height is even (band edges then fall
+ * between row pairs; an odd height's padding row is added to RGB frames).
+ */
+export function encoderFormat(job: { coloring: string; height: number }, pngFrames: boolean): FrameFormat {
+  return job.coloring === "bands" && !pngFrames && job.height % 2 === 0 ? "yuv420p" : "rgb24";
+}
+
+export function frameBytes(format: FrameFormat, stride: number, height: number): number {
+  return format === "yuv420p" ? (stride * height * 3) / 2 : stride * height * 3;
+}
+
+/**
+ * Top-half rows per band: about 16K pixels, ~32K with the mirror rows, so a band costs ~milliseconds and every core stays busy.
+ * yuv420p colours rows in pairs, so its bands start on even rows.
+ */
+export function bandRows(width: number, height: number, format: FrameFormat = "rgb24"): number {
+  const rows = Math.max(1, Math.min(Math.ceil(height / 2), Math.floor(16_384 / width)));
+  return format === "yuv420p" && rows < Math.ceil(height / 2) ? Math.max(2, rows & ~1) : rows;
 }
 
 export function bandsPerFrame(height: number, rowsPerBand: number): number {

@@ -3,7 +3,7 @@ import { createKernel } from "../kernel/index.ts";
 import type { Shortcut } from "../kernel/shortcuts.ts";
 import type { Job } from "../spec.ts";
 import { createBandRenderer } from "./band.ts";
-import { bandsPerFrame } from "./schedule.ts";
+import { bandsPerFrame, type FrameFormat } from "./schedule.ts";
 
 /** What the pool gives every worker once, at start (see pool.ts for the protocol). */
 export interface WorkerInit {
@@ -16,6 +16,7 @@ export interface WorkerInit {
   control: Int32Array;
   stride: number;
   rowsPerBand: number;
+  format: FrameFormat;
   /**
    * The frames' exact shortcuts, one message per frame in `frames` order, which
    * the main thread plans once (band.ts: frameShortcut) instead of every worker
@@ -62,7 +63,7 @@ export function runRenderWorker(): void {
 /** The work loop; returns null when the pool asked it to stop. */
 function renderBands(init: WorkerInit, frameDone: (index: number) => void) {
   const { job, frames, control, stride, rowsPerBand } = init;
-  const renderer = createBandRenderer(job, createKernel({ module: init.kernelModule }).run, rowsPerBand);
+  const renderer = createBandRenderer(job, createKernel({ module: init.kernelModule }).run, rowsPerBand, init.format);
   const views = init.slots.map((buffer) => new Uint8Array(buffer));
   const bands = bandsPerFrame(job.height, rowsPerBand);
   const totalBands = frames.length * bands;
