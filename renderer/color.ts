@@ -49,7 +49,7 @@ export function colorBandsWide(counts: Uint32Array, palette: Uint8Array, wide: U
   colorBands(counts.subarray(quads * 4), palette, rgb, offset + quads * 12);
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** Bands: writes RGB for `counts` into `rgb` starting at byte `offset`. */
 export function colorBands(counts: Uint32Array, palette: Uint8Array, rgb: Uint8Array, offset = 0): void {

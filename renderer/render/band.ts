@@ -1,20 +1,19 @@
-import { bandPalette, colorBands, colorBandsWide, colorSmooth, colorYuvRowPair, widePalette, yuvPalette } from "../color.ts";
+import { LITTLE_ENDIAN, bandPalette, colorBands, colorBandsWide, colorSmooth, colorYuvRowPair, widePalette, yuvPalette } from "../color.ts";
 import { colormapTable } from "../colormaps/index.ts";
 import { frameAxes, frameC } from "../frame-geometry.ts";
 import { escapeCountsScalar } from "../kernel/scalar.ts";
 import { shortcutFor, type Shortcut } from "../kernel/shortcuts.ts";
 import type { EscapeKernel, Tile } from "../kernel/types.ts";
 import type { Job } from "../spec.ts";
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 import { mirrorPlan, type MirrorPlan } from "./mirror.ts";
 import { bandRowRanges, bandRows, bandsPerFrame, type FrameFormat } from "./schedule.ts";
 
 /**
  * Renders one band of one frame (schedule.ts: a run of top rows and their
- * mirror rows) straight into an RGB frame buffer. This is the whole per-pixel
- * pipeline (kernel, then colour); the worker pool only decides which band goes
- * where.
+ * mirror rows) straight into a frame buffer: RGB, or yuv420p planes (schedule.ts:
+ * FrameFormat) for an encoder that takes them as they are. This is the whole
+ * per-pixel pipeline (kernel, then colour); the worker pool only decides which
+ * band goes where.
  *
  * The frame buffer is `stride` pixels wide: the even-rounded width when the
  * frame feeds a yuv420p encoder. A padding column repeats the last real pixel.
