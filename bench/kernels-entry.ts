@@ -7,5 +7,6 @@ export { chooseShortcut } from "../renderer/kernel/shortcuts.ts";
 export { createWasmKernel } from "../renderer/kernel/wasm-kernel.ts";
 export { linspace, linspaceAt } from "../renderer/math/linspace.ts";
 export { createBandRenderer } from "../renderer/render/band.ts";
-export { bandPalette, colorBands } from "../renderer/color.ts";
+export { bandRows, frameBytes } from "../renderer/render/schedule.ts";
+export { bandPalette, colorBands, colorYuvRowPair, yuvPalette } from "../renderer/color.ts";
 export { parseSpec } from "../renderer/spec.ts";

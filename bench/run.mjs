@@ -32,7 +32,7 @@ if (exactness.failures.length > 0) {
 }
 console.log(`\nExactness: every variant (${exactness.variants}) matches the scalar kernel on ${exactness.frames} frames, ` +
   `whole and in bands: ${(exactness.pixels / 1e6).toFixed(1)} M pixel counts compared, 0 differ; ` +
-  `the band renderer (mirror-pixel copies, colouring) gives the same RGB bytes on all ${exactness.frames}.`);
+  `the band renderer (mirror-pixel copies, colouring) gives the same RGB bytes and yuv420p planes on all ${exactness.frames}.`);
 
 // 2. Kernel speed, single thread, next to C.
 const c = compileC();

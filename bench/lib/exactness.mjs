@@ -1,7 +1,9 @@
 // The exactness check: every kernel variant against the scalar reference, pixel
 // for pixel and work figure for work figure, on whole frames and in bands of rows;
 // then the band renderer (mirror-pixel copies and colouring included), byte for byte.
-import { bandPalette, colorBands, createBandRenderer, createInterleavedKernel, createWasmKernel, escapeCountsScalar, parseSpec } from "../build/kernels.mjs";
+import {
+  bandPalette, bandRows, colorBands, colorYuvRowPair, createBandRenderer, createInterleavedKernel, createWasmKernel, escapeCountsScalar, frameBytes, parseSpec, yuvPalette,
+} from "../build/kernels.mjs";
 import { frameTile, spiralC } from "./frames.mjs";
 
 export const EXACTNESS_FRAMES = [
@@ -64,7 +66,8 @@ export function checkExactness() {
 
 /**
  * The shipped band renderer (kernel, mirror-pixel copies, colouring) against the
- * scalar kernel's counts coloured pixel by pixel: every RGB byte must agree.
+ * scalar kernel's counts coloured pixel by pixel: every RGB byte must agree, and
+ * every byte of the yuv420p planes the MP4 path writes (for an even height).
  */
 function checkBandRenderer() {
   const failures = [];
@@ -80,6 +83,21 @@ function checkBandRenderer() {
     createBandRenderer(job, createWasmKernel()).renderFrame(0, rgb, width);
     const i = rgb.findIndex((byte, index) => byte !== expected[index]);
     if (i >= 0) failures.push(`band renderer on ${frame.label}: pixel (${Math.floor(i / 3) % width}, ${Math.floor(i / 3 / width)}) colour differs from the scalar kernel's`);
+    if (height % 2 === 0) {
+      const stride = width + (width % 2);
+      const table = yuvPalette(bandPalette(job));
+      const planesOf = () => new Uint8Array(frameBytes("yuv420p", stride, height));
+      const expectedYuv = planesOf();
+      const luma16 = new Uint16Array(expectedYuv.buffer);
+      for (let row = 0; row < height; row += 2) {
+        const chroma = stride * height + (row / 2) * (stride / 2);
+        colorYuvRowPair(counts, row * width, (row + 1) * width, table, width, expectedYuv, luma16, row * stride, stride, chroma, chroma + (stride * height) / 4);
+      }
+      const yuv = planesOf();
+      createBandRenderer(job, createWasmKernel(), bandRows(width, height, "yuv420p"), "yuv420p").renderFrame(0, yuv, stride);
+      const j = yuv.findIndex((byte, index) => byte !== expectedYuv[index]);
+      if (j >= 0) failures.push(`band renderer on ${frame.label}: yuv420p byte ${j} differs from the scalar kernel's counts converted`);
+    }
   }
   return failures;
 }
