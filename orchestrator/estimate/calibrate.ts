@@ -8,7 +8,7 @@ import { frameAxes, frameC } from "../../renderer/frame-geometry.ts";
 import { createKernel } from "../../renderer/kernel/index.ts";
 import { SHORTCUT_MIN_ITERATIONS } from "../../renderer/kernel/shortcuts.ts";
 import { findTrap } from "../../renderer/kernel/trap.ts";
-import { findFfmpeg } from "../../renderer/output/ffmpeg.ts";
+import { findFfmpeg, rawFramesInput } from "../../renderer/output/ffmpeg.ts";
 import { createBandRenderer } from "../../renderer/render/band.ts";
 import { bandRows, encoderFormat, frameBytes, type FrameFormat } from "../../renderer/render/schedule.ts";
 import { mirrorPlan } from "../../renderer/render/mirror.ts";
@@ -242,8 +242,8 @@ async function measureEncode(job: Job, preset: string, fullFrameSeconds: number)
   const frames = consecutiveFrames(job, width, rows, few + extra, format);
   const encode = async (count: number) => {
     const t0 = performance.now();
-    const child = execa(findFfmpeg(), ["-hide_banner", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", format, "-s", `${width}x${rows}`, "-framerate", "30", "-i", "pipe:0",
-      ...(format === "yuv420p" ? ["-vf", "copy"] : []), "-c:v", "libx264", "-preset", preset, "-threads", "1", "-pix_fmt", "yuv420p", "-f", "null", "-"]);
+    const child = execa(findFfmpeg(), ["-hide_banner", "-loglevel", "error", ...rawFramesInput(format, width, rows, 30),
+      "-c:v", "libx264", "-preset", preset, "-threads", "1", "-pix_fmt", "yuv420p", "-f", "null", "-"]);
     // Distinct frames in order (a job with fewer frames has them repeated from the start).
     // Repeating a few frames back and forth measured x264 at 0.6-0.75x its real cost: repeats are almost free to encode.
     for (let i = 0; i < count; i++) {
