@@ -98,7 +98,18 @@ describe("render-remote: flags and exit codes", () => {
     delete env.LINODE_TOKEN;
     const run = await runBundle(renderRemote, ["--plan", "2core", "--spec", w.spec, "--ssh-from", "198.51.100.7"], { env });
     expect(run.exitCode).toBe(2);
-    expect(run.stderr).toMatch(/LINODE_TOKEN is not set/);
+    expect(run.stderr).toMatch(/LINODE_TOKEN is not set\. Create a personal access token .* export LINODE_TOKEN=<token>/);
+  });
+
+  it("a mistyped --plan is named before the missing token, with the valid plans", async () => {
+    const w = workspace();
+    const env: NodeJS.ProcessEnv = { ...w.env };
+    delete env.LINODE_TOKEN;
+    const run = await runBundle(renderRemote, ["--plan", "7core", "--spec", w.spec, "--ssh-from", "198.51.100.7"], { env });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/Unknown plan "7core"\. Use one of 2core, 4core, .*48core.*, auto, or a Linode dedicated type id/);
+    expect(run.stderr).not.toMatch(/LINODE_TOKEN/);
+    expect(readdirSync(w.dir).sort()).toEqual(["spec.json"]);
   });
 });
 

@@ -6,7 +6,7 @@
 export type LinodeApiErrorKind = "no-token" | "auth" | "rate-limit" | "server" | "client" | "not-found" | "network" | "bad-response";
 
 export const TOKEN_HELP =
-  "Create a Personal Access Token with Linodes and Firewalls read/write at cloud.linode.com/profile/tokens and export LINODE_TOKEN=…";
+  "Create a personal access token with read/write access to Linodes and Firewalls at https://cloud.linode.com/profile/tokens, then run: export LINODE_TOKEN=<token>";
 
 export class LinodeApiError extends Error {
   readonly kind: LinodeApiErrorKind;

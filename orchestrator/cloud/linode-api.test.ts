@@ -81,7 +81,7 @@ describe("LinodeClient errors and retries", () => {
     expect(error).toBeInstanceOf(LinodeApiError);
     expect((error as LinodeApiError).status).toBe(401);
     expect((error as LinodeApiError).kind).toBe("auth");
-    expect((error as Error).message).toMatch(/^LINODE_TOKEN was rejected \(401: Invalid Token\)\. Create a Personal Access Token/);
+    expect((error as Error).message).toMatch(/^LINODE_TOKEN was rejected \(401: Invalid Token\)\. Create a personal access token/);
     expect((error as Error).message).toContain("export LINODE_TOKEN=");
     expect((error as Error).message).not.toContain("wrong-secret-token");
   });

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { BadInputError } from "../errors.ts";
+import { TOKEN_HELP } from "./linode-api-error.ts";
 import { ensurePrivateDir, passphraseFile, pulumiBackendDir, stateDir } from "../state/paths.ts";
 
 /**
@@ -44,9 +45,7 @@ export async function ensurePassphrase(env?: NodeJS.ProcessEnv): Promise<string>
 export function requireLinodeToken(env: NodeJS.ProcessEnv = process.env): string {
   const token = env.LINODE_TOKEN?.trim();
   if (!token) {
-    throw new BadInputError(
-      "LINODE_TOKEN is not set. Create a personal access token with read/write access to Linodes and Firewalls at https://cloud.linode.com/profile/tokens, then run: export LINODE_TOKEN=<token>",
-    );
+    throw new BadInputError(`LINODE_TOKEN is not set. ${TOKEN_HELP}`);
   }
   return token;
 }

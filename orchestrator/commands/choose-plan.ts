@@ -42,17 +42,33 @@ export async function choosePlan(job: Job, requested: string, prices: PlansResul
   return { plan, prediction, reason };
 }
 
+/** A dedicated Linode type id, e.g. g6-dedicated-48 or the newer g7-dedicated-*: the suffix is its vCPU count. */
+const DEDICATED_TYPE = /^g\d+-dedicated-(\d+)$/;
+
+/**
+ * What can be told of a --plan value without prices or a token: an alias,
+ * `auto`, or something shaped like a dedicated type id. Run first, so that a
+ * typo is reported before the user is sent off to create a token.
+ */
+export function checkPlanName(requested: string): void {
+  if (requested === "auto" || PLANS.some((p) => p.alias === requested || p.type === requested) || DEDICATED_TYPE.test(requested)) return;
+  throw unknownPlan(requested);
+}
+
 /** An alias or a Linode type id; unknown ones are bad input that lists the valid ones. */
 export function resolvePlan(requested: string, prices: PlansResult): Plan {
   const known = prices.plans.find((plan) => plan.alias === requested || plan.type === requested);
   if (known) return known;
-  // Any dedicated type Linode priced, e.g. the newer g7-dedicated-*: the suffix is its vCPU count.
-  const dedicated = /^g\d+-dedicated-(\d+)$/.exec(requested);
+  const dedicated = DEDICATED_TYPE.exec(requested);
   const price = prices.prices[requested];
   if (dedicated && price) {
     return { alias: requested, type: requested, vcpus: Number(dedicated[1]), memoryGb: 0, hourly: price.hourly, priceSource: "api" };
   }
-  throw new BadInputError(
+  throw unknownPlan(requested);
+}
+
+function unknownPlan(requested: string): BadInputError {
+  return new BadInputError(
     `Unknown plan "${requested}". Use one of ${PLANS.map((p) => p.alias).join(", ")}, auto, or a Linode dedicated type id such as g6-dedicated-48 (see: render-remote plans).`,
   );
 }

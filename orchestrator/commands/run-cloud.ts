@@ -17,7 +17,7 @@ import { runPipeline } from "../pipeline/run-pipeline.ts";
 import { readJournal, updateJournal } from "../state/journal.ts";
 import { createRunId } from "../cloud/run-id.ts";
 import { auditRun } from "./audit.ts";
-import { choosePlan } from "./choose-plan.ts";
+import { checkPlanName, choosePlan } from "./choose-plan.ts";
 import type { RunResult } from "./run.ts";
 
 export interface CloudRunOptions {
@@ -43,7 +43,8 @@ export interface CloudRunOptions {
 export async function runInCloud(options: CloudRunOptions, deps: { engine?: ProvisionEngine } = {}): Promise<RunResult & { runId: string; verdict: string }> {
   const { reporter } = options;
   const job = await loadJob(options.spec, {});
-  const engine = deps.engine ?? createPulumiEngine(); // no LINODE_TOKEN: say so before anything else
+  checkPlanName(options.plan); // a typo before "no LINODE_TOKEN", which sends the user off to the Linode console
+  const engine = deps.engine ?? createPulumiEngine(); // no LINODE_TOKEN: say so before anything else is done
   const prices = await loadPlans({ region: options.region });
   if (prices.warning) reporter.warn(prices.warning);
   const { plan, prediction, reason } = await choosePlan(job, options.plan, prices, { deadlineSeconds: options.deadlineSeconds, maxCostUsd: options.maxCost });
