@@ -80,9 +80,10 @@ describe("refineJob", () => {
     const bad = (from: string, to: string) => () => refineJob(old, { from: at(from, "--from"), to: at(to, "--to") });
     expect(bad("4s", "11s")).toThrow("--to 11s is past the end: the animation runs from 0s to 10s, frames 0 to 299 at 30 fps.");
     expect(bad("300", "301")).toThrow("--from 300 is past the last frame: the animation runs from 0s to 10s, frames 0 to 299 at 30 fps.");
-    expect(bad("5s", "4s")).toThrow("--from 5s must come before --to 4s");
+    expect(bad("5s", "4s")).toThrow("--from 5s must come before --to 4s: the segment runs forward in time, and here --from is at 5s, --to at 4s. Swap them: --from 4s --to 5s.");
     expect(bad("4s", "4s")).toThrow(BadInputError);
-    expect(bad("150", "4s")).toThrow(/--from 5s, --to 4s/);
+    expect(bad("4s", "120")).toThrow("--from 4s and --to 120 are the same moment (4s). A segment needs a --to later than its --from.");
+    expect(bad("150", "4s")).toThrow(/here --from is at 5s, --to at 4s\. Swap them: --from 4s --to 150\./);
   });
 
   it("rejects bad timing", () => {

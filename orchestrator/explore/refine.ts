@@ -59,8 +59,14 @@ export function cAtSeconds(job: Job, seconds: number): Complex {
 export function refineJob(job: Job, request: RefineRequest): Refinement {
   const fromSeconds = secondsOf(job, request.from, "--from");
   const toSeconds = secondsOf(job, request.to, "--to");
-  if (!(fromSeconds < toSeconds)) {
-    throw new BadInputError(`--from ${request.from.text} must come before --to ${request.to.text} (the segment runs forward in time: --from ${describeTime(fromSeconds)}, --to ${describeTime(toSeconds)}).`);
+  if (fromSeconds === toSeconds) {
+    throw new BadInputError(`--from ${request.from.text} and --to ${request.to.text} are the same moment (${describeTime(fromSeconds)}). A segment needs a --to later than its --from.`);
+  }
+  if (fromSeconds > toSeconds) {
+    throw new BadInputError(
+      `--from ${request.from.text} must come before --to ${request.to.text}: the segment runs forward in time, and here --from is at ${describeTime(fromSeconds)}, --to at ${describeTime(toSeconds)}. ` +
+        `Swap them: --from ${request.to.text} --to ${request.from.text}.`,
+    );
   }
   const timing = newTiming(job, request);
   const refined: Job = {
