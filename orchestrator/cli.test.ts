@@ -92,20 +92,22 @@ describe("render-remote: flags and exit codes", () => {
     expect(readdirSync(w.dir).sort()).toEqual(["spec.json"]);
   });
 
-  it("a real run without LINODE_TOKEN is exit 2 and says how to get one", async () => {
+  /** `render-remote --plan PLAN` in a fresh workspace whose environment has no LINODE_TOKEN. */
+  const runWithoutToken = async (plan: string) => {
     const w = workspace();
     const env: NodeJS.ProcessEnv = { ...w.env };
     delete env.LINODE_TOKEN;
-    const run = await runBundle(renderRemote, ["--plan", "2core", "--spec", w.spec, "--ssh-from", "198.51.100.7"], { env });
+    return { w, run: await runBundle(renderRemote, ["--plan", plan, "--spec", w.spec, "--ssh-from", "198.51.100.7"], { env }) };
+  };
+
+  it("a real run without LINODE_TOKEN is exit 2 and says how to get one", async () => {
+    const { run } = await runWithoutToken("2core");
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toMatch(/LINODE_TOKEN is not set\. Create a personal access token .* export LINODE_TOKEN=<token>/);
   });
 
   it("a mistyped --plan is named before the missing token, with the valid plans", async () => {
-    const w = workspace();
-    const env: NodeJS.ProcessEnv = { ...w.env };
-    delete env.LINODE_TOKEN;
-    const run = await runBundle(renderRemote, ["--plan", "7core", "--spec", w.spec, "--ssh-from", "198.51.100.7"], { env });
+    const { w, run } = await runWithoutToken("7core");
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toMatch(/Unknown plan "7core"\. Use one of 2core, 4core, .*48core.*, auto, or a Linode dedicated type id/);
     expect(run.stderr).not.toMatch(/LINODE_TOKEN/);
