@@ -71,3 +71,15 @@ export function maxModulus(b: Balls, i: number): number {
 export function minModulus(b: Balls, i: number): number {
   return down(down(Math.hypot(b[3 * i], b[3 * i + 1])) - b[3 * i + 2]);
 }
+
+/**
+ * The square of half-side `half` around (ax, ay), with bounds rounded to
+ * doubles, and bounds of how far its points lie from (ax, ay) along x, along y
+ * and in all: the rounding of each bound is below 2^-53 of |a| + half.
+ */
+export function boxAround(ax: number, ay: number, half: number): { box: [xLow: number, xHigh: number, yLow: number, yHigh: number]; reachX: number; reachY: number; reach: number } {
+  const box: [number, number, number, number] = [ax - half, ax + half, ay - half, ay + half];
+  const reachX = up(Math.max(ax - box[0], box[1] - ax) + up(UNIT * up(Math.abs(ax) + half)));
+  const reachY = up(Math.max(ay - box[2], box[3] - ay) + up(UNIT * up(Math.abs(ay) + half)));
+  return { box, reachX, reachY, reach: up(Math.hypot(reachX, reachY)) };
+}

@@ -1,4 +1,4 @@
-import { addProduct, balls, down, maxModulus, stepRounding, UNIT, up, type Balls } from "./ball.ts";
+import { addProduct, balls, boxAround, down, maxModulus, stepRounding, UNIT, up, type Balls } from "./ball.ts";
 
 /**
  * A large exact trap around an attracting fixed point a whose multiplier
@@ -61,11 +61,8 @@ export function koenigsTrap(ax: number, ay: number, cRe: number, cIm: number, li
     if (!(up(up(lambdaSize * rho) + up(residualBound + drift)) <= rho)) continue; // (B)
     // (D): the largest box that passes, from 0.7ρ (inside |w| ≤ ρ/|φ'|) down
     for (let half = 0.7 * Math.min(rho, s0); half > 1e-6; half *= 0.9) {
-      const box: KoenigsTrap["box"] = [ax - half, ax + half, ay - half, ay + half];
-      // the bounds are rounded: the box reaches at most this far from a
-      const reachX = up(Math.max(ax - box[0], box[1] - ax) + up(UNIT * up(Math.abs(ax) + half)));
-      const reachY = up(Math.max(ay - box[2], box[3] - ay) + up(UNIT * up(Math.abs(ay) + half)));
-      if (up(Math.hypot(reachX, reachY)) < s0 && series.maxOnBoxEdges(reachX, reachY) <= rho) return { half, box };
+      const { box, reachX, reachY, reach } = boxAround(ax, ay, half);
+      if (reach < s0 && series.maxOnBoxEdges(reachX, reachY) <= rho) return { half, box };
     }
   }
   return null;
