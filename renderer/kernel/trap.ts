@@ -130,14 +130,18 @@ function returnTimes([startX, startY]: Point, cRe: number, cIm: number): number[
   return times;
 }
 
-/** Newton on f^p(z) - z. Only a guess: largestTrap proves (or rejects) whatever comes out. */
+/** Newton on f^p(z) - z. Only a guess: largestTrap proves (or rejects) whatever comes out. Plain numbers, no tuples: it runs p steps 20 times a candidate. */
 function refineCyclePoint(start: Point, period: number, cRe: number, cIm: number): Point | null {
   let [x, y] = start;
   for (let iteration = 0; iteration < 20; iteration++) {
     let zx = x, zy = y, dx = 1, dy = 0;
     for (let k = 0; k < period; k++) {
-      [dx, dy] = [2 * (zx * dx - zy * dy), 2 * (zx * dy + zy * dx)];
-      [zx, zy] = [zx * zx - zy * zy + cRe, 2 * zx * zy + cIm];
+      const ndx = 2 * (zx * dx - zy * dy);
+      dy = 2 * (zx * dy + zy * dx);
+      dx = ndx;
+      const nzx = zx * zx - zy * zy + cRe;
+      zy = 2 * zx * zy + cIm;
+      zx = nzx;
     }
     const gx = zx - x, gy = zy - y, hx = dx - 1, hy = dy;
     const denominator = hx * hx + hy * hy;
