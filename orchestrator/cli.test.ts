@@ -167,6 +167,7 @@ describeWithSshd("render-remote --target against real OpenSSH on 127.0.0.1", () 
     const run = await runBundle(renderRemote, ["--target", target(), "--identity", sshd.identityFile, "--known-hosts", sshd.knownHostsFile, "--spec", w.spec, "--out", w.out], { env: w.env });
     expect(run.exitCode, run.all).toBe(0);
     expect(run.stdout).toMatch(/Nothing was left on the host\./);
+    expect(run.stdout).toMatch(/^Render \d+\.\d s; everything else \d+\.\d s\. By stage: connect \d+\.\d, prepare \d+\.\d, upload \d+\.\d, render \d+\.\d \(with the renderer's start\), download \d+\.\d, teardown \d+\.\d\.$/m);
     expect(await probeVideo(path.join(w.out, "tiny.mp4"))).toMatchObject({ codec: "h264", pixFmt: "yuv420p", width: 64, height: 48, frames: 6 });
     expect(leftovers()).toEqual([]);
     expect(renderers()).toEqual([]);

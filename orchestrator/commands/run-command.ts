@@ -92,7 +92,8 @@ function report(result: RunResult & { verdict?: string }, json: boolean): number
   const lines = [
     "",
     ...result.outputs.map((file) => `Wrote ${path.relative(process.cwd(), file) || file}`),
-    `Render ${result.renderSeconds.toFixed(1)} s; everything else ${result.overheadSeconds.toFixed(1)} s (${Object.entries(result.stageSeconds).map(([stage, s]) => `${stage} ${s!.toFixed(1)}`).join(", ")}).`,
+    `Render ${result.renderSeconds.toFixed(1)} s; everything else ${result.overheadSeconds.toFixed(1)} s. ` +
+      `By stage: ${Object.entries(result.stageSeconds).map(([stage, s]) => `${stage} ${s!.toFixed(1)}${stage === "render" ? " (with the renderer's start)" : ""}`).join(", ")}.`,
   ];
   if (result.mode !== "cloud") lines.push(result.leftovers.length === 0 ? "Nothing was left on the host." : `Left on the host:\n  ${result.leftovers.join("\n  ")}`);
   if (result.verdict) lines.push(result.verdict);
