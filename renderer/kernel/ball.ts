@@ -72,6 +72,9 @@ export function minModulus(b: Balls, i: number): number {
   return down(down(Math.hypot(b[3 * i], b[3 * i + 1])) - b[3 * i + 2]);
 }
 
+/** < 1/√2: the square of half-side BOX_SCALE · r fits in the disk of radius r (the traps' boxes in their disks). */
+export const BOX_SCALE = 0.7;
+
 /**
  * The square of half-side `half` around (ax, ay), with bounds rounded to
  * doubles, and bounds of how far its points lie from (ax, ay) along x, along y

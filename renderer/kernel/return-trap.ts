@@ -1,4 +1,4 @@
-import { boxAround, stepRounding, up, UNIT } from "./ball.ts";
+import { BOX_SCALE, boxAround, stepRounding, up, UNIT } from "./ball.ts";
 
 /**
  * A large exact trap around an attracting fixed point a whose multiplier
@@ -45,7 +45,6 @@ const SHRINK = 0.95;
 const PROOFS = 3;
 /** Of the circle's radius, the estimate must come back within this share, so that the proof's balls fit. */
 const ESTIMATE_MARGIN = 0.996;
-const BOX_SCALE = 0.7; // < 1/√2: the square of half-side 0.7 s fits in the disk of radius s
 
 /**
  * The largest trap of this kind whose box has a half-side above `atLeast`, or null.

@@ -1,4 +1,4 @@
-import { stepRounding, up } from "./ball.ts";
+import { BOX_SCALE, stepRounding, up } from "./ball.ts";
 import { koenigsTrap } from "./koenigs-trap.ts";
 import { returnTrap } from "./return-trap.ts";
 
@@ -36,7 +36,6 @@ const CRITICAL_ORBIT_STEPS = 4000;
 const MAX_PERIOD = 512;
 const MAX_CANDIDATES = 4;
 const MIN_RADIUS = 1e-9; // keeps the box's own rounding (~1e-16) far inside the disk
-const BOX_SCALE = 0.7; // < 1/√2: the square of half-side 0.7 r fits in the disk of radius r
 const RADII = Math.floor(Math.log(MIN_RADIUS / 0.25) / Math.log(0.8)) + 1; // 0.25 · 0.8^k ≥ MIN_RADIUS
 
 /** Disk traps smaller than this get a Koenigs trap tried as well (~0.3 ms). */
