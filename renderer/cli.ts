@@ -30,6 +30,7 @@ function buildProgram(): Command {
     .addOption(new Option("--progress <mode>", "progress display").choices(["human", "json", "quiet"]).default("human"))
     .option("--ffmpeg <path>", "the ffmpeg binary to use (default: JULIA_RENDER_FFMPEG, else the static build from node_modules, else ffmpeg on PATH)")
     .addOption(new Option("--preset <name>", "x264 preset (speed vs. file size)").choices([...X264_PRESETS]).default("veryfast"))
+    .option("--supersample <n>", "anti-aliasing: each pixel is the linear-light mean of N×N subsamples, 1-8 (spec field \"supersample\"; default 1, the seed's one sample)", number("--supersample"))
     .option("--num-steps <n>", "seed flag: pixels per side (sets width and height)", number("--num-steps"))
     .option("--max-iterations <n>", "seed flag: iterations per pixel", number("--max-iterations"))
     .option("--num-frames <n>", "seed flag: frames in the animation", number("--num-frames"))
@@ -46,7 +47,8 @@ Examples:
   julia-render --spec specs/spiral.json --contact-sheet 12              12 labelled thumbnails, one PNG
   julia-render --max-iterations 500 --framerate 30 --duration 10 --num-steps 500 \\
                --c-imag-initial -0.42 --c-imag-increment 0.042      the seed's flags
-  julia-render --spec specs/seed-b.json --progress json                 machine-readable progress`,
+  julia-render --spec specs/seed-b.json --progress json                 machine-readable progress
+  julia-render --spec specs/spiral.json --frame 120 --supersample 3     one anti-aliased frame (9 samples a pixel)`,
     )
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });

@@ -12,6 +12,8 @@ export interface SeedFlags {
   duration?: number;
   cImagInitial?: number;
   cImagIncrement?: number;
+  /** Not the seed's: --supersample N (spec field "supersample"). */
+  supersample?: number;
 }
 
 /** Reads and parses a spec file; a missing or malformed file is bad input (exit 2). */
@@ -66,6 +68,10 @@ export async function loadJob(specFile: string | undefined, flags: SeedFlags): P
     raw.duration = flags.duration;
     delete raw.frames;
     set.push("duration <- --duration");
+  }
+  if (flags.supersample !== undefined) {
+    raw.supersample = flags.supersample;
+    set.push("supersample <- --supersample");
   }
   if (flags.cImagInitial !== undefined || flags.cImagIncrement !== undefined) {
     const from = (raw.c as { from?: number[]; to?: number[] } | undefined)?.from;

@@ -27,6 +27,7 @@ describe("spec defaults", () => {
       fps: 5,
       colormap: "viridis",
       coloring: "bands",
+      supersample: 1,
     });
   });
 

@@ -1,6 +1,7 @@
 import * as z from "zod"; // a namespace import: esbuild then drops the zod parts (and locales) we do not use
 import { BadInputError } from "./errors.ts";
 import { COLORMAP_NAMES } from "./colormaps/index.ts";
+import { checkKeyframes, viewBounds } from "./camera-path.ts";
 
 /**
  * The spec file is the only input a render has. It is validated here, once,
@@ -22,7 +23,20 @@ export interface Job {
   fps: number;
   colormap: ColormapName;
   coloring: "bands" | "smooth";
+  /** N: each pixel is the linear-light mean of N × N subsamples (render/supersample.ts); 1 is the seed's one sample. */
+  supersample: number;
+  /** A camera path (camera-path.ts): the view and optionally c at some frames; when given, `bounds` is frame 0's view. */
+  keyframes?: Keyframe[];
 }
+
+export interface Keyframe {
+  frame: number;
+  center: { re: number; im: number };
+  width: number;
+  c?: { re: number; im: number };
+}
+
+export const MAX_SUPERSAMPLE = 8;
 
 export type ColormapName = (typeof COLORMAP_NAMES)[number];
 
@@ -61,6 +75,16 @@ const point = z.tuple([finite("real part"), finite("imaginary part")], {
   error: (issue) => `must be [re, im], got ${describe(issue.input)}`,
 });
 
+const keyframeSchema = z.strictObject(
+  {
+    frame: intInRange(0, MAX_FRAMES - 1),
+    center: point,
+    width: positive("the view's width along re").refine(Number.isFinite, { error: "must be finite" }),
+    c: point.optional(),
+  },
+  { error: (issue) => (issue.code === "unrecognized_keys" ? undefined : `must be {"frame": k, "center": [re, im], "width": w} with an optional "c": [re, im], got ${describe(issue.input)}`) },
+);
+
 const specSchema = z
   .strictObject(
     {
@@ -73,10 +97,10 @@ const specSchema = z
       height: side.optional(),
       bounds: z
         .strictObject({ re: interval, im: interval }, { error: (issue) => `must be {"re": [min, max], "im": [min, max]}, got ${describe(issue.input)}` })
-        .default({ re: [-1.8, 1.8], im: [-1.8, 1.8] }),
+        .optional(),
       c: z
         .strictObject({ from: point, to: point }, { error: (issue) => `must be {"from": [re, im], "to": [re, im]}, got ${describe(issue.input)}` })
-        .default({ from: [SEED_C_REAL, SEED_C_IMAG_INITIAL], to: [SEED_C_REAL, SEED_C_IMAG_INITIAL + SEED_C_IMAG_INCREMENT] }),
+        .optional(),
       maxIterations: intInRange(1, MAX_ITERATIONS).default(20),
       escapeRadius: positive("the escape radius").refine(Number.isFinite, { error: "must be finite" }).default(2),
       frames: intInRange(1, MAX_FRAMES).optional(),
@@ -88,10 +112,19 @@ const specSchema = z
       coloring: z
         .enum(["bands", "smooth"], { error: (issue) => `must be "bands" or "smooth", got ${describe(issue.input)}` })
         .default("bands"),
+      supersample: intInRange(1, MAX_SUPERSAMPLE).default(1),
+      keyframes: z
+        .array(keyframeSchema, { error: (issue) => `must be a list of {"frame", "center", "width"} objects, got ${describe(issue.input)}` })
+        .min(2, { error: (issue) => `must list at least 2 keyframes (the first at frame 0, the last at frames - 1), got ${describe(issue.input)}` })
+        .optional(),
     },
     { error: (issue) => (issue.code === "unrecognized_keys" ? undefined : `the spec must be a JSON object, got ${describe(issue.input)}`) },
   )
   .superRefine((spec, ctx) => {
+    if (spec.keyframes) checkKeyframes(spec, ctx);
+    if (spec.supersample > 1 && (spec.width < 2 || (spec.height ?? spec.width) < 2)) {
+      ctx.addIssue({ code: "custom", path: ["supersample"], message: `needs width and height of at least 2 (subsamples are spaced by the grid step), got ${spec.width}×${spec.height ?? spec.width}` });
+    }
     if (spec.frames !== undefined && spec.duration !== undefined) {
       ctx.addIssue({ code: "custom", path: ["duration"], message: `give either "frames" or "duration", not both (frames = duration × fps)` });
     }
@@ -106,6 +139,9 @@ const specSchema = z
       }
     }
   });
+
+const DEFAULT_BOUNDS = { re: [-1.8, 1.8], im: [-1.8, 1.8] };
+const DEFAULT_C = { from: [SEED_C_REAL, SEED_C_IMAG_INITIAL], to: [SEED_C_REAL, SEED_C_IMAG_INITIAL + SEED_C_IMAG_INCREMENT] };
 
 export type RawSpec = z.input<typeof specSchema>;
 
@@ -125,18 +161,28 @@ export function parseSpec(raw: unknown, fallbackName = "julia"): Job {
   }
   const spec = result.data;
   const name = spec.name ?? sanitizeName(fallbackName);
+  const width = spec.width;
+  const height = spec.height ?? spec.width;
+  const keyframes = spec.keyframes?.map(
+    (k): Keyframe => ({ frame: k.frame, center: { re: k.center[0], im: k.center[1] }, width: k.width, ...(k.c ? { c: { re: k.c[0], im: k.c[1] } } : {}) }),
+  );
+  const bounds = spec.bounds ?? DEFAULT_BOUNDS;
+  const c = spec.c ?? DEFAULT_C;
   return {
     name,
-    width: spec.width,
-    height: spec.height ?? spec.width,
-    bounds: { reMin: spec.bounds.re[0], reMax: spec.bounds.re[1], imMin: spec.bounds.im[0], imMax: spec.bounds.im[1] },
-    c: { from: { re: spec.c.from[0], im: spec.c.from[1] }, to: { re: spec.c.to[0], im: spec.c.to[1] } },
+    width,
+    height,
+    // a keyframed job's bounds are frame 0's view, for whatever reads one window (the kernel's per-frame view is camera-path.ts's)
+    bounds: keyframes ? viewBounds(keyframes[0], width, height) : { reMin: bounds.re[0], reMax: bounds.re[1], imMin: bounds.im[0], imMax: bounds.im[1] },
+    c: { from: { re: c.from[0], im: c.from[1] }, to: { re: c.to[0], im: c.to[1] } },
     maxIterations: spec.maxIterations,
     escapeRadius: spec.escapeRadius,
     frames: spec.duration !== undefined ? spec.duration * spec.fps : (spec.frames ?? 20),
     fps: spec.fps,
     colormap: spec.colormap,
     coloring: spec.coloring,
+    supersample: spec.supersample,
+    ...(keyframes ? { keyframes } : {}),
   };
 }
 
@@ -154,13 +200,23 @@ export function jobToSpec(job: Job): RawSpec {
     fps: job.fps,
     colormap: job.colormap,
     coloring: job.coloring,
+    ...(job.supersample !== 1 ? { supersample: job.supersample } : {}),
+    ...(job.keyframes
+      ? {
+          bounds: undefined,
+          // c from the keyframes when they give it (a "c" beside them is refused)
+          ...(job.keyframes.some((k) => k.c) ? { c: undefined } : {}),
+          keyframes: job.keyframes.map((k) => ({ frame: k.frame, center: [k.center.re, k.center.im] as [number, number], width: k.width, ...(k.c ? { c: [k.c.re, k.c.im] as [number, number] } : {}) })),
+        }
+      : {}),
   };
 }
 
 function allowedKeys(path: PropertyKey[]): string {
-  const top = ["name", "width", "height", "bounds", "c", "maxIterations", "escapeRadius", "frames", "duration", "fps", "colormap", "coloring"];
+  const top = ["name", "width", "height", "bounds", "c", "maxIterations", "escapeRadius", "frames", "duration", "fps", "colormap", "coloring", "supersample", "keyframes"];
   if (path.length === 0) return top.join(", ");
   if (path[0] === "bounds") return "re, im";
+  if (path[0] === "keyframes") return "frame, center, width, c";
   if (path[0] === "c") return "from, to";
   return "none";
 }

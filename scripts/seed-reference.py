@@ -3,8 +3,15 @@
 get_iterations() and its viridis colouring, evaluated on render-remote's grid
 (re = linspace(re_min, re_max, W) across, im = linspace(im_max, im_min, H) down).
 
-Usage: seed-reference.py W H RE_MIN RE_MAX IM_MIN IM_MAX C_RE C_IM MAX_ITER ESCAPE
+Usage: seed-reference.py W H RE_MIN RE_MAX IM_MIN IM_MAX C_RE C_IM MAX_ITER ESCAPE [N]
 Prints JSON: {"counts": [...row-major...], "rgb": "<base64 of W*H*3 bytes>"}.
+
+With N > 1 (supersampling, issue 19), each pixel (x_j, y_i) is N x N subsamples
+at x_j + ((k + 0.5)/N - 0.5)*dx, y_i + ((l + 0.5)/N - 0.5)*dy (dx = (RE_MAX -
+RE_MIN)/(W - 1), dy likewise), each counted by get_iterations and coloured as
+the seed colours a pixel; the pixel is their mean in linear light (sRGB decoded,
+averaged, encoded, rounded to nearest). "counts" then lists every subsample,
+pixel by pixel (row-major pixels, each pixel's l-major, k-minor subsamples).
 Needs numpy and matplotlib (Debian: python3-matplotlib).
 """
 import base64
@@ -28,11 +35,44 @@ def get_iterations(point, c, max_iterations, escape_bound):
     return iteration
 
 
+def srgb_to_linear(v):
+    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+
+
+def linear_to_srgb(v):
+    return np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055)
+
+
+def supersampled(w, h, re_min, re_max, im_min, im_max, c, max_iterations, escape, n):
+    dx = (re_max - re_min) / (w - 1)
+    dy = (im_max - im_min) / (h - 1)
+    counts = []
+    values = []
+    for b in np.linspace(im_max, im_min, h):
+        for a in np.linspace(re_min, re_max, w):
+            for l in range(n):
+                for k in range(n):
+                    x = float(a) + ((k + 0.5) / n - 0.5) * dx
+                    y = float(b) + ((l + 0.5) / n - 0.5) * dy
+                    count = get_iterations(complex(x, y), c, max_iterations, escape)
+                    counts.append(count)
+                    values.append(count / max_iterations)
+    colors = np.array(plt.cm.viridis(values) * 255, dtype=np.uint8)[:, :3]
+    linear = srgb_to_linear(colors.astype(np.float64) / 255).reshape(h * w, n * n, 3).mean(axis=1)
+    rgb = np.floor(linear_to_srgb(linear) * 255 + 0.5).astype(np.uint8)
+    return counts, rgb
+
+
 def main():
     w, h = int(sys.argv[1]), int(sys.argv[2])
     re_min, re_max, im_min, im_max, c_re, c_im = map(float, sys.argv[3:9])
     max_iterations, escape = int(sys.argv[9]), float(sys.argv[10])
+    n = int(sys.argv[11]) if len(sys.argv) > 11 else 1
     c = complex(c_re, c_im)
+    if n > 1:
+        counts, rgb = supersampled(w, h, re_min, re_max, im_min, im_max, c, max_iterations, escape, n)
+        print(json.dumps({"counts": counts, "rgb": base64.b64encode(rgb.tobytes()).decode()}))
+        return
     counts = []
     values = []
     for b in np.linspace(im_max, im_min, h):

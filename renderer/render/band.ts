@@ -1,11 +1,13 @@
 import { LITTLE_ENDIAN, bandPalette, colorBands, colorBandsWide, colorSmooth, colorYuvRowPair, widePalette, yuvPalette } from "../color.ts";
 import { colormapTable } from "../colormaps/index.ts";
+import { frameBounds } from "../camera-path.ts";
 import { frameAxes, frameC } from "../frame-geometry.ts";
 import { escapeCountsScalar } from "../kernel/scalar.ts";
 import { shortcutFor, type Shortcut } from "../kernel/shortcuts.ts";
 import type { EscapeKernel, Tile } from "../kernel/types.ts";
 import type { Job } from "../spec.ts";
 import { mirrorPlan, type MirrorPlan } from "./mirror.ts";
+import { averagePixelRow, subsampleAxis } from "./supersample.ts";
 import { bandRowRanges, bandRows, bandsPerFrame, type FrameFormat } from "./schedule.ts";
 
 /**
@@ -42,19 +44,43 @@ export function frameShortcut(job: Job, frame: number): Shortcut | undefined {
   return shortcutFor(c.re, c.im, job.escapeRadius * job.escapeRadius, job.maxIterations);
 }
 
-export function createBandRenderer(job: Job, kernel: EscapeKernel, rowsPerBand = bandRows(job.width, job.height), format: FrameFormat = "rgb24"): BandRenderer {
-  const { re, im } = frameAxes(job);
+/**
+ * The sample grid of one frame: the pixel grid, or with supersampling N the
+ * sub-grid (supersample.ts) of N × N samples a pixel; and its mirror plan.
+ */
+interface SampleGrid {
+  re: Float64Array;
+  im: Float64Array;
+  mirror: MirrorPlan | null;
+}
+
+export function createBandRenderer(job: Job, kernel: EscapeKernel, rowsPerBand = bandRows(job.width, job.height, "rgb24", job.supersample), format: FrameFormat = "rgb24"): BandRenderer {
+  const n = job.supersample;
   const palette = job.coloring === "bands" ? bandPalette(job) : new Uint8Array(0);
   const yuv = format === "yuv420p" ? yuvPalette(palette) : null;
   if (yuv && !LITTLE_ENDIAN) throw new Error("yuv420p frames need a little-endian machine");
+  if (yuv && n > 1) throw new Error("yuv420p frames are coloured by count; supersampled pixels need rgb24");
   let yuvTarget: { planes: Uint8Array; luma16: Uint16Array } = { planes: new Uint8Array(0), luma16: new Uint16Array(0) };
   let pairScratch = new Uint32Array(0);
   const wide = widePalette(palette);
   const table = colormapTable(job.colormap);
-  // smooth colouring needs |z| at escape from the scalar kernel; it renders every row
-  const mirror = job.coloring === "bands" ? mirrorPlan(re, im) : null;
   const buffers = { top: rowBuffers(), bottom: rowBuffers(), scratch: new Uint32Array(0) };
   const rowRgb = new Uint8Array(job.width * 3);
+  // with supersampling: one pixel row's n sample rows, coloured, before they are averaged
+  const sampleRgb = new Uint8Array(n > 1 ? job.width * n * n * 3 : 0);
+  let grid: SampleGrid & { frame: number } = { frame: -1, re: new Float64Array(0), im: new Float64Array(0), mirror: null };
+
+  /** The frame's sample grid; one for all frames unless a camera path moves the view. */
+  function gridOf(frame: number): SampleGrid {
+    if (grid.frame === frame || (grid.frame >= 0 && !job.keyframes)) return grid;
+    const pixels = frameAxes(job, frame);
+    const b = frameBounds(job, frame);
+    const re = subsampleAxis(pixels.re, (b.reMax - b.reMin) / (job.width - 1), n);
+    const im = subsampleAxis(pixels.im, (b.imMax - b.imMin) / (job.height - 1), n);
+    // smooth colouring needs |z| at escape from the scalar kernel; it renders every row
+    grid = { frame, re, im, mirror: job.coloring === "bands" ? mirrorPlan(re, im) : null };
+    return grid;
+  }
 
   function countRows(tile: Tile, into: RowBuffers): number {
     const pixels = (tile.rowEnd - tile.rowStart) * tile.re.length;
@@ -77,17 +103,22 @@ export function createBandRenderer(job: Job, kernel: EscapeKernel, rowsPerBand =
     render(frame, band, rgb, stride, shortcut) {
       const { top, bottom } = bandRowRanges(band, job.height, rowsPerBand);
       const c = frameC(job, frame);
+      const { re, im, mirror } = gridOf(frame);
       const tile = (rowStart: number, rowEnd: number): Tile => ({ re, im, rowStart, rowEnd, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius, shortcut });
 
       const t0 = performance.now();
-      let iterations = countRows(tile(top[0], top[1]), buffers.top);
+      // sample rows: n per pixel row
+      let iterations = countRows(tile(top[0] * n, top[1] * n), buffers.top);
       if (bottom[1] > bottom[0]) {
         iterations += mirror
-          ? mirroredRows(mirror, tile(bottom[0], bottom[1]), top[0], buffers.top.counts, buffers.bottom)
-          : countRows(tile(bottom[0], bottom[1]), buffers.bottom);
+          ? mirroredRows(mirror, tile(bottom[0] * n, bottom[1] * n), top[0] * n, buffers.top.counts, buffers.bottom)
+          : countRows(tile(bottom[0] * n, bottom[1] * n), buffers.bottom);
       }
       const t1 = performance.now();
-      if (yuv) paintYuv(top, bottom, rgb, stride);
+      if (n > 1) {
+        paintSupersampled(top[0], top[1], buffers.top, rgb, stride);
+        if (bottom[1] > bottom[0]) paintSupersampled(bottom[0], bottom[1], buffers.bottom, rgb, stride);
+      } else if (yuv) paintYuv(top, bottom, rgb, stride);
       else {
         paintRows(top[0], top[1], buffers.top, rgb, stride);
         if (bottom[1] > bottom[0]) paintRows(bottom[0], bottom[1], buffers.bottom, rgb, stride);
@@ -104,6 +135,7 @@ export function createBandRenderer(job: Job, kernel: EscapeKernel, rowsPerBand =
    * the same), so their counts are equal bit for bit. The rest is computed.
    */
   function mirroredRows(plan: MirrorPlan, bottom: Tile, topStart: number, topCounts: Uint32Array, into: RowBuffers): number {
+    const { re, im } = bottom;
     const width = re.length;
     const rows = bottom.rowEnd - bottom.rowStart;
     into.reserve(rows * width, false);
@@ -126,7 +158,7 @@ export function createBandRenderer(job: Job, kernel: EscapeKernel, rowsPerBand =
         const row = mirrored[k];
         const target = (row - bottom.rowStart) * width;
         // the mirror row, among the top rows, read from its end: column c mirrors column width - 1 - c
-        const sourceEnd = (job.height - 1 - row - topStart) * width + width - 1;
+        const sourceEnd = (im.length - 1 - row - topStart) * width + width - 1;
         for (let q = 0, from = k * computed.length; q < computed.length; q++) counts[target + computed[q]] = scratch[from + q];
         for (let q = 0; q < copied.length; q++) {
           const count = topCounts[sourceEnd - copied[q]];
@@ -141,6 +173,21 @@ export function createBandRenderer(job: Job, kernel: EscapeKernel, rowsPerBand =
   function scratchKernel(tile: Tile, pixels: number): number {
     if (buffers.scratch.length < pixels) buffers.scratch = new Uint32Array(pixels);
     return kernel(tile, buffers.scratch.subarray(0, pixels));
+  }
+
+  /** Pixel rows [rowStart, rowEnd) from their n × n samples each: coloured, then averaged in linear light. */
+  function paintSupersampled(rowStart: number, rowEnd: number, rows: RowBuffers, rgb: Uint8Array, stride: number): void {
+    const samplesPerRow = job.width * n * n;
+    for (let row = 0; row < rowEnd - rowStart; row++) {
+      const at = row * samplesPerRow;
+      const counts = rows.counts.subarray(at, at + samplesPerRow);
+      if (job.coloring === "smooth") colorSmooth(counts, rows.norms.subarray(at, at + samplesPerRow), job, sampleRgb, 0, table);
+      else colorBands(counts, palette, sampleRgb, 0);
+      const offset = (rowStart + row) * stride * 3;
+      averagePixelRow(sampleRgb, job.width, n, rgb, offset);
+      // the padding column repeats the last real pixel
+      if (stride !== job.width) rgb.copyWithin(offset + job.width * 3, offset + (job.width - 1) * 3, offset + job.width * 3);
+    }
   }
 
   function paintRows(rowStart: number, rowEnd: number, rows: RowBuffers, rgb: Uint8Array, stride: number): void {

@@ -45,7 +45,7 @@ export function renderFrames(options: RenderFramesOptions): Promise<RenderStats>
 async function renderInline(options: RenderFramesOptions): Promise<RenderStats> {
   const { job, stride, paddedHeight } = options;
   const format = options.format ?? "rgb24";
-  const renderer = createBandRenderer(job, createKernel().run, bandRows(job.width, job.height, format), format);
+  const renderer = createBandRenderer(job, createKernel().run, bandRows(job.width, job.height, format, job.supersample), format);
   const rgb = new Uint8Array(frameBytes(format, stride, paddedHeight));
   const stats: RenderStats = { iterations: 0, kernelMs: 0, colorMs: 0, workers: 0 };
   for (const frame of options.frames) {
@@ -88,7 +88,7 @@ function renderWithWorkers(options: RenderFramesOptions, script: WorkerScript): 
     const workers = channels.map(({ port2 }) => {
       const init: WorkerInit = {
         role: "julia-render-worker", job, frames: [...frames], slots, control, stride,
-        rowsPerBand: bandRows(job.width, job.height, format), format, plans: port2, kernelModule,
+        rowsPerBand: bandRows(job.width, job.height, format, job.supersample), format, plans: port2, kernelModule,
       };
       const settings = { workerData: init, transferList: [port2] };
       return script.kind === "source" ? new Worker(script.source, { eval: true, ...settings }) : new Worker(script.url, settings);

@@ -14,8 +14,9 @@ export type FrameFormat = "rgb24" | "yuv420p";
  * RGB (bands colouring, no PNG frames) and the height is even (band edges then fall
  * between row pairs; an odd height's padding row is added to RGB frames).
  */
-export function encoderFormat(job: { coloring: string; height: number }, pngFrames: boolean): FrameFormat {
-  return job.coloring === "bands" && !pngFrames && job.height % 2 === 0 ? "yuv420p" : "rgb24";
+export function encoderFormat(job: { coloring: string; height: number; supersample?: number }, pngFrames: boolean): FrameFormat {
+  // supersampled pixels are means of colours, not palette entries: they travel as RGB
+  return job.coloring === "bands" && !pngFrames && job.height % 2 === 0 && (job.supersample ?? 1) === 1 ? "yuv420p" : "rgb24";
 }
 
 export function frameBytes(format: FrameFormat, stride: number, height: number): number {
@@ -23,11 +24,12 @@ export function frameBytes(format: FrameFormat, stride: number, height: number):
 }
 
 /**
- * Top-half rows per band: about 16K pixels, ~32K with the mirror rows, so a band costs ~milliseconds and every core stays busy.
+ * Top-half rows per band: about 16K samples, ~32K with the mirror rows, so a band costs ~milliseconds and every core stays busy
+ * (and its count buffers stay small: with supersampling N a pixel row has N² × width samples).
  * yuv420p colours rows in pairs, so its bands start on even rows.
  */
-export function bandRows(width: number, height: number, format: FrameFormat = "rgb24"): number {
-  const rows = Math.max(1, Math.min(Math.ceil(height / 2), Math.floor(16_384 / width)));
+export function bandRows(width: number, height: number, format: FrameFormat = "rgb24", supersample = 1): number {
+  const rows = Math.max(1, Math.min(Math.ceil(height / 2), Math.floor(16_384 / (width * supersample * supersample))));
   return format === "yuv420p" && rows < Math.ceil(height / 2) ? Math.max(2, rows & ~1) : rows;
 }
 
