@@ -116,7 +116,7 @@ async function measureStartup(bundle: string, job: Job, costs: { kernelRate: num
   try {
     const spec = path.join(dir, "startup.json");
     const frames = Math.min(2, job.frames);
-    await writeFile(spec, JSON.stringify({ ...jobToSpec(job), name: "startup", frames, maxIterations: Math.min(64, job.maxIterations) }));
+    await writeFile(spec, JSON.stringify({ ...jobToSpec(fixedView(job)), name: "startup", frames, maxIterations: Math.min(64, job.maxIterations) }));
     // the fastest of three runs: on a shared machine the slower ones measure the neighbours
     let seconds = Infinity;
     let stdout = "";
@@ -141,8 +141,8 @@ async function measureStartup(bundle: string, job: Job, costs: { kernelRate: num
 function frameCosts(job: Job, sample: Job, frames: number[], run: ReturnType<typeof createKernel>["run"]): { colorSecondsPerFrame: number; searchSecondsPerFrame: number } {
   const palette = bandPalette(job);
   const wide = widePalette(palette);
-  const { re, im } = frameAxes(sample);
   const counts = frames.map((frame) => {
+    const { re, im } = frameAxes(sample, frame);
     const c = frameC(sample, frame);
     const into = new Uint32Array(sample.width * sample.height);
     run({ re, im, rowStart: 0, rowEnd: sample.height, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius }, into);
@@ -162,7 +162,8 @@ function frameCosts(job: Job, sample: Job, frames: number[], run: ReturnType<typ
     color = Math.min(color, t1 - t0);
     search = Math.min(search, t2 - t1);
   }
-  const scale = (job.width * job.height) / (sample.width * sample.height);
+  // supersampling colours N² samples a pixel (and averages them)
+  const scale = (job.width * job.height * job.supersample ** 2) / (sample.width * sample.height);
   return {
     colorSecondsPerFrame: job.coloring === "bands" ? (color / 1000 / frames.length) * scale : 0,
     searchSecondsPerFrame: job.maxIterations >= SHORTCUT_MIN_ITERATIONS ? search / 1000 / frames.length : 0,
@@ -186,6 +187,13 @@ export function spread(frames: number, count: number): number[] {
   return [...new Set(Array.from({ length: n }, (_, i) => Math.round((i * (frames - 1)) / (n - 1))))];
 }
 
+/** A camera path's job as a plain one at its first view and c (the start-up run cuts the frame count, which a path's last keyframe names). */
+function fixedView(job: Job): Job {
+  if (!job.keyframes) return job;
+  const c = frameC(job, 0);
+  return { ...job, keyframes: undefined, c: { from: c, to: c } };
+}
+
 /** The job at about `width` pixels across, same region and aspect. */
 function sampleJob(job: Job, width: number): Job {
   const w = Math.min(job.width, width);
@@ -197,11 +205,15 @@ function sampleJob(job: Job, width: number): Job {
  * a fresh one per frame costs page faults that can be a quarter of a small sample's time.
  */
 function sampler(job: Job, run: ReturnType<typeof createKernel>["run"]): (frame: number) => number {
-  const { re, im } = frameAxes(job);
+  let axes = frameAxes(job);
   const counts = new Uint32Array(job.width * job.height);
+  // a supersampled pixel is N² samples, each costing about what a pixel of a grid as fine would
+  const samples = job.supersample ** 2;
   return (frame) => {
+    // a camera path moves the view every frame
+    if (job.keyframes) axes = frameAxes(job, frame);
     const c = frameC(job, frame);
-    return run({ re, im, rowStart: 0, rowEnd: job.height, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius }, counts) / counts.length;
+    return (samples * run({ re: axes.re, im: axes.im, rowStart: 0, rowEnd: job.height, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius }, counts)) / counts.length;
   };
 }
 
@@ -278,6 +290,8 @@ function consecutiveFrames(job: Job, width: number, rows: number, count: number,
 
 /** The job cut to `rows` rows across the middle of its frame (same pixel spacing). */
 function stripJob(job: Job, rows: number): Job {
+  // a camera path's views are centred with square pixels: fewer rows are the strip across the middle
+  if (job.keyframes) return { ...job, height: rows };
   const { im } = frameAxes(job);
   const top = Math.floor((job.height - rows) / 2);
   return { ...job, height: rows, bounds: { ...job.bounds, imMax: im[top], imMin: im[top + rows - 1] } };

@@ -1,4 +1,5 @@
 import { BadInputError } from "../errors.ts";
+import { frameView, type View } from "../camera-path.ts";
 import { frameC } from "../frame-geometry.ts";
 import type { Job } from "../spec.ts";
 import { textHeight, textWidth, type Rgb } from "./text.ts";
@@ -88,9 +89,21 @@ export function thumbnailJob(job: Job, thumbWidth: number): Job {
   return { ...job, width: thumbWidth, height: Math.max(1, Math.round((thumbWidth * job.height) / job.width)) };
 }
 
-/** `#120  4.00s` over `c=-0.62772-0.42000i`: the frame, its time (frame / fps) and its c. */
+/**
+ * `#120  4.00s` over `c=-0.62772-0.42000i`: the frame, its time (frame / fps) and its c;
+ * on a camera path (keyframes) a third line, the view: `at -0.61234+0.40123i w=1.2e-3`.
+ */
 export function frameLabel(job: Job, frame: number): string[] {
-  return [`#${frame}  ${(frame / job.fps).toFixed(2)}s`, `c=${formatC(frameC(job, frame))}`];
+  const lines = [`#${frame}  ${(frame / job.fps).toFixed(2)}s`, `c=${formatC(frameC(job, frame))}`];
+  if (job.keyframes) lines.push(formatView(frameView(job, frame)));
+  return lines;
+}
+
+/** The centre with enough digits to place it within a hundredth of the width, and the width. */
+export function formatView(view: View): string {
+  const digits = Math.min(17, Math.max(5, Math.ceil(-Math.log10(view.width)) + 2));
+  const { re, im } = view.center;
+  return `at ${re.toFixed(digits)}${im < 0 ? "-" : "+"}${Math.abs(im).toFixed(digits)}i w=${view.width.toPrecision(3)}`;
 }
 
 export function formatC(c: { re: number; im: number }): string {
