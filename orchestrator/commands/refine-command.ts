@@ -2,7 +2,8 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { loadJob } from "../../renderer/load-spec.ts";
 import { jobToSpec } from "../../renderer/spec.ts";
-import { formatC } from "../../renderer/sheet/layout.ts";
+import { viewAt } from "../../renderer/camera-path.ts";
+import { formatC, formatView } from "../../renderer/sheet/layout.ts";
 import { BadInputError } from "../errors.ts";
 import { parseSegmentPoint, refineJob } from "../explore/refine.ts";
 
@@ -42,8 +43,9 @@ export async function refine(options: RefineCommandOptions): Promise<RefineResul
   }
   await writeAtomically(file, `${JSON.stringify(jobToSpec(job), null, 2)}\n`);
   const seconds = (job.frames / job.fps).toFixed(2).replace(/\.?0+$/, "");
+  const pathText = job.keyframes ? `, view from ${formatView(viewAt(job.keyframes, 0))} to ${formatView(viewAt(job.keyframes, job.frames - 1))}` : "";
   const summary =
-    `Wrote ${file}: c from ${formatC(job.c.from)} to ${formatC(job.c.to)} (${old.name} from ${trim(fromSeconds)}s to ${trim(toSeconds)}s), ` +
+    `Wrote ${file}: c from ${formatC(job.c.from)} to ${formatC(job.c.to)}${pathText} (${old.name} from ${trim(fromSeconds)}s to ${trim(toSeconds)}s), ` +
     `${job.frames} frames at ${job.fps} fps (${seconds} s).`;
   return { file, summary };
 }

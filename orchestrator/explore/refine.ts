@@ -1,6 +1,7 @@
 import { frameC } from "../../renderer/frame-geometry.ts";
 import { jobToSpec, MAX_FRAMES, parseSpec, type Job } from "../../renderer/spec.ts";
 import { BadInputError } from "../errors.ts";
+import { refinePath, wholeFrame } from "./refine-path.ts";
 
 /**
  * `refine`: a new job whose c path is one segment of an old one, as the seed's
@@ -67,6 +68,14 @@ export function refineJob(job: Job, request: RefineRequest): Refinement {
       `--from ${request.from.text} must come before --to ${request.to.text}: the segment runs forward in time, and here --from is at ${describeTime(fromSeconds)}, --to at ${describeTime(toSeconds)}. ` +
         `Swap them: --from ${request.to.text} --to ${request.from.text}.`,
     );
+  }
+  if (job.keyframes) {
+    const keepsTiming = request.frames === undefined && request.duration === undefined && request.fps === undefined;
+    const from = wholeFrame(job, fromSeconds, request.from.text, "--from");
+    const to = wholeFrame(job, toSeconds, request.to.text, "--to");
+    const path = refinePath({ ...job, keyframes: job.keyframes }, from, to, keepsTiming ? undefined : newTiming(job, request));
+    const refined: Job = { ...job, ...path, name: request.name ?? segmentName(job.name, request.from, request.to) };
+    return { job: parseSpec(jobToSpec(refined)), fromSeconds, toSeconds };
   }
   const timing = newTiming(job, request);
   const refined: Job = {
