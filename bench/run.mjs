@@ -17,6 +17,7 @@ const { checkExactness } = await import("./lib/exactness.mjs");
 const { KERNELS, measureC, measureKernel } = await import("./lib/kernel-speed.mjs");
 const { parallelEfficiency } = await import("./lib/parallel.mjs");
 const { renderJob } = await import("./lib/end-to-end.mjs");
+const { renderWithPeakMemory } = await import("./lib/memory.mjs");
 
 const cores = os.availableParallelism();
 console.log(`render-remote bench: ${os.cpus()[0]?.model ?? "unknown CPU"}, ${cores} cores, Node ${process.version}, ` +
@@ -110,6 +111,53 @@ if (!quick) {
     ["job", "CLI total", "wall (with node start)", "seed's Python", "speedup"], rows);
 }
 
+// 5b. Supersampling: the same job at N = 1, 2, 3 (rounds alternate), cost against N = 1.
+const supersampling = {};
+if (!quick) {
+  const spec = { name: "supersample", width: 400, height: 400, maxIterations: 500, frames: 60, fps: 30, c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] } };
+  const runs = { 1: [], 2: [], 3: [] };
+  for (let round = 0; round < 3; round++) {
+    for (const n of [1, 2, 3]) runs[n].push(await renderJob({ ...spec, supersample: n }));
+  }
+  const skipped = Object.values(runs).flat().find((run) => run.skipped);
+  if (skipped) console.log(`\nSupersampling skipped: ${skipped.skipped}`);
+  else {
+    const at = (n) => ({ reported: median(runs[n].map((r) => r.reported)), iterations: runs[n][0].done.iterations, kernel: median(runs[n].map((r) => r.done.split.kernel)) });
+    for (const n of [1, 2, 3]) supersampling[n] = at(n);
+    printTable(`Supersampling: ${spec.width}×${spec.height}, ${spec.frames} spiral frames, ${spec.maxIterations} iterations, --supersample N (median of 3 alternating runs; N² = 1, 4, 9)`,
+      ["N", "CLI total", "× N = 1", "kernel CPU-s", "× N = 1", "iterations", "× N = 1"],
+      [1, 2, 3].map((n) => [n, `${supersampling[n].reported.toFixed(2)} s`, ratio(supersampling[n].reported / supersampling[1].reported),
+        `${supersampling[n].kernel.toFixed(2)} s`, ratio(supersampling[n].kernel / supersampling[1].kernel),
+        `${(supersampling[n].iterations / 1e9).toFixed(2)} G`, ratio(supersampling[n].iterations / supersampling[1].iterations)]));
+  }
+}
+
+// 5c. 4K and 8K: peak memory of the render (node with its workers, plus ffmpeg), 2 workers, at two frame counts.
+const memory = {};
+// the renderer's own bound (frame slots and bands); x264 at 8K holds ~3 GB of lookahead and frame threads on top (bench/README.md)
+const RENDERER_BOUND_MB = 1536;
+const TOTAL_BOUND_MB = 4096;
+if (!quick) {
+  const rows = [];
+  for (const [label, spec] of [
+    ["3840×2160 60 fps", { width: 3840, height: 2160, fps: 60, maxIterations: 50 }],
+    ["7680×4320 30 fps", { width: 7680, height: 4320, fps: 30, maxIterations: 50 }],
+  ]) {
+    // x264's buffers fill within ~24 frames at 8K: past that, nothing may grow with the frame count
+    for (const frames of [24, 48]) {
+      const run = await renderWithPeakMemory({ name: "large", ...spec, frames }, ["--processes", "2"]);
+      if (run.skipped) {
+        console.log(`\n${label} skipped: ${run.skipped}`);
+        continue;
+      }
+      memory[`${label} ${frames}`] = run;
+      rows.push([label, frames, `${run.wall.toFixed(1)} s`, `${run.node.toFixed(0)} MB`, `${run.ffmpeg.toFixed(0)} MB`, `${run.total.toFixed(0)} MB`]);
+    }
+  }
+  if (rows.length) printTable("4K and 8K: peak resident memory (sampled every 20 ms), --processes 2, MP4 only",
+    ["size", "frames", "wall", "node (all threads)", "ffmpeg", "together"], rows);
+}
+
 // 6. Targets.
 const shipped = speed["perf-notes"].shipped;
 const cPerf = speed["perf-notes"].c;
@@ -120,5 +168,11 @@ printTable("Targets", ["target", "measured", ""], [
   ["kernel ≥ 0.8 × C", cPerf ? ratio(shipped.rate / cPerf.rate) : "no C compiler", cPerf ? verdict(shipped.rate >= 0.8 * cPerf.rate) : "n/a"],
   ["parallel efficiency ≥ 90 % at 2 workers", two ? percent(two.efficiency) : "1 core only", two ? verdict(two.efficiency >= 0.9) : "n/a"],
   ["seed-spiral-10s ≤ 2 s end to end (median CLI total)", spiral?.reported ? `${spiral.reported.toFixed(2)} s` : "skipped", spiral?.reported ? verdict(spiral.reported <= 2) : "n/a"],
+  ...[2, 3].map((n) => [`supersample ${n}: kernel cost ≤ 1.15 × N² (= ${n * n}) of N = 1`, supersampling[n] ? ratio(supersampling[n].kernel / supersampling[1].kernel) : "skipped",
+    supersampling[n] ? verdict(supersampling[n].kernel <= 1.15 * n * n * supersampling[1].kernel) : "n/a"]),
+  ...Object.entries(memory).filter(([key]) => key.startsWith("7680")).flatMap(([key, run]) => [
+    [`${key} frames: the renderer (node, 2 workers) ≤ ${RENDERER_BOUND_MB} MB`, `${run.node.toFixed(0)} MB`, verdict(run.node <= RENDERER_BOUND_MB)],
+    [`${key} frames: renderer + ffmpeg ≤ ${TOTAL_BOUND_MB} MB`, `${run.total.toFixed(0)} MB`, verdict(run.total <= TOTAL_BOUND_MB)],
+  ]),
 ]);
 console.log(`\nload average ${os.loadavg()[0].toFixed(2)} at the end: figures are noisy when other work shares the ${cores} cores.`);
