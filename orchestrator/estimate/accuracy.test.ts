@@ -16,6 +16,12 @@ const specs: Record<string, unknown>[] = [
   { name: "spiral-heavy", width: 500, height: 400, maxIterations: 2000, frames: 90, fps: 30, c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] } },
   { name: "full-range", width: 400, maxIterations: 500, frames: 300, fps: 30, c: { from: [-0.62772, -0.7], to: [-0.62772, 0.7] } },
   { name: "zoom", width: 640, height: 360, maxIterations: 1000, frames: 120, fps: 30, bounds: { re: [-0.6, 0.2], im: [-0.25, 0.2] } },
+  // a camera path: 1000× into the spiral of specs/spiral-zoom.json, the cost rising as the view fills with slow escapers
+  {
+    name: "zoom-path", width: 480, height: 270, maxIterations: 500, frames: 90, fps: 30,
+    keyframes: [{ frame: 0, center: [0, 0], width: 3.6, c: [-0.62772, -0.42] }, { frame: 89, center: [-0.4619648066023434, -0.21830320460653785], width: 0.0036, c: [-0.62772, -0.42] }],
+  },
+  { name: "supersampled", width: 240, height: 240, maxIterations: 500, frames: 60, fps: 30, supersample: 3, c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] } },
 ];
 
 describe("estimate accuracy: predicted local time against real renders", () => {

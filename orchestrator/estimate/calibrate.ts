@@ -12,6 +12,8 @@ import { findFfmpeg, rawFramesInput } from "../../renderer/output/ffmpeg.ts";
 import { createBandRenderer } from "../../renderer/render/band.ts";
 import { bandRows, encoderFormat, frameBytes, type FrameFormat } from "../../renderer/render/schedule.ts";
 import { mirrorPlan } from "../../renderer/render/mirror.ts";
+import { subsampleAxis } from "../../renderer/render/supersample.ts";
+import { frameBounds } from "../../renderer/camera-path.ts";
 import { jobToSpec, type Job } from "../../renderer/spec.ts";
 import { PARALLEL_EFFICIENCY } from "./predict.ts";
 
@@ -84,14 +86,16 @@ export async function calibrate(job: Job, options: CalibrateOptions = {}): Promi
     for (const frame of frames) final(frame);
     best!.ms = Math.min(best!.ms, performance.now() - t0);
   }
-  const meanPerPixel = best!.perFrame.reduce((sum, ipp) => sum + ipp, 0) / best!.perFrame.length;
+  // a supersampled pixel is N² samples, each costing about what a pixel of a grid as fine does
+  const samplesPerPixel = job.supersample ** 2;
+  const meanPerPixel = (samplesPerPixel * best!.perFrame.reduce((sum, ipp) => sum + ipp, 0)) / best!.perFrame.length;
   const rate = best!.iterations / Math.max(best!.ms / 1000, 1e-6);
   const fullFrameSeconds = (meanPerPixel * job.width * job.height) / rate;
   const encodeSecondsPerFrame = job.frames > 1 && options.encode !== false ? await measureEncode(job, options.preset ?? "veryfast", fullFrameSeconds) : 0;
   const { colorSecondsPerFrame, searchSecondsPerFrame } = frameCosts(job, sampleJob(job, Math.min(best!.width, 128)), frames, kernel.run);
   const startupSeconds = options.bundle ? await measureStartup(options.bundle, job, { kernelRate: rate, encodeSecondsPerFrame }) : DEFAULT_STARTUP_SECONDS;
   return {
-    samples: frames.map((frame, i) => ({ frame, iterationsPerPixel: best!.perFrame[i] })),
+    samples: frames.map((frame, i) => ({ frame, iterationsPerPixel: samplesPerPixel * best!.perFrame[i] })),
     sampleWidth: best!.width,
     totalIterations: meanPerPixel * job.width * job.height * job.frames,
     kernelRate: rate,
@@ -173,11 +177,20 @@ function frameCosts(job: Job, sample: Job, frames: number[], run: ReturnType<typ
 /** 1 - the share of pixels the band renderer copies from their mirror image instead of computing. */
 export function computedShare(job: Job): number {
   if (job.coloring !== "bands") return 1;
-  const { re, im } = frameAxes(job);
-  const plan = mirrorPlan(re, im);
+  // a camera path's views differ: the mean over a few of its frames
+  const frames = job.keyframes ? spread(job.frames, 9) : [0];
+  return frames.reduce((sum, frame) => sum + frameComputedShare(job, frame), 0) / frames.length;
+}
+
+/** The same for one frame, on its sample grid (the sub-grid when supersampled, as band.ts mirrors it). */
+function frameComputedShare(job: Job, frame: number): number {
+  const { re, im } = frameAxes(job, frame);
+  const b = frameBounds(job, frame);
+  const n = job.supersample;
+  const plan = mirrorPlan(subsampleAxis(re, (b.reMax - b.reMin) / (job.width - 1), n), subsampleAxis(im, (b.imMax - b.imMin) / (job.height - 1), n));
   if (!plan) return 1;
   const rows = plan.rowMirrored.reduce((sum, mirrored) => sum + mirrored, 0);
-  return 1 - (rows * plan.mirroredColumns.length) / (job.width * job.height);
+  return 1 - (rows * plan.mirroredColumns.length) / (job.width * job.height * n * n);
 }
 
 /** `count` frame indices spread evenly across the animation, ends included. */
@@ -207,13 +220,11 @@ function sampleJob(job: Job, width: number): Job {
 function sampler(job: Job, run: ReturnType<typeof createKernel>["run"]): (frame: number) => number {
   let axes = frameAxes(job);
   const counts = new Uint32Array(job.width * job.height);
-  // a supersampled pixel is N² samples, each costing about what a pixel of a grid as fine would
-  const samples = job.supersample ** 2;
   return (frame) => {
     // a camera path moves the view every frame
     if (job.keyframes) axes = frameAxes(job, frame);
     const c = frameC(job, frame);
-    return (samples * run({ re: axes.re, im: axes.im, rowStart: 0, rowEnd: job.height, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius }, counts)) / counts.length;
+    return run({ re: axes.re, im: axes.im, rowStart: 0, rowEnd: job.height, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius }, counts) / counts.length;
   };
 }
 
