@@ -6,6 +6,44 @@ import {
 } from "../build/kernels.mjs";
 import { frameTile, spiralC } from "./frames.mjs";
 
+/**
+ * Supersampled frames (N = 2 on every frame, N = 3 on the first four): the band renderer
+ * (kernel on the sub-grid, mirror copies where it is symmetric, linear-light mean) against
+ * the scalar kernel on every subsample coloured and averaged with Math.pow, byte for byte,
+ * and the same work figure.
+ */
+function checkSupersampled() {
+  const failures = [];
+  const linear = (byte) => ((v) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))(byte / 255);
+  const encode = (v) => Math.round(255 * (v <= 0.0031308 ? v * 12.92 : 1.055 * v ** (1 / 2.4) - 0.055));
+  EXACTNESS_FRAMES.forEach((frame, index) => {
+    for (const n of index < 4 ? [2, 3] : [2]) {
+      const { width, height = width, re = [-1.8, 1.8], im = [-1.8, 1.8], c, max, radius = 2 } = frame;
+      const job = parseSpec({ name: "bench", width, height, bounds: { re, im }, c: { from: c, to: c }, maxIterations: max, escapeRadius: radius, frames: 1, supersample: n });
+      const tile = frameTile(frame);
+      const dx = (re[1] - re[0]) / (width - 1), dy = (im[1] - im[0]) / (height - 1);
+      const subRe = Float64Array.from({ length: width * n }, (_, s) => tile.re[Math.floor(s / n)] + (((s % n) + 0.5) / n - 0.5) * dx);
+      const subIm = Float64Array.from({ length: height * n }, (_, s) => tile.im[Math.floor(s / n)] + ((n - 1 - (s % n) + 0.5) / n - 0.5) * dy);
+      const counts = new Uint32Array(subRe.length * subIm.length);
+      const work = escapeCountsScalar({ ...tile, re: subRe, im: subIm, rowEnd: subIm.length }, counts);
+      const colours = new Uint8Array(counts.length * 3);
+      colorBands(counts, bandPalette(job), colours, 0);
+      const expected = new Uint8Array(width * height * 3);
+      for (let i = 0; i < height; i++) for (let j = 0; j < width; j++) for (let ch = 0; ch < 3; ch++) {
+        let sum = 0;
+        for (let l = 0; l < n; l++) for (let k = 0; k < n; k++) sum += linear(colours[((i * n + l) * subRe.length + j * n + k) * 3 + ch]);
+        expected[(i * width + j) * 3 + ch] = encode(sum / (n * n));
+      }
+      const rgb = new Uint8Array(width * height * 3);
+      const timing = createBandRenderer(job, createWasmKernel()).renderFrame(0, rgb, width);
+      const at = rgb.findIndex((byte, i) => byte !== expected[i]);
+      if (at >= 0) failures.push(`supersample ${n} on ${frame.label}: pixel (${Math.floor(at / 3) % width}, ${Math.floor(at / 3 / width)}) differs from the plain sub-grid's mean`);
+      if (timing.iterations !== work) failures.push(`supersample ${n} on ${frame.label}: work ${timing.iterations} instead of ${work}`);
+    }
+  });
+  return failures;
+}
+
 export const EXACTNESS_FRAMES = [
   { label: "perf-notes frame", width: 500, c: [-0.62772, -0.42], max: 500 },
   { label: "seed default", width: 200, c: [-0.62772, -0.42193], max: 20 },
@@ -61,6 +99,7 @@ export function checkExactness() {
     }
   }
   failures.push(...checkBandRenderer());
+  failures.push(...checkSupersampled());
   return { failures, pixels, frames: EXACTNESS_FRAMES.length, variants: VARIANTS.length };
 }
 
