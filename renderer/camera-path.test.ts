@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
-import { juliaRender, runBundle } from "../test/run-bundle.ts";
+import { juliaRender, probeVideo, runBundle } from "../test/run-bundle.ts";
 import { frameBounds, keyframeC, minViewWidth, viewAt, viewBounds } from "./camera-path.ts";
 import { BadInputError } from "./errors.ts";
 import { frameC } from "./frame-geometry.ts";
@@ -131,6 +131,29 @@ describe("keyframed frames render as their views given as plain bounds", () => {
     const zoomed = PNG.sync.read(readFileSync(path.join(dir, "zoom_45.png")));
     const plain = PNG.sync.read(readFileSync(path.join(dir, "plain.png")));
     expect(zoomed.data.equals(plain.data)).toBe(true);
+  });
+});
+
+describe("keyframed animations through the worker pool", () => {
+  it("PNG frames from 2 workers (each switching between frames, so views) equal each frame's plain-bounds render, and the MP4 has every frame", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "keyframes-pool-"));
+    const raw = { ...rawZoom, name: "pool", frames: 8, keyframes: [rawZoom.keyframes[0], { ...rawZoom.keyframes[3], frame: 7 }] };
+    writeFileSync(path.join(dir, "pool.json"), JSON.stringify(raw));
+    const run = await runBundle(juliaRender, ["--spec", path.join(dir, "pool.json"), "--out", dir, "--png-frames", "--processes", "2", "--progress", "quiet"]);
+    expect(run.exitCode, run.all).toBe(0);
+    const job = parseSpec(raw);
+    for (let frame = 0; frame < 8; frame++) {
+      const b = frameBounds(job, frame);
+      const c = frameC(job, frame);
+      const plain = parseSpec({ name: "plain", width: 48, height: 30, maxIterations: 200, frames: 1, bounds: { re: [b.reMin, b.reMax], im: [b.imMin, b.imMax] }, c: { from: [c.re, c.im], to: [c.re, c.im] } });
+      const expected = new Uint8Array(48 * 30 * 3);
+      createBandRenderer(plain, createKernel().run).renderFrame(0, expected, 48);
+      const png = PNG.sync.read(readFileSync(path.join(dir, "frames", `pool_${String(frame).padStart(5, "0")}.png`)));
+      const rgb = Buffer.alloc(48 * 30 * 3);
+      for (let i = 0; i < 48 * 30; i++) png.data.copy(rgb, i * 3, i * 4, i * 4 + 3);
+      expect(rgb.equals(Buffer.from(expected)), `frame ${frame}`).toBe(true);
+    }
+    expect((await probeVideo(path.join(dir, "pool.mp4"))).frames).toBe(8);
   });
 });
 

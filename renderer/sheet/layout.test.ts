@@ -29,6 +29,18 @@ describe("labels", () => {
     expect(frameLabel(firstHalf, 299)).toEqual(["#299  9.97s", "c=-0.62772+0.00000i"]);
     expect(formatC({ re: 0.25, im: 0.123456 })).toBe("0.25000+0.12346i");
   });
+
+  it("on a camera path also give the view's centre (digits to a hundredth of the width) and width", () => {
+    const zoom = parseSpec({
+      width: 200, frames: 11, fps: 10,
+      keyframes: [{ frame: 0, center: [0, 0], width: 3.6, c: [-0.62772, -0.42] }, { frame: 10, center: [-0.4619648066023434, -0.21830320460653785], width: 3.6e-6, c: [-0.62772, -0.42] }],
+    });
+    expect(frameLabel(zoom, 0)).toEqual(["#0  0.00s", "c=-0.62772-0.42000i", "at 0.00000+0.00000i w=3.60"]);
+    expect(frameLabel(zoom, 10)).toEqual(["#10  1.00s", "c=-0.62772-0.42000i", "at -0.46196481-0.21830320i w=3.60e-6"]);
+    expect(frameLabel(zoom, 5)[2]).toMatch(/^at -0\.46\d+-0\.21\d+i w=3\.60e-3$/);
+    // plain specs keep their two lines
+    expect(frameLabel(firstHalf, 5)).toHaveLength(2);
+  });
 });
 
 describe("planContactSheet", () => {

@@ -103,7 +103,8 @@ export function frameLabel(job: Job, frame: number): string[] {
 export function formatView(view: View): string {
   const digits = Math.min(17, Math.max(5, Math.ceil(-Math.log10(view.width)) + 2));
   const { re, im } = view.center;
-  return `at ${re.toFixed(digits)}${im < 0 ? "-" : "+"}${Math.abs(im).toFixed(digits)}i w=${view.width.toPrecision(3)}`;
+  const width = view.width >= 0.01 ? view.width.toPrecision(3) : view.width.toExponential(2);
+  return `at ${re.toFixed(digits)}${im < 0 ? "-" : "+"}${Math.abs(im).toFixed(digits)}i w=${width}`;
 }
 
 export function formatC(c: { re: number; im: number }): string {
