@@ -16,6 +16,9 @@ import { encodeLinear, LINEAR_OF_BYTE, linearToSrgb, srgbToLinear, subsampleAxis
 
 const python = "/usr/bin/python3";
 const hasReference = spawnSync(python, ["-c", "import numpy, matplotlib"]).status === 0;
+if (!hasReference && process.env.REQUIRE_SEED_REFERENCE === "1") {
+  throw new Error("REQUIRE_SEED_REFERENCE=1 but /usr/bin/python3 lacks numpy/matplotlib: apt-get install -y python3-matplotlib");
+}
 
 /** scripts/seed-reference.py with N: the seed's arithmetic at every subsample, averaged in linear light by numpy. */
 function pythonReference(job: Job, frame: number): { counts: number[]; rgb: Buffer } {
