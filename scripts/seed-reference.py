@@ -3,8 +3,11 @@
 get_iterations() and its viridis colouring, evaluated on render-remote's grid
 (re = linspace(re_min, re_max, W) across, im = linspace(im_max, im_min, H) down).
 
-Usage: seed-reference.py W H RE_MIN RE_MAX IM_MIN IM_MAX C_RE C_IM MAX_ITER ESCAPE
-Prints JSON: {"counts": [...row-major...], "rgb": "<base64 of W*H*3 bytes>"}.
+Usage: seed-reference.py W H RE_MIN RE_MAX IM_MIN IM_MAX C_FROM_RE C_FROM_IM C_TO_RE C_TO_IM FRAMES FRAME MAX_ITER ESCAPE
+c for FRAME is computed here, as the seed's get_plot_nums_c_vals() does: numpy.linspace from
+C_FROM to C_TO over FRAMES frames (the seed moves only the imaginary part; a moving real part
+is interpolated the same way).
+Prints JSON: {"c": [re, im], "counts": [...row-major...], "rgb": "<base64 of W*H*3 bytes>"}.
 Needs numpy and matplotlib (Debian: python3-matplotlib).
 """
 import base64
@@ -28,11 +31,21 @@ def get_iterations(point, c, max_iterations, escape_bound):
     return iteration
 
 
+def frame_c(c_from, c_to, frames, frame):
+    """The seed's get_plot_nums_c_vals(): enumerate(np.linspace(c_initial.imag, c_imag_max, num_frames))."""
+    plot_nums_c_vals = {}
+    for plot_num, (c_real, c_imag) in enumerate(
+            zip(np.linspace(c_from.real, c_to.real, frames), np.linspace(c_from.imag, c_to.imag, frames))):
+        plot_nums_c_vals[plot_num] = complex(c_real, c_imag)
+    return plot_nums_c_vals[frame]
+
+
 def main():
     w, h = int(sys.argv[1]), int(sys.argv[2])
-    re_min, re_max, im_min, im_max, c_re, c_im = map(float, sys.argv[3:9])
-    max_iterations, escape = int(sys.argv[9]), float(sys.argv[10])
-    c = complex(c_re, c_im)
+    re_min, re_max, im_min, im_max, from_re, from_im, to_re, to_im = map(float, sys.argv[3:11])
+    frames, frame = int(sys.argv[11]), int(sys.argv[12])
+    max_iterations, escape = int(sys.argv[13]), float(sys.argv[14])
+    c = frame_c(complex(from_re, from_im), complex(to_re, to_im), frames, frame)
     counts = []
     values = []
     for b in np.linspace(im_max, im_min, h):
@@ -43,7 +56,7 @@ def main():
             row.append(n / max_iterations)
         values.append(row)
     colors = np.array(plt.cm.viridis(values) * 255, dtype=np.uint8)[:, :, :3]
-    print(json.dumps({"counts": counts, "rgb": base64.b64encode(colors.tobytes()).decode()}))
+    print(json.dumps({"c": [c.real, c.imag], "counts": counts, "rgb": base64.b64encode(colors.tobytes()).decode()}))
 
 
 if __name__ == "__main__":
