@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { hasPythonOracle, pythonJson } from "../test/python-oracle.ts";
 import { bandIndex, bandPalette } from "./color.ts";
 import { COLORMAP_NAMES, colormapTable } from "./colormaps/index.ts";
 
@@ -10,8 +11,20 @@ describe("band colouring", () => {
     expect(bandIndex(20, 20)).toBe(255); // 1.0 * 256 is clamped to the last entry, as matplotlib does
     expect(bandIndex(2, 20)).toBe(25); // 0.1 * 256 = 25.6
     // 3 / 500 * 256 = 1.5360000000000003 but 3 * 256 / 500 = 1.536: both floor to 1; the order is kept anyway
-    expect(bandIndex(3, 500)).toBe(Math.floor((3 / 500) * 256));
-    for (let n = 0; n <= 500; n++) expect(bandIndex(n, 500)).toBe(Math.min(255, Math.floor((n / 500) * 256)));
+    expect(bandIndex(3, 500)).toBe(1);
+  });
+
+  // The seed colours a count n as matplotlib does: plt.cm.viridis(n / max_iterations) * 255, as uint8.
+  it.skipIf(!hasPythonOracle)("every count's colour is matplotlib's", () => {
+    const limits = [20, 7, 300, 500, 3000];
+    const seedColors = pythonJson<Record<string, number[]>>(
+      "import json, sys, numpy; from matplotlib import pyplot as plt; " +
+        "print(json.dumps({m: numpy.array(plt.cm.viridis([n / int(m) for n in range(int(m) + 1)]) * 255, dtype=numpy.uint8)[:, :3].flatten().tolist() for m in sys.argv[1:]}))",
+      limits,
+    );
+    for (const maxIterations of limits) {
+      expect([...bandPalette({ colormap: "viridis", maxIterations })], `max_iterations ${maxIterations}`).toEqual(seedColors[maxIterations]);
+    }
   });
 
   it("viridis is the seed's table exactly (shared/data/viridis-u8.json)", () => {

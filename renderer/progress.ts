@@ -1,26 +1,44 @@
+import * as z from "zod";
+
 /**
  * Render progress: one JSON object per line on stdout (`--progress json`, the
  * protocol the orchestrator streams over SSH), or a human display on stderr
  * that redraws in a terminal and prints plain lines elsewhere.
  */
-export type ProgressEvent =
-  | { event: "start"; name: string; frames: number; width: number; height: number; workers: number; kernel: string }
-  | { event: "frame"; done: number; total: number; fps: number; etaSeconds: number }
-  | { event: "done"; outputs: string[]; seconds: RunSeconds; iterations: number; split: TimeSplit }
-  | { event: "error"; message: string };
 
-export interface RunSeconds {
-  images: number;
-  animation: number;
-  total: number;
-}
+// The protocol, defined once: the renderer writes these events and parseProgressLine reads them.
+// A remote host is untrusted, so every field is checked, and strings and lists are bounded.
+const count = z.number().int().nonnegative();
+const seconds = z.number().nonnegative();
+// JSON.stringify writes Infinity (a rate over no time, an ETA at no speed) as null
+const rate = z.number().nonnegative().or(z.null().transform(() => Infinity));
+const text = z.string().max(4096);
+const runSeconds = z.object({ images: seconds, animation: seconds, total: seconds });
+const timeSplit = z.object({ kernel: seconds, color: seconds, encode: seconds, io: seconds });
+const progressEvent = z.discriminatedUnion("event", [
+  z.object({ event: z.literal("start"), name: text, frames: count, width: count, height: count, workers: count, kernel: text }),
+  z.object({ event: z.literal("frame"), done: count, total: count, fps: rate, etaSeconds: rate }),
+  z.object({ event: z.literal("done"), outputs: z.array(text).max(100_000), seconds: runSeconds, iterations: z.number().nonnegative(), split: timeSplit }),
+  z.object({ event: z.literal("error"), message: text }),
+]);
 
+export type ProgressEvent = z.output<typeof progressEvent>;
+export type RunSeconds = z.output<typeof runSeconds>;
 /** Where the time went, in seconds; kernel and colour are summed over workers. */
-export interface TimeSplit {
-  kernel: number;
-  color: number;
-  encode: number;
-  io: number;
+export type TimeSplit = z.output<typeof timeSplit>;
+
+/** A line of `--progress json` output: an event, or a line that is not one (a shell profile's chatter, a corrupt line). */
+export type ProgressLine = { kind: "event"; event: ProgressEvent } | { kind: "other"; line: string };
+
+export function parseProgressLine(line: string): ProgressLine {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { kind: "other", line };
+  }
+  const parsed = progressEvent.safeParse(value);
+  return parsed.success ? { kind: "event", event: parsed.data } : { kind: "other", line };
 }
 
 export type ProgressMode = "human" | "json" | "quiet";

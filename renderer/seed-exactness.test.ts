@@ -1,9 +1,10 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
+import { hasPythonOracle as hasReference, python } from "../test/python-oracle.ts";
 import { juliaRender, repoRoot, runBundle } from "../test/run-bundle.ts";
 import { frameAxes, frameC } from "./frame-geometry.ts";
 import { createKernel } from "./kernel/index.ts";
@@ -11,26 +12,22 @@ import { escapeCountsScalar } from "./kernel/scalar.ts";
 import { createBandRenderer } from "./render/band.ts";
 import { parseSpec, type Job } from "./spec.ts";
 
-// The seed's own Python arithmetic (scripts/seed-reference.py) is the oracle.
-const python = "/usr/bin/python3";
-const hasReference = spawnSync(python, ["-c", "import numpy, matplotlib"]).status === 0;
-if (!hasReference && process.env.REQUIRE_SEED_REFERENCE === "1") {
-  throw new Error("REQUIRE_SEED_REFERENCE=1 but /usr/bin/python3 lacks numpy/matplotlib: apt-get install -y python3-matplotlib");
-}
-
-function seedReference(job: Job, frame: number): { counts: number[]; rgb: Buffer } {
-  const c = frameC(job, frame);
-  const b = job.bounds;
-  const args = [job.width, job.height, b.reMin, b.reMax, b.imMin, b.imMax, c.re, c.im, job.maxIterations, job.escapeRadius].map(String);
-  const out = execFileSync(python, [path.join(repoRoot, "scripts/seed-reference.py"), ...args], { maxBuffer: 1 << 28 });
-  const parsed = JSON.parse(out.toString()) as { counts: number[]; rgb: string };
-  return { counts: parsed.counts, rgb: Buffer.from(parsed.rgb, "base64") };
+// The seed's own Python arithmetic (scripts/seed-reference.py) is the oracle, c schedule included:
+// it gets the spec's c.from, c.to and frame count, never our per-frame c.
+function seedReference(job: Job, frame: number): { c: { re: number; im: number }; counts: number[]; rgb: Buffer } {
+  const { bounds: b, c } = job;
+  const args = [job.width, job.height, b.reMin, b.reMax, b.imMin, b.imMax, c.from.re, c.from.im, c.to.re, c.to.im, job.frames, frame, job.maxIterations, job.escapeRadius];
+  const out = execFileSync(python, [path.join(repoRoot, "scripts/seed-reference.py"), ...args.map(String)], { maxBuffer: 1 << 28 });
+  const parsed = JSON.parse(out.toString()) as { c: [number, number]; counts: number[]; rgb: string };
+  return { c: { re: parsed.c[0], im: parsed.c[1] }, counts: parsed.counts, rgb: Buffer.from(parsed.rgb, "base64") };
 }
 
 const cases: [string, Record<string, unknown>, number][] = [
   ["seed default, first frame", { width: 200, maxIterations: 20, frames: 20 }, 0],
   ["seed default, frame 13", { width: 200, maxIterations: 20, frames: 20 }, 13],
   ["spiral c, 500 iterations, odd sizes", { width: 97, height: 61, maxIterations: 500, frames: 300, c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] } }, 150],
+  ["seed default, last frame (c.to exactly)", { width: 40, maxIterations: 20, frames: 20 }, 19],
+  ["moving real part, frame 2 of 7", { width: 50, height: 30, maxIterations: 60, frames: 7, c: { from: [-0.8, 0.156], to: [-0.7, 0.27015] } }, 2],
   ["zoomed, escape radius 3", { width: 64, height: 48, maxIterations: 50, escapeRadius: 3, bounds: { re: [-0.5, 0.25], im: [-0.3, 0.4] }, frames: 5 }, 4],
 ];
 
@@ -39,9 +36,12 @@ describe.skipIf(!hasReference)("pixel-exact against the seed's Python", () => {
     const job = parseSpec({ name: "exact", ...raw });
     const reference = seedReference(job, frame);
 
+    // c: the seed's schedule, bit for bit
+    const c = frameC(job, frame);
+    expect(c).toEqual(reference.c);
+
     // escape counts: the reference kernel and the shipped (fast) kernel
     const { re, im } = frameAxes(job);
-    const c = frameC(job, frame);
     const tile = { re, im, rowStart: 0, rowEnd: job.height, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius };
     const scalar = new Uint32Array(job.width * job.height);
     escapeCountsScalar(tile, scalar);

@@ -3,8 +3,11 @@
 get_iterations() and its viridis colouring, evaluated on render-remote's grid
 (re = linspace(re_min, re_max, W) across, im = linspace(im_max, im_min, H) down).
 
-Usage: seed-reference.py W H RE_MIN RE_MAX IM_MIN IM_MAX C_RE C_IM MAX_ITER ESCAPE [N]
-Prints JSON: {"counts": [...row-major...], "rgb": "<base64 of W*H*3 bytes>"}.
+Usage: seed-reference.py W H RE_MIN RE_MAX IM_MIN IM_MAX C_FROM_RE C_FROM_IM C_TO_RE C_TO_IM FRAMES FRAME MAX_ITER ESCAPE [N]
+c for FRAME is computed here, as the seed's get_plot_nums_c_vals() does: numpy.linspace from
+C_FROM to C_TO over FRAMES frames (the seed moves only the imaginary part; a moving real part
+is interpolated the same way).
+Prints JSON: {"c": [re, im], "counts": [...row-major...], "rgb": "<base64 of W*H*3 bytes>"}.
 
 With N > 1 (supersampling, issue 19), each pixel (x_j, y_i) is N x N subsamples
 at x_j + ((k + 0.5)/N - 0.5)*dx, y_i + ((l + 0.5)/N - 0.5)*dy (dx = (RE_MAX -
@@ -63,15 +66,25 @@ def supersampled(w, h, re_min, re_max, im_min, im_max, c, max_iterations, escape
     return counts, rgb
 
 
+def frame_c(c_from, c_to, frames, frame):
+    """The seed's get_plot_nums_c_vals(): enumerate(np.linspace(c_initial.imag, c_imag_max, num_frames))."""
+    plot_nums_c_vals = {}
+    for plot_num, (c_real, c_imag) in enumerate(
+            zip(np.linspace(c_from.real, c_to.real, frames), np.linspace(c_from.imag, c_to.imag, frames))):
+        plot_nums_c_vals[plot_num] = complex(c_real, c_imag)
+    return plot_nums_c_vals[frame]
+
+
 def main():
     w, h = int(sys.argv[1]), int(sys.argv[2])
-    re_min, re_max, im_min, im_max, c_re, c_im = map(float, sys.argv[3:9])
-    max_iterations, escape = int(sys.argv[9]), float(sys.argv[10])
-    n = int(sys.argv[11]) if len(sys.argv) > 11 else 1
-    c = complex(c_re, c_im)
+    re_min, re_max, im_min, im_max, from_re, from_im, to_re, to_im = map(float, sys.argv[3:11])
+    frames, frame = int(sys.argv[11]), int(sys.argv[12])
+    max_iterations, escape = int(sys.argv[13]), float(sys.argv[14])
+    n = int(sys.argv[15]) if len(sys.argv) > 15 else 1
+    c = frame_c(complex(from_re, from_im), complex(to_re, to_im), frames, frame)
     if n > 1:
         counts, rgb = supersampled(w, h, re_min, re_max, im_min, im_max, c, max_iterations, escape, n)
-        print(json.dumps({"counts": counts, "rgb": base64.b64encode(rgb.tobytes()).decode()}))
+        print(json.dumps({"c": [c.real, c.imag], "counts": counts, "rgb": base64.b64encode(rgb.tobytes()).decode()}))
         return
     counts = []
     values = []
@@ -83,7 +96,7 @@ def main():
             row.append(n / max_iterations)
         values.append(row)
     colors = np.array(plt.cm.viridis(values) * 255, dtype=np.uint8)[:, :, :3]
-    print(json.dumps({"counts": counts, "rgb": base64.b64encode(colors.tobytes()).decode()}))
+    print(json.dumps({"c": [c.real, c.imag], "counts": counts, "rgb": base64.b64encode(colors.tobytes()).decode()}))
 
 
 if __name__ == "__main__":

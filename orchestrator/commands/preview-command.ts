@@ -1,7 +1,7 @@
 import { createInterface } from "node:readline";
 import { execa } from "execa";
 import { loadJob } from "../../renderer/load-spec.ts";
-import type { ProgressEvent } from "../../renderer/progress.ts";
+import { parseProgressLine } from "../../renderer/progress.ts";
 import { planContactSheet } from "../../renderer/sheet/layout.ts";
 import { locateRendererBundle } from "../bundle-path.ts";
 import { BadInputError, InterruptedError, RenderError } from "../errors.ts";
@@ -62,9 +62,10 @@ async function runSheetBundle(args: string[], reporter: StageReporter, signal: A
   let outputs: string[] = [];
   const lines = createInterface({ input: child.stdout! });
   lines.on("line", (line) => {
-    const event = parseEvent(line);
-    if (event?.event === "frame") reporter.progress(event.done, event.total, event.fps, event.etaSeconds);
-    if (event?.event === "done") outputs = event.outputs;
+    const parsed = parseProgressLine(line);
+    if (parsed.kind === "other") return;
+    if (parsed.event.event === "frame") reporter.progress(parsed.event.done, parsed.event.total, parsed.event.fps, parsed.event.etaSeconds);
+    if (parsed.event.event === "done") outputs = parsed.event.outputs;
   });
   const result = await child;
   const message = String(result.stderr).split("\n").reverse().find((line) => line.startsWith("julia-render: "))?.slice("julia-render: ".length);
@@ -74,12 +75,4 @@ async function runSheetBundle(args: string[], reporter: StageReporter, signal: A
     throw new RenderError(`The renderer failed (exit ${result.exitCode ?? result.signal}): ${message ?? (String(result.stderr).trim() || result.shortMessage)}`, { cause: result.cause });
   }
   return outputs[0];
-}
-
-function parseEvent(line: string): ProgressEvent | undefined {
-  try {
-    return JSON.parse(line) as ProgressEvent;
-  } catch {
-    return undefined;
-  }
 }

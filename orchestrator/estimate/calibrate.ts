@@ -9,6 +9,7 @@ import { createKernel } from "../../renderer/kernel/index.ts";
 import { SHORTCUT_MIN_ITERATIONS } from "../../renderer/kernel/shortcuts.ts";
 import { findTrap } from "../../renderer/kernel/trap.ts";
 import { findFfmpeg, rawFramesInput } from "../../renderer/output/ffmpeg.ts";
+import { parseProgressLine } from "../../renderer/progress.ts";
 import { createBandRenderer } from "../../renderer/render/band.ts";
 import { bandRows, encoderFormat, frameBytes, type FrameFormat } from "../../renderer/render/schedule.ts";
 import { mirrorPlan } from "../../renderer/render/mirror.ts";
@@ -129,8 +130,12 @@ async function measureStartup(bundle: string, job: Job, costs: { kernelRate: num
       stdout = (await execa(process.execPath, [bundle, "--spec", spec, "--out", dir, "--progress", "json"])).stdout;
       seconds = Math.min(seconds, (performance.now() - t0) / 1000);
     }
-    const done = stdout.split("\n").map((line) => JSON.parse(line) as { event: string; iterations?: number }).find((event) => event.event === "done");
-    const work = ((done?.iterations ?? 0) * computedShare(job)) / costs.kernelRate + frames * costs.encodeSecondsPerFrame;
+    let iterations = 0;
+    for (const line of stdout.split("\n")) {
+      const parsed = parseProgressLine(line); // a stray line is not an event, and never throws
+      if (parsed.kind === "event" && parsed.event.event === "done") iterations = parsed.event.iterations;
+    }
+    const work = (iterations * computedShare(job)) / costs.kernelRate + frames * costs.encodeSecondsPerFrame;
     return Math.max(seconds / 2, seconds - work / (os.availableParallelism() * PARALLEL_EFFICIENCY));
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import type { ProgressEvent } from "../../renderer/progress.ts";
+import { parseProgressLine, type ProgressEvent } from "../../renderer/progress.ts";
 import { InterruptedError, RemoteError } from "../errors.ts";
 import type { PipelineContext } from "./context.ts";
 
@@ -31,12 +31,9 @@ export async function render(ctx: PipelineContext): Promise<void> {
     signal: ctx.signal,
     onStderr: (chunk) => (stderrTail = (stderrTail + chunk).slice(-4000)),
     onStdoutLine: (line) => {
-      let event: ProgressEvent;
-      try {
-        event = JSON.parse(line) as ProgressEvent;
-      } catch {
-        return; // not ours: a stray line from the host's shell profile
-      }
+      const parsed = parseProgressLine(line);
+      if (parsed.kind === "other") return; // not ours: a stray line from the host's shell profile
+      const { event } = parsed;
       if (event.event === "frame") ctx.reporter.progress(event.done, event.total, event.fps, event.etaSeconds);
       else if (event.event === "done") done = event;
       else if (event.event === "error") reported = event.message;

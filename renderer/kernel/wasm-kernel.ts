@@ -2,9 +2,10 @@ import { escapePersists } from "./persistence.ts";
 import { chooseShortcut, type ShortcutPolicy } from "./shortcuts.ts";
 import type { EscapeKernel, Tile } from "./types.ts";
 import { KERNEL_WASM_BASE64 } from "./wasm-bytes.generated.ts";
+import { BOX_SIZE, KERNEL_MODES, SURVIVOR_SIZE } from "./wasm/layout.ts";
 
 /**
- * The WebAssembly SIMD kernel (source: scripts/kernel-wat.mjs). This file only
+ * The WebAssembly SIMD kernel (source: ./wasm/, built by `npm run gen:kernel`). This file only
  * moves data: it copies the tile's axes into the module's memory, runs it in
  * chunks of pixels, and copies each chunk's counts into the caller's array.
  */
@@ -32,7 +33,6 @@ export const webAssembly = (globalThis as unknown as { WebAssembly?: WasmApi }).
 // A chunk's counts are copied out once it is done; 1 MB keeps memory small and the copy cheap.
 const CHUNK_PIXELS = 1 << 18;
 const PAGE = 65536;
-const MODES = { none: 0, trap: 1, brent: 2 } as const;
 
 let compiled: object | undefined;
 
@@ -76,9 +76,9 @@ export function createWasmKernel(options: { shortcuts?: ShortcutPolicy; blockChe
     const rePtr = kernel.dataBase.value;
     const imPtr = rePtr + width * 8;
     const outPtr = imPtr + rows * 8;
-    // the first pass's survivors: 24 bytes each (see scripts/kernel-prepass-wat.mjs)
+    // the first pass's survivors (./wasm/prepass-wat.ts)
     const survivorPtr = outPtr + Math.ceil(Math.min(chunk, total) / 2) * 8;
-    const needed = survivorPtr + Math.min(chunk, total) * 24;
+    const needed = survivorPtr + Math.min(chunk, total) * SURVIVOR_SIZE;
     const buffer = kernel.memory.buffer;
     if (buffer.byteLength < needed) kernel.memory.grow(Math.ceil((needed - buffer.byteLength) / PAGE));
     const memory = kernel.memory.buffer;
@@ -94,7 +94,7 @@ export function createWasmKernel(options: { shortcuts?: ShortcutPolicy; blockChe
       const count = Math.min(chunk, total - start);
       const row = Math.floor(start / width);
       work += kernel.run(start - row * width, count, width, rePtr, imPtr + row * 8, outPtr,
-        tile.cRe, tile.cIm, limit, tile.maxIterations, MODES[shortcut.kind], boxCount, blockCheck, survivorPtr);
+        tile.cRe, tile.cIm, limit, tile.maxIterations, KERNEL_MODES.indexOf(shortcut.kind), boxCount, blockCheck, survivorPtr);
       counts.set(new Uint32Array(memory, outPtr, count), start);
       stats.steps += (kernel.blocks.value * lanes + count) * unroll;
     }
@@ -102,10 +102,10 @@ export function createWasmKernel(options: { shortcuts?: ShortcutPolicy; blockChe
   }, { stats });
 }
 
-/** Each bound splatted into both f64x2 lanes, 4 bounds (64 bytes) per box. */
+/** Each bound splatted into both f64x2 lanes, 4 bounds (BOX_SIZE bytes) per box. */
 function writeBoxes(memory: ArrayBuffer, boxBase: number, boxes: Float64Array): number {
   const count = boxes.length / 4;
-  const target = new Float64Array(memory, boxBase, count * 8);
+  const target = new Float64Array(memory, boxBase, (count * BOX_SIZE) / 8);
   for (let i = 0; i < count * 4; i++) {
     target[2 * i] = boxes[i];
     target[2 * i + 1] = boxes[i];

@@ -1,9 +1,10 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
+import { hasPythonOracle as hasReference, python } from "../../test/python-oracle.ts";
 import { juliaRender, repoRoot, runBundle } from "../../test/run-bundle.ts";
 import { bandPalette, colorBands, colorSmooth } from "../color.ts";
 import { frameAxes, frameC } from "../frame-geometry.ts";
@@ -14,17 +15,10 @@ import { createBandRenderer } from "./band.ts";
 import { mirrorPlan } from "./mirror.ts";
 import { encodeLinear, LINEAR_OF_BYTE, linearToSrgb, srgbToLinear, subsampleAxis } from "./supersample.ts";
 
-const python = "/usr/bin/python3";
-const hasReference = spawnSync(python, ["-c", "import numpy, matplotlib"]).status === 0;
-if (!hasReference && process.env.REQUIRE_SEED_REFERENCE === "1") {
-  throw new Error("REQUIRE_SEED_REFERENCE=1 but /usr/bin/python3 lacks numpy/matplotlib: apt-get install -y python3-matplotlib");
-}
-
 /** scripts/seed-reference.py with N: the seed's arithmetic at every subsample, averaged in linear light by numpy. */
 function pythonReference(job: Job, frame: number): { counts: number[]; rgb: Buffer } {
-  const c = frameC(job, frame);
-  const b = job.bounds;
-  const args = [job.width, job.height, b.reMin, b.reMax, b.imMin, b.imMax, c.re, c.im, job.maxIterations, job.escapeRadius, job.supersample].map(String);
+  const { bounds: b, c } = job;
+  const args = [job.width, job.height, b.reMin, b.reMax, b.imMin, b.imMax, c.from.re, c.from.im, c.to.re, c.to.im, job.frames, frame, job.maxIterations, job.escapeRadius, job.supersample].map(String);
   const out = execFileSync(python, [path.join(repoRoot, "scripts/seed-reference.py"), ...args], { maxBuffer: 1 << 28 });
   const parsed = JSON.parse(out.toString()) as { counts: number[]; rgb: string };
   return { counts: parsed.counts, rgb: Buffer.from(parsed.rgb, "base64") };

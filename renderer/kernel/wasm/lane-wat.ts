@@ -1,4 +1,4 @@
-// Per-lane WAT for the SIMD loop in kernel-wat.mjs: settling a lane and
+// Per-lane WAT for the SIMD loop in kernel-wat.ts: settling a lane and
 // refilling it with the next pixel. Generated once per lane because WASM
 // lane indices (extract_lane / replace_lane) must be constants.
 //
@@ -8,12 +8,14 @@
 // at, its deadline block (maxIterations or the next Brent checkpoint), and its
 // Brent checkpoint in blocks since the start.
 
-import { SURVIVOR_SIZE } from "./kernel-prepass-wat.mjs";
+import { I32_MAX, SURVIVOR_SIZE } from "./layout.ts";
 
-export const I32_MAX = 0x7fffffff;
+/** The address of a field of vector v's record, or of lane l's bookkeeping. */
+export type VectorAddress = (v: number, field: "box" | "sx" | "sy" | "deadline") => number;
+export type LaneAddress = (lane: number, field: "pix" | "b0" | "dl" | "cp") => number;
 
 /** Writes a finished pixel's count and adds count + 1 to the loop's work total ($work, a local). */
-const record = (pixel, count) => `
+const record = (pixel: string, count: string) => `
             (local.set $n ${count})
             (i32.store (i32.add (local.get $outPtr) (i32.shl ${pixel} (i32.const 2))) (local.get $n))
             (local.set $work (f64.add (local.get $work) (f64.convert_i32_u (i32.add (local.get $n) (i32.const 1)))))`;
@@ -23,17 +25,25 @@ const record = (pixel, count) => `
  * passed before escaping (unroll when it did not escape: trapped or at a deadline);
  * `flags(v)` the vector's lanes that are done (escaped or in their box).
  */
-export function laneWat({ lane, unroll, at, laneAt, brent, passed, flags }) {
+export function laneWat({ lane, unroll, at, laneAt, brent, passed, flags }: {
+  lane: number;
+  unroll: number;
+  at: VectorAddress;
+  laneAt: LaneAddress;
+  brent: boolean;
+  passed: (v: number, j: number) => string;
+  flags: (v: number) => string;
+}): { refill: string; settle: string } {
   const v = lane >> 1;
   const j = lane & 1;
-  const slot = (field) => at(v, field) + 8 * j;
-  const get = (field) => `(i32.load (i32.const ${laneAt(lane, field)}))`;
-  const set = (field, value) => `(i32.store (i32.const ${laneAt(lane, field)}) ${value})`;
+  const slot = (field: Parameters<VectorAddress>[1]) => at(v, field) + 8 * j;
+  const get = (field: Parameters<LaneAddress>[1]) => `(i32.load (i32.const ${laneAt(lane, field)}))`;
+  const set = (field: Parameters<LaneAddress>[1], value: string) => `(i32.store (i32.const ${laneAt(lane, field)}) ${value})`;
 
   // an empty Brent slot: NaN bounds never match
   const emptyBrentSlot = [0, 16, 32, 48].map((offset) => `(f64.store (i32.const ${slot("box") + offset}) (f64.const nan))`).join(" ");
 
-  // the next survivor of the first pass (kernel-prepass-wat.mjs): its z and the blocks it has done
+  // the next survivor of the first pass (prepass-wat.ts): its z and the blocks it has done
   const refill = `
     (if (i32.lt_s (local.get $next) (local.get $survivors))
       (then
@@ -91,7 +101,7 @@ export function laneWat({ lane, unroll, at, laneAt, brent, passed, flags }) {
  * saved first z, both lanes at once and without branches, checking every step
  * as the scalar kernel does; leaves in $alive the checks each lane passed.
  */
-export function replayWat({ v, unroll, at }) {
+export function replayWat({ v, unroll, at }: { v: number; unroll: number; at: VectorAddress }): string {
   const step = `
       (local.set $ra (f64x2.mul (local.get $rx) (local.get $rx)))
       (local.set $rb (f64x2.mul (local.get $ry) (local.get $ry)))

@@ -9,46 +9,46 @@
 //    how many checks the lane passed.
 //  - "block": only the block's last z. Exact only when an escaped orbit provably
 //    stays escaped for the rest of the block; the exact step then comes from
-//    replaying the block (kernel-lane-wat.mjs). It saves 4 of 11 ops per step.
+//    replaying the block (lane-wat.ts). It saves 4 of 11 ops per step.
 // At the end of a block each vector is also compared with a trap box
 // (renderer/kernel/trap.ts) or, in Brent mode, with its lanes' saved z (box
 // bounds lo = hi = saved value). A lane that escaped, was trapped, or reached a
 // deadline (maxIterations or a Brent checkpoint) is settled right there by
 // per-lane code: its count is written and it takes the next pixel.
 // run() first gives every pixel its first block in a branch-free pass
-// (kernel-prepass-wat.mjs); only the survivors reach these lane-refill loops.
+// (prepass-wat.ts); only the survivors reach these lane-refill loops.
 //
-// Memory (bytes): vector records at VECTOR_BASE (the Brent box and the block's
-// first z per vector), trap boxes at BOX_BASE (64 per box: xLow, xHigh, yLow,
-// yHigh, each splatted), the caller's data from DATA_BASE.
+// Memory (bytes, layout.ts): vector records at VECTOR_BASE (the Brent box and the
+// block's first z per vector), trap boxes at BOX_BASE, the caller's data from DATA_BASE.
 
-import { I32_MAX, laneWat, replayWat } from "./kernel-lane-wat.mjs";
-import { prepassWat } from "./kernel-prepass-wat.mjs";
-import { serviceWat } from "./kernel-service-wat.mjs";
-
-export const LANE_BASE = 0;
-export const LANE_SIZE = 16;
-export const VECTOR_BASE = 1024;
-export const VECTOR_SIZE = 128;
-export const BOX_BASE = 8192;
-export const MAX_BOXES = 512;
-
-export const DATA_BASE = BOX_BASE + MAX_BOXES * 64;
+import { BOX_BASE, DATA_BASE, I32_MAX, KERNEL_MODES, LANE_BASE, LANE_SIZE, MAX_BOXES, VECTOR_BASE, VECTOR_SIZE, type KernelMode } from "./layout.ts";
+import { laneWat, replayWat, type LaneAddress, type VectorAddress } from "./lane-wat.ts";
+import { prepassWat } from "./prepass-wat.ts";
+import { serviceWat } from "./service-wat.ts";
 
 // box: xLow, xHigh, yLow, yHigh at +0, +16, +32, +48; the block's first z; the vector's next deadline
 const FIELDS = { box: 0, sx: 64, sy: 80, deadline: 96 };
 const LANE_FIELDS = { pix: 0, b0: 4, dl: 8, cp: 12 };
 
-export function kernelWat({ vectors = 4, unroll = 4, trapEvery = 2 } = {}) {
+/** The generated loop's shape: f64x2 vectors in flight, steps per block, blocks between trap tests. */
+export interface KernelShape {
+  vectors: number;
+  unroll: number;
+  trapEvery: number;
+}
+
+type EscapeCheck = "step" | "block";
+
+export function kernelWat({ vectors = 4, unroll = 4, trapEvery = 2 }: Partial<KernelShape> = {}): string {
   if (trapEvery & (trapEvery - 1)) throw new Error("trapEvery must be a power of 2");
   if (vectors > 24) throw new Error("at most 24 vectors fit the memory layout");
   const V = [...Array(vectors).keys()];
   const L = [...Array(vectors * 2).keys()];
-  const at = (v, field) => VECTOR_BASE + v * VECTOR_SIZE + FIELDS[field];
-  const laneAt = (lane, field) => LANE_BASE + lane * LANE_SIZE + LANE_FIELDS[field];
-  const get = (name) => `(local.get $${name})`;
+  const at: VectorAddress = (v, field) => VECTOR_BASE + v * VECTOR_SIZE + FIELDS[field];
+  const laneAt: LaneAddress = (lane, field) => LANE_BASE + lane * LANE_SIZE + LANE_FIELDS[field];
+  const get = (name: string) => `(local.get $${name})`;
 
-  const step = (k, check) =>
+  const step = (k: number, check: EscapeCheck) =>
     V.map((v) => {
       const escaped = `(f64x2.gt (f64x2.add ${get(`a${v}`)} ${get(`b${v}`)}) ${get("lim")})`;
       const test =
@@ -77,17 +77,17 @@ export function kernelWat({ vectors = 4, unroll = 4, trapEvery = 2 } = {}) {
           (i32.ge_u ${get(`p${v}`)} ${get("boxEnd")})))`,
   ).join("");
 
-  const load = (address) => `(i32.load (i32.const ${address}))`;
-  const min = (a, b) => `(select ${a} ${b} (i32.lt_s ${a} ${b}))`;
-  const vectorDeadline = (v) =>
+  const load = (address: number) => `(i32.load (i32.const ${address}))`;
+  const min = (a: string, b: string) => `(select ${a} ${b} (i32.lt_s ${a} ${b}))`;
+  const vectorDeadline = (v: number) =>
     `(i32.store (i32.const ${at(v, "deadline")}) ${min(load(laneAt(2 * v, "dl")), load(laneAt(2 * v + 1, "dl")))})`;
   const nextDeadline = `(local.set $E ${V.slice(1).reduce((acc, v) => min(acc, load(at(v, "deadline"))), load(at(0, "deadline")))})`;
 
-  // mode: "plain" (no shortcut), "trap" (shared rotating boxes), "brent" (each lane's saved z)
-  const loopFunction = (mode, check) => {
+  // mode: "none" (no shortcut), "trap" (shared rotating boxes), "brent" (each lane's saved z)
+  const loopFunction = (mode: KernelMode, check: EscapeCheck) => {
     // a lane is done when it escaped ($e) or landed in its box ($t: trapped, or Brent's cycle closed)
-    const flags = (v) => (mode === "plain" ? get(`e${v}`) : `(v128.or ${get(`e${v}`)} ${get(`t${v}`)})`);
-    const passed = (v, j) =>
+    const flags = (v: number) => (mode === "none" ? get(`e${v}`) : `(v128.or ${get(`e${v}`)} ${get(`t${v}`)})`);
+    const passed = (v: number, j: number) =>
       check === "step"
         ? `(i32.sub (i32.const ${unroll}) (i32.wrap_i64 (i64x2.extract_lane ${j} ${get(`s${v}`)})))`
         : `(i32.wrap_i64 (i64x2.extract_lane ${j} ${get("alive")}))`;
@@ -120,7 +120,7 @@ export function kernelWat({ vectors = 4, unroll = 4, trapEvery = 2 } = {}) {
       (loop $block
         ${check === "block" ? V.map((v) => `(v128.store (i32.const ${at(v, "sx")}) ${get(`x${v}`)}) (v128.store (i32.const ${at(v, "sy")}) ${get(`y${v}`)})`).join("\n        ") : ""}
         ${[...Array(unroll).keys()].map((k) => step(k, check)).join("\n")}
-        ${mode === "plain" ? "" : mode === "trap" ? `(if (i32.eqz (i32.and (local.get $B) (i32.const ${trapEvery - 1}))) (then ${boxTest}) (else ${V.map((v) => `(local.set $t${v} (v128.const i64x2 0 0))`).join(" ")}))` : boxTest}
+        ${mode === "none" ? "" : mode === "trap" ? `(if (i32.eqz (i32.and (local.get $B) (i32.const ${trapEvery - 1}))) (then ${boxTest}) (else ${V.map((v) => `(local.set $t${v} (v128.const i64x2 0 0))`).join(" ")}))` : boxTest}
         (local.set $B (i32.add (local.get $B) (i32.const 1)))
         ;; one branch for the whole block, so V8 computes all vectors' steps together
         (if (i32.or (v128.any_true ${V.slice(1).reduce((acc, v) => `(v128.or ${acc} ${flags(v)})`, flags(0))})
@@ -144,8 +144,8 @@ export function kernelWat({ vectors = 4, unroll = 4, trapEvery = 2 } = {}) {
     (global.set $work (local.get $work)))`;
   };
 
-  const modes = ["plain", "trap", "brent"];
-  return `;; generated by scripts/gen-kernel.mjs from scripts/kernel-wat.mjs: do not edit
+  const modes = KERNEL_MODES;
+  return `;; generated by scripts/gen-kernel.mjs from renderer/kernel/wasm/kernel-wat.ts: do not edit
 (module
   (memory (export "memory") 2)
   (global (export "lanes") i32 (i32.const ${L.length}))

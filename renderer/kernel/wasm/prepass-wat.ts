@@ -1,23 +1,23 @@
-// The WASM kernel's first pass (see kernel-wat.mjs): every pixel's first block
+// The WASM kernel's first pass (see kernel-wat.ts): every pixel's first block
 // of `unroll` checks, two pixels per f64x2 vector, `pairs` vectors per loop
 // turn, straight-line code with no data-dependent branch. Most pixels of a
 // typical frame escape there (79 % of the spiral's within 4 checks), and
 // settling them here costs a fraction of a lane refill with its mispredicted
 // branches. Survivors go to a list, with their z after the block, for the
-// lane-refill loop: 24 bytes each (x f64, y f64, pixel i32, blocks done i32).
+// lane-refill loop: SURVIVOR_SIZE bytes each (layout.ts).
 //
 // A turn's pixels are consecutive in the stream, so pixel 2q + j of a turn is
 // `base + 2q + j`, their counts are stored four at a time, and when the turn
 // lies in one row its real parts are two vector loads away.
 
-export const SURVIVOR_SIZE = 24;
+import { SURVIVOR_SIZE } from "./layout.ts";
 
-export function prepassWat({ unroll, pairs }) {
+export function prepassWat({ unroll, pairs }: { unroll: number; pairs: number }): string {
   const P = [...Array(pairs).keys()];
-  const get = (name) => `(local.get $${name})`;
+  const get = (name: string) => `(local.get $${name})`;
 
   // the stream's next pixel, in scalars: its row may end inside the turn
-  const fetchScalar = (name) => `
+  const fetchScalar = (name: string) => `
       (local.set $${name}x (f64.load (i32.add ${get("rePtr")} (i32.shl ${get("col")} (i32.const 3)))))
       (local.set $${name}y (f64.load ${get("imPtr")}))
       (local.set $col (i32.add ${get("col")} (i32.const 1)))
@@ -26,7 +26,7 @@ export function prepassWat({ unroll, pairs }) {
       (local.set $imPtr (i32.add ${get("imPtr")} (i32.shl ${get("wrap")} (i32.const 3))))`;
 
   // the turn's c-plane points p (px, py per vector): two loads per vector within a row, lane by lane across a row's end
-  const fetch = (qs) => {
+  const fetch = (qs: number[]) => {
     const lanes = 2 * qs.length;
     const slow = qs
       .map((q) => `${fetchScalar("s0")} ${fetchScalar("s1")}
@@ -48,8 +48,8 @@ export function prepassWat({ unroll, pairs }) {
   };
 
   // z0 = p*p + c per lane, exactly the scalar kernel's operations; then `unroll` checked steps
-  const iterate = (q) => {
-    const step = (k) => `
+  const iterate = (q: number) => {
+    const step = (k: number) => `
       (local.set $a${q} (f64x2.mul ${get(`x${q}`)} ${get(`x${q}`)}))
       (local.set $b${q} (f64x2.mul ${get(`y${q}`)} ${get(`y${q}`)}))
       (local.set $e${q} ${k === 0 ? "" : `(v128.or ${get(`e${q}`)}`} (f64x2.gt (f64x2.add ${get(`a${q}`)} ${get(`b${q}`)}) ${get("lim")})${k === 0 ? "" : ")"})
@@ -64,7 +64,7 @@ export function prepassWat({ unroll, pairs }) {
 
   // vector q: count = checks passed (s counts the failed ones), capped at max; a lane that
   // passed them all with iterations left survives; the rest add count + 1 to the work
-  const settle = (q) => `
+  const settle = (q: number) => `
       (local.set $s${q} (i64x2.sub ${get("unrollV")} ${get(`s${q}`)}))
       (local.set $s${q} (v128.bitselect ${get("maxV")} ${get(`s${q}`)} (i64x2.gt_s ${get(`s${q}`)} ${get("maxV")})))
       (local.set $e${q} (v128.and (i64x2.eq ${get(`s${q}`)} ${get("unrollV")}) (i64x2.lt_s ${get(`s${q}`)} ${get("maxV")})))
@@ -72,7 +72,7 @@ export function prepassWat({ unroll, pairs }) {
 
   // the counts of vectors q and q + 1 (the low halves of their i64 lanes) as four i32s
   const low32 = "0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27";
-  const storeCounts = (qs) =>
+  const storeCounts = (qs: number[]) =>
     qs
       .filter((q) => q % 2 === 0)
       .map((q) =>
@@ -83,7 +83,7 @@ export function prepassWat({ unroll, pairs }) {
       .join("\n      ");
 
   // lane j of vector q: written to the survivor list's next slot, which it keeps only if alive
-  const survive = (q, j) => {
+  const survive = (q: number, j: number) => {
     const pair = j === 0 ? "0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23" : "8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31";
     return `
       (local.set $slot (i32.add ${get("survivorPtr")} (i32.mul ${get("survivors")} (i32.const ${SURVIVOR_SIZE}))))
@@ -92,7 +92,7 @@ export function prepassWat({ unroll, pairs }) {
       (local.set $survivors (i32.sub ${get("survivors")} (i32.wrap_i64 (i64x2.extract_lane ${j} ${get(`e${q}`)}))))`;
   };
 
-  const turn = (qs) => `${fetch(qs)}
+  const turn = (qs: number[]) => `${fetch(qs)}
       ${qs.map(iterate).join("")}
       ${qs.map(settle).join("")}
       (local.set $out (i32.add ${get("outPtr")} (i32.shl ${get("next")} (i32.const 2))))

@@ -1,7 +1,11 @@
-// The WASM kernel's run-wide state and its run() entry (see kernel-wat.mjs).
+// The WASM kernel's run-wide state and its run() entry (see kernel-wat.ts).
 // Hand-written WAT; only the constants are filled in.
 
-export function serviceWat({ unroll, modes, trapEvery }) {
+import { BOX_SIZE, type KernelMode } from "./layout.ts";
+
+const BOX_SHIFT = Math.log2(BOX_SIZE);
+
+export function serviceWat({ unroll, modes, trapEvery }: { unroll: number; modes: readonly KernelMode[]; trapEvery: number }): string {
   // run(): the first pass over all pixels, then one of the lane-refill loops over the survivors
   return `
   (global $cRe (mut f64) (f64.const 0))
@@ -22,7 +26,7 @@ export function serviceWat({ unroll, modes, trapEvery }) {
   (global $survivorPtr (mut i32) (i32.const 0))
   (global $survivors (mut i32) (i32.const 0))
 
-  ;; mode 0: no shortcut, 1: trap boxes (boxCount of them), 2: Brent cycle check.
+  ;; mode: the index of its loop in layout.ts's KERNEL_MODES (no shortcut, trap boxes (boxCount of them), Brent cycle check).
   ;; blockCheck 1: test escape once per block (only when escape provably persists).
   ;; Writes the counts of \`count\` pixels starting at column \`col\` of the row whose
   ;; imaginary part is at imPtr; returns their work, Σ(count + 1).
@@ -40,13 +44,13 @@ export function serviceWat({ unroll, modes, trapEvery }) {
     (global.set $survivorPtr (local.get $survivorPtr))
     (call $prepass)
     (global.set $next (i32.const 0))
-    (local.set $brent (i32.eq (local.get $mode) (i32.const 2)))
-    (if (i32.eq (local.get $mode) (i32.const 1))
+    (local.set $brent (i32.eq (local.get $mode) (i32.const ${modes.indexOf("brent")})))
+    (if (i32.eq (local.get $mode) (i32.const ${modes.indexOf("trap")}))
       (then
         ;; trap boxes are tested every ${trapEvery} blocks and rotate by ${trapEvery}·unroll + 1 while an
         ;; orbit's phase moves by ${trapEvery}·unroll: every box meets every phase within boxCount tests
-        (local.set $boxStep (i32.shl (i32.rem_u (i32.const ${trapEvery * unroll + 1}) (local.get $boxCount)) (i32.const 6)))
-        (local.set $boxSpan (i32.shl (local.get $boxCount) (i32.const 6)))))
+        (local.set $boxStep (i32.shl (i32.rem_u (i32.const ${trapEvery * unroll + 1}) (local.get $boxCount)) (i32.const ${BOX_SHIFT})))
+        (local.set $boxSpan (i32.shl (local.get $boxCount) (i32.const ${BOX_SHIFT})))))
 ${modes.map((mode, index) => ["step", "block"].map((check) => `    (if (i32.and (i32.eq (local.get $mode) (i32.const ${index})) (i32.eq (local.get $blockCheck) (i32.const ${check === "block" ? 1 : 0})))
       (then (call $${mode}_${check} (local.get $brent) (local.get $boxStep) (local.get $boxSpan))))`).join("\n")).join("\n")}
     (global.get $work))
