@@ -4,12 +4,15 @@ import { fakeFirewall, fakeInstance, startFakeLinodeApi, type FakeLinodeApi, typ
 
 let fake: FakeLinodeApi | undefined;
 afterEach(async () => {
+  // Every request the client made, and every answer the fake gave, conforms to Linode's OpenAPI description.
+  const violations = fake?.violations ?? [];
   await fake?.close();
   fake = undefined;
+  expect(violations).toEqual([]);
 });
 
 /** A client against a fresh fake API; `delays` records every backoff instead of waiting. */
-async function setup(options: FakeLinodeOptions = {}, client: { token?: string | null; pageSize?: number; maxAttempts?: number } = {}) {
+async function setup(options: FakeLinodeOptions = {}, client: { token?: string | null; pageSize?: number; maxAttempts?: number; maxPages?: number } = {}) {
   fake = await startFakeLinodeApi(options);
   const delays: number[] = [];
   const api = new LinodeClient({
@@ -17,6 +20,7 @@ async function setup(options: FakeLinodeOptions = {}, client: { token?: string |
     token: client.token === null ? undefined : (client.token ?? fake.token),
     pageSize: client.pageSize,
     maxAttempts: client.maxAttempts,
+    maxPages: client.maxPages,
     sleep: async (ms) => void delays.push(ms),
   });
   return { fake, api, delays };
@@ -40,18 +44,67 @@ describe("LinodeClient.listInstances", () => {
     expect(fake.requests[0].query.page_size).toBe("500");
   });
 
-  it("sends the tag as an X-Filter and gets only tagged instances back", async () => {
+  it("checks the tag itself instead of sending an X-Filter, and gets only tagged instances back", async () => {
     const { fake, api } = await setup({ instances: [tagged(1), fakeInstance({ id: 2, tags: ["web"] }), tagged(3, "r2")] });
     const listed = await api.listInstances({ tag: "render-remote" });
     expect(listed.map((i) => i.id)).toEqual([1, 3]);
-    expect(fake.requests[0].xFilter).toBe('{"tags":"render-remote"}');
+    expect(fake.requests[0].xFilter).toBeUndefined();
     expect(fake.requests[0].authorized).toBe(true);
+  });
+
+  for (const listMatch of ["contains", "equals"] as const) {
+    it(`finds every tagged instance and firewall when the server's tag filter means "${listMatch}"`, async () => {
+      const { api } = await setup({
+        listMatch,
+        instances: [tagged(1), fakeInstance({ id: 2, tags: ["web"] }), fakeInstance({ id: 3, tags: ["render-remote"] }), tagged(4, "r2")],
+        firewalls: [fakeFirewall({ id: 7, tags: ["render-remote", "render-remote-run:r1"] }), fakeFirewall({ id: 8, tags: ["web"] })],
+      });
+      expect((await api.listInstances({ tag: "render-remote" })).map((i) => i.id)).toEqual([1, 3, 4]);
+      expect((await api.listFirewalls({ tag: "render-remote" })).map((f) => f.id)).toEqual([7]);
+    });
+  }
+
+  it("stops with a bad-response error when a server claims 10,000 pages", async () => {
+    const { fake } = await setup({ instances: [tagged(1)] });
+    fake.claimPages = 10_000;
+    // Without a cap the client would read all 10,000 pages: the stub pulls the plug at 300 requests so the test fails instead of hanging.
+    const runaway = new AbortController();
+    let calls = 0;
+    const guarded: typeof fetch = (url, init) => (++calls > 300 ? (runaway.abort(), Promise.reject(new Error("runaway paging"))) : fetch(url, init));
+    const api = new LinodeClient({ baseUrl: fake.url, token: fake.token, fetch: guarded, maxPages: 50 });
+    const error = (await api.listInstances({ tag: "render-remote" }, { signal: runaway.signal }).catch((e: unknown) => e)) as LinodeApiError;
+    expect(error).toBeInstanceOf(LinodeApiError);
+    expect(error.kind).toBe("bad-response");
+    expect(error.message).toContain("it claims 10000 pages, more than the 50 render-remote reads");
+    expect(fake.requests.length).toBeLessThanOrEqual(50);
+  });
+
+  it("reads exactly maxPages pages when the server has that many", async () => {
+    const { fake, api } = await setup({ instances: Array.from({ length: 50 }, (_, i) => tagged(i + 1)) }, { pageSize: 25, maxPages: 2 });
+    expect(await api.listInstances({ tag: "render-remote" })).toHaveLength(50);
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it("rejects a page other than the one asked for (a server that always answers page 1)", async () => {
+    const page = (n: number) => ({ data: [fakeInstance({ id: n, tags: ["render-remote"] })], page: 1, pages: 3, results: 3 });
+    let calls = 0;
+    const api = new LinodeClient({ token: "t", baseUrl: "http://127.0.0.1:9/v4", fetch: async () => (++calls > 50 ? new Response("{}", { status: 400 }) : new Response(JSON.stringify(page(calls)))) });
+    await expect(api.listInstances({ tag: "render-remote" })).rejects.toMatchObject({ kind: "bad-response", message: expect.stringContaining("asked for page 2, got page 1") });
+    expect(calls).toBe(2);
   });
 
   it("drops anything without the exact tag even when the server filter is looser", async () => {
     const page = { data: [fakeInstance({ id: 1, tags: ["render-remote"] }), fakeInstance({ id: 2, tags: ["render-remote-old"] })], page: 1, pages: 1, results: 2 };
     const api = new LinodeClient({ token: "t", baseUrl: "http://127.0.0.1:9/v4", fetch: async () => new Response(JSON.stringify(page)) });
     expect((await api.listInstances({ tag: "render-remote" })).map((i) => i.id)).toEqual([1]);
+  });
+});
+
+describe("LinodeClient.getInstance", () => {
+  it("refuses an answer about another instance than the one asked for", async () => {
+    const other = fakeInstance({ id: 99, tags: ["render-remote"] });
+    const api = new LinodeClient({ token: "t", baseUrl: "http://127.0.0.1:9/v4", fetch: async () => new Response(JSON.stringify(other)) });
+    await expect(api.getInstance(5)).rejects.toMatchObject({ kind: "bad-response", message: expect.stringContaining("asked for instance 5, got 99") });
   });
 });
 
@@ -124,6 +177,14 @@ describe("LinodeClient errors and retries", () => {
     expect(error).toMatchObject({ status: 400, kind: "client", reasons: ["Bad request"] });
     expect(error.message).toBe("Linode API GET /linode/instances failed (400: Bad request).");
     expect(delays).toEqual([]);
+  });
+
+  it("keeps Linode's reason when the error names no field (field: null)", async () => {
+    const body = { errors: [{ field: null, reason: "Linode busy." }, { field: "label", reason: "Label must be unique" }] };
+    const api = new LinodeClient({ token: "t", baseUrl: "http://127.0.0.1:9/v4", fetch: async () => new Response(JSON.stringify(body), { status: 400 }) });
+    const error = (await api.getAccount().catch((e: unknown) => e)) as LinodeApiError;
+    expect(error.reasons).toEqual(["Linode busy.", "label: Label must be unique"]);
+    expect(error.message).toBe("Linode API GET /account failed (400: Linode busy.; label: Label must be unique).");
   });
 
   it("reports an unreachable API as a network error after retrying", async () => {

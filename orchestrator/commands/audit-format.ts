@@ -25,8 +25,8 @@ export function formatAuditReport(report: AuditReport): string {
   if (report.firewalls.length > 0) {
     lines.push("", "Firewalls tagged render-remote (free, but clutter):");
     for (const f of report.firewalls) {
-      const attached = f.linodeIds.length > 0 ? `attached to ${f.linodeIds.join(", ")}` : "attached to nothing";
-      lines.push(`  ${f.id}  ${f.label}  run ${f.runId ?? "?"}  ${attached}`);
+      const attached = f.linodeIds === undefined ? "" : f.linodeIds.length > 0 ? `  attached to ${f.linodeIds.join(", ")}` : "  attached to nothing";
+      lines.push(`  ${f.id}  ${f.label}  run ${f.runId ?? "?"}${attached}`);
     }
   }
   if (report.stacks.length > 0) {

@@ -53,8 +53,8 @@ export interface AuditFirewall {
   status: string;
   tags: string[];
   runId?: string;
-  /** Linode ids it is attached to. */
-  linodeIds: number[];
+  /** Linode ids it is attached to; undefined when the API did not say (the v4 description documents no `entities`). */
+  linodeIds?: number[];
   knownBy: Source[];
 }
 
