@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { LinodeApiError, LinodeClient, resolveBaseUrl } from "./linode-api.ts";
+import { BadInputError, exitCodeFor } from "../errors.ts";
+import { LinodeApiError, LinodeClient, linodeClientFromEnv, resolveBaseUrl } from "./linode-api.ts";
+import { pulumiEnvVars } from "./pulumi-settings.ts";
 import { fakeFirewall, fakeInstance, startFakeLinodeApi, type FakeLinodeApi, type FakeLinodeOptions } from "./testing/fake-linode-api.ts";
 
 let fake: FakeLinodeApi | undefined;
@@ -139,6 +141,26 @@ describe("LinodeClient errors and retries", () => {
     expect((error as Error).message).not.toContain("wrong-secret-token");
   });
 
+  it("says which scope a 403 lacks", async () => {
+    const { fake, api } = await setup({ instances: [tagged(5)] });
+    fake.fail({ method: "DELETE", status: 403, reasons: ["Unauthorized"] });
+    const error = (await api.deleteInstance(5).catch((e: unknown) => e)) as LinodeApiError;
+    expect(error).toMatchObject({ status: 403, kind: "auth" });
+    expect(error.message).toMatch(/^LINODE_TOKEN may not DELETE \/linode\/instances\/5 \(403: Unauthorized\): it needs the linodes:read_write scope, and a restricted user also needs the grant for it\./);
+    fake.fail({ path: "/networking/firewalls", status: 403 });
+    expect(((await api.listFirewalls().catch((e: unknown) => e)) as Error).message).toContain("it needs the firewall:read_only scope");
+    fake.fail({ path: "/account", status: 403 });
+    expect(((await api.getAccount().catch((e: unknown) => e)) as Error).message).toContain("it needs the account:read_only scope");
+  });
+
+  it("names each command's scopes in the token help", async () => {
+    const { api } = await setup({}, { token: null });
+    const message = ((await api.listInstances().catch((e: unknown) => e)) as Error).message;
+    expect(message).toContain("renting (--plan) needs Linodes and Firewalls read/write");
+    expect(message).toContain("`audit` needs Linodes and Firewalls read-only (read/write for --destroy)");
+    expect(message).toContain("Account read-only only adds the balance line");
+  });
+
   it("fails before any request when there is no token", async () => {
     const { fake, api } = await setup({}, { token: null });
     await expect(api.listInstances()).rejects.toMatchObject({ kind: "no-token", message: expect.stringMatching(/^LINODE_TOKEN is not set/) });
@@ -205,6 +227,26 @@ describe("LinodeClient public calls and base URL", () => {
     const types = await api.listTypes();
     expect(types.find((t) => t.id === "g6-dedicated-48")?.vcpus).toBe(48);
     expect(fake.requests[0].authorized).toBe(false);
+  });
+
+  it("refuses a LINODE_URL that would send the token in clear text (exit 2), except to loopback", () => {
+    for (const url of ["http://api.linode.com/v4", "http://10.0.0.5:4000", "ftp://example.com", "not a url"]) {
+      const error = (() => {
+        try {
+          linodeClientFromEnv({ LINODE_URL: url, LINODE_TOKEN: "t" });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error, url).toBeInstanceOf(BadInputError);
+      expect(exitCodeFor(error)).toBe(2);
+      expect((error as Error).message).toContain("LINODE_URL");
+    }
+    expect(() => linodeClientFromEnv({ LINODE_URL: "http://api.linode.com/v4" })).toThrow("LINODE_URL must use https:// (got http://api.linode.com): LINODE_TOKEN would travel in clear text.");
+    expect(resolveBaseUrl("http://localhost:4000")).toBe("http://localhost:4000/v4");
+    expect(resolveBaseUrl("http://[::1]:4000/v4")).toBe("http://[::1]:4000/v4");
+    expect(resolveBaseUrl("http://127.3.4.5/v4")).toBe("http://127.3.4.5/v4");
+    expect(() => pulumiEnvVars("pass", { LINODE_TOKEN: "t", LINODE_URL: "http://example.com/v4" })).toThrow(BadInputError);
   });
 
   it("resolves LINODE_URL like the Linode Go client: a bare host gets /v4", () => {

@@ -1,4 +1,6 @@
+import { isIP } from "node:net";
 import type { z } from "zod";
+import { BadInputError } from "../errors.ts";
 import { LinodeApiError, kindForStatus } from "./linode-api-error.ts";
 import {
   accountSchema,
@@ -209,8 +211,34 @@ export function linodeClientFromEnv(env: NodeJS.ProcessEnv = process.env, overri
 
 export function resolveBaseUrl(raw: string | undefined): string {
   if (!raw || raw.trim() === "") return DEFAULT_LINODE_URL;
-  const trimmed = raw.trim().replace(/\/+$/, "");
+  const trimmed = requireSafeLinodeUrl(raw.trim()).replace(/\/+$/, "");
   return /\/v4(beta)?$/.test(trimmed) ? trimmed : `${trimmed}/v4`;
+}
+
+/**
+ * LINODE_URL must be https: the bearer token goes with every request, and
+ * the Pulumi provider reads the same variable. Plain http only to a loopback
+ * address (a local test API). Bad input (exit 2) otherwise.
+ */
+export function requireSafeLinodeUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new BadInputError(`LINODE_URL "${raw}" is not a URL. Unset it to use https://api.linode.com/v4, or set it to an https:// URL.`);
+  }
+  if (url.protocol === "https:" || (url.protocol === "http:" && isLoopback(url.hostname))) return raw;
+  throw new BadInputError(
+    `LINODE_URL must use https:// (got ${url.protocol}//${url.host}): LINODE_TOKEN would travel in clear text. ` +
+      "Unset LINODE_URL to use https://api.linode.com/v4, or give an https:// URL (plain http only to a loopback address).",
+  );
+}
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "");
+  if (host === "localhost") return true;
+  if (isIP(host) === 4) return host.startsWith("127.");
+  return isIP(host) === 6 && (host === "::1" || /^::ffff:127\./.test(host));
 }
 
 function stripQuery(path: string): string {

@@ -107,7 +107,7 @@ describe("render-remote audit", () => {
     const error = await audit({ ...fixture.deps, json: true }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuditError);
     expect(exitCodeFor(error)).toBe(2);
-    expect((error as Error).message).toContain("LINODE_TOKEN was rejected (401: Invalid Token). Create a personal access token with read/write access to Linodes and Firewalls");
+    expect((error as Error).message).toContain("LINODE_TOKEN was rejected (401: Invalid Token). Create a personal access token at https://cloud.linode.com/profile/tokens (renting (--plan) needs Linodes and Firewalls read/write");
     expect((error as Error).message).not.toContain("wrong-token");
     expect(JSON.parse(fixture.stdout.text)).toMatchObject({ exitCode: 2, error: expect.stringContaining("LINODE_TOKEN was rejected") });
   });
