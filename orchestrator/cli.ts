@@ -41,7 +41,7 @@ export function buildProgram(setAction: (action: Promise<number>) => void): Comm
     .option("--processes <n>", "render workers (default: every core of the host)", positiveInt("--processes"))
     .addOption(new Option("--preset <name>", "x264 preset").choices([...X264_PRESETS]).default("veryfast"))
     .option("--region <region>", "Linode region", "us-east")
-    .option("--ssh-from <cidr>", "allow SSH only from this address (default: your public IPv4 /32)")
+    .option("--ssh-from <cidr>", "allow SSH only from this IPv4 address or CIDR (default: your public IPv4 /32; required behind a proxy)")
     .option("--max-cost <usd>", "refuse to start if the worst case costs more", usd)
     .option("--deadline <duration>", "with --plan auto: finish within this long, e.g. 10m or 1h30m")
     .option("--connect-timeout <seconds>", "how long to wait for sshd", (v) => positiveInt("--connect-timeout")(v), 300)
