@@ -136,6 +136,16 @@ describe("render-remote audit", () => {
   });
 });
 
+describe("audit price labels", () => {
+  it("says prices are live only when Linode priced the plans: an API answer without them is the dated table", async () => {
+    fixture = await auditFixture({ instances: [runInstance(1, "r")], types: [] });
+    const report = await audit(fixture.deps);
+    expect(report.prices.source).toBe("fallback");
+    expect(fixture.stdout.text).toMatch(/Prices from the fallback table dated \d{4}-\d\d-\d\d\./);
+    expect(fixture.stdout.text).not.toContain("live from the Linode API");
+  });
+});
+
 describe("render-remote audit --destroy", () => {
   it("destroys through the Pulumi stack when the run has one, not through the API", async () => {
     fixture = await auditFixture({

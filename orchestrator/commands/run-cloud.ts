@@ -1,7 +1,7 @@
 import path from "node:path";
 import { loadJob } from "../../renderer/load-spec.ts";
 import { locateRendererBundle } from "../bundle-path.ts";
-import { checkBudget } from "../cloud/budget.ts";
+import { checkBudget, worstCaseOverheadSeconds } from "../cloud/budget.ts";
 import { describeCloudPlan, type CloudPlan } from "../cloud/dry-run-plan.ts";
 import { linodeClientFromEnv } from "../cloud/linode-api.ts";
 import { loadPlans } from "../cloud/prices.ts";
@@ -60,7 +60,7 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
   try {
     await withProvisionedHost(
       {
-        runId, plan, region: options.region, sshFrom, expectedSeconds: expected.renderSeconds, overheadSeconds: prediction.history.overheadSeconds * 3,
+        runId, plan, region: options.region, sshFrom, expectedSeconds: expected.renderSeconds, overheadSeconds: worstCaseOverheadSeconds(prediction.history.overheadSeconds),
         maxCostUsd: options.maxCost, signal: options.interrupts.signal, log: (line) => reporter.info(line), setLeftoverAdvice: options.interrupts.setLeftoverAdvice,
       },
       engine,
@@ -140,7 +140,7 @@ export async function showCloudPlan(options: { spec: string; plan: string; regio
   const expected = prediction.plans.find((p) => p.type === plan.type)!;
   const cloudPlan = await describeCloudPlan({
     plan, region: options.region, sshFrom: options.sshFrom ? [parseSshFrom(options.sshFrom)] : undefined,
-    expectedSeconds: expected.renderSeconds, overheadSeconds: prediction.history.overheadSeconds * 3,
+    expectedSeconds: expected.renderSeconds, overheadSeconds: worstCaseOverheadSeconds(prediction.history.overheadSeconds),
   });
   if (!options.json) {
     const lines = [
