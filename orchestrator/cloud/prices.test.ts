@@ -5,7 +5,12 @@ import { hourlyFor, loadPlans, plansFromTypes, priceSourceLabel } from "./prices
 import { fakeTypes, startFakeLinodeApi, type FakeLinodeApi } from "./testing/fake-linode-api.ts";
 
 let fake: FakeLinodeApi;
-afterEach(() => fake.close());
+afterEach(async () => {
+  // What the client asked and what the fake answered conform to Linode's OpenAPI description.
+  const violations = [...(fake?.violations ?? [])];
+  await fake?.close();
+  expect(violations).toEqual([]);
+});
 
 /** No token: GET /linode/types is public. Backoff is recorded, not waited. */
 const clientFor = (api: FakeLinodeApi) => new LinodeClient({ baseUrl: api.url, sleep: async () => {} });
