@@ -136,6 +136,27 @@ describe("render-remote audit", () => {
   });
 });
 
+describe("audit token scopes", () => {
+  it("works without account:read_only, and says that scope is what the balance line needs", async () => {
+    fixture = await auditFixture({ instances: [runInstance(1, "r")] });
+    fixture.fake.fail({ path: "/account", status: 403, reasons: ["Unauthorized"] });
+    const report = await audit(fixture.deps);
+    expect(report.exitCode).toBe(1);
+    expect(report.balanceUninvoiced).toBeUndefined();
+    expect(report.warnings).toContain(
+      "Uninvoiced balance not shown: LINODE_TOKEN may not GET /account (403: Unauthorized): it needs the account:read_only scope, and a restricted user also needs the grant for it.",
+    );
+  });
+
+  it("a 403 on the instance listing fails the audit (exit 2) and names linodes:read_only", async () => {
+    fixture = await auditFixture({ instances: [runInstance(1, "r")] });
+    fixture.fake.fail({ path: "/linode/instances", exact: true, status: 403, reasons: ["Unauthorized"] });
+    const error = await audit(fixture.deps).catch((e: unknown) => e);
+    expect(exitCodeFor(error)).toBe(2);
+    expect((error as Error).message).toContain("LINODE_TOKEN may not GET /linode/instances (403: Unauthorized): it needs the linodes:read_only scope");
+  });
+});
+
 describe("audit price labels", () => {
   it("says prices are live only when Linode priced the plans: an API answer without them is the dated table", async () => {
     fixture = await auditFixture({ instances: [runInstance(1, "r")], types: [] });
