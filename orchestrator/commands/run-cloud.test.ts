@@ -12,6 +12,7 @@ import { trapInterrupts } from "../interrupts.ts";
 import type { StageReporter } from "../pipeline/reporter.ts";
 import { runKeysDir } from "../state/paths.ts";
 import { readJournal } from "../state/journal.ts";
+import { exitCodeFor } from "../errors.ts";
 import { runInCloud } from "./run-cloud.ts";
 
 /**
@@ -95,6 +96,26 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
       expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(["GET /regions/us-east", "GET /linode/instances"]));
       expect(api.requests.filter((r) => r.method === "DELETE")).toEqual([]);
     } finally {
+      interrupts.dispose();
+    }
+  });
+
+  it("refuses to guess the caller's address behind a proxy, and an IPv6 --ssh-from, before anything is created (exit 2)", async () => {
+    writeFileSync(path.join(home, "tiny.json"), JSON.stringify({ name: "tiny", width: 32, height: 24, maxIterations: 20, frames: 2, fps: 2 }));
+    const engine = new LocalServerEngine(api);
+    const interrupts = trapInterrupts();
+    const base = { spec: path.join(home, "tiny.json"), plan: "2core", out: path.join(home, "out3"), region: "us-east", preset: "veryfast" as const, connectTimeout: 5, reporter: quiet, interrupts };
+    process.env.HTTPS_PROXY = "http://proxy.example:3128";
+    try {
+      const proxied = await runInCloud({ ...base, sshFrom: undefined }, { engine }).catch((e: unknown) => e);
+      expect(exitCodeFor(proxied)).toBe(2);
+      expect((proxied as Error).message).toMatch(/^HTTPS_PROXY is set, .* Nothing was created\. Pass the public IPv4 address SSH leaves from: --ssh-from <your-ip>\/32\.$/);
+      const ipv6 = await runInCloud({ ...base, sshFrom: "2001:db8::7" }, { engine }).catch((e: unknown) => e);
+      expect(exitCodeFor(ipv6)).toBe(2);
+      expect((ipv6 as Error).message).toContain('--ssh-from "2001:db8::7" is IPv6');
+      expect(engine.calls).toEqual([]);
+    } finally {
+      delete process.env.HTTPS_PROXY;
       interrupts.dispose();
     }
   });
