@@ -41,7 +41,7 @@ export function buildProgram(setAction: (action: Promise<number>) => void): Comm
     .option("--processes <n>", "render workers (default: every core of the host)", positiveInt("--processes"))
     .addOption(new Option("--preset <name>", "x264 preset").choices([...X264_PRESETS]).default("veryfast"))
     .option("--region <region>", "Linode region", "us-east")
-    .option("--ssh-from <cidr>", "allow SSH only from this address (default: your public IPv4 /32)")
+    .option("--ssh-from <cidr>", "allow SSH only from this IPv4 address or CIDR (default: your public IPv4 /32; required behind a proxy)")
     .option("--max-cost <usd>", "refuse to start if the worst case costs more", usd)
     .option("--deadline <duration>", "with --plan auto: finish within this long, e.g. 10m or 1h30m")
     .option("--connect-timeout <seconds>", "how long to wait for sshd", (v) => positiveInt("--connect-timeout")(v), 300)
@@ -59,13 +59,20 @@ Examples:
   render-remote refine --spec specs/explore-first-half-10s.json --from 4s --to 5s   a new spec for that segment
   render-remote audit                                             is anything of ours still billing?
 
+LINODE_TOKEN: renting (--plan) needs Linodes and Firewalls read/write; audit needs Linodes and Firewalls
+read-only (read/write for --destroy); Account read-only only adds the balance line. Only an unrestricted
+user can tag Linodes, so a restricted user's token cannot rent.
+
 Exit codes: 0 success, 1 render/remote/cloud failure, 2 bad input, 130 interrupted.`,
     )
     .action(() => setAction(import("./commands/run-command.ts").then((m) => m.runCommand(program.opts()))));
 
   program
     .command("audit")
-    .description("list every render-remote server, firewall and stack still billing; exit 1 if any, 0 if none")
+    .description(
+      "list every render-remote server, firewall and stack still billing; exit 1 if any, 0 if none.\n" +
+        "LINODE_TOKEN: Linodes and Firewalls read-only (read/write for --destroy); Account read-only only for the balance line",
+    )
     .option("--destroy", "delete what the audit lists (asks first on a terminal)")
     .option("--yes", "with --destroy: do not ask")
     .option("--json", "print the report as JSON")

@@ -6,8 +6,18 @@ import { BadInputError } from "../errors.ts";
  * hours the server will have been started in, render plus overhead.
  */
 
-/** Creating the server (~3 min), cloud-init's apt installs, upload, download and destroy. */
-export const DEFAULT_OVERHEAD_SECONDS = 15 * 60;
+/**
+ * The one cost model: the estimate's table, --plan auto, this guard and the
+ * dry run all price a plan with estimateWorstCase, and all take the overhead
+ * from here. Typical overhead: creating the server (~3 min), cloud-init's apt
+ * installs, upload, download and destroy, until the journal measures it.
+ */
+export const DEFAULT_OVERHEAD_SECONDS = 5 * 60;
+
+/** What the worst case allows for setup: three times the typical (apt mirrors and boots vary). */
+export function worstCaseOverheadSeconds(typicalSeconds: number = DEFAULT_OVERHEAD_SECONDS): number {
+  return typicalSeconds * 3;
+}
 
 export interface CostEstimate {
   /** US$ per hour for the plan in its region. */
@@ -20,8 +30,9 @@ export interface CostEstimate {
   worstCaseUsd: number;
 }
 
+/** `overheadSeconds` is the setup time to bill for, worst case (default worstCaseOverheadSeconds()). */
 export function estimateWorstCase(input: { hourly: number; expectedSeconds: number; overheadSeconds?: number }): CostEstimate {
-  const overheadSeconds = input.overheadSeconds ?? DEFAULT_OVERHEAD_SECONDS;
+  const overheadSeconds = input.overheadSeconds ?? worstCaseOverheadSeconds();
   if (!(input.hourly >= 0) || !(input.expectedSeconds >= 0) || !(overheadSeconds >= 0)) {
     throw new BadInputError(
       `Cannot estimate a cost from hourly=${input.hourly}, expectedSeconds=${input.expectedSeconds}, overheadSeconds=${overheadSeconds}: each must be a number >= 0.`,

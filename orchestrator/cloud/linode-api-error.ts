@@ -5,8 +5,21 @@
  */
 export type LinodeApiErrorKind = "no-token" | "auth" | "rate-limit" | "server" | "client" | "not-found" | "network" | "bad-response";
 
-export const TOKEN_HELP =
-  "Create a personal access token with read/write access to Linodes and Firewalls at https://cloud.linode.com/profile/tokens, then run: export LINODE_TOKEN=<token>";
+/** What each command needs of LINODE_TOKEN, said once: help texts, README and errors quote it. */
+export const TOKEN_SCOPES =
+  "renting (--plan) needs Linodes and Firewalls read/write; `audit` needs Linodes and Firewalls read-only (read/write for --destroy); " +
+  "Account read-only only adds the balance line to `audit`";
+
+export const TOKEN_HELP = `Create a personal access token at https://cloud.linode.com/profile/tokens (${TOKEN_SCOPES}), then run: export LINODE_TOKEN=<token>`;
+
+/** The OAuth scope a call needs, from Linode's description of each operation. */
+export function scopeFor(method: string, path: string): string | undefined {
+  const access = method === "GET" ? "read_only" : "read_write";
+  if (path.startsWith("/linode/instances")) return `linodes:${access}`;
+  if (path.startsWith("/networking/firewalls")) return `firewall:${access}`;
+  if (path.startsWith("/account")) return "account:read_only";
+  return undefined;
+}
 
 export class LinodeApiError extends Error {
   readonly kind: LinodeApiErrorKind;
@@ -41,7 +54,7 @@ function describe(kind: LinodeApiErrorKind, status: number, method: string, path
     case "no-token":
       return `LINODE_TOKEN is not set. ${TOKEN_HELP}`;
     case "auth":
-      return `LINODE_TOKEN was rejected (${status}${why}). ${TOKEN_HELP}`;
+      return status === 403 ? forbidden(method, path, why) : `LINODE_TOKEN was rejected (${status}${why}). ${TOKEN_HELP}`;
     case "rate-limit":
     case "server":
       return `Linode API ${method} ${path} kept failing (${status}${why}) after retries. Check status.linode.com, then try again.`;
@@ -52,4 +65,11 @@ function describe(kind: LinodeApiErrorKind, status: number, method: string, path
     default:
       return `Linode API ${method} ${path} failed (${status}${why}).`;
   }
+}
+
+/** 403: the token is valid but lacks a scope, or its user (restricted) lacks the grant. */
+function forbidden(method: string, path: string, why: string): string {
+  const scope = scopeFor(method, path);
+  const needs = scope ? `it needs the ${scope} scope, and a restricted user also needs the grant for it` : "its scopes or its user's grants do not allow it";
+  return `LINODE_TOKEN may not ${method} ${path} (403${why}): ${needs}. ${TOKEN_HELP}`;
 }

@@ -1,15 +1,20 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { LinodeApiError, LinodeClient, resolveBaseUrl } from "./linode-api.ts";
+import { BadInputError, exitCodeFor } from "../errors.ts";
+import { LinodeApiError, LinodeClient, linodeClientFromEnv, resolveBaseUrl } from "./linode-api.ts";
+import { pulumiEnvVars } from "./pulumi-settings.ts";
 import { fakeFirewall, fakeInstance, startFakeLinodeApi, type FakeLinodeApi, type FakeLinodeOptions } from "./testing/fake-linode-api.ts";
 
 let fake: FakeLinodeApi | undefined;
 afterEach(async () => {
+  // Every request the client made, and every answer the fake gave, conforms to Linode's OpenAPI description.
+  const violations = fake?.violations ?? [];
   await fake?.close();
   fake = undefined;
+  expect(violations).toEqual([]);
 });
 
 /** A client against a fresh fake API; `delays` records every backoff instead of waiting. */
-async function setup(options: FakeLinodeOptions = {}, client: { token?: string | null; pageSize?: number; maxAttempts?: number } = {}) {
+async function setup(options: FakeLinodeOptions = {}, client: { token?: string | null; pageSize?: number; maxAttempts?: number; maxPages?: number } = {}) {
   fake = await startFakeLinodeApi(options);
   const delays: number[] = [];
   const api = new LinodeClient({
@@ -17,6 +22,7 @@ async function setup(options: FakeLinodeOptions = {}, client: { token?: string |
     token: client.token === null ? undefined : (client.token ?? fake.token),
     pageSize: client.pageSize,
     maxAttempts: client.maxAttempts,
+    maxPages: client.maxPages,
     sleep: async (ms) => void delays.push(ms),
   });
   return { fake, api, delays };
@@ -40,18 +46,67 @@ describe("LinodeClient.listInstances", () => {
     expect(fake.requests[0].query.page_size).toBe("500");
   });
 
-  it("sends the tag as an X-Filter and gets only tagged instances back", async () => {
+  it("checks the tag itself instead of sending an X-Filter, and gets only tagged instances back", async () => {
     const { fake, api } = await setup({ instances: [tagged(1), fakeInstance({ id: 2, tags: ["web"] }), tagged(3, "r2")] });
     const listed = await api.listInstances({ tag: "render-remote" });
     expect(listed.map((i) => i.id)).toEqual([1, 3]);
-    expect(fake.requests[0].xFilter).toBe('{"tags":"render-remote"}');
+    expect(fake.requests[0].xFilter).toBeUndefined();
     expect(fake.requests[0].authorized).toBe(true);
+  });
+
+  for (const listMatch of ["contains", "equals"] as const) {
+    it(`finds every tagged instance and firewall when the server's tag filter means "${listMatch}"`, async () => {
+      const { api } = await setup({
+        listMatch,
+        instances: [tagged(1), fakeInstance({ id: 2, tags: ["web"] }), fakeInstance({ id: 3, tags: ["render-remote"] }), tagged(4, "r2")],
+        firewalls: [fakeFirewall({ id: 7, tags: ["render-remote", "render-remote-run:r1"] }), fakeFirewall({ id: 8, tags: ["web"] })],
+      });
+      expect((await api.listInstances({ tag: "render-remote" })).map((i) => i.id)).toEqual([1, 3, 4]);
+      expect((await api.listFirewalls({ tag: "render-remote" })).map((f) => f.id)).toEqual([7]);
+    });
+  }
+
+  it("stops with a bad-response error when a server claims 10,000 pages", async () => {
+    const { fake } = await setup({ instances: [tagged(1)] });
+    fake.claimPages = 10_000;
+    // Without a cap the client would read all 10,000 pages: the stub pulls the plug at 300 requests so the test fails instead of hanging.
+    const runaway = new AbortController();
+    let calls = 0;
+    const guarded: typeof fetch = (url, init) => (++calls > 300 ? (runaway.abort(), Promise.reject(new Error("runaway paging"))) : fetch(url, init));
+    const api = new LinodeClient({ baseUrl: fake.url, token: fake.token, fetch: guarded, maxPages: 50 });
+    const error = (await api.listInstances({ tag: "render-remote" }, { signal: runaway.signal }).catch((e: unknown) => e)) as LinodeApiError;
+    expect(error).toBeInstanceOf(LinodeApiError);
+    expect(error.kind).toBe("bad-response");
+    expect(error.message).toContain("it claims 10000 pages, more than the 50 render-remote reads");
+    expect(fake.requests.length).toBeLessThanOrEqual(50);
+  });
+
+  it("reads exactly maxPages pages when the server has that many", async () => {
+    const { fake, api } = await setup({ instances: Array.from({ length: 50 }, (_, i) => tagged(i + 1)) }, { pageSize: 25, maxPages: 2 });
+    expect(await api.listInstances({ tag: "render-remote" })).toHaveLength(50);
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it("rejects a page other than the one asked for (a server that always answers page 1)", async () => {
+    const page = (n: number) => ({ data: [fakeInstance({ id: n, tags: ["render-remote"] })], page: 1, pages: 3, results: 3 });
+    let calls = 0;
+    const api = new LinodeClient({ token: "t", baseUrl: "http://127.0.0.1:9/v4", fetch: async () => (++calls > 50 ? new Response("{}", { status: 400 }) : new Response(JSON.stringify(page(calls)))) });
+    await expect(api.listInstances({ tag: "render-remote" })).rejects.toMatchObject({ kind: "bad-response", message: expect.stringContaining("asked for page 2, got page 1") });
+    expect(calls).toBe(2);
   });
 
   it("drops anything without the exact tag even when the server filter is looser", async () => {
     const page = { data: [fakeInstance({ id: 1, tags: ["render-remote"] }), fakeInstance({ id: 2, tags: ["render-remote-old"] })], page: 1, pages: 1, results: 2 };
     const api = new LinodeClient({ token: "t", baseUrl: "http://127.0.0.1:9/v4", fetch: async () => new Response(JSON.stringify(page)) });
     expect((await api.listInstances({ tag: "render-remote" })).map((i) => i.id)).toEqual([1]);
+  });
+});
+
+describe("LinodeClient.getInstance", () => {
+  it("refuses an answer about another instance than the one asked for", async () => {
+    const other = fakeInstance({ id: 99, tags: ["render-remote"] });
+    const api = new LinodeClient({ token: "t", baseUrl: "http://127.0.0.1:9/v4", fetch: async () => new Response(JSON.stringify(other)) });
+    await expect(api.getInstance(5)).rejects.toMatchObject({ kind: "bad-response", message: expect.stringContaining("asked for instance 5, got 99") });
   });
 });
 
@@ -84,6 +139,26 @@ describe("LinodeClient errors and retries", () => {
     expect((error as Error).message).toMatch(/^LINODE_TOKEN was rejected \(401: Invalid Token\)\. Create a personal access token/);
     expect((error as Error).message).toContain("export LINODE_TOKEN=");
     expect((error as Error).message).not.toContain("wrong-secret-token");
+  });
+
+  it("says which scope a 403 lacks", async () => {
+    const { fake, api } = await setup({ instances: [tagged(5)] });
+    fake.fail({ method: "DELETE", status: 403, reasons: ["Unauthorized"] });
+    const error = (await api.deleteInstance(5).catch((e: unknown) => e)) as LinodeApiError;
+    expect(error).toMatchObject({ status: 403, kind: "auth" });
+    expect(error.message).toMatch(/^LINODE_TOKEN may not DELETE \/linode\/instances\/5 \(403: Unauthorized\): it needs the linodes:read_write scope, and a restricted user also needs the grant for it\./);
+    fake.fail({ path: "/networking/firewalls", status: 403 });
+    expect(((await api.listFirewalls().catch((e: unknown) => e)) as Error).message).toContain("it needs the firewall:read_only scope");
+    fake.fail({ path: "/account", status: 403 });
+    expect(((await api.getAccount().catch((e: unknown) => e)) as Error).message).toContain("it needs the account:read_only scope");
+  });
+
+  it("names each command's scopes in the token help", async () => {
+    const { api } = await setup({}, { token: null });
+    const message = ((await api.listInstances().catch((e: unknown) => e)) as Error).message;
+    expect(message).toContain("renting (--plan) needs Linodes and Firewalls read/write");
+    expect(message).toContain("`audit` needs Linodes and Firewalls read-only (read/write for --destroy)");
+    expect(message).toContain("Account read-only only adds the balance line");
   });
 
   it("fails before any request when there is no token", async () => {
@@ -126,6 +201,14 @@ describe("LinodeClient errors and retries", () => {
     expect(delays).toEqual([]);
   });
 
+  it("keeps Linode's reason when the error names no field (field: null)", async () => {
+    const body = { errors: [{ field: null, reason: "Linode busy." }, { field: "label", reason: "Label must be unique" }] };
+    const api = new LinodeClient({ token: "t", baseUrl: "http://127.0.0.1:9/v4", fetch: async () => new Response(JSON.stringify(body), { status: 400 }) });
+    const error = (await api.getAccount().catch((e: unknown) => e)) as LinodeApiError;
+    expect(error.reasons).toEqual(["Linode busy.", "label: Label must be unique"]);
+    expect(error.message).toBe("Linode API GET /account failed (400: Linode busy.; label: Label must be unique).");
+  });
+
   it("reports an unreachable API as a network error after retrying", async () => {
     const { fake: closed } = await setup();
     const url = closed.url;
@@ -144,6 +227,26 @@ describe("LinodeClient public calls and base URL", () => {
     const types = await api.listTypes();
     expect(types.find((t) => t.id === "g6-dedicated-48")?.vcpus).toBe(48);
     expect(fake.requests[0].authorized).toBe(false);
+  });
+
+  it("refuses a LINODE_URL that would send the token in clear text (exit 2), except to loopback", () => {
+    for (const url of ["http://api.linode.com/v4", "http://10.0.0.5:4000", "ftp://example.com", "not a url"]) {
+      const error = (() => {
+        try {
+          linodeClientFromEnv({ LINODE_URL: url, LINODE_TOKEN: "t" });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error, url).toBeInstanceOf(BadInputError);
+      expect(exitCodeFor(error)).toBe(2);
+      expect((error as Error).message).toContain("LINODE_URL");
+    }
+    expect(() => linodeClientFromEnv({ LINODE_URL: "http://api.linode.com/v4" })).toThrow("LINODE_URL must use https:// (got http://api.linode.com): LINODE_TOKEN would travel in clear text.");
+    expect(resolveBaseUrl("http://localhost:4000")).toBe("http://localhost:4000/v4");
+    expect(resolveBaseUrl("http://[::1]:4000/v4")).toBe("http://[::1]:4000/v4");
+    expect(resolveBaseUrl("http://127.3.4.5/v4")).toBe("http://127.3.4.5/v4");
+    expect(() => pulumiEnvVars("pass", { LINODE_TOKEN: "t", LINODE_URL: "http://example.com/v4" })).toThrow(BadInputError);
   });
 
   it("resolves LINODE_URL like the Linode Go client: a bare host gets /v4", () => {

@@ -1,4 +1,6 @@
+import { isIP } from "node:net";
 import type { z } from "zod";
+import { BadInputError } from "../errors.ts";
 import { LinodeApiError, kindForStatus } from "./linode-api-error.ts";
 import {
   accountSchema,
@@ -38,6 +40,8 @@ export interface LinodeClientOptions {
   maxAttempts?: number;
   /** Items per page for list calls: 25–500 (default 500, the fewest round trips). */
   pageSize?: number;
+  /** Pages a list call reads at most (default 200: 100,000 items at 500 a page). */
+  maxPages?: number;
 }
 
 export interface CallOptions {
@@ -53,6 +57,7 @@ export class LinodeClient {
   readonly #sleep: Sleep;
   readonly #maxAttempts: number;
   readonly #pageSize: number;
+  readonly #maxPages: number;
 
   constructor(options: LinodeClientOptions = {}) {
     this.baseUrl = resolveBaseUrl(options.baseUrl);
@@ -61,19 +66,26 @@ export class LinodeClient {
     this.#sleep = options.sleep ?? abortableSleep;
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     this.#pageSize = Math.min(500, Math.max(25, options.pageSize ?? 500));
+    this.#maxPages = Math.max(1, options.maxPages ?? 200);
   }
 
-  /** Every instance carrying `tag`, over all pages. */
+  /**
+   * Every instance carrying `tag`, over all pages. The tag is checked here, not
+   * with X-Filter: the v4 description never says whether `{"tags": t}` means
+   * "contains" or "equals" on a list field, and a wrong guess would hide a
+   * billing server. At 500 a page this is one request for most accounts.
+   */
   async listInstances(query: { tag?: string } = {}, options: CallOptions = {}): Promise<LinodeInstance[]> {
-    const all = await this.#listAll("/linode/instances", instanceSchema, query.tag, options);
-    // The server filter is a convenience; the exact tag check here is what keeps untagged servers safe.
-    return query.tag === undefined ? all : all.filter((instance) => instance.tags.includes(query.tag!));
+    return withTag(await this.#listAll("/linode/instances", instanceSchema, options), query.tag);
   }
 
   /** undefined when the instance does not exist (404). */
   async getInstance(id: number, options: CallOptions = {}): Promise<LinodeInstance | undefined> {
     try {
-      return await this.#call("GET", `/linode/instances/${id}`, instanceSchema, { ...options, auth: true });
+      const instance = await this.#call("GET", `/linode/instances/${id}`, instanceSchema, { ...options, auth: true });
+      // Deleting or reporting "another" instance on a server's word would be worse than failing.
+      if (instance.id !== id) throw badResponse("GET", "/linode/instances/{id}", [`asked for instance ${id}, got ${instance.id}`]);
+      return instance;
     } catch (error) {
       if (error instanceof LinodeApiError && error.status === 404) return undefined;
       throw error;
@@ -85,8 +97,7 @@ export class LinodeClient {
   }
 
   async listFirewalls(query: { tag?: string } = {}, options: CallOptions = {}): Promise<LinodeFirewall[]> {
-    const all = await this.#listAll("/networking/firewalls", firewallSchema, query.tag, options);
-    return query.tag === undefined ? all : all.filter((firewall) => firewall.tags.includes(query.tag!));
+    return withTag(await this.#listAll("/networking/firewalls", firewallSchema, options), query.tag);
   }
 
   deleteFirewall(id: number, options: CallOptions = {}): Promise<DeleteResult> {
@@ -95,7 +106,7 @@ export class LinodeClient {
 
   /** Public: plans and prices, no token needed. */
   listTypes(options: CallOptions = {}): Promise<LinodeType[]> {
-    return this.#listAll("/linode/types", typeSchema, undefined, { ...options, auth: false });
+    return this.#listAll("/linode/types", typeSchema, { ...options, auth: false });
   }
 
   /** Public: a region and its capabilities ("Metadata" is what cloud-init user data needs); undefined when unknown (404). */
@@ -123,12 +134,16 @@ export class LinodeClient {
     }
   }
 
-  async #listAll<T extends z.ZodType>(path: string, item: T, tag: string | undefined, options: CallOptions & { auth?: boolean }): Promise<z.infer<T>[]> {
-    const headers: Record<string, string> = tag === undefined ? {} : { "X-Filter": JSON.stringify({ tags: tag }) };
+  /** Every page of a list, at most maxPages of them: a server claiming 10,000 pages cannot keep us looping. */
+  async #listAll<T extends z.ZodType>(path: string, item: T, options: CallOptions & { auth?: boolean }): Promise<z.infer<T>[]> {
     const items: z.infer<T>[] = [];
     for (let page = 1; ; page++) {
       const query = `?page=${page}&page_size=${this.#pageSize}`;
-      const body = await this.#call("GET", `${path}${query}`, pageSchema(item), { auth: true, ...options, headers });
+      const body = await this.#call("GET", `${path}${query}`, pageSchema(item), { auth: true, ...options });
+      if (body.pages > this.#maxPages) {
+        throw badResponse("GET", path, [`it claims ${body.pages} pages, more than the ${this.#maxPages} render-remote reads`]);
+      }
+      if (body.page !== page) throw badResponse("GET", path, [`asked for page ${page}, got page ${body.page}`]);
       items.push(...body.data);
       if (body.page >= body.pages || body.data.length === 0) return items;
     }
@@ -176,6 +191,14 @@ export class LinodeClient {
   }
 }
 
+function withTag<T extends { tags: string[] }>(items: T[], tag: string | undefined): T[] {
+  return tag === undefined ? items : items.filter((item) => item.tags.includes(tag));
+}
+
+function badResponse(method: string, path: string, reasons: string[]): LinodeApiError {
+  return new LinodeApiError({ kind: "bad-response", status: 200, method, path, reasons });
+}
+
 interface RequestOptions extends CallOptions {
   auth: boolean;
   headers?: Record<string, string>;
@@ -188,8 +211,34 @@ export function linodeClientFromEnv(env: NodeJS.ProcessEnv = process.env, overri
 
 export function resolveBaseUrl(raw: string | undefined): string {
   if (!raw || raw.trim() === "") return DEFAULT_LINODE_URL;
-  const trimmed = raw.trim().replace(/\/+$/, "");
+  const trimmed = requireSafeLinodeUrl(raw.trim()).replace(/\/+$/, "");
   return /\/v4(beta)?$/.test(trimmed) ? trimmed : `${trimmed}/v4`;
+}
+
+/**
+ * LINODE_URL must be https: the bearer token goes with every request, and
+ * the Pulumi provider reads the same variable. Plain http only to a loopback
+ * address (a local test API). Bad input (exit 2) otherwise.
+ */
+export function requireSafeLinodeUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new BadInputError(`LINODE_URL "${raw}" is not a URL. Unset it to use https://api.linode.com/v4, or set it to an https:// URL.`);
+  }
+  if (url.protocol === "https:" || (url.protocol === "http:" && isLoopback(url.hostname))) return raw;
+  throw new BadInputError(
+    `LINODE_URL must use https:// (got ${url.protocol}//${url.host}): LINODE_TOKEN would travel in clear text. ` +
+      "Unset LINODE_URL to use https://api.linode.com/v4, or give an https:// URL (plain http only to a loopback address).",
+  );
+}
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "");
+  if (host === "localhost") return true;
+  if (isIP(host) === 4) return host.startsWith("127.");
+  return isIP(host) === 6 && (host === "::1" || /^::ffff:127\./.test(host));
 }
 
 function stripQuery(path: string): string {

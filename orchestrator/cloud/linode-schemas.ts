@@ -28,7 +28,8 @@ export const firewallSchema = z.object({
   status: z.string(),
   tags: z.array(z.string()),
   created: z.string(),
-  entities: z.array(z.object({ id: z.number(), type: z.string(), label: z.string().nullable().optional() })).default([]),
+  /** Not in the v4.189.0 description (its route is /devices); read when a server sends it, never relied on. */
+  entities: z.array(z.object({ id: z.number(), type: z.string(), label: z.string().nullable().optional() })).optional(),
 });
 export type LinodeFirewall = z.infer<typeof firewallSchema>;
 
@@ -64,6 +65,7 @@ export type LinodeAccount = z.infer<typeof accountSchema>;
 export const pageSchema = <T extends z.ZodType>(item: T) =>
   z.object({ data: z.array(item), page: z.number(), pages: z.number(), results: z.number() });
 
+/** `field` "may come back as null" (v4 description), so null must not make the whole body unreadable. */
 export const errorBodySchema = z.object({
-  errors: z.array(z.object({ reason: z.string(), field: z.string().optional() })),
+  errors: z.array(z.object({ reason: z.string(), field: z.string().nullish() })),
 });

@@ -1,11 +1,16 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { LinodeClient } from "./linode-api.ts";
 import { FALLBACK_PRICES_DATE, findPlan } from "./plans.ts";
-import { hourlyFor, loadPlans, plansFromTypes } from "./prices.ts";
+import { hourlyFor, loadPlans, plansFromTypes, priceSourceLabel } from "./prices.ts";
 import { fakeTypes, startFakeLinodeApi, type FakeLinodeApi } from "./testing/fake-linode-api.ts";
 
 let fake: FakeLinodeApi;
-afterEach(() => fake.close());
+afterEach(async () => {
+  // What the client asked and what the fake answered conform to Linode's OpenAPI description.
+  const violations = [...(fake?.violations ?? [])];
+  await fake?.close();
+  expect(violations).toEqual([]);
+});
 
 /** No token: GET /linode/types is public. Backoff is recorded, not waited. */
 const clientFor = (api: FakeLinodeApi) => new LinodeClient({ baseUrl: api.url, sleep: async () => {} });
@@ -56,7 +61,16 @@ describe("loadPlans", () => {
     const result = plansFromTypes(types as never);
     expect(result.plans.find((p) => p.alias === "64core")).toMatchObject({ priceSource: "fallback", hourly: findPlan("64core")!.hourly });
     expect(result.warning).toContain("g6-dedicated-64");
-    expect(result.source).toBe("api");
+    expect(result.source).toBe("mixed");
+    expect(priceSourceLabel(result)).toBe(`live prices from the Linode API, except 64core (from the table checked on ${FALLBACK_PRICES_DATE})`);
+  });
+
+  it("does not call prices live when the API answered but priced none of the plans", () => {
+    const result = plansFromTypes(fakeTypes().map((t) => ({ ...t, id: `g7-${t.id}` })) as never);
+    expect(result.plans.every((p) => p.priceSource === "fallback")).toBe(true);
+    expect(result.source).toBe("fallback");
+    expect(priceSourceLabel(result, "us-east")).toBe(`prices from the table checked on ${FALLBACK_PRICES_DATE}`);
+    expect(priceSourceLabel(plansFromTypes(fakeTypes() as never), "us-east")).toBe("live prices from the Linode API for us-east");
   });
 
   it("stops, rather than falling back, when the caller aborts", async () => {

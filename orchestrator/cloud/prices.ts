@@ -14,9 +14,12 @@ export interface TypePrice {
   regions: Record<string, { hourly: number; monthly?: number }>;
 }
 
+export type PriceSource = "api" | "mixed" | "fallback";
+
 export interface PlansResult {
   plans: Plan[];
-  source: "api" | "fallback";
+  /** "api" only when Linode priced every plan; "mixed" when some fell back to the dated table. */
+  source: PriceSource;
   fallbackDate?: string;
   warning?: string;
   /** Every type Linode priced (all classes, not only the aliases), for the audit's $/h column. */
@@ -65,7 +68,8 @@ export function plansFromTypes(types: LinodeType[], region?: string): PlansResul
   });
   const warning =
     missing.length > 0 ? `Linode did not price ${missing.join(", ")}; those use the table checked on ${FALLBACK_PRICES_DATE}.` : undefined;
-  return { plans, source: "api", prices, ...(warning ? { warning, fallbackDate: FALLBACK_PRICES_DATE } : {}) };
+  const source: PriceSource = missing.length === 0 ? "api" : missing.length === plans.length ? "fallback" : "mixed";
+  return { plans, source, prices, ...(warning ? { warning, fallbackDate: FALLBACK_PRICES_DATE } : {}) };
 }
 
 export function fallbackPlans(warning: string): PlansResult {
@@ -73,6 +77,16 @@ export function fallbackPlans(warning: string): PlansResult {
   for (const plan of PLANS) prices[plan.type] = { hourly: plan.hourly, regions: {} };
   const plans = PLANS.map(({ confirmed: _confirmed, ...plan }): Plan => ({ ...plan, priceSource: "fallback" }));
   return { plans, source: "fallback", fallbackDate: FALLBACK_PRICES_DATE, warning, prices };
+}
+
+/** Where the prices came from, said honestly: "live" only for prices Linode gave. */
+export function priceSourceLabel(result: Pick<PlansResult, "plans" | "source" | "fallbackDate">, region?: string): string {
+  const live = `live prices from the Linode API${region ? ` for ${region}` : ""}`;
+  if (result.source === "api") return live;
+  const table = `the table checked on ${result.fallbackDate ?? FALLBACK_PRICES_DATE}`;
+  if (result.source === "fallback") return `prices from ${table}`;
+  const dated = result.plans.filter((plan) => plan.priceSource === "fallback").map((plan) => plan.alias);
+  return `${live}, except ${dated.join(", ")} (from ${table})`;
 }
 
 /** $/h for a type, in a region when given and priced there; undefined when unknown. */

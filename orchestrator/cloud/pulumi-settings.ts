@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { BadInputError } from "../errors.ts";
+import { requireSafeLinodeUrl } from "./linode-api.ts";
 import { TOKEN_HELP } from "./linode-api-error.ts";
 import { ensurePrivateDir, passphraseFile, pulumiBackendDir, stateDir } from "../state/paths.ts";
 
@@ -58,7 +59,7 @@ export function requireLinodeToken(env: NodeJS.ProcessEnv = process.env): string
 export function pulumiEnvVars(passphrase: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   return {
     LINODE_TOKEN: requireLinodeToken(env),
-    ...(env.LINODE_URL ? { LINODE_URL: env.LINODE_URL } : {}),
+    ...(env.LINODE_URL ? { LINODE_URL: requireSafeLinodeUrl(env.LINODE_URL) } : {}),
     PULUMI_BACKEND_URL: pulumiBackendUrl(env),
     PULUMI_CONFIG_PASSPHRASE: passphrase,
     PULUMI_SKIP_UPDATE_CHECK: "true",

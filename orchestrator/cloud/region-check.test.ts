@@ -8,7 +8,10 @@ describe("checkRegion (GET /v4/regions/{id}, public)", () => {
   beforeAll(async () => {
     fake = await startFakeLinodeApi();
   });
-  afterAll(async () => fake.close());
+  afterAll(async () => {
+    await fake.close();
+    expect(fake.violations).toEqual([]); // requests and answers conform to Linode's OpenAPI description
+  });
   const client = () => new LinodeClient({ baseUrl: fake.url, maxAttempts: 1 });
 
   it("accepts a region with the Metadata capability, without a token", async () => {

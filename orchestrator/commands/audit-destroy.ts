@@ -7,7 +7,9 @@ import { toAuditError } from "./audit-collect.ts";
  * resources (so Pulumi's state stays true), directly through the API
  * otherwise: each instance, then the firewalls. Nothing without the
  * render-remote tag is ever deleted: the tag is checked here again, on the
- * very object about to be deleted, whatever the listing said.
+ * very object about to be deleted, whatever the listing said. A stack whose
+ * destroy "succeeded" proves nothing: its run's instances are looked up again
+ * and deleted through the API if they are still there.
  */
 export interface DestroyDeps {
   client: LinodeClient;
@@ -45,7 +47,7 @@ export async function destroyListed(report: AuditReport, deps: DestroyDeps): Pro
       outcome.steps.push({ target, outcome: "skipped", detail: `not tagged ${RENDER_REMOTE_TAG}, so render-remote never deletes it; delete it in Cloud Manager if it is yours` });
       continue;
     }
-    if (instance.runId && viaStack.has(instance.runId)) continue;
+    if (instance.runId && viaStack.has(instance.runId) && !(await stillThere(deps.client, instance.id))) continue;
     const step = await deleteOne(target, () => deps.client.deleteInstance(instance.id));
     outcome.steps.push(step);
     if (step.outcome === "deleted") outcome.deletedInstanceIds.push(instance.id);
@@ -53,12 +55,26 @@ export async function destroyListed(report: AuditReport, deps: DestroyDeps): Pro
   }
 
   for (const firewall of report.firewalls) {
-    if (!firewall.tags.includes(RENDER_REMOTE_TAG)) continue;
+    const target = `firewall ${firewall.id} (${firewall.label})`;
+    if (!firewall.tags.includes(RENDER_REMOTE_TAG)) {
+      outcome.steps.push({ target, outcome: "skipped", detail: `not tagged ${RENDER_REMOTE_TAG}, so render-remote never deletes it` });
+      continue;
+    }
     if (firewall.runId && viaStack.has(firewall.runId)) continue;
-    outcome.steps.push(await deleteOne(`firewall ${firewall.id} (${firewall.label})`, () => deps.client.deleteFirewall(firewall.id)));
+    outcome.steps.push(await deleteOne(target, () => deps.client.deleteFirewall(firewall.id)));
     if (firewall.runId) outcome.runIds.add(firewall.runId);
   }
   return outcome;
+}
+
+/** After a stack destroy: is the instance still in the account? A failed look-up counts as "yes", so it gets a DELETE. */
+async function stillThere(client: LinodeClient, id: number): Promise<boolean> {
+  try {
+    return (await client.getInstance(id)) !== undefined;
+  } catch (error) {
+    if (error instanceof LinodeApiError && (error.kind === "auth" || error.kind === "no-token")) throw toAuditError(error);
+    return true;
+  }
 }
 
 async function deleteOne(target: string, remove: () => Promise<"deleted" | "already-gone">): Promise<DestroyStep> {

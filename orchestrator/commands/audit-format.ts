@@ -25,8 +25,8 @@ export function formatAuditReport(report: AuditReport): string {
   if (report.firewalls.length > 0) {
     lines.push("", "Firewalls tagged render-remote (free, but clutter):");
     for (const f of report.firewalls) {
-      const attached = f.linodeIds.length > 0 ? `attached to ${f.linodeIds.join(", ")}` : "attached to nothing";
-      lines.push(`  ${f.id}  ${f.label}  run ${f.runId ?? "?"}  ${attached}`);
+      const attached = f.linodeIds === undefined ? "" : f.linodeIds.length > 0 ? `  attached to ${f.linodeIds.join(", ")}` : "  attached to nothing";
+      lines.push(`  ${f.id}  ${f.label}  run ${f.runId ?? "?"}${attached}`);
     }
   }
   if (report.stacks.length > 0) {
@@ -40,7 +40,12 @@ export function formatAuditReport(report: AuditReport): string {
       lines.push(`  run ${g.runId} (${g.status}, started ${g.startedAt}): ${g.note}${done}`);
     }
   }
-  const prices = report.prices.source === "api" ? "live from the Linode API" : `from the fallback table dated ${report.prices.fallbackDate}`;
+  const prices =
+    report.prices.source === "api"
+      ? "live from the Linode API"
+      : report.prices.source === "mixed"
+        ? `live from the Linode API where it priced the type, else from the fallback table dated ${report.prices.fallbackDate}`
+        : `from the fallback table dated ${report.prices.fallbackDate}`;
   lines.push("", `Prices ${prices}.`);
   for (const warning of report.warnings) lines.push(`Warning: ${warning}`);
   if (report.instances.some((i) => !i.tagged)) {

@@ -54,7 +54,7 @@ export function reconcile(sources: AuditSources, options: ReconcileOptions): Aud
     const knownBy: Source[] = ["account"];
     if (journalFor(runId)) knownBy.push("journal");
     if (stackFor(runId)) knownBy.push("stack");
-    const linodeIds = raw.entities.filter((e) => e.type === "linode").map((e) => e.id);
+    const linodeIds = raw.entities?.filter((e) => e.type === "linode").map((e) => e.id);
     return { id: raw.id, label: raw.label, status: raw.status, tags: raw.tags, runId, linodeIds, knownBy };
   });
 

@@ -53,8 +53,8 @@ export interface AuditFirewall {
   status: string;
   tags: string[];
   runId?: string;
-  /** Linode ids it is attached to. */
-  linodeIds: number[];
+  /** Linode ids it is attached to; undefined when the API did not say (the v4 description documents no `entities`). */
+  linodeIds?: number[];
   knownBy: Source[];
 }
 
@@ -96,7 +96,7 @@ export interface AuditReport {
   totals: { instances: number; hourly: number; costSoFar: number; unpriced: number };
   /** From GET /v4/account when the token may read it. */
   balanceUninvoiced?: number;
-  prices: { source: "api" | "fallback"; fallbackDate?: string };
+  prices: { source: "api" | "mixed" | "fallback"; fallbackDate?: string };
   warnings: string[];
   /** Present after --destroy: what was attempted, and whether the user agreed. */
   destroy?: { confirmed: boolean; steps: DestroyStep[] };

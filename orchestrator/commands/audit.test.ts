@@ -3,6 +3,7 @@ import { AuditError, BadInputError, exitCodeFor } from "../errors.ts";
 import { fakeFirewall, fakeInstance } from "../cloud/testing/fake-linode-api.ts";
 import { readJournal } from "../state/journal.ts";
 import { audit, auditRun } from "./audit.ts";
+import { destroyListed } from "./audit-destroy.ts";
 import { FakeStacks, auditFixture, runInstance, type AuditFixture } from "./testing/audit-fixture.ts";
 
 let fixture: AuditFixture;
@@ -106,7 +107,7 @@ describe("render-remote audit", () => {
     const error = await audit({ ...fixture.deps, json: true }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuditError);
     expect(exitCodeFor(error)).toBe(2);
-    expect((error as Error).message).toContain("LINODE_TOKEN was rejected (401: Invalid Token). Create a personal access token with read/write access to Linodes and Firewalls");
+    expect((error as Error).message).toContain("LINODE_TOKEN was rejected (401: Invalid Token). Create a personal access token at https://cloud.linode.com/profile/tokens (renting (--plan) needs Linodes and Firewalls read/write");
     expect((error as Error).message).not.toContain("wrong-token");
     expect(JSON.parse(fixture.stdout.text)).toMatchObject({ exitCode: 2, error: expect.stringContaining("LINODE_TOKEN was rejected") });
   });
@@ -132,6 +133,37 @@ describe("render-remote audit", () => {
     const report = await audit({ ...fixture.deps, json: true });
     expect(JSON.parse(fixture.stdout.text)).toEqual(JSON.parse(JSON.stringify(report)));
     expect(report.prices.source).toBe("api");
+  });
+});
+
+describe("audit token scopes", () => {
+  it("works without account:read_only, and says that scope is what the balance line needs", async () => {
+    fixture = await auditFixture({ instances: [runInstance(1, "r")] });
+    fixture.fake.fail({ path: "/account", status: 403, reasons: ["Unauthorized"] });
+    const report = await audit(fixture.deps);
+    expect(report.exitCode).toBe(1);
+    expect(report.balanceUninvoiced).toBeUndefined();
+    expect(report.warnings).toContain(
+      "Uninvoiced balance not shown: LINODE_TOKEN may not GET /account (403: Unauthorized): it needs the account:read_only scope, and a restricted user also needs the grant for it.",
+    );
+  });
+
+  it("a 403 on the instance listing fails the audit (exit 2) and names linodes:read_only", async () => {
+    fixture = await auditFixture({ instances: [runInstance(1, "r")] });
+    fixture.fake.fail({ path: "/linode/instances", exact: true, status: 403, reasons: ["Unauthorized"] });
+    const error = await audit(fixture.deps).catch((e: unknown) => e);
+    expect(exitCodeFor(error)).toBe(2);
+    expect((error as Error).message).toContain("LINODE_TOKEN may not GET /linode/instances (403: Unauthorized): it needs the linodes:read_only scope");
+  });
+});
+
+describe("audit price labels", () => {
+  it("says prices are live only when Linode priced the plans: an API answer without them is the dated table", async () => {
+    fixture = await auditFixture({ instances: [runInstance(1, "r")], types: [] });
+    const report = await audit(fixture.deps);
+    expect(report.prices.source).toBe("fallback");
+    expect(fixture.stdout.text).toMatch(/Prices from the fallback table dated \d{4}-\d\d-\d\d\./);
+    expect(fixture.stdout.text).not.toContain("live from the Linode API");
   });
 });
 
@@ -191,5 +223,127 @@ describe("auditRun", () => {
       "still billing for run run-a: instance 101 render-remote-run-a (g6-dedicated-48, us-east, $1.944/h); firewall 7 fw-run-a. " +
         "Remove it with: render-remote audit --destroy --yes",
     );
+  });
+});
+
+describe("audit failure paths", () => {
+  it("exits 2 when the instance listing keeps failing, even though the firewall listing works", async () => {
+    fixture = await auditFixture({ instances: [runInstance(1, "r")] });
+    fixture.fake.fail({ path: "/linode/instances", exact: true, status: 503, times: Infinity });
+    const error = await audit(fixture.deps).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuditError);
+    expect(exitCodeFor(error)).toBe(2);
+    expect((error as Error).message).toContain("GET /linode/instances kept failing (503");
+    expect(fixture.fake.requests.some((r) => r.path === "/networking/firewalls" && r.status === 200)).toBe(true);
+  });
+
+  it("exits 2 when the firewall listing keeps failing, even though the instance listing works", async () => {
+    fixture = await auditFixture({ firewalls: [fakeFirewall({ id: 7, tags: ["render-remote"] })] });
+    fixture.fake.fail({ path: "/networking/firewalls", exact: true, status: 500, times: Infinity });
+    const error = await audit(fixture.deps).catch((e: unknown) => e);
+    expect(exitCodeFor(error)).toBe(2);
+    expect((error as Error).message).toContain("GET /networking/firewalls kept failing (500");
+  });
+
+  for (const listMatch of ["contains", "equals"] as const) {
+    it(`finds the same billing servers when the API's tag filter means "${listMatch}"`, async () => {
+      fixture = await auditFixture({
+        listMatch,
+        instances: [runInstance(101, "run-a"), untagged, runInstance(102, "run-b"), fakeInstance({ id: 103, tags: ["render-remote"] })],
+        firewalls: [fakeFirewall({ id: 7, tags: ["render-remote", "render-remote-run:run-a"] })],
+      });
+      const report = await audit(fixture.deps);
+      expect(report.instances.map((i) => i.id)).toEqual([101, 102, 103]);
+      expect(report.firewalls.map((f) => f.id)).toEqual([7]);
+      expect(report.exitCode).toBe(1);
+    });
+  }
+
+  it("never lists or deletes a firewall whose tags only look like ours", async () => {
+    fixture = await auditFixture({
+      firewalls: [
+        fakeFirewall({ id: 7, tags: ["render-remote", "render-remote-run:run-a"] }),
+        fakeFirewall({ id: 8, tags: ["render-remote-old", "render-remote-run:run-b"] }),
+        fakeFirewall({ id: 9, tags: ["Render-Remote"] }),
+      ],
+    });
+    const report = await audit({ ...fixture.deps, destroy: true, yes: true });
+    expect(fixture.fake.deleted("firewalls")).toEqual([7]);
+    expect(fixture.fake.firewalls.map((f) => f.id)).toEqual([8, 9]);
+    expect(report.firewalls).toEqual([]);
+  });
+
+  it("checks the tag again on a firewall just before deleting it, whatever the listing said", async () => {
+    fixture = await auditFixture({ firewalls: [fakeFirewall({ id: 7, tags: ["render-remote"] }), fakeFirewall({ id: 8, label: "office", tags: ["office"] })] });
+    const report = await audit(fixture.deps);
+    // As if the listing had been loose: the office firewall slipped into the report.
+    const office = { ...report.firewalls[0], id: 8, label: "office", tags: ["office"] };
+    const outcome = await destroyListed({ ...report, firewalls: [...report.firewalls, office] }, { client: fixture.client });
+    expect(fixture.fake.deleted("firewalls")).toEqual([7]);
+    expect(fixture.fake.requests.filter((r) => r.method === "DELETE").map((r) => r.path)).toEqual(["/networking/firewalls/7"]);
+    expect(outcome.steps.map((s) => `${s.target}: ${s.outcome}`)).toEqual(["firewall 7 (firewall7): deleted", "firewall 8 (office): skipped"]);
+  });
+
+  it("looks again while deleted instances linger in the listing, and then says nothing is billing", async () => {
+    fixture = await auditFixture({ instances: [runInstance(101, "run-a"), runInstance(102, "run-b")], lingerListings: 2 });
+    const report = await audit({ ...fixture.deps, destroy: true, yes: true });
+    expect(fixture.fake.deleted("instances")).toEqual([101, 102]);
+    expect(fixture.delays).toEqual([3000, 3000]);
+    expect(report).toMatchObject({ exitCode: 0, billing: false, instances: [] });
+    expect(fixture.stdout.text).toContain("Nothing is billing");
+  });
+
+  it("reports instances that are still listed after every look as billing, with the command to run", async () => {
+    fixture = await auditFixture({ instances: [runInstance(101, "run-a")], lingerListings: 10 });
+    const report = await audit({ ...fixture.deps, destroy: true, yes: true });
+    expect(fixture.delays).toEqual([3000, 3000, 3000]);
+    expect(report).toMatchObject({ exitCode: 1, billing: true, next: "render-remote audit --destroy" });
+    expect(report.instances.map((i) => [i.id, i.status])).toEqual([[101, "deleting"]]);
+  });
+
+  it("reports a DELETE that keeps answering 5xx as failed, with the instance still billing", async () => {
+    fixture = await auditFixture({ instances: [runInstance(101, "run-a")] });
+    fixture.fake.fail({ method: "DELETE", path: "/linode/instances/101", status: 502, times: Infinity });
+    const report = await audit({ ...fixture.deps, destroy: true, yes: true });
+    expect(fixture.fake.requests.filter((r) => r.method === "DELETE")).toHaveLength(5);
+    expect(report.destroy?.steps).toEqual([
+      { target: "instance 101 (render-remote-run-a)", outcome: "failed", detail: expect.stringContaining("DELETE /linode/instances/101 kept failing (502") },
+    ]);
+    expect(report).toMatchObject({ exitCode: 1, billing: true, next: "render-remote audit --destroy" });
+  });
+
+  it("stops at the first rejected token mid-destroy: exit 2, no further DELETE", async () => {
+    fixture = await auditFixture({ instances: [runInstance(101, "run-a"), runInstance(102, "run-b")] });
+    fixture.fake.fail({ method: "DELETE", status: 401, times: Infinity, reasons: ["Invalid Token"] });
+    const error = await audit({ ...fixture.deps, destroy: true, yes: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuditError);
+    expect(exitCodeFor(error)).toBe(2);
+    expect((error as Error).message).toContain("LINODE_TOKEN was rejected (401: Invalid Token)");
+    expect(fixture.fake.requests.filter((r) => r.method === "DELETE").map((r) => r.path)).toEqual(["/linode/instances/101"]);
+  });
+
+  it("deletes through the API when the stack's destroy fails, and keeps the stack listed", async () => {
+    fixture = await auditFixture({ instances: [runInstance(101, "run-a")], firewalls: [fakeFirewall({ id: 7, tags: ["render-remote", "render-remote-run:run-a"] })] });
+    await fixture.journal({ runId: "run-a", instanceId: 101 });
+    const stacks = new FakeStacks([{ name: "run-a", resourceCount: 2 }], fixture.fake, { destroy: "fail" });
+    const report = await audit({ ...fixture.deps, stacks, destroy: true, yes: true });
+    expect(stacks.destroyed).toEqual(["run-a"]);
+    expect(report.destroy?.steps.map((s) => `${s.target}: ${s.outcome}`)).toEqual([
+      "stack run-a: failed",
+      "instance 101 (render-remote-run-a): deleted",
+      "firewall 7 (firewall7): deleted",
+    ]);
+    expect(fixture.fake.deleted("instances")).toEqual([101]);
+    expect(report.stacks.map((s) => s.name)).toEqual(["run-a"]);
+    expect(report.billing).toBe(false);
+  });
+
+  it("does not take a stack destroy's success as proof: an instance still there is deleted through the API", async () => {
+    fixture = await auditFixture({ instances: [runInstance(101, "run-a")] });
+    await fixture.journal({ runId: "run-a", instanceId: 101 });
+    const stacks = new FakeStacks([{ name: "run-a", resourceCount: 2 }], fixture.fake, { destroy: "forget" });
+    const report = await audit({ ...fixture.deps, stacks, destroy: true, yes: true });
+    expect(fixture.fake.deleted("instances")).toEqual([101]);
+    expect(report).toMatchObject({ exitCode: 0, billing: false, instances: [], stacks: [] });
   });
 });

@@ -38,7 +38,7 @@ export async function choosePlan(job: Job, requested: string, prices: PlansResul
   const reason =
     `--plan auto chose ${choice.alias} (${choice.type}): the cheapest that ${limits.deadlineSeconds !== undefined ? `finishes within ${formatDuration(limits.deadlineSeconds)}` : "runs the job"}` +
     `${limits.maxCostUsd !== undefined ? ` under $${limits.maxCostUsd}` : ""}: ~${formatDuration(choice.renderSeconds)} render + ~${formatDuration(choice.totalSeconds - choice.renderSeconds)} setup, ` +
-    `${choice.billedHours} started hour${choice.billedHours === 1 ? "" : "s"} at $${choice.hourly}/h = $${choice.costUsd.toFixed(2)}. ${prediction.advice}`;
+    `at worst ${choice.billedHours} started hour${choice.billedHours === 1 ? "" : "s"} at $${choice.hourly}/h = $${choice.costUsd.toFixed(2)}. ${prediction.advice}`;
   return { plan, prediction, reason };
 }
 

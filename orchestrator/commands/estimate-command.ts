@@ -1,6 +1,7 @@
 import { loadJob } from "../../renderer/load-spec.ts";
 import { BadInputError } from "../errors.ts";
 import { locateRendererBundle } from "../bundle-path.ts";
+import { worstCaseOverheadSeconds } from "../cloud/budget.ts";
 import { loadPlans } from "../cloud/prices.ts";
 import { calibrate } from "../estimate/calibrate.ts";
 import { readHistory } from "../estimate/history.ts";
@@ -57,7 +58,8 @@ export function formatPrediction(name: string, prediction: Prediction, kernel: s
       ? `→ ${prediction.choice.alias} is the cheapest plan that ${deadlineSeconds !== undefined ? `meets the ${formatDuration(deadlineSeconds)} deadline` : "runs it"}: render-remote --plan ${prediction.choice.alias} --spec …`
       : `✗ no plan meets the limits.`,
     prediction.advice,
-    `(${history}; Linode bills every started hour.)`,
+    `(${history}; Linode bills every started hour. Hours and cost are the worst case --max-cost checks: ` +
+      `render + ${formatDuration(worstCaseOverheadSeconds(prediction.history.overheadSeconds))} of setup.)`,
     "",
   ].join("\n");
 }

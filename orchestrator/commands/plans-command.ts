@@ -1,4 +1,4 @@
-import { loadPlans } from "../cloud/prices.ts";
+import { loadPlans, priceSourceLabel } from "../cloud/prices.ts";
 
 export interface PlansCommandOptions {
   region?: string;
@@ -18,7 +18,7 @@ export async function plansCommand(options: PlansCommandOptions): Promise<number
   ])];
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   const text = rows.map((row) => row.map((cell, column) => (column >= 2 ? cell.padStart(widths[column]) : cell.padEnd(widths[column]))).join("  ")).join("\n");
-  const source = result.source === "api" ? `live prices from the Linode API${options.region ? ` for ${options.region}` : ""}` : `prices from the table checked on ${result.fallbackDate}`;
+  const source = priceSourceLabel(result, options.region);
   process.stdout.write(`${text}\n\n${source}. Linode bills every started hour: a 10-minute render costs one full hour.\n--plan also takes any Linode type id, e.g. --plan g6-dedicated-48.\n`);
   return 0;
 }

@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -12,6 +13,7 @@ import { trapInterrupts } from "../interrupts.ts";
 import type { StageReporter } from "../pipeline/reporter.ts";
 import { runKeysDir } from "../state/paths.ts";
 import { readJournal } from "../state/journal.ts";
+import { exitCodeFor } from "../errors.ts";
 import { runInCloud } from "./run-cloud.ts";
 
 /**
@@ -51,6 +53,23 @@ class LocalServerEngine implements ProvisionEngine {
   }
   listStacks = async () => [];
   destroyStack = async () => undefined;
+}
+
+/** Ubuntu's first boot: sshd answers with the image's host key and no user of ours, until cloud-init installs them a moment later. */
+class FirstBootEngine extends LocalServerEngine {
+  override async up(runId: string, program: StackProgram) {
+    const host = await super.up(runId, program);
+    const sshd = this.sshd!;
+    const keys = runKeysDir(runId);
+    const ours = { hostPrivateKey: readFileSync(path.join(keys, "ssh_host_ed25519_key"), "utf8"), authorizedKey: readFileSync(path.join(keys, "id_ed25519.pub"), "utf8") };
+    const image = mkdtempSync(path.join(os.tmpdir(), "image-key-"));
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(image, "key")]);
+    await sshd.restart({ hostPrivateKey: readFileSync(path.join(image, "key"), "utf8"), authorizedKey: readFileSync(path.join(image, "key.pub"), "utf8") });
+    rmSync(image, { recursive: true, force: true });
+    this.cloudInitDone = new Promise((resolve) => setTimeout(() => void sshd.restart(ours).then(resolve), 1_500));
+    return host;
+  }
+  cloudInitDone: Promise<void> | undefined;
 }
 
 const quiet: StageReporter = { stage: async (_n, run) => ({ value: await run(), seconds: 0 }), progress: () => undefined, info: () => undefined, warn: () => undefined };
@@ -94,6 +113,43 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
       // the API saw the region check and the audit, never a DELETE of anything
       expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(["GET /regions/us-east", "GET /linode/instances"]));
       expect(api.requests.filter((r) => r.method === "DELETE")).toEqual([]);
+    } finally {
+      interrupts.dispose();
+    }
+  });
+
+  it("refuses to guess the caller's address behind a proxy, and an IPv6 --ssh-from, before anything is created (exit 2)", async () => {
+    writeFileSync(path.join(home, "tiny.json"), JSON.stringify({ name: "tiny", width: 32, height: 24, maxIterations: 20, frames: 2, fps: 2 }));
+    const engine = new LocalServerEngine(api);
+    const interrupts = trapInterrupts();
+    const base = { spec: path.join(home, "tiny.json"), plan: "2core", out: path.join(home, "out3"), region: "us-east", preset: "veryfast" as const, connectTimeout: 5, reporter: quiet, interrupts };
+    process.env.HTTPS_PROXY = "http://proxy.example:3128";
+    try {
+      const proxied = await runInCloud({ ...base, sshFrom: undefined }, { engine }).catch((e: unknown) => e);
+      expect(exitCodeFor(proxied)).toBe(2);
+      expect((proxied as Error).message).toMatch(/^HTTPS_PROXY is set, .* Nothing was created\. Pass the public IPv4 address SSH leaves from: --ssh-from <your-ip>\/32\.$/);
+      const ipv6 = await runInCloud({ ...base, sshFrom: "2001:db8::7" }, { engine }).catch((e: unknown) => e);
+      expect(exitCodeFor(ipv6)).toBe(2);
+      expect((ipv6 as Error).message).toContain('--ssh-from "2001:db8::7" is IPv6');
+      expect(engine.calls).toEqual([]);
+    } finally {
+      delete process.env.HTTPS_PROXY;
+      interrupts.dispose();
+    }
+  });
+
+  it("rides out the first boot: the image's host key and no user of ours at first, then cloud-init's", async () => {
+    writeFileSync(path.join(home, "boot.json"), JSON.stringify({ name: "boot", width: 32, height: 24, maxIterations: 20, frames: 2, fps: 2 }));
+    const engine = new FirstBootEngine(api);
+    const interrupts = trapInterrupts();
+    try {
+      const result = await runInCloud(
+        { spec: path.join(home, "boot.json"), plan: "2core", out: path.join(home, "out4"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 60, reporter: quiet, interrupts },
+        { engine },
+      );
+      await engine.cloudInitDone;
+      expect(existsSync(path.join(home, "out4", "boot.mp4"))).toBe(true);
+      expect(result.verdict).toMatch(/nothing left billing/);
     } finally {
       interrupts.dispose();
     }

@@ -1,14 +1,14 @@
 import path from "node:path";
 import { loadJob } from "../../renderer/load-spec.ts";
 import { locateRendererBundle } from "../bundle-path.ts";
-import { checkBudget } from "../cloud/budget.ts";
+import { checkBudget, worstCaseOverheadSeconds } from "../cloud/budget.ts";
 import { describeCloudPlan, type CloudPlan } from "../cloud/dry-run-plan.ts";
 import { linodeClientFromEnv } from "../cloud/linode-api.ts";
 import { loadPlans } from "../cloud/prices.ts";
 import { checkRegion } from "../cloud/region-check.ts";
 import { withProvisionedHost } from "../cloud/provision.ts";
 import { createPulumiEngine, type ProvisionEngine } from "../cloud/pulumi-engine.ts";
-import { discoverCallerCidrs, toCallerCidr } from "../cloud/ssh-from.ts";
+import { parseSshFrom, resolveSshFrom, withSshFromHint } from "../cloud/ssh-from.ts";
 import { connectSsh } from "../hosts/ssh-host.ts";
 import type { Interrupts } from "../interrupts.ts";
 import type { PipelineContext } from "../pipeline/context.ts";
@@ -53,18 +53,19 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
   reporter.info(prediction.advice);
   const regionWarning = await checkRegion(linodeClientFromEnv(process.env, { maxAttempts: 2 }), options.region);
   if (regionWarning) reporter.warn(regionWarning);
-  const sshFrom = options.sshFrom ? [toCallerCidr(options.sshFrom)] : await discoverCallerCidrs();
+  const sshFrom = await resolveSshFrom(options.sshFrom, process.env);
 
   let result: RunResult | undefined;
   const runId = createRunId();
   try {
     await withProvisionedHost(
       {
-        runId, plan, region: options.region, sshFrom, expectedSeconds: expected.renderSeconds, overheadSeconds: prediction.history.overheadSeconds * 3,
+        runId, plan, region: options.region, sshFrom, expectedSeconds: expected.renderSeconds, overheadSeconds: worstCaseOverheadSeconds(prediction.history.overheadSeconds),
         maxCostUsd: options.maxCost, signal: options.interrupts.signal, log: (line) => reporter.info(line), setLeftoverAdvice: options.interrupts.setLeftoverAdvice,
       },
       engine,
       async (host) => {
+        const bootRaceUntil = Date.now() + BOOT_RACE_MS;
         const ctx: PipelineContext = {
           job,
           bundlePath: locateRendererBundle(),
@@ -78,8 +79,11 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
               identityFile: host.privateKeyPath,
               hostKeys: { kind: "pinned", publicKey: host.hostPublicKey },
               timeoutMs: options.connectTimeout * 1000,
+              bootRaceUntil,
               signal,
               onRetry: ({ attempt }) => attempt === 1 && reporter.info(`  waiting for sshd on ${host.ip} (the server is booting)…`),
+            }).catch((error: unknown) => {
+              throw withSshFromHint(error, sshFrom);
             }),
           hostHint: `ssh -i ${host.privateKeyPath} -p ${host.sshPort} ${host.user}@${host.ip}`,
           signal: options.interrupts.signal,
@@ -103,6 +107,9 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
   }
   return { ...result!, runId, verdict: await finalAudit(runId) };
 }
+
+/** How long after `up` a wrong host key or a refused login means "cloud-init is not done yet" (it installs both). */
+const BOOT_RACE_MS = 5 * 60_000;
 
 /** The last line of every real run: "nothing left billing", or what is and the command that removes it. */
 async function finalAudit(runId: string): Promise<string> {
@@ -132,8 +139,8 @@ export async function showCloudPlan(options: { spec: string; plan: string; regio
   const { plan, prediction, reason } = await choosePlan(job, options.plan, prices, { deadlineSeconds: options.deadlineSeconds, maxCostUsd: options.maxCost });
   const expected = prediction.plans.find((p) => p.type === plan.type)!;
   const cloudPlan = await describeCloudPlan({
-    plan, region: options.region, sshFrom: options.sshFrom ? [toCallerCidr(options.sshFrom)] : undefined,
-    expectedSeconds: expected.renderSeconds, overheadSeconds: prediction.history.overheadSeconds * 3,
+    plan, region: options.region, sshFrom: options.sshFrom ? [parseSshFrom(options.sshFrom)] : undefined,
+    expectedSeconds: expected.renderSeconds, overheadSeconds: worstCaseOverheadSeconds(prediction.history.overheadSeconds),
   });
   if (!options.json) {
     const lines = [

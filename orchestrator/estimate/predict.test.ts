@@ -3,7 +3,8 @@ import { PLANS, type Plan } from "../cloud/plans.ts";
 import type { RunJournal } from "../state/journal.ts";
 import type { Calibration } from "./calibrate.ts";
 import { historyFrom } from "./history.ts";
-import { DEFAULT_OVERHEAD_SECONDS, DEFAULT_SPEED_FACTOR, PARALLEL_EFFICIENCY, parseDuration, predict } from "./predict.ts";
+import { DEFAULT_OVERHEAD_SECONDS as BUDGET_DEFAULT_OVERHEAD_SECONDS, checkBudget, estimateWorstCase, worstCaseOverheadSeconds } from "../cloud/budget.ts";
+import { DEFAULT_OVERHEAD_SECONDS, DEFAULT_SPEED_FACTOR, PARALLEL_EFFICIENCY, formatDuration, parseDuration, predict } from "./predict.ts";
 
 const plans: Plan[] = PLANS.map(({ confirmed: _c, ...plan }) => ({ ...plan, priceSource: "fallback" }));
 const defaults = { speedFactor: DEFAULT_SPEED_FACTOR, overheadSeconds: DEFAULT_OVERHEAD_SECONDS, runs: 0 };
@@ -69,5 +70,50 @@ describe("parseDuration", () => {
   });
   it.each(["", "soon", "10 minutes", "-5m"])("rejects %j", (text) => {
     expect(parseDuration(text)).toBeUndefined();
+  });
+});
+
+describe("one cost model", () => {
+  // 2core renders this job in 50 min: one started hour with the typical 5 min setup, two with the worst case's 15 min
+  const fiftyMinutesOn2core = calibration((3000 - 1) * 2 * DEFAULT_SPEED_FACTOR * PARALLEL_EFFICIENCY * 1e9);
+
+  it("prices every plan exactly as the budget guard and the dry run do", () => {
+    const prediction = predict(fiftyMinutesOn2core, { frames: 1 }, plans, defaults);
+    const twoCore = prediction.plans.find((p) => p.alias === "2core")!;
+    expect(twoCore.renderSeconds).toBeCloseTo(3000, 6);
+    for (const plan of prediction.plans) {
+      const guard = estimateWorstCase({ hourly: plan.hourly, expectedSeconds: plan.renderSeconds, overheadSeconds: worstCaseOverheadSeconds(defaults.overheadSeconds) });
+      expect([plan.alias, plan.billedHours, plan.costUsd]).toEqual([plan.alias, guard.billedHours, guard.worstCaseUsd]);
+    }
+    expect(twoCore.billedHours).toBe(2);
+    // the guard's own default is the same model
+    expect(estimateWorstCase({ hourly: twoCore.hourly, expectedSeconds: twoCore.renderSeconds }).worstCaseUsd).toBe(twoCore.costUsd);
+  });
+
+  it("--plan auto never picks a plan the budget guard would then refuse", () => {
+    const oneHourOf2core = plans.find((p) => p.alias === "2core")!.hourly;
+    const prediction = predict(fiftyMinutesOn2core, { frames: 1 }, plans, defaults, { maxCostUsd: oneHourOf2core });
+    for (const plan of prediction.plans.filter((p) => p.withinBudget)) {
+      expect(() => checkBudget(estimateWorstCase({ hourly: plan.hourly, expectedSeconds: plan.renderSeconds }), oneHourOf2core, plan.type)).not.toThrow();
+    }
+    expect(prediction.choice?.alias).not.toBe("2core");
+  });
+
+  it("has one overhead default", () => {
+    expect(DEFAULT_OVERHEAD_SECONDS).toBe(BUDGET_DEFAULT_OVERHEAD_SECONDS);
+    expect(DEFAULT_OVERHEAD_SECONDS).toBe(300);
+  });
+});
+
+describe("formatDuration", () => {
+  it("rounds before splitting into units: never '4 min 60 s'", () => {
+    expect(formatDuration(299.6)).toBe("5 min 00 s");
+    expect(formatDuration(59.6)).toBe("1 min 00 s");
+    expect(formatDuration(9.96)).toBe("10 s");
+    expect(formatDuration(9.94)).toBe("9.9 s");
+    expect(formatDuration(3599.7)).toBe("1 h 00 min");
+    expect(formatDuration(7170)).toBe("2 h 00 min");
+    expect(formatDuration(125)).toBe("2 min 05 s");
+    expect(formatDuration(3725)).toBe("1 h 02 min");
   });
 });

@@ -1,3 +1,4 @@
+import { DEFAULT_OVERHEAD_SECONDS, estimateWorstCase, worstCaseOverheadSeconds } from "../cloud/budget.ts";
 import type { Plan } from "../cloud/plans.ts";
 import type { Calibration } from "./calibrate.ts";
 
@@ -9,7 +10,8 @@ import type { Calibration } from "./calibrate.ts";
  *   local wall    = fixed + CPU seconds / (cores × PARALLEL_EFFICIENCY)
  *   remote render = fixed + CPU seconds / (vCPUs × speedFactor × PARALLEL_EFFICIENCY)
  *   cloud total   = remote render + overhead (provision, boot, cloud-init, upload, download, destroy)
- *   cost          = started hours × $/h  (Linode bills every started hour)
+ *   cost          = started hours of (remote render + worst-case overhead) × $/h, by budget.ts's
+ *                   estimateWorstCase: the same number the budget guard and the dry run print
  */
 /**
  * Share of the cores' speed the render gets, end to end. The kernel alone scales at 93–99 % (bench),
@@ -28,8 +30,8 @@ export const PARALLEL_EFFICIENCY = 0.85;
  */
 export const DEFAULT_SPEED_FACTOR = 0.6;
 
-/** Typical provision + boot + cloud-init apt + upload + download + destroy, until the journal knows better. */
-export const DEFAULT_OVERHEAD_SECONDS = 5 * 60;
+/** Typical provision + boot + cloud-init apt + upload + download + destroy (budget.ts owns it), until the journal knows better. */
+export { DEFAULT_OVERHEAD_SECONDS };
 
 export interface History {
   speedFactor: number;
@@ -75,8 +77,8 @@ export function predict(calibration: Calibration, job: { frames: number }, plans
   const predictions = plans.map((plan): PlanPrediction => {
     const renderSeconds = fixedSeconds + cpuSeconds / (plan.vcpus * history.speedFactor * PARALLEL_EFFICIENCY);
     const totalSeconds = renderSeconds + history.overheadSeconds;
-    const billedHours = Math.max(1, Math.ceil(totalSeconds / 3600));
-    const costUsd = Math.round(billedHours * plan.hourly * 10_000) / 10_000;
+    const cost = estimateWorstCase({ hourly: plan.hourly, expectedSeconds: renderSeconds, overheadSeconds: worstCaseOverheadSeconds(history.overheadSeconds) });
+    const { billedHours, worstCaseUsd: costUsd } = cost;
     return {
       alias: plan.alias, type: plan.type, vcpus: plan.vcpus, hourly: plan.hourly, renderSeconds, totalSeconds, billedHours, costUsd,
       meetsDeadline: limits.deadlineSeconds === undefined || totalSeconds <= limits.deadlineSeconds,
@@ -101,9 +103,13 @@ function advise(localSeconds: number, plans: readonly PlanPrediction[], limits: 
 }
 
 export function formatDuration(seconds: number): string {
-  if (seconds < 60) return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${String(Math.round(seconds % 60)).padStart(2, "0")} s`;
-  return `${Math.floor(seconds / 3600)} h ${String(Math.round((seconds % 3600) / 60)).padStart(2, "0")} min`;
+  // Round once, to the unit shown, before splitting: 299.6 s is "5 min 00 s", not "4 min 60 s".
+  if (seconds < 9.95) return `${seconds.toFixed(1)} s`;
+  const wholeSeconds = Math.round(seconds);
+  if (wholeSeconds < 60) return `${wholeSeconds} s`;
+  if (wholeSeconds < 3600) return `${Math.floor(wholeSeconds / 60)} min ${String(wholeSeconds % 60).padStart(2, "0")} s`;
+  const wholeMinutes = Math.round(seconds / 60);
+  return `${Math.floor(wholeMinutes / 60)} h ${String(wholeMinutes % 60).padStart(2, "0")} min`;
 }
 
 /** "10m", "90s", "1h30m", "2h", or plain seconds. */

@@ -28,6 +28,13 @@ export interface SshConnectOptions {
   onRetry?: (info: { attempt: number; delayMs: number; error: Error }) => void;
   /** Things the user should be told, e.g. that a host key was added to known_hosts. */
   onNotice?: (message: string) => void;
+  /**
+   * Provisioned hosts only: until this time (ms since the epoch), a host-key
+   * mismatch or a refused login means "cloud-init has not installed our key
+   * and user yet" (Ubuntu's socket-activated sshd can answer first), so it is
+   * retried. Safe: ssh checks the host key before any credential is sent.
+   */
+  bootRaceUntil?: number;
 }
 
 // Errors that mean "sshd is not answering yet" (booting, restarting, port not open yet).
@@ -52,8 +59,9 @@ export async function openSshClient(target: SshTarget, options: SshConnectOption
     } catch (error) {
       const cause = error as Error & { code?: string; level?: string };
       if (options.signal?.aborted) throw options.signal.reason;
-      if (cause instanceof HostKeyError || cause instanceof BadInputError) throw cause;
-      if (cause.level === "client-authentication") {
+      const booting = stillBooting(cause, options, deadline);
+      if (!booting && (cause instanceof HostKeyError || cause instanceof BadInputError)) throw cause;
+      if (!booting && cause.level === "client-authentication") {
         throw new RemoteError(
           `${where} refused the login as ${target.user} with ${options.identityFile ? `the key ${options.identityFile}` : options.agent ? "the keys in your ssh-agent" : "the given key"}. ` +
           `Check the user name, and that the matching public key is in ~${target.user}/.ssh/authorized_keys on the server.`, { cause });
@@ -61,7 +69,7 @@ export async function openSshClient(target: SshTarget, options: SshConnectOption
       if (cause.code === "ENOTFOUND") {
         throw new RemoteError(`Cannot resolve the host name ${target.host} (${where}). Check the spelling of --target.`, { cause });
       }
-      const retryable = RETRYABLE_CODES.has(cause.code ?? "") || RETRYABLE_MESSAGE.test(cause.message);
+      const retryable = booting || RETRYABLE_CODES.has(cause.code ?? "") || RETRYABLE_MESSAGE.test(cause.message);
       if (!retryable) throw new RemoteError(`Could not open an SSH session to ${where}: ${cause.message}.`, { cause });
       const wait = Math.min(delayMs, deadline - Date.now());
       if (wait <= 0) {
@@ -75,6 +83,14 @@ export async function openSshClient(target: SshTarget, options: SshConnectOption
       delayMs = Math.min(delayMs * 2, options.retry?.maxDelayMs ?? 4_000);
     }
   }
+}
+
+/** The boot race: a wrong host key or a refused login, inside bootRaceUntil (and the connect deadline), is "not ready yet". */
+function stillBooting(cause: Error & { level?: string }, options: SshConnectOptions, deadline: number): boolean {
+  if (options.bootRaceUntil === undefined) return false;
+  const refusedOurKeys = (cause instanceof HostKeyError && cause.reason === "mismatch") || cause.level === "client-authentication";
+  // The last wait must end before the window does, or the final error would be a generic timeout instead of the refusal.
+  return refusedOurKeys && Date.now() + 1_000 < Math.min(options.bootRaceUntil, deadline);
 }
 
 /** One TCP connection, handshake (with the host-key check) and public-key login. */

@@ -1,14 +1,18 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { PLANS } from "../plans.ts";
-import { FilterError, applyFilter, parseFilter, type Item } from "./x-filter.ts";
+import { checkRequest, checkResponse } from "./openapi-conformance.ts";
+import { FilterError, applyFilter, parseFilter, type Item, type ListMatch } from "./x-filter.ts";
 
 /**
  * A fake Linode API v4 on 127.0.0.1, written from the v4 docs, for tests: the
  * real client talks real HTTP to it. It holds instances, firewalls, types and
  * an account; checks the bearer token; paginates ({data, page, pages,
  * results}, page_size 25–500); honours X-Filter; records every request so a
- * test can prove what was (and was not) deleted; and fails on command.
+ * test can prove what was (and was not) deleted; and fails on command: one
+ * endpoint for ever, DELETE with a 5xx, deleted instances that linger in the
+ * listings, a page count no client should follow. Every request and response
+ * is checked against Linode's OpenAPI description (`violations`).
  */
 export interface FakeInstance extends Item {
   id: number;
@@ -40,11 +44,14 @@ export interface FakeType extends Item {
 /** A scripted failure: the next `times` requests matching method and path prefix get `status`. */
 export interface Fault {
   method?: string;
-  /** Prefix of the path after /v4, e.g. "/linode/instances". */
+  /** Prefix of the path after /v4, e.g. "/linode/instances" (which also matches "/linode/instances/5"). */
   path?: string;
+  /** Match `path` exactly: only that endpoint fails. */
+  exact?: boolean;
   status: number;
   /** Sent as the Retry-After header. */
   retryAfter?: number | string;
+  /** How many requests fail (default 1); Infinity: the endpoint fails for ever. */
   times?: number;
   reasons?: string[];
   /** Wait this long before answering (for timeouts); status 200 then means "answer normally, late". */
@@ -67,6 +74,10 @@ export interface FakeLinodeOptions {
   firewalls?: FakeFirewall[];
   types?: FakeType[];
   account?: { balance: number; balance_uninvoiced: number };
+  /** What `{"tags": "x"}` means in X-Filter: the docs do not say, so tests run both (default "contains"). */
+  listMatch?: ListMatch;
+  /** A deleted instance stays in this many more instance listings (status "deleting"), as real deletions take a while. */
+  lingerListings?: number;
 }
 
 const INSTANCE_FILTERS = ["id", "label", "region", "status", "tags", "type", "created"] as const;
@@ -86,6 +97,13 @@ export class FakeLinodeApi {
     { id: "us-iad", label: "Washington, DC", status: "ok", capabilities: ["Linodes", "Cloud Firewall", "Metadata"] },
     { id: "ap-south", label: "Singapore, SG", status: "ok", capabilities: ["Linodes", "Cloud Firewall"] },
   ];
+  /** Answer every list with this many pages: a server no client should follow to the end. */
+  claimPages: number | undefined = undefined;
+  /** Requests and responses that do not conform to the Linode API description; a conformance test expects none. */
+  readonly violations: string[] = [];
+  readonly #listMatch: ListMatch;
+  readonly #lingerListings: number;
+  #lingering: { instance: FakeInstance; listings: number }[] = [];
   #faults: (Fault & { left: number })[] = [];
   #server: http.Server;
   url = "";
@@ -96,6 +114,8 @@ export class FakeLinodeApi {
     this.firewalls = [...(options.firewalls ?? [])];
     this.types = [...(options.types ?? fakeTypes())];
     this.account = options.account ?? { balance: 0, balance_uninvoiced: 0 };
+    this.#listMatch = options.listMatch ?? "contains";
+    this.#lingerListings = options.lingerListings ?? 0;
     this.#server = http.createServer((request, response) => void this.#handle(request, response));
   }
 
@@ -133,13 +153,17 @@ export class FakeLinodeApi {
       status: 0,
     };
     this.requests.push(record);
+    this.violations.push(...checkRequest({ method: record.method, path: url.pathname, query: record.query, headers: request.headers as Record<string, string>, body: await readJson(request) }));
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       record.status = status;
+      this.violations.push(...checkResponse(record.method, url.pathname, status, body));
       response.writeHead(status, { "Content-Type": "application/json", ...headers });
       response.end(JSON.stringify(body));
     };
 
-    const fault = this.#faults.find((f) => f.left > 0 && (!f.method || f.method === record.method) && path.startsWith(f.path ?? ""));
+    const fault = this.#faults.find(
+      (f) => f.left > 0 && (!f.method || f.method === record.method) && (f.exact ? path === f.path : path.startsWith(f.path ?? "")),
+    );
     if (fault) {
       fault.left--;
       if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
@@ -164,9 +188,11 @@ export class FakeLinodeApi {
     const { method, path } = request;
     const filter = parseFilter(request.xFilter);
     const one = /^\/(linode\/instances|networking\/firewalls|linode\/types)\/([^/]+)$/.exec(path);
-    if (method === "GET" && path === "/linode/instances") return paginate(applyFilter(this.instances, filter, INSTANCE_FILTERS), query);
-    if (method === "GET" && path === "/networking/firewalls") return paginate(applyFilter(this.firewalls, filter, FIREWALL_FILTERS), query);
-    if (method === "GET" && path === "/linode/types") return paginate(applyFilter(this.types, filter, TYPE_FILTERS), query);
+    const list = <T extends Item>(items: T[], filterable: readonly string[]) => this.#paginate(applyFilter(items, filter, filterable, this.#listMatch), query);
+    if (method === "GET" && path === "/linode/instances") return list([...this.instances, ...this.#linger(query)], INSTANCE_FILTERS);
+    // Firewall objects in the v4 description have no `entities` (the route for them is /devices): serve what it documents.
+    if (method === "GET" && path === "/networking/firewalls") return list(this.firewalls.map(withoutEntities), FIREWALL_FILTERS);
+    if (method === "GET" && path === "/linode/types") return list(this.types, TYPE_FILTERS);
     if (method === "GET" && path === "/account") return [200, { ...this.account, email: "fake@example.invalid" }];
     const region = /^\/regions\/([^/]+)$/.exec(path);
     if (method === "GET" && region) {
@@ -175,20 +201,52 @@ export class FakeLinodeApi {
     }
     if (!one) return [404, errors("Not found")];
     const [, collection, id] = one;
-    const list: Item[] = collection === "linode/instances" ? this.instances : collection === "networking/firewalls" ? this.firewalls : this.types;
-    const index = list.findIndex((item) => String(item.id) === id);
+    const items: Item[] = collection === "linode/instances" ? this.instances : collection === "networking/firewalls" ? this.firewalls : this.types;
+    const index = items.findIndex((item) => String(item.id) === id);
     if (index === -1) return [404, errors("Not found")];
-    if (method === "GET") return [200, list[index]];
+    if (method === "GET") return [200, collection === "networking/firewalls" ? withoutEntities(items[index] as FakeFirewall) : items[index]];
     if (method !== "DELETE" || collection === "linode/types") return [405, errors("Method not allowed")];
-    list.splice(index, 1);
+    const [removed] = items.splice(index, 1);
+    if (collection === "linode/instances" && this.#lingerListings > 0) {
+      this.#lingering.push({ instance: { ...(removed as FakeInstance), status: "deleting" }, listings: this.#lingerListings });
+    }
     // Deleting a Linode detaches it from its firewalls, as on Linode.
     if (collection === "linode/instances") for (const firewall of this.firewalls) firewall.entities = firewall.entities.filter((e) => String(e.id) !== id);
     return [200, {}];
+  }
+
+  /** Deleted instances still listed; a listing is counted at its first page. */
+  #linger(query: URLSearchParams): FakeInstance[] {
+    const listed = this.#lingering.filter((l) => l.listings > 0).map((l) => l.instance);
+    if ((query.get("page") ?? "1") === "1") for (const l of this.#lingering) l.listings--;
+    return listed;
+  }
+
+  #paginate(items: Item[], query: URLSearchParams): [number, unknown] {
+    if (this.claimPages === undefined) return paginate(items, query);
+    // A broken server: every page it claims has the first page's items on it, so only a cap ends the loop.
+    const [status, body] = paginate(items, new URLSearchParams({ ...Object.fromEntries(query), page: "1" }));
+    return status !== 200 ? [status, body] : [status, { ...(body as object), page: Number(query.get("page") ?? 1), pages: this.claimPages }];
   }
 }
 
 export async function startFakeLinodeApi(options: FakeLinodeOptions = {}): Promise<FakeLinodeApi> {
   return new FakeLinodeApi(options).listen();
+}
+
+function withoutEntities({ entities: _entities, ...firewall }: FakeFirewall): Item {
+  return firewall;
+}
+
+async function readJson(request: http.IncomingMessage): Promise<unknown> {
+  let text = "";
+  for await (const chunk of request) text += String(chunk);
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 function paginate(items: Item[], query: URLSearchParams): [number, unknown] {

@@ -22,22 +22,34 @@ export class Capture extends Writable {
   }
 }
 
-/** Pulumi's part, faked: destroying a stack deletes its run's resources from the fake account, as `pulumi destroy` would. */
+/**
+ * Pulumi's part, faked: destroying a stack deletes its run's resources from
+ * the fake account, as `pulumi destroy` would. It can fail as Pulumi does:
+ * `destroy: "fail"` throws and leaves everything; `"forget"` reports success
+ * and empties the stack but leaves the instance billing (a pending create).
+ */
+export interface FakeStacksOptions {
+  destroy?: "ok" | "fail" | "forget";
+}
+
 export class FakeStacks implements LocalStacks {
   destroyed: string[] = [];
   constructor(
     public stacks: LocalStack[],
     private readonly api: FakeLinodeApi,
+    private readonly options: FakeStacksOptions = {},
   ) {}
   async listStacks(): Promise<LocalStack[]> {
     return this.stacks.map((s) => ({ ...s }));
   }
   async destroyStack(name: string): Promise<void> {
     this.destroyed.push(name);
+    if (this.options.destroy === "fail") throw new Error(`error: the stack is currently locked by 1 lock(s) (stack ${name})`);
+    this.stacks = this.stacks.map((s) => (s.name === name ? { ...s, resourceCount: 0 } : s));
+    if (this.options.destroy === "forget") return;
     const ofRun = (tags: string[]) => tags.includes(`render-remote-run:${name}`);
     this.api.instances = this.api.instances.filter((i) => !ofRun(i.tags));
     this.api.firewalls = this.api.firewalls.filter((f) => !ofRun(f.tags));
-    this.stacks = this.stacks.map((s) => (s.name === name ? { ...s, resourceCount: 0 } : s));
   }
 }
 
@@ -74,6 +86,8 @@ export async function auditFixture(options: FakeLinodeOptions = {}, client: { pa
     cleanup: async () => {
       await fake.close();
       await rm(home, { recursive: true, force: true });
+      // Every request the audit made, and every answer the fake gave, conforms to Linode's OpenAPI description.
+      if (fake.violations.length > 0) throw new Error(`Linode API description violated:\n${fake.violations.join("\n")}`);
     },
   };
 }

@@ -29,8 +29,8 @@ export interface TestSshd {
   kill(): Promise<void>;
   /** SIGSTOPs sshd and its sessions: the link goes silent, like a pulled cable; only keepalives notice. */
   freeze(): void;
-  /** Starts sshd again on the same port with the same keys (after kill()). */
-  restart(): Promise<void>;
+  /** Starts sshd again on the same port, with the same keys or, given `keys`, with those (as cloud-init installing them). */
+  restart(keys?: TestSshdKeys): Promise<void>;
   /** Shuts everything down and removes the temp dir. */
   stop(): Promise<void>;
 }
@@ -63,11 +63,13 @@ export async function startTestSshd(keys?: TestSshdKeys): Promise<TestSshd> {
   for (const key of ["host_ed25519_key", "user_ed25519_key"]) {
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `render-remote test ${key}`, "-f", file(key)]);
   }
-  if (keys) {
-    writeFileSync(file("host_ed25519_key"), keys.hostPrivateKey, { mode: 0o600 });
+  const install = (given: TestSshdKeys) => {
+    writeFileSync(file("host_ed25519_key"), given.hostPrivateKey, { mode: 0o600 });
     writeFileSync(file("host_ed25519_key.pub"), execFileSync("ssh-keygen", ["-y", "-f", file("host_ed25519_key")]));
-  }
-  writeFileSync(file("authorized_keys"), keys ? `${keys.authorizedKey.trim()}\n` : readFileSync(file("user_ed25519_key.pub")), { mode: 0o644 });
+    writeFileSync(file("authorized_keys"), `${given.authorizedKey.trim()}\n`, { mode: 0o644 });
+  };
+  if (keys) install(keys);
+  else writeFileSync(file("authorized_keys"), readFileSync(file("user_ed25519_key.pub")), { mode: 0o644 });
   if (process.getuid?.() === 0) mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // privilege separation dir
 
   let child: ChildProcess | undefined;
@@ -126,9 +128,10 @@ export async function startTestSshd(keys?: TestSshdKeys): Promise<TestSshd> {
       killNow();
       await waitExit();
     },
-    restart: async () => {
+    restart: async (newKeys?: TestSshdKeys) => {
       killNow();
       await waitExit();
+      if (newKeys) install(newKeys);
       await launch();
     },
     stop: async () => {
