@@ -81,7 +81,7 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
               signal,
               onRetry: ({ attempt }) => attempt === 1 && reporter.info(`  waiting for sshd on ${host.ip} (the server is booting)…`),
             }),
-          hostHint: `ssh -i ${host.privateKeyPath} -p ${host.sshPort} ${host.user}@${host.ip}`,
+          hostHint: ["ssh", "-i", host.privateKeyPath, "-p", String(host.sshPort), `${host.user}@${host.ip}`],
           signal: options.interrupts.signal,
           reporter: journaling(reporter, host.runId),
           stageSeconds: {},

@@ -74,7 +74,7 @@ export async function runOnHost(options: RunOptions): Promise<RunResult> {
     preset: options.preset,
     waitForCloudInit: false,
     openHost,
-    hostHint: target ? `ssh -p ${target.port} ${target.user}@${target.host}` : "",
+    hostHint: target ? ["ssh", "-p", String(target.port), `${target.user}@${target.host}`] : [],
     signal: options.signal,
     reporter: options.reporter,
     stageSeconds: {},

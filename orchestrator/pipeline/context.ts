@@ -20,8 +20,8 @@ export interface PipelineContext {
   waitForCloudInit: boolean;
   /** Opens the host: LocalHost, an existing server, or a freshly provisioned one. */
   openHost: (signal: AbortSignal) => Promise<Host>;
-  /** Shown in cleanup advice: how a user reaches the host by hand. */
-  hostHint: string;
+  /** Shown in cleanup advice: the argv that reaches the host by hand (["ssh", "-p", "22", "u@h"]); empty for this machine. */
+  hostHint: readonly string[];
   signal: AbortSignal;
   reporter: StageReporter;
 

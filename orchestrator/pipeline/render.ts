@@ -1,5 +1,7 @@
 import type { ProgressEvent } from "../../renderer/progress.ts";
 import { InterruptedError, RemoteError } from "../errors.ts";
+import { BoundedTail } from "../hosts/line-splitter.ts";
+import { printable } from "../hosts/remote-text.ts";
 import type { PipelineContext } from "./context.ts";
 
 /**
@@ -25,11 +27,11 @@ export async function render(ctx: PipelineContext): Promise<void> {
 
   let done: Extract<ProgressEvent, { event: "done" }> | undefined;
   let reported: string | undefined;
-  let stderrTail = "";
+  const stderrTail = new BoundedTail(4000);
   const result = await host.exec(argv, {
     cwd: remote.runDir,
     signal: ctx.signal,
-    onStderr: (chunk) => (stderrTail = (stderrTail + chunk).slice(-4000)),
+    onStderr: (chunk) => stderrTail.append(chunk),
     onStdoutLine: (line) => {
       let event: ProgressEvent;
       try {
@@ -39,7 +41,7 @@ export async function render(ctx: PipelineContext): Promise<void> {
       }
       if (event.event === "frame") ctx.reporter.progress(event.done, event.total, event.fps, event.etaSeconds);
       else if (event.event === "done") done = event;
-      else if (event.event === "error") reported = event.message;
+      else if (event.event === "error") reported = typeof event.message === "string" ? printable(event.message).slice(0, 2000) : undefined;
     },
   });
 
@@ -48,10 +50,11 @@ export async function render(ctx: PipelineContext): Promise<void> {
     ctx.rendered = { outputs: done.outputs, seconds: done.seconds, iterations: done.iterations };
     return;
   }
-  const tail = stderrTail.trim().split("\n").slice(-12).join("\n");
+  const stderrText = printable(stderrTail.toString());
+  const tail = stderrText.trim().split("\n").slice(-12).join("\n");
   if (result.exitCode === null && result.connectionLost !== false) {
-    throw new RemoteError(`The connection to ${host.description} dropped during the render.${tail ? `\nThe renderer's last words:\n${tail}` : ""}\nCheck the host is up, then run again.`, { stderr: stderrTail });
+    throw new RemoteError(`The connection to ${host.description} dropped during the render.${tail ? `\nThe renderer's last words:\n${tail}` : ""}\nCheck the host is up, then run again.`, { stderr: stderrText });
   }
   const how = result.exitCode === null ? `killed by ${result.signal ?? "a signal"}` : `exit ${result.exitCode}`;
-  throw new RemoteError(`The render failed on ${host.description} (${how}): ${reported ?? "no message"}${tail ? `\nRenderer stderr:\n${tail}` : ""}`, { stderr: stderrTail });
+  throw new RemoteError(`The render failed on ${host.description} (${how}): ${reported ?? "no message"}${tail ? `\nRenderer stderr:\n${tail}` : ""}`, { stderr: stderrText });
 }
