@@ -1,6 +1,7 @@
 import type { Job } from "../../renderer/spec.ts";
 import type { Host } from "../hosts/host.ts";
 import type { StageReporter } from "./reporter.ts";
+import type { Limits } from "./stage-limits.ts";
 
 /** The stages, in order; teardown always runs last, in finally. */
 export const STAGE_NAMES = ["connect", "prepare", "upload", "render", "download", "teardown"] as const;
@@ -24,6 +25,8 @@ export interface PipelineContext {
   hostHint: readonly string[];
   signal: AbortSignal;
   reporter: StageReporter;
+  /** Stage and idle limits; defaults in stage-limits.ts. */
+  limits?: Limits;
 
   host?: Host;
   remote?: RemoteRun;

@@ -195,7 +195,9 @@ function sshdConfig(dir: string, userName: string, port: number, env: Record<str
     "PrintMotd no",
     "LoginGraceTime 20",
   ];
-  for (const [name, value] of Object.entries(env)) lines.push(`SetEnv ${name}="${value}"`);
+  // one SetEnv line: sshd keeps only the first line of a keyword
+  const variables = Object.entries(env).map(([name, value]) => `${name}="${value}"`);
+  if (variables.length > 0) lines.push(`SetEnv ${variables.join(" ")}`);
   // OpenSSH ≥ 9.8 penalises addresses with failed logins; tests fail logins on purpose.
   if (opensshVersion() >= 908) lines.push("PerSourcePenalties no");
   return `${lines.join("\n")}\n`;
