@@ -192,23 +192,25 @@ export class SshHost implements Host {
   private async sftpTransfer(what: string, call: (step: () => void, done: (error: Error | null | undefined) => void) => void): Promise<void> {
     const session = await this.sftp();
     let timer: NodeJS.Timeout | undefined;
-    let stalled = false;
-    const step = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        stalled = true;
-        this.sftpSession = undefined;
-        session.end();
-      }, this.sftpIdleMs);
-    };
-    step();
+    let transfer: Promise<void> = Promise.resolve();
+    // a stalled server may not even answer the channel close, so the stall rejects by itself
+    const stalled = new Promise<never>((_resolve, reject) => {
+      const step = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          if (this.sftpSession) this.sftpSession = undefined;
+          session.end();
+          reject(new RemoteError(`Could not ${what} on ${this.description}: no data for ${Math.round(this.sftpIdleMs / 1000)} s. Check the host, then run again.`));
+        }, this.sftpIdleMs);
+      };
+      step();
+      transfer = this.sftpCall(what, (done) => call(step, done));
+    });
     try {
-      await this.sftpCall(what, (done) => call(step, done));
-    } catch (error) {
-      if (stalled) throw new RemoteError(`Could not ${what} on ${this.description}: no data for ${Math.round(this.sftpIdleMs / 1000)} s. Check the host, then run again.`, { cause: error });
-      throw error;
+      await Promise.race([transfer, stalled]);
     } finally {
       clearTimeout(timer);
+      transfer.catch(() => undefined); // after a stall its late failure is no news
     }
   }
 
