@@ -3,7 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { BadInputError } from "../errors.ts";
 import { TOKEN_HELP } from "./linode-api-error.ts";
-import { ensurePrivateDir, passphraseFile, pulumiBackendDir, stateDir } from "../state/paths.ts";
+import { assertPrivateFile, ensurePrivateDir, passphraseFile, pulumiBackendDir, stateDir } from "../state/paths.ts";
 
 /**
  * Where and how Pulumi keeps render-remote's stacks: a local file backend and
@@ -30,12 +30,13 @@ export const pulumiCliRoot = (env?: NodeJS.ProcessEnv) => path.join(stateDir(env
  */
 export async function ensurePassphrase(env?: NodeJS.ProcessEnv): Promise<string> {
   const file = passphraseFile(env);
-  await ensurePrivateDir(path.dirname(file));
+  await ensurePrivateDir(path.dirname(file), env);
   try {
     await writeFile(file, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
   }
+  await assertPrivateFile(file);
   const passphrase = (await readFile(file, "utf8")).trim();
   if (!passphrase) throw new BadInputError(`The Pulumi passphrase file ${file} is empty. Restore it from a backup; without it existing stacks cannot be read.`);
   return passphrase;
@@ -63,6 +64,8 @@ export function pulumiEnvVars(passphrase: string, env: NodeJS.ProcessEnv = proce
     PULUMI_CONFIG_PASSPHRASE: passphrase,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_SKIP_CONFIRMATIONS: "true",
+    // no .bak checkpoint copies: they hold the encrypted user data beside the passphrase
+    PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS: "true",
   };
 }
 
@@ -78,8 +81,8 @@ export function pulumiProjectSettings(env?: NodeJS.ProcessEnv) {
 /** Creates the private directories the workspace needs and returns their paths. */
 export async function preparePulumiDirs(env?: NodeJS.ProcessEnv): Promise<{ workDir: string; pulumiHome: string; backendDir: string }> {
   return {
-    workDir: await ensurePrivateDir(pulumiWorkDir(env)),
-    pulumiHome: await ensurePrivateDir(pulumiHomeDir(env)),
-    backendDir: await ensurePrivateDir(pulumiBackendDir(env)),
+    workDir: await ensurePrivateDir(pulumiWorkDir(env), env),
+    pulumiHome: await ensurePrivateDir(pulumiHomeDir(env), env),
+    backendDir: await ensurePrivateDir(pulumiBackendDir(env), env),
   };
 }

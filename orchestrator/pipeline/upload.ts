@@ -26,7 +26,7 @@ export async function upload(ctx: PipelineContext): Promise<void> {
   const local = await mkdtemp(path.join(os.tmpdir(), "render-remote-spec-"));
   try {
     const specFile = path.join(local, "spec.json");
-    await writeFile(specFile, `${JSON.stringify(jobToSpec(ctx.job), null, 2)}\n`, { mode: 0o600 });
+    await writeFile(specFile, `${JSON.stringify(jobToSpec(ctx.job), null, 2)}\n`, { mode: 0o600, flag: "wx" });
     const files = [
       { local: ctx.bundlePath, remote: ctx.remote.bundle },
       { local: specFile, remote: ctx.remote.spec },
