@@ -23,6 +23,11 @@ case $(cat "$BIN/mode") in
   dotdot) echo 'echo pwned' > "$run/.bashrc"; report="$out/../.bashrc";;
   absolute) echo 'echo pwned' > "$run/evil"; report="$run/evil";;
   symlink-big) head -c 3000000 /dev/zero > "$run/big"; ln -s "$run/big" "$out/tiny.mp4"; report="$out/tiny.mp4";;
+  noisy) # escape sequences in every channel, and events that are not what they claim
+    printf '{"event":"frame","done":"\\u001b]0;owned\\u0007","total":6,"fps":1,"etaSeconds":1}\\nnull\\n7\\n'
+    printf '\\033[31mred\\033]0;title\\007 words\\n' >&2
+    printf '{"event":"error","message":"bad \\u001b[2J\\u001b]8;;http://x\\u0007thing"}\\n'
+    exit 1;;
   *) printf 'honest video bytes' > "$out/tiny.mp4"; report="$out/tiny.mp4";;
 esac
 printf '{"event":"done","outputs":["%s"],"seconds":{"images":0,"animation":0,"total":0},"iterations":1,"split":{"kernel":0,"color":0,"encode":0,"io":0}}\\n' "$report"
@@ -81,10 +86,10 @@ describeWithSshd("a hostile server cannot write outside --out", () => {
     before = snapshot(root);
   });
 
-  const run = (mode: string) => {
+  const run = (mode: string, reporter: StageReporter = quiet) => {
     writeFileSync(path.join(bin, "mode"), mode);
     const options: RunOptions = {
-      dryRun: false, acceptNewHostKey: false, keepFrames: false, preset: "veryfast", json: false, reporter: quiet, signal: new AbortController().signal,
+      dryRun: false, acceptNewHostKey: false, keepFrames: false, preset: "veryfast", json: false, reporter, signal: new AbortController().signal,
       connectTimeoutSeconds: 20, spec, out, target: `ssh://${sshd.user}@127.0.0.1:${sshd.port}`, identity: sshd.identityFile, knownHosts: sshd.knownHostsFile,
     };
     return runOnHost(options);
@@ -122,6 +127,16 @@ describeWithSshd("a hostile server cannot write outside --out", () => {
 
   it("removes a file whose checksum does not match and exits 1", async () => {
     await refused("mismatch", /tiny\.mp4 arrived damaged .*it was removed/);
+  });
+
+  it("prints none of the server's escape sequences, and takes only numbers as progress", async () => {
+    const progress: unknown[][] = [];
+    const error = await run("noisy", { ...quiet, progress: (...args) => void progress.push(args) }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RemoteError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/render failed .*\(exit 1\): bad thing\nRenderer stderr:\nred words/);
+    expect(message).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(progress).toEqual([]);
   });
 
   it("refuses a run directory that is not <home>/.render-remote-run.XXXXXXXX, so no advice carries its shell text", async () => {

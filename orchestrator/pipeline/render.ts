@@ -39,8 +39,12 @@ export async function render(ctx: PipelineContext): Promise<void> {
       } catch {
         return; // not ours: a stray line from the host's shell profile
       }
-      if (event.event === "frame") ctx.reporter.progress(event.done, event.total, event.fps, event.etaSeconds);
-      else if (event.event === "done") done = event;
+      if (typeof event !== "object" || event === null) return;
+      // the server's numbers reach the terminal: numbers only
+      if (event.event === "frame") {
+        const { done: frames, total, fps, etaSeconds } = event;
+        if ([frames, total, fps, etaSeconds].every((value) => typeof value === "number" && Number.isFinite(value))) ctx.reporter.progress(frames, total, fps, etaSeconds);
+      } else if (event.event === "done") done = event;
       else if (event.event === "error") reported = typeof event.message === "string" ? printable(event.message).slice(0, 2000) : undefined;
     },
   });
