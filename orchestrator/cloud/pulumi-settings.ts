@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { lstat, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { BadInputError } from "../errors.ts";
 import { TOKEN_HELP } from "./linode-api-error.ts";
-import { assertPrivateFile, ensurePrivateDir, passphraseFile, pulumiBackendDir, stateDir } from "../state/paths.ts";
+import { assertOurs, assertPrivateFile, ensurePrivateDir, passphraseFile, pulumiBackendDir, stateDir } from "../state/paths.ts";
 
 /**
  * Where and how Pulumi keeps render-remote's stacks: a local file backend and
@@ -80,6 +80,10 @@ export function pulumiProjectSettings(env?: NodeJS.ProcessEnv) {
 
 /** Creates the private directories the workspace needs and returns their paths. */
 export async function preparePulumiDirs(env?: NodeJS.ProcessEnv): Promise<{ workDir: string; pulumiHome: string; backendDir: string }> {
+  // our installed CLI runs with LINODE_TOKEN: its directories must be ours too (PulumiCommand.install makes them)
+  for (const dir of [pulumiCliRoot(env), path.join(pulumiCliRoot(env), "bin")]) {
+    if (await lstat(dir).then(() => true, () => false)) await assertOurs(dir);
+  }
   return {
     workDir: await ensurePrivateDir(pulumiWorkDir(env), env),
     pulumiHome: await ensurePrivateDir(pulumiHomeDir(env), env),

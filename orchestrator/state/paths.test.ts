@@ -3,7 +3,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ensurePassphrase } from "../cloud/pulumi-settings.ts";
+import { ensurePassphrase, preparePulumiDirs } from "../cloud/pulumi-settings.ts";
 import { BadInputError } from "../errors.ts";
 import { listJournals, writeJournal, type RunJournal } from "./journal.ts";
 import { ensurePrivateDir, runKeysDir, runsDir } from "./paths.ts";
@@ -58,6 +58,15 @@ describe("the state directory is ours alone", () => {
     const nobody = Number(execFileSync("id", ["-u", "nobody"], { encoding: "utf8" }).trim());
     chownSync(home, nobody, nobody);
     await expect(ensurePrivateDir(runsDir(env), env)).rejects.toEqual(refusal(new RegExp(`owned by uid ${nobody}, not you`)));
+  });
+
+  it("refuses a Pulumi CLI directory others can write to (the CLI runs with LINODE_TOKEN)", async () => {
+    const { home, env } = fresh();
+    mkdirSync(path.join(home, "pulumi-cli", "bin"), { recursive: true, mode: 0o700 });
+    chmodSync(path.join(home, "pulumi-cli", "bin"), 0o777);
+    await expect(preparePulumiDirs(env)).rejects.toEqual(refusal(/pulumi-cli\/bin is writable by every user/));
+    chmodSync(path.join(home, "pulumi-cli", "bin"), 0o700);
+    await expect(preparePulumiDirs(env)).resolves.toMatchObject({ pulumiHome: path.join(home, "pulumi-home") });
   });
 
   it("refuses a passphrase file others can read or that is a symlink", async () => {
