@@ -28,6 +28,10 @@ case $(cat "$BIN/mode") in
     printf '\\033[31mred\\033]0;title\\007 words\\n' >&2
     printf '{"event":"error","message":"bad \\u001b[2J\\u001b]8;;http://x\\u0007thing"}\\n'
     exit 1;;
+  strings) # a real output, but figures that are not numbers
+    printf 'honest video bytes' > "$out/tiny.mp4"
+    printf '{"event":"done","outputs":["%s"],"seconds":{"images":"x","total":"\\u001b[2J"},"iterations":"many"}\\n' "$out/tiny.mp4"
+    exit 0;;
   *) printf 'honest video bytes' > "$out/tiny.mp4"; report="$out/tiny.mp4";;
 esac
 printf '{"event":"done","outputs":["%s"],"seconds":{"images":0,"animation":0,"total":0},"iterations":1,"split":{"kernel":0,"color":0,"encode":0,"io":0}}\\n' "$report"
@@ -107,6 +111,12 @@ describeWithSshd("a hostile server cannot write outside --out", () => {
     const result = await run("honest");
     expect(result.outputs).toEqual([path.join(out, "tiny.mp4")]);
     expect(readFileSync(path.join(out, "tiny.mp4"), "utf8")).toBe("honest video bytes");
+  });
+
+  it("takes only numbers from the server's figures: text where seconds should be counts as 0", async () => {
+    const result = await run("strings");
+    expect(result.renderSeconds).toBe(0);
+    expect(result.outputs).toEqual([path.join(out, "tiny.mp4")]);
   });
 
   it("refuses ../ through a symlinked directory, which would replace ~/.bashrc", async () => {

@@ -51,7 +51,10 @@ export async function render(ctx: PipelineContext): Promise<void> {
 
   if (ctx.signal.aborted) throw new InterruptedError("Interrupted during the render.");
   if (result.exitCode === 0 && done) {
-    ctx.rendered = { outputs: done.outputs, seconds: done.seconds, iterations: done.iterations };
+    // the server's figures: numbers or nothing (download checks the outputs themselves)
+    const number = (value: unknown) => (typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : 0);
+    const seconds = { images: number(done.seconds?.images), animation: number(done.seconds?.animation), total: number(done.seconds?.total) };
+    ctx.rendered = { outputs: done.outputs, seconds, iterations: number(done.iterations) };
     return;
   }
   const stderrText = printable(stderrTail.toString());

@@ -1,3 +1,4 @@
+import { printable } from "../hosts/remote-text.ts";
 import { commandLine, quoteArg } from "../hosts/shell-quote.ts";
 import type { PipelineContext } from "./context.ts";
 
@@ -17,13 +18,13 @@ export async function teardown(ctx: PipelineContext): Promise<string[]> {
     try {
       await stopRender(ctx);
     } catch (error) {
-      leftovers.push(`a render process may still run on ${host.description} (pid in ${runDir}/render.pid): ${(error as Error).message}`);
+      leftovers.push(`a render process may still run on ${host.description} (pid in ${runDir}/render.pid): ${printable((error as Error).message)}`);
     }
     try {
       const removed = await host.exec(["rm", "-rf", "--", runDir]);
       if (removed.exitCode !== 0) throw new Error(removed.stderr.trim());
     } catch (error) {
-      leftovers.push(`the run directory ${runDir} on ${host.description} (${(error as Error).message}); remove it with: ${cleanupCommand(ctx.hostHint, runDir)}`);
+      leftovers.push(`the run directory ${runDir} on ${host.description} (${printable((error as Error).message)}); remove it with: ${cleanupCommand(ctx.hostHint, runDir)}`);
     }
   }
   await host?.close().catch(() => undefined);
