@@ -44,7 +44,7 @@ esac
 `;
 const BAD_MKTEMP = `#!/bin/sh
 if [ "$(cat "$BIN/mode")" = "mktemp" ]; then
-  dir="$HOME/.render-remote-run.ab; touch $HOME/pwned #"; mkdir -p "$dir"; echo "$dir"; exit 0
+  dir="$HOME/.render-remote-run.ab; touch pwned #"; mkdir "$dir"; echo "$dir"; exit 0
 fi
 exec /usr/bin/mktemp "$@"
 `;
@@ -150,7 +150,7 @@ describeWithSshd("a hostile server cannot write outside --out", () => {
   });
 
   it("refuses a run directory that is not <home>/.render-remote-run.XXXXXXXX, so no advice carries its shell text", async () => {
-    const planted = path.join(sshd.homeDir, `.render-remote-run.ab; touch ${sshd.homeDir}/pwned #`);
+    const planted = path.join(sshd.homeDir, ".render-remote-run.ab; touch pwned #");
     try {
       await refused("mktemp", /unexpected run directory .*touch .*pwned/);
       expect(existsSync(path.join(sshd.homeDir, "pwned"))).toBe(false);
