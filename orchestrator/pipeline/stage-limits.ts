@@ -36,13 +36,23 @@ export async function withStageLimit<T>(ctx: PipelineContext, name: StageName, r
   const timeout = AbortSignal.timeout(seconds * 1000);
   ctx.signal = AbortSignal.any([outer, timeout]);
   const overran = () => timeout.aborted && !outer.aborted;
+  // a call that ignores the signal (an SFTP request a stalled server never answers) must not hold the stage:
+  // the limit rejects by itself, and teardown's closing of the connection ends the call
+  let onTimeout = () => {};
+  const limit = new Promise<never>((_resolve, reject) => {
+    onTimeout = () => !outer.aborted && reject(overrun(name, seconds, ctx));
+    timeout.addEventListener("abort", onTimeout, { once: true });
+  });
+  const work = run();
+  work.catch(() => undefined); // if the limit won, the stage's own late failure is no news
   try {
-    const value = await run();
+    const value = await Promise.race([work, limit]);
     if (overran()) throw overrun(name, seconds, ctx);
     return value;
   } catch (error) {
-    throw overran() ? overrun(name, seconds, ctx, error) : error;
+    throw overran() && !(error instanceof RemoteError && error.message.startsWith(`${name} did not finish`)) ? overrun(name, seconds, ctx, error) : error;
   } finally {
+    timeout.removeEventListener("abort", onTimeout);
     ctx.signal = outer;
   }
 }
