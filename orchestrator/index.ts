@@ -1,6 +1,7 @@
 import { CommanderError } from "commander";
 import { buildProgram } from "./cli.ts";
 import { exitCodeFor } from "./errors.ts";
+import { printable } from "./hosts/remote-text.ts";
 
 /** The only place that sets the exit code: typed errors map to 0/1/2/130 here. */
 async function main(): Promise<number> {
@@ -15,7 +16,8 @@ async function main(): Promise<number> {
       process.stderr.write("Run `render-remote --help` for the options and examples.\n");
       return 2;
     }
-    process.stderr.write(`render-remote: ${error instanceof Error ? error.message : String(error)}\n`);
+    // messages can quote a server's words: no escape sequence of theirs reaches the terminal
+    process.stderr.write(`render-remote: ${printable(error instanceof Error ? error.message : String(error))}\n`);
     if (process.env.RENDER_REMOTE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return exitCodeFor(error);
   }

@@ -1,6 +1,7 @@
 import { InterruptedError, RenderError } from "./errors.ts";
 import { encodePng } from "./output/png.ts";
 import { Mp4Encoder, findFfmpeg } from "./output/ffmpeg.ts";
+import { checkMp4FrameSize } from "./output/h264-limits.ts";
 import { OutputStaging } from "./output/staging.ts";
 import type { ProgressReporter, RunSeconds, TimeSplit } from "./progress.ts";
 import type { WorkerScript } from "./render/worker-script.ts";
@@ -44,6 +45,7 @@ export async function renderJob(job: Job, options: RenderOptions): Promise<Rende
   const started = performance.now();
   const single = options.frame !== undefined || job.frames === 1;
   const frames = options.frame !== undefined ? [options.frame] : Array.from({ length: job.frames }, (_, k) => k);
+  if (!single) checkMp4FrameSize(job); // before any frame is computed
   const size = single ? { width: job.width, height: job.height } : evenSize(job.width, job.height);
   // straight to x264's own format when nothing needs RGB: ffmpeg then converts nothing and the pipe carries half
   const format = single ? "rgb24" : encoderFormat(job, options.pngFrames);

@@ -3,7 +3,8 @@
 # ffmpeg + ffprobe (video checks), openssh-server (the real sshd the SSH tests start
 # on 127.0.0.1), cloud-init (`cloud-init schema` validates our user data),
 # python3-matplotlib (the seed's own arithmetic and colormaps, the exactness oracle),
-# and a C compiler (the benchmark's reference kernel).
+# a C compiler (the benchmark's reference kernel, the tests' SIGINT counter), and sudo
+# (visudo and `sudo -l` check the sudoers rule our cloud-init leaves on rented servers).
 set -euo pipefail
 missing=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing+=(ffmpeg)
@@ -12,6 +13,7 @@ command -v ssh-keygen >/dev/null || missing+=(openssh-client)
 command -v cloud-init >/dev/null || missing+=(cloud-init)
 /usr/bin/python3 -c 'import numpy, matplotlib' 2>/dev/null || missing+=(python3-matplotlib)
 command -v cc >/dev/null || missing+=(gcc)
+command -v visudo >/dev/null || missing+=(sudo)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "system packages: all present"
   exit 0

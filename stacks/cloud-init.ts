@@ -61,8 +61,35 @@ export function buildCloudConfig(input: CloudInitInput): string {
     ],
     package_update: true,
     packages: [...HOST_PACKAGES],
+    // runcmd runs after the packages (scripts-user follows package-update-upgrade-install), and before prepare stops waiting
+    runcmd: [dropSudoCommand(input.userName)],
   };
   return `#cloud-config\n${stringify(config, { lineWidth: 0 })}`;
+}
+
+/** Where cloud-init writes the users' sudo rules (cc_users_groups). */
+export const CLOUD_INIT_SUDOERS = "/etc/sudoers.d/90-cloud-init-users";
+
+/**
+ * The login user needs root only to install the packages, which cloud-init
+ * does itself as root. Once they are there, its NOPASSWD:ALL rule goes; if they
+ * are not, it is narrowed to the two commands prepare's fallback runs.
+ */
+export function scopedSudoRule(userName: string): string {
+  // in sudoers command arguments '=' must be escaped
+  return `${userName} ALL=(root) NOPASSWD: /usr/bin/env DEBIAN_FRONTEND\\=noninteractive apt-get install -y -q ${HOST_PACKAGES.join(" ")}, /usr/bin/apt-get update -q`;
+}
+
+const DROP_SUDO_SCRIPT = [
+  "set -e",
+  'if { command -v node || command -v nodejs; } >/dev/null 2>&1 && command -v ffmpeg >/dev/null 2>&1; then rm -f "$1"',
+  // a name with a dot is skipped by sudo's includedir, so the rule appears whole or not at all
+  'else printf \'%s\\n\' "$2" > "$1.new" && chmod 0440 "$1.new" && mv "$1.new" "$1"; fi',
+].join("\n");
+
+/** runcmd's argv (no shell parses the user name): drop or narrow the sudo rule. */
+export function dropSudoCommand(userName: string, sudoersFile = CLOUD_INIT_SUDOERS): string[] {
+  return ["sh", "-c", DROP_SUDO_SCRIPT, "drop-sudo", sudoersFile, scopedSudoRule(userName)];
 }
 
 /** Base64 of the cloud-config, as Linode's Metadata service wants user data. */

@@ -83,7 +83,7 @@ export function generateKeyPair(comment: string): KeyPair {
 
 /** Creates the run's two key pairs and writes them 0600 under keys/<runId>/ (directory 0700). */
 export async function createRunKeys(runId: string, env?: NodeJS.ProcessEnv): Promise<RunKeys> {
-  const dir = await ensurePrivateDir(runKeysDir(runId, env));
+  const dir = await ensurePrivateDir(runKeysDir(runId, env), env);
   const files: RunKeyFiles = {
     dir,
     userPrivateKeyPath: path.join(dir, "id_ed25519"),

@@ -56,6 +56,7 @@ describe("workspace settings", () => {
       PULUMI_CONFIG_PASSPHRASE: "secret-passphrase",
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_SKIP_CONFIRMATIONS: "true",
+      PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS: "true", // no .bak copies of the state beside the passphrase
     });
     expect(pulumiProjectSettings(env)).toMatchObject({ name: "render-remote", runtime: "nodejs", backend: { url: `file://${home}/pulumi` } });
   });

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { lstat, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { BadInputError } from "../errors.ts";
 import { requireSafeLinodeUrl } from "./linode-api.ts";
 import { TOKEN_HELP } from "./linode-api-error.ts";
-import { ensurePrivateDir, passphraseFile, pulumiBackendDir, stateDir } from "../state/paths.ts";
+import { assertOurs, assertPrivateFile, ensurePrivateDir, passphraseFile, pulumiBackendDir, stateDir } from "../state/paths.ts";
 
 /**
  * Where and how Pulumi keeps render-remote's stacks: a local file backend and
@@ -31,12 +31,13 @@ export const pulumiCliRoot = (env?: NodeJS.ProcessEnv) => path.join(stateDir(env
  */
 export async function ensurePassphrase(env?: NodeJS.ProcessEnv): Promise<string> {
   const file = passphraseFile(env);
-  await ensurePrivateDir(path.dirname(file));
+  await ensurePrivateDir(path.dirname(file), env);
   try {
     await writeFile(file, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
   }
+  await assertPrivateFile(file);
   const passphrase = (await readFile(file, "utf8")).trim();
   if (!passphrase) throw new BadInputError(`The Pulumi passphrase file ${file} is empty. Restore it from a backup; without it existing stacks cannot be read.`);
   return passphrase;
@@ -64,6 +65,8 @@ export function pulumiEnvVars(passphrase: string, env: NodeJS.ProcessEnv = proce
     PULUMI_CONFIG_PASSPHRASE: passphrase,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_SKIP_CONFIRMATIONS: "true",
+    // no .bak checkpoint copies: they hold the encrypted user data beside the passphrase
+    PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS: "true",
   };
 }
 
@@ -78,9 +81,13 @@ export function pulumiProjectSettings(env?: NodeJS.ProcessEnv) {
 
 /** Creates the private directories the workspace needs and returns their paths. */
 export async function preparePulumiDirs(env?: NodeJS.ProcessEnv): Promise<{ workDir: string; pulumiHome: string; backendDir: string }> {
+  // our installed CLI runs with LINODE_TOKEN: its directories must be ours too (PulumiCommand.install makes them)
+  for (const dir of [pulumiCliRoot(env), path.join(pulumiCliRoot(env), "bin")]) {
+    if (await lstat(dir).then(() => true, () => false)) await assertOurs(dir);
+  }
   return {
-    workDir: await ensurePrivateDir(pulumiWorkDir(env)),
-    pulumiHome: await ensurePrivateDir(pulumiHomeDir(env)),
-    backendDir: await ensurePrivateDir(pulumiBackendDir(env)),
+    workDir: await ensurePrivateDir(pulumiWorkDir(env), env),
+    pulumiHome: await ensurePrivateDir(pulumiHomeDir(env), env),
+    backendDir: await ensurePrivateDir(pulumiBackendDir(env), env),
   };
 }

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { loadJob } from "../../renderer/load-spec.ts";
+import { checkMp4FrameSize } from "../../renderer/output/h264-limits.ts";
 import { locateRendererBundle } from "../bundle-path.ts";
 import { checkBudget, worstCaseOverheadSeconds } from "../cloud/budget.ts";
 import { describeCloudPlan, type CloudPlan } from "../cloud/dry-run-plan.ts";
@@ -43,6 +44,7 @@ export interface CloudRunOptions {
 export async function runInCloud(options: CloudRunOptions, deps: { engine?: ProvisionEngine } = {}): Promise<RunResult & { runId: string; verdict: string }> {
   const { reporter } = options;
   const job = await loadJob(options.spec, {});
+  checkMp4FrameSize(job); // before a server is rented or reached
   checkPlanName(options.plan); // a typo before "no LINODE_TOKEN", which sends the user off to the Linode console
   const engine = deps.engine ?? createPulumiEngine(); // no LINODE_TOKEN: say so before anything else is done
   const prices = await loadPlans({ region: options.region });
@@ -85,7 +87,7 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
             }).catch((error: unknown) => {
               throw withSshFromHint(error, sshFrom);
             }),
-          hostHint: `ssh -i ${host.privateKeyPath} -p ${host.sshPort} ${host.user}@${host.ip}`,
+          hostHint: ["ssh", "-i", host.privateKeyPath, "-p", String(host.sshPort), `${host.user}@${host.ip}`],
           signal: options.interrupts.signal,
           reporter: journaling(reporter, host.runId),
           stageSeconds: {},

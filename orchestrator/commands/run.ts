@@ -1,5 +1,6 @@
 import path from "node:path";
 import { loadJob } from "../../renderer/load-spec.ts";
+import { checkMp4FrameSize } from "../../renderer/output/h264-limits.ts";
 import type { Job } from "../../renderer/spec.ts";
 import { BadInputError } from "../errors.ts";
 import { locateRendererBundle } from "../bundle-path.ts";
@@ -48,6 +49,7 @@ export async function runOnHost(options: RunOptions): Promise<RunResult> {
   if (options.dryRun && options.target) throw new BadInputError("Use either --dry-run (render on this machine) or --target (render on your server), not both.");
   if (!options.dryRun && !options.target) throw new BadInputError("Say where to render: --dry-run (this machine), --target ssh://user@host (your server), or --plan 48core (a rented Linode).");
   const job = await loadJob(options.spec, {});
+  checkMp4FrameSize(job); // before a server is rented or reached
   const target = options.target ? parseSshTarget(options.target) : undefined;
   if (options.identity === undefined && options.agent === undefined && target) {
     throw new BadInputError("--target needs a key: pass --identity KEYFILE (the private key that logs in to the server), or run an ssh-agent.");
@@ -74,7 +76,7 @@ export async function runOnHost(options: RunOptions): Promise<RunResult> {
     preset: options.preset,
     waitForCloudInit: false,
     openHost,
-    hostHint: target ? `ssh -p ${target.port} ${target.user}@${target.host}` : "",
+    hostHint: target ? ["ssh", "-p", String(target.port), `${target.user}@${target.host}`] : [],
     signal: options.signal,
     reporter: options.reporter,
     stageSeconds: {},

@@ -12,7 +12,16 @@ export interface ExecOptions {
   onStdoutLine?: (line: string) => void;
   /** Called with stderr as it arrives. */
   onStderr?: (chunk: string) => void;
+  /** Give up (RemoteError) when the command sends nothing on stdout or stderr for this long. */
+  idleTimeoutMs?: number;
 }
+
+/**
+ * What an exec keeps of a server's output, so a chatty or hostile one cannot
+ * fill memory: stdout's head (none when onStdoutLine consumes it), stderr's tail.
+ */
+export const STDOUT_KEPT = 1024 * 1024;
+export const STDERR_KEPT = 64 * 1024;
 
 export interface ExecResult {
   /** null when the process was killed by a signal or the connection dropped. */
@@ -37,8 +46,11 @@ export interface Host {
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
   /** Copies a local file to the host and sets its mode. */
   upload(localPath: string, remotePath: string, mode?: number): Promise<void>;
-  /** Copies a file from the host to a local path (the caller picks a temporary name). */
-  download(remotePath: string, localPath: string, onProgress?: (bytes: number, total: number) => void): Promise<void>;
+  /**
+   * Copies a file from the host to a local path (the caller picks a temporary name).
+   * With `size`, exactly that many bytes are asked for and no more are written, whatever the server says.
+   */
+  download(remotePath: string, localPath: string, onProgress?: (bytes: number, total: number) => void, size?: number): Promise<void>;
   /** The remote user's home directory. */
   homeDir(): Promise<string>;
   close(): Promise<void>;

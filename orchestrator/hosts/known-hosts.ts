@@ -47,7 +47,8 @@ export const defaultKnownHostsFile = () => path.join(os.homedir(), ".ssh", "know
 
 /** Reads what the policy needs (the known_hosts file) and returns the check to run during the handshake. */
 export async function prepareHostKeyCheck(policy: HostKeyPolicy, host: string, port: number): Promise<HostKeyCheck> {
-  const name = knownHostsName(host, port);
+  // ssh looks names up in lowercase (hashed entries are HMACs of the lowercase name)
+  const name = knownHostsName(host.toLowerCase(), port);
   if (policy.kind === "pinned") {
     const pinned = parsePublicKey(policy.publicKey);
     if (!pinned) {

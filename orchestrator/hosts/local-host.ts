@@ -1,8 +1,11 @@
-import { copyFile, chmod } from "node:fs/promises";
+import { constants } from "node:fs";
+import { copyFile, chmod, stat } from "node:fs/promises";
+import { StringDecoder } from "node:string_decoder";
 import os from "node:os";
 import { execa } from "execa";
 import { RemoteError } from "../errors.ts";
-import type { ExecOptions, ExecResult, Host } from "./host.ts";
+import { STDERR_KEPT, STDOUT_KEPT, type ExecOptions, type ExecResult, type Host } from "./host.ts";
+import { BoundedHead, BoundedTail, createLineSplitter } from "./line-splitter.ts";
 
 /**
  * --dry-run: this machine plays the host, so the dry run exercises the very
@@ -19,33 +22,28 @@ export class LocalHost implements Host {
       cwd: options.cwd,
       reject: false,
       stdin: "ignore",
+      buffer: false, // kept below, bounded like SshHost's
       cancelSignal: options.signal,
       forceKillAfterDelay: 5000,
       killSignal: "SIGTERM",
     });
-    let stdout = "";
-    let pending = "";
-    child.stdout?.setEncoding("utf8");
-    child.stdout?.on("data", (chunk: string) => {
-      stdout += chunk;
-      if (!options.onStdoutLine) return;
-      pending += chunk;
-      const lines = pending.split("\n");
-      pending = lines.pop()!;
-      for (const line of lines) options.onStdoutLine(line);
-    });
-    let stderr = "";
-    child.stderr?.setEncoding("utf8");
-    child.stderr?.on("data", (chunk: string) => {
-      stderr += chunk;
-      options.onStderr?.(chunk);
+    const stdout = new BoundedHead(options.onStdoutLine ? 0 : STDOUT_KEPT);
+    const lines = createLineSplitter(options.onStdoutLine);
+    child.stdout?.on("data", (chunk: Buffer) => stdout.append(lines.write(chunk)));
+    const stderr = new BoundedTail(STDERR_KEPT);
+    const errors = new StringDecoder("utf8");
+    child.stderr?.on("data", (chunk: Buffer) => {
+      const text = errors.write(chunk);
+      stderr.append(text);
+      if (text) options.onStderr?.(text);
     });
     const result = await child;
-    if (pending && options.onStdoutLine) options.onStdoutLine(pending);
+    stdout.append(lines.end());
+    stderr.append(errors.end());
     if (result.failed && result.exitCode === undefined && !result.isCanceled && !result.signal) {
       throw new RemoteError(`Could not run ${file} on this machine: ${result.shortMessage}`, { cause: result.cause });
     }
-    return { exitCode: result.exitCode ?? null, stdout, stderr, signal: result.signal ?? null, connectionLost: false };
+    return { exitCode: result.exitCode ?? null, stdout: stdout.toString(), stderr: stderr.toString(), signal: result.signal ?? null, connectionLost: false };
   }
 
   async upload(localPath: string, remotePath: string, mode = 0o600): Promise<void> {
@@ -53,8 +51,10 @@ export class LocalHost implements Host {
     await chmod(remotePath, mode);
   }
 
-  async download(remotePath: string, localPath: string, onProgress?: (bytes: number, total: number) => void): Promise<void> {
-    await copyFile(remotePath, localPath);
+  async download(remotePath: string, localPath: string, onProgress?: (bytes: number, total: number) => void, size?: number): Promise<void> {
+    const actual = (await stat(remotePath)).size;
+    if (size !== undefined && actual !== size) throw new RemoteError(`${remotePath} is ${actual} bytes, not the ${size} expected.`);
+    await copyFile(remotePath, localPath, constants.COPYFILE_EXCL);
     onProgress?.(1, 1);
   }
 

@@ -1,7 +1,8 @@
 import type { Client, ClientChannel, SFTPWrapper } from "ssh2";
 import { RemoteError } from "../errors.ts";
-import type { ExecOptions, ExecResult, Host } from "./host.ts";
-import { createLineSplitter } from "./line-splitter.ts";
+import { StringDecoder } from "node:string_decoder";
+import { STDERR_KEPT, STDOUT_KEPT, type ExecOptions, type ExecResult, type Host } from "./host.ts";
+import { BoundedHead, BoundedTail, createLineSplitter } from "./line-splitter.ts";
 import { commandLine, quoteArg } from "./shell-quote.ts";
 import { openSshClient, type SshConnectOptions } from "./ssh-connect.ts";
 import { formatSshTarget, type SshTarget } from "./ssh-target.ts";
@@ -27,6 +28,8 @@ export class SshHost implements Host {
   private lostReason: string | undefined;
   private sftpSession: Promise<SFTPWrapper> | undefined;
   private home: string | undefined;
+  /** How long an SFTP transfer may go without a chunk before it is given up. */
+  sftpIdleMs = 120_000;
 
   constructor(private readonly client: Client, target: SshTarget) {
     this.description = formatSshTarget(target);
@@ -48,8 +51,8 @@ export class SshHost implements Host {
     if (signal?.aborted) return { exitCode: null, stdout: "", stderr: "", signal: null, connectionLost: false };
     const channel = await this.openChannel(argv[0], command);
     return new Promise((resolve, reject) => {
-      let stdout = "";
-      let stderr = "";
+      const stdout = new BoundedHead(options.onStdoutLine ? 0 : STDOUT_KEPT);
+      const stderr = new BoundedTail(STDERR_KEPT);
       let exit: { code: number | null; signal: string | null } | undefined;
       let callbackError: unknown;
       let aborted = false;
@@ -63,18 +66,31 @@ export class SshHost implements Host {
           channel.close();
         }
       };
-      const lines = createLineSplitter((line) => guard(() => options.onStdoutLine?.(line)));
-      const errors = createLineSplitter();
+      const lines = createLineSplitter(options.onStdoutLine && ((line) => guard(() => options.onStdoutLine?.(line))));
+      const errors = new StringDecoder("utf8");
       let settled = false;
+      let idleTimer: NodeJS.Timeout | undefined;
+      const idle = () => {
+        if (options.idleTimeoutMs === undefined || settled) return;
+        clearTimeout(idleTimer);
+        idleTimer = setTimeout(() => {
+          callbackError ??= new RemoteError(`${argv[0]} on ${this.description} sent nothing for ${Math.round(options.idleTimeoutMs! / 1000)} s; gave up on it. Check the host, then run again.`, { stderr: stderr.toString() });
+          channel.signal("TERM");
+          channel.close();
+          finish();
+        }, options.idleTimeoutMs);
+      };
       const finish = () => {
         if (settled) return; // after an abort, the channel still closes later
         settled = true;
+        clearTimeout(idleTimer);
         signal?.removeEventListener("abort", onAbort);
-        stdout += lines.end();
-        stderr += errors.end();
+        stdout.append(lines.end());
+        stderr.append(errors.end());
+        const [out, err] = [stdout.toString(), stderr.toString()];
         if (callbackError !== undefined) return reject(callbackError);
-        if (aborted) return resolve({ exitCode: null, stdout, stderr, signal: null, connectionLost: false });
-        resolve({ exitCode: exit?.code ?? null, stdout, stderr, signal: exit?.signal ?? null, connectionLost: exit === undefined });
+        if (aborted) return resolve({ exitCode: null, stdout: out, stderr: err, signal: null, connectionLost: false });
+        resolve({ exitCode: exit?.code ?? null, stdout: out, stderr: err, signal: exit?.signal ?? null, connectionLost: exit === undefined });
       };
       const onAbort = () => {
         aborted = true;
@@ -85,10 +101,15 @@ export class SshHost implements Host {
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       if (signal?.aborted) return onAbort(); // aborted while the channel was opening
-      channel.on("data", (chunk: Buffer) => (stdout += lines.write(chunk)));
+      idle();
+      channel.on("data", (chunk: Buffer) => {
+        idle();
+        stdout.append(lines.write(chunk));
+      });
       channel.stderr.on("data", (chunk: Buffer) => {
+        idle();
         const text = errors.write(chunk);
-        stderr += text;
+        stderr.append(text);
         if (text) guard(() => options.onStderr?.(text));
       });
       channel.on("exit", (code: number | null, signalName?: string) => {
@@ -101,15 +122,17 @@ export class SshHost implements Host {
   /** Copies a file up; the mode (default 0600) is set before any data is written. */
   async upload(localPath: string, remotePath: string, mode = 0o600): Promise<void> {
     const sftp = await this.sftp();
-    await this.sftpCall(`upload ${localPath} to ${remotePath}`, (done) => sftp.fastPut(localPath, remotePath, { mode }, done));
+    await this.sftpTransfer(`upload ${localPath} to ${remotePath}`, (step, done) => sftp.fastPut(localPath, remotePath, { mode, step }, done));
     // fastPut skips fchmod for empty files, and umask may have narrowed the mode; set it for certain.
     await this.sftpCall(`set mode ${mode.toString(8)} on ${remotePath}`, (done) => sftp.chmod(remotePath, mode, done));
   }
 
-  async download(remotePath: string, localPath: string, onProgress?: (bytes: number, total: number) => void): Promise<void> {
+  async download(remotePath: string, localPath: string, onProgress?: (bytes: number, total: number) => void, size?: number): Promise<void> {
     const sftp = await this.sftp();
-    const step = onProgress && ((transferred: number, _chunk: number, total: number) => onProgress(transferred, total));
-    await this.sftpCall(`download ${remotePath} to ${localPath}`, (done) => sftp.fastGet(remotePath, localPath, { step }, done));
+    // fileSize: fastGet then asks for exactly these bytes and never trusts the server's own idea of the size
+    const fileSize = size !== undefined && size > 0 ? { fileSize: size } : {};
+    await this.sftpTransfer(`download ${remotePath} to ${localPath}`, (step, done) =>
+      sftp.fastGet(remotePath, localPath, { ...fileSize, step: (transferred, chunk, total) => (step(), onProgress?.(transferred, total)) }, done));
   }
 
   async homeDir(): Promise<string> {
@@ -160,6 +183,35 @@ export class SshHost implements Host {
         reject(new RemoteError(`Could not ${what} on ${this.description}: ${error.message}${lost}.`, { cause: error }));
       });
     });
+  }
+
+  /**
+   * A transfer that must keep moving: when no chunk arrives for sftpIdleMs the
+   * SFTP session is closed (failing the transfer) and a fresh one is opened next time.
+   */
+  private async sftpTransfer(what: string, call: (step: () => void, done: (error: Error | null | undefined) => void) => void): Promise<void> {
+    const session = await this.sftp();
+    let timer: NodeJS.Timeout | undefined;
+    let transfer: Promise<void> = Promise.resolve();
+    // a stalled server may not even answer the channel close, so the stall rejects by itself
+    const stalled = new Promise<never>((_resolve, reject) => {
+      const step = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          if (this.sftpSession) this.sftpSession = undefined;
+          session.end();
+          reject(new RemoteError(`Could not ${what} on ${this.description}: no data for ${Math.round(this.sftpIdleMs / 1000)} s. Check the host, then run again.`));
+        }, this.sftpIdleMs);
+      };
+      step();
+      transfer = this.sftpCall(what, (done) => call(step, done));
+    });
+    try {
+      await Promise.race([transfer, stalled]);
+    } finally {
+      clearTimeout(timer);
+      transfer.catch(() => undefined); // after a stall its late failure is no news
+    }
   }
 
   private assertConnected(what: string): void {

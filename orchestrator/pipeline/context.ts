@@ -1,6 +1,7 @@
 import type { Job } from "../../renderer/spec.ts";
 import type { Host } from "../hosts/host.ts";
 import type { StageReporter } from "./reporter.ts";
+import type { Limits } from "./stage-limits.ts";
 
 /** The stages, in order; teardown always runs last, in finally. */
 export const STAGE_NAMES = ["connect", "prepare", "upload", "render", "download", "teardown"] as const;
@@ -20,10 +21,12 @@ export interface PipelineContext {
   waitForCloudInit: boolean;
   /** Opens the host: LocalHost, an existing server, or a freshly provisioned one. */
   openHost: (signal: AbortSignal) => Promise<Host>;
-  /** Shown in cleanup advice: how a user reaches the host by hand. */
-  hostHint: string;
+  /** Shown in cleanup advice: the argv that reaches the host by hand (["ssh", "-p", "22", "u@h"]); empty for this machine. */
+  hostHint: readonly string[];
   signal: AbortSignal;
   reporter: StageReporter;
+  /** Stage and idle limits; defaults in stage-limits.ts. */
+  limits?: Limits;
 
   host?: Host;
   remote?: RemoteRun;

@@ -1,8 +1,9 @@
 import { findFfmpeg } from "../../renderer/output/ffmpeg.ts";
 import { RemoteError } from "../errors.ts";
 import { LocalHost } from "../hosts/local-host.ts";
-import type { Host } from "../hosts/host.ts";
+import type { ExecOptions, Host } from "../hosts/host.ts";
 import type { PipelineContext } from "./context.ts";
+import { idleTimeoutMs } from "./stage-limits.ts";
 
 const MIN_NODE_MAJOR = 18;
 
@@ -26,7 +27,7 @@ export async function prepare(ctx: PipelineContext): Promise<void> {
   if (!node && local) node = { command: process.execPath, major: Number(process.versions.node.split(".")[0]) };
   if (!node || node.major < MIN_NODE_MAJOR || !ffmpeg) {
     ctx.reporter.info(`  installing ${[!node || node.major < MIN_NODE_MAJOR ? "nodejs" : "", !ffmpeg ? "ffmpeg" : ""].filter(Boolean).join(" and ")} with apt-get`);
-    await aptInstall(host, signal);
+    await aptInstall(host, { signal, idleTimeoutMs: idleTimeoutMs(ctx) });
     node = await findNode(host, signal);
     ffmpeg = (await works(host, ["ffmpeg", "-version"], signal)) ? "ffmpeg" : undefined;
   }
@@ -53,7 +54,8 @@ async function waitForCloudInit(ctx: PipelineContext): Promise<void> {
   const stillGoing = status === "running" || (ctx.waitForCloudInit && status === "not started");
   if (!stillGoing && status !== "error") return;
   if (stillGoing) ctx.reporter.info("  waiting for cloud-init to finish setting up the server");
-  const waited = stillGoing ? await host.exec(["cloud-init", "status", "--wait"], { signal }) : first;
+  // silent for the idle limit: a wait that will never end (the stage limit catches one that prints dots for ever)
+  const waited = stillGoing ? await host.exec(["cloud-init", "status", "--wait"], { signal, idleTimeoutMs: idleTimeoutMs(ctx) }) : first;
   // exit 0: done; 2: done with recoverable errors; 1: the boot configuration failed
   if (waited.exitCode === 1 && ctx.waitForCloudInit) {
     throw new RemoteError(`cloud-init failed on ${host.description}: ${waited.stdout.trim()} ${waited.stderr.trim()}\nIts log is /var/log/cloud-init-output.log on the host.`);
@@ -81,12 +83,12 @@ async function findNode(host: Host, signal: AbortSignal): Promise<{ command: str
   return undefined;
 }
 
-async function aptInstall(host: Host, signal: AbortSignal): Promise<void> {
+async function aptInstall(host: Host, options: ExecOptions): Promise<void> {
   // sudo -n: fail at once instead of waiting for a password nobody can type
   const install = ["sudo", "-n", "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "nodejs", "ffmpeg"];
-  if ((await host.exec(install, { signal })).exitCode === 0) return;
-  await host.exec(["sudo", "-n", "apt-get", "update", "-q"], { signal });
-  const retry = await host.exec(install, { signal });
+  if ((await host.exec(install, options)).exitCode === 0) return;
+  await host.exec(["sudo", "-n", "apt-get", "update", "-q"], options);
+  const retry = await host.exec(install, options);
   if (retry.exitCode !== 0) {
     throw new RemoteError(`Installing nodejs and ffmpeg on ${host.description} failed:\n${retry.stderr.trim().split("\n").slice(-5).join("\n")}\nInstall Node >= ${MIN_NODE_MAJOR} and ffmpeg there yourself (or give the user passwordless sudo), then run again.`);
   }

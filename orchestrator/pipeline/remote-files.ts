@@ -23,9 +23,14 @@ export async function remoteDigests(host: Host, files: readonly string[], signal
     if (sums.exitCode !== 0) throw new RemoteError(`Could not checksum files on ${host.description}: ${sums.stderr.trim() || "no sha256sum or shasum"}.`);
     const sizes = await host.exec(["wc", "-c", "--", ...batch], { signal });
     if (sizes.exitCode !== 0) throw new RemoteError(`Could not read file sizes on ${host.description}: ${sizes.stderr.trim()}`);
-    const hashes = sums.stdout.trim().split("\n").map((line) => line.slice(0, 64));
-    const byteCounts = sizes.stdout.trim().split("\n").map((line) => Number.parseInt(line.trim(), 10));
-    batch.forEach((file, j) => digests.set(file, { sha256: hashes[j], size: byteCounts[j] }));
+    const hashes = sums.stdout.split("\n").slice(0, batch.length).map((line) => /^([0-9a-f]{64}) /.exec(line)?.[1]);
+    const byteCounts = sizes.stdout.split("\n").slice(0, batch.length).map((line) => /^\s*(\d{1,15})\s/.exec(line)?.[1]);
+    batch.forEach((file, j) => {
+      // the server's answers are input: a hash must be 64 hex digits and a size a plain number
+      const [sha256, size] = [hashes[j], byteCounts[j]];
+      if (sha256 === undefined || size === undefined) throw new RemoteError(`${host.description} gave an unreadable checksum or size for ${file}. Check the host's sha256sum and wc, then run again.`);
+      digests.set(file, { sha256, size: Number(size) });
+    });
   }
   return digests;
 }

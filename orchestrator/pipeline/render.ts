@@ -1,5 +1,7 @@
 import { parseProgressLine, type ProgressEvent } from "../../renderer/progress.ts";
 import { InterruptedError, RemoteError } from "../errors.ts";
+import { BoundedTail } from "../hosts/line-splitter.ts";
+import { printable } from "../hosts/remote-text.ts";
 import type { PipelineContext } from "./context.ts";
 
 /**
@@ -25,30 +27,37 @@ export async function render(ctx: PipelineContext): Promise<void> {
 
   let done: Extract<ProgressEvent, { event: "done" }> | undefined;
   let reported: string | undefined;
-  let stderrTail = "";
+  const stderrTail = new BoundedTail(4000);
   const result = await host.exec(argv, {
     cwd: remote.runDir,
     signal: ctx.signal,
-    onStderr: (chunk) => (stderrTail = (stderrTail + chunk).slice(-4000)),
+    onStderr: (chunk) => stderrTail.append(chunk),
     onStdoutLine: (line) => {
-      const parsed = parseProgressLine(line);
+      const parsed = parseProgressLine(line); // checked: the server's events are input like any other
       if (parsed.kind === "other") return; // not ours: a stray line from the host's shell profile
       const { event } = parsed;
-      if (event.event === "frame") ctx.reporter.progress(event.done, event.total, event.fps, event.etaSeconds);
-      else if (event.event === "done") done = event;
-      else if (event.event === "error") reported = event.message;
+      if (event.event === "frame") {
+        const { done: frames, total, fps, etaSeconds } = event;
+        if ([fps, etaSeconds].every(Number.isFinite)) ctx.reporter.progress(frames, total, fps, etaSeconds);
+      } else if (event.event === "done") done = event;
+      else if (event.event === "error") reported = printable(event.message).slice(0, 2000);
     },
   });
 
   if (ctx.signal.aborted) throw new InterruptedError("Interrupted during the render.");
   if (result.exitCode === 0 && done) {
+    // parseProgressLine checked the figures; download checks the outputs themselves
     ctx.rendered = { outputs: done.outputs, seconds: done.seconds, iterations: done.iterations };
     return;
   }
-  const tail = stderrTail.trim().split("\n").slice(-12).join("\n");
+  const stderrText = printable(stderrTail.toString());
+  const tail = stderrText.trim().split("\n").slice(-12).join("\n");
+  if (result.exitCode === 0) {
+    throw new RemoteError(`The renderer on ${host.description} exited without a valid "done" event, so its outputs are unknown; nothing was downloaded.${tail ? `\nRenderer stderr:\n${tail}` : ""}`, { stderr: stderrText });
+  }
   if (result.exitCode === null && result.connectionLost !== false) {
-    throw new RemoteError(`The connection to ${host.description} dropped during the render.${tail ? `\nThe renderer's last words:\n${tail}` : ""}\nCheck the host is up, then run again.`, { stderr: stderrTail });
+    throw new RemoteError(`The connection to ${host.description} dropped during the render.${tail ? `\nThe renderer's last words:\n${tail}` : ""}\nCheck the host is up, then run again.`, { stderr: stderrText });
   }
   const how = result.exitCode === null ? `killed by ${result.signal ?? "a signal"}` : `exit ${result.exitCode}`;
-  throw new RemoteError(`The render failed on ${host.description} (${how}): ${reported ?? "no message"}${tail ? `\nRenderer stderr:\n${tail}` : ""}`, { stderr: stderrTail });
+  throw new RemoteError(`The render failed on ${host.description} (${how}): ${reported ?? "no message"}${tail ? `\nRenderer stderr:\n${tail}` : ""}`, { stderr: stderrText });
 }

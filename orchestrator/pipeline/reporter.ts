@@ -1,4 +1,5 @@
 import ora, { type Ora } from "ora";
+import { printable } from "../hosts/remote-text.ts";
 
 /**
  * What the user sees while a run goes: an ora spinner per stage in a terminal,
@@ -52,12 +53,12 @@ function humanReporter(stream: NodeJS.WriteStream): StageReporter {
     },
     info(message) {
       if (spinner && interactive) spinner.clear();
-      stream.write(`${message}\n`);
+      stream.write(`${printable(message)}\n`); // messages may quote the server
       if (spinner && interactive) spinner.render();
     },
     warn(message) {
       if (spinner && interactive) spinner.clear();
-      stream.write(`warning: ${message}\n`);
+      stream.write(`warning: ${printable(message)}\n`);
       if (spinner && interactive) spinner.render();
     },
   };

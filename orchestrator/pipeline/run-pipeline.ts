@@ -5,6 +5,7 @@ import { download } from "./download.ts";
 import { prepare } from "./prepare.ts";
 import { render } from "./render.ts";
 import { teardown } from "./teardown.ts";
+import { withStageLimit } from "./stage-limits.ts";
 import { upload } from "./upload.ts";
 
 const STAGES: [StageName, (ctx: PipelineContext) => Promise<void>][] = [
@@ -32,7 +33,7 @@ export async function runPipeline(ctx: PipelineContext): Promise<PipelineResult>
   try {
     for (const [name, stage] of STAGES) {
       if (ctx.signal.aborted) throw new InterruptedError(`Interrupted before ${name}.`);
-      const { seconds } = await ctx.reporter.stage(name, () => stage(ctx));
+      const { seconds } = await ctx.reporter.stage(name, () => withStageLimit(ctx, name, () => stage(ctx)));
       ctx.stageSeconds[name] = seconds;
       if (ctx.signal.aborted) throw new InterruptedError(`Interrupted during ${name}.`);
     }

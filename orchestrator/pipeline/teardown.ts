@@ -1,3 +1,5 @@
+import { printable } from "../hosts/remote-text.ts";
+import { commandLine, quoteArg } from "../hosts/shell-quote.ts";
 import type { PipelineContext } from "./context.ts";
 
 const GRACE_MS = 5000;
@@ -16,13 +18,13 @@ export async function teardown(ctx: PipelineContext): Promise<string[]> {
     try {
       await stopRender(ctx);
     } catch (error) {
-      leftovers.push(`a render process may still run on ${host.description} (pid in ${runDir}/render.pid): ${(error as Error).message}`);
+      leftovers.push(`a render process may still run on ${host.description} (pid in ${runDir}/render.pid): ${printable((error as Error).message)}`);
     }
     try {
       const removed = await host.exec(["rm", "-rf", "--", runDir]);
       if (removed.exitCode !== 0) throw new Error(removed.stderr.trim());
     } catch (error) {
-      leftovers.push(`the run directory ${runDir} on ${host.description} (${(error as Error).message}); remove it with: ${ctx.hostHint} rm -rf ${runDir}`);
+      leftovers.push(`the run directory ${runDir} on ${host.description} (${printable((error as Error).message)}); remove it with: ${cleanupCommand(ctx.hostHint, runDir)}`);
     }
   }
   await host?.close().catch(() => undefined);
@@ -45,4 +47,13 @@ async function stopRender(ctx: PipelineContext): Promise<void> {
     if (!(await alive())) return;
   }
   await host.exec(["kill", "-KILL", pid]);
+}
+
+/**
+ * The advice's command, safe to paste: quoted once for the remote shell
+ * (ssh sends one string) and that string quoted again for the local one.
+ */
+export function cleanupCommand(hostHint: readonly string[], runDir: string): string {
+  const remote = commandLine(["rm", "-rf", "--", runDir]);
+  return hostHint.length === 0 ? remote : [...hostHint, remote].map(quoteArg).join(" ");
 }

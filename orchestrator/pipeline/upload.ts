@@ -14,19 +14,19 @@ import type { PipelineContext } from "./context.ts";
  */
 export async function upload(ctx: PipelineContext): Promise<void> {
   const host = ctx.host!;
-  const home = (await host.homeDir()).replace(/\/+$/, "");
+  const home = checkedHome(await host.homeDir(), host.description);
   const made = await host.exec(["mktemp", "-d", `${home}/.render-remote-run.XXXXXXXX`], { signal: ctx.signal });
-  const runDir = made.stdout.trim();
-  if (made.exitCode !== 0 || !runDir.startsWith(`${home}/.render-remote-run.`)) {
+  if (made.exitCode !== 0) {
     throw new RemoteError(`Could not create a run directory under ${home} on ${host.description}: ${made.stderr.trim()}`);
   }
+  const runDir = checkedRunDir(made.stdout.replace(/\n$/, ""), home, host.description);
   ctx.remote = { ...ctx.remote!, runDir, bundle: `${runDir}/julia-render.mjs`, spec: `${runDir}/spec.json`, pidFile: `${runDir}/render.pid` };
   await host.exec(["chmod", "700", runDir], { signal: ctx.signal });
 
   const local = await mkdtemp(path.join(os.tmpdir(), "render-remote-spec-"));
   try {
     const specFile = path.join(local, "spec.json");
-    await writeFile(specFile, `${JSON.stringify(jobToSpec(ctx.job), null, 2)}\n`, { mode: 0o600 });
+    await writeFile(specFile, `${JSON.stringify(jobToSpec(ctx.job), null, 2)}\n`, { mode: 0o600, flag: "wx" });
     const files = [
       { local: ctx.bundlePath, remote: ctx.remote.bundle },
       { local: specFile, remote: ctx.remote.spec },
@@ -45,4 +45,26 @@ export async function upload(ctx: PipelineContext): Promise<void> {
   } finally {
     await rm(local, { recursive: true, force: true });
   }
+}
+
+/** The home the server reports: an absolute path of printable characters, without a trailing slash. */
+export function checkedHome(reported: string, where: string): string {
+  const home = reported.replace(/\/+$/, "");
+  if (!/^(\/[^\u0000-\u001f\u007f]*)?$/.test(home) || home.split("/").includes("..")) {
+    throw new RemoteError(`${where} reported an unusable home directory ${JSON.stringify(reported.slice(0, 200))}; the server may be compromised. Nothing was created there.`);
+  }
+  return home;
+}
+
+/**
+ * The run directory mktemp made, as the server reports it: exactly
+ * <home>/.render-remote-run.<8 letters or digits>, since teardown removes it
+ * with rm -rf and the cleanup advice prints it.
+ */
+export function checkedRunDir(reported: string, home: string, where: string): string {
+  const pattern = new RegExp(`^${home.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/\\.render-remote-run\\.[A-Za-z0-9]{8}$`);
+  if (!pattern.test(reported)) {
+    throw new RemoteError(`${where} reported an unexpected run directory ${JSON.stringify(reported.slice(0, 200))} (expected ${home}/.render-remote-run.XXXXXXXX); the server may be compromised. Nothing was uploaded.`);
+  }
+  return reported;
 }

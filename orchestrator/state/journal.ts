@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { readdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ensurePrivateDir, runsDir } from "./paths.ts";
@@ -33,16 +34,21 @@ export interface RunJournal {
   measured?: { iterations: number; renderSeconds: number; vcpus: number; overheadSeconds: number };
 }
 
+/** A run id fit to be a file name: no separator, no dot-dot, nothing a shell or a path could read twice. */
+const SAFE_RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
 export function journalPath(runId: string, env?: NodeJS.ProcessEnv): string {
+  if (!SAFE_RUN_ID.test(runId)) throw new Error(`${JSON.stringify(runId)} is not a run id; refusing to use it in a path under ${runsDir(env)}.`);
   return path.join(runsDir(env), `${runId}.json`);
 }
 
 /** Writes the whole entry atomically (temporary file, then rename). */
 export async function writeJournal(entry: RunJournal, env?: NodeJS.ProcessEnv): Promise<void> {
-  await ensurePrivateDir(runsDir(env));
+  await ensurePrivateDir(runsDir(env), env);
   const file = journalPath(entry.runId, env);
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(entry, null, 2)}\n`, { mode: 0o600 });
+  const temporary = `${file}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+  // wx: never through a file (or link) that is already there
+  await writeFile(temporary, `${JSON.stringify(entry, null, 2)}\n`, { mode: 0o600, flag: "wx" });
   await rename(temporary, file);
 }
 
@@ -76,7 +82,9 @@ export async function listJournals(env?: NodeJS.ProcessEnv): Promise<RunJournal[
   const entries: RunJournal[] = [];
   for (const name of names.filter((n) => n.endsWith(".json"))) {
     try {
-      entries.push(JSON.parse(await readFile(path.join(runsDir(env), name), "utf8")) as RunJournal);
+      const entry = JSON.parse(await readFile(path.join(runsDir(env), name), "utf8")) as RunJournal;
+      // its runId is used in paths later: only one that names its own file
+      if (typeof entry.runId === "string" && SAFE_RUN_ID.test(entry.runId) && name === `${entry.runId}.json`) entries.push(entry);
     } catch {
       // a half-written or foreign file: audit still reports the account side
     }

@@ -1,5 +1,6 @@
 import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { RenderError } from "../errors.ts";
 
 /**
  * Every output is written into a private staging directory next to its final
@@ -17,16 +18,25 @@ export class OutputStaging {
 
   /** A staging path whose file will land at `finalPath` (relative to the output dir) on commit. */
   stage(finalPath: string): string {
-    const staged = path.join(this.dir, finalPath);
-    this.moves.push({ from: staged, to: path.join(this.outDir, finalPath) });
+    // both ends resolved, and each must stay inside its directory: a name like ../.bashrc never gets here
+    const staged = inside(this.dir, finalPath);
+    const to = inside(this.outDir, finalPath);
+    this.moves.push({ from: staged, to });
     return staged;
+  }
+
+  /** Drops a staged file (one that failed its checks): removed now, never moved. */
+  async unstage(staged: string): Promise<void> {
+    const index = this.moves.findIndex((move) => move.from === staged);
+    if (index !== -1) this.moves.splice(index, 1);
+    await rm(staged, { force: true });
   }
 
   async write(finalPath: string, data: Uint8Array): Promise<string> {
     const staged = this.stage(finalPath);
     await mkdir(path.dirname(staged), { recursive: true });
-    await writeFile(staged, data);
-    return path.join(this.outDir, finalPath);
+    await writeFile(staged, data, { flag: "wx" });
+    return this.moves.at(-1)!.to;
   }
 
   /** Removes the previous run's frames of this name, so none are left stale. */
@@ -50,4 +60,14 @@ export class OutputStaging {
   async discard(): Promise<void> {
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** `dir/relative`, refused unless it lies strictly inside dir. */
+function inside(dir: string, relative: string): string {
+  const base = path.resolve(dir);
+  const resolved = path.resolve(base, relative);
+  if (path.isAbsolute(relative) || !resolved.startsWith(base + path.sep)) {
+    throw new RenderError(`Refusing to write ${JSON.stringify(relative)}: it resolves to ${resolved}, outside ${base}.`);
+  }
+  return resolved;
 }

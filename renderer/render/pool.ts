@@ -10,6 +10,8 @@ import { CONTROL_FIELDS, EMITTED, PLANNED, STOP, type WorkerInit, type WorkerRep
 
 /** How long the main thread plans shortcuts at a time before it lets the event loop emit frames. */
 const PLAN_SLICE_MS = 4;
+/** Plans sent beyond the frames that have slots: workers never need more, and memory stays flat in the frame count. */
+export const PLAN_MARGIN = 4;
 
 export interface RenderFramesOptions {
   job: Job;
@@ -81,6 +83,7 @@ function renderWithWorkers(options: RenderFramesOptions, script: WorkerScript): 
   let emitting = false;
   let workersDone = 0;
   let settled = false;
+  let schedulePlan = () => {};
 
   return new Promise<RenderStats>((resolve, reject) => {
     const channels = Array.from({ length: options.workers }, () => new MessageChannel());
@@ -121,6 +124,7 @@ function renderWithWorkers(options: RenderFramesOptions, script: WorkerScript): 
           nextEmit++;
           Atomics.store(control, EMITTED, nextEmit);
           Atomics.notify(control, EMITTED);
+          schedulePlan(); // a slot came free: the frame that may now use it needs its plan
         }
         if (nextEmit === frames.length && workersDone === workers.length) finish();
       } catch (error) {
@@ -130,14 +134,18 @@ function renderWithWorkers(options: RenderFramesOptions, script: WorkerScript): 
       }
     };
 
-    // each frame's exact shortcut, proved once here while the workers start and then render
+    // each frame's exact shortcut, proved once here while the workers start and then render; only as far
+    // ahead as workers can go (a frame needs a free slot first), so queued plans do not grow with the frame count
     const shortcutOf = options.shortcutOf ?? ((frame: number) => frameShortcut(job, frame));
     let planned = 0;
+    let planScheduled = false;
+    const planLimit = () => Math.min(frames.length, nextEmit + slots.length + PLAN_MARGIN);
     const plan = () => {
+      planScheduled = false;
       if (settled) return;
       try {
         const until = performance.now() + PLAN_SLICE_MS;
-        while (planned < frames.length && performance.now() < until) {
+        while (planned < planLimit() && performance.now() < until) {
           const shortcut = shortcutOf(frames[planned]);
           for (const { port1 } of channels) port1.postMessage(shortcut);
           Atomics.store(control, PLANNED, ++planned);
@@ -146,7 +154,12 @@ function renderWithWorkers(options: RenderFramesOptions, script: WorkerScript): 
       } catch (error) {
         return finish(error);
       }
-      if (planned < frames.length) setImmediate(plan);
+      if (planned < planLimit()) schedulePlan();
+    };
+    schedulePlan = () => {
+      if (planScheduled || settled) return;
+      planScheduled = true;
+      setImmediate(plan);
     };
     plan();
 

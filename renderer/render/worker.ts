@@ -68,19 +68,23 @@ function renderBands(init: WorkerInit, frameDone: (index: number) => void) {
   const bands = bandsPerFrame(job.height, rowsPerBand);
   const totalBands = frames.length * bands;
   const totals = { iterations: 0, kernelMs: 0, colorMs: 0 };
-  const plans: (Shortcut | undefined)[] = [];
+  // plans by frame index; a worker asks for them in increasing order, so older ones are dropped
+  const plans = new Map<number, Shortcut | undefined>();
+  let received = 0;
+  let oldest = 0;
   // the main thread posts plans ahead of the bands claimed; wait (rarely) until frame `index`'s has come
   const planOf = (index: number): { shortcut: Shortcut | undefined } | null => {
-    while (plans.length <= index) {
-      const received = receiveMessageOnPort(init.plans);
-      if (received) {
-        plans.push(received.message as Shortcut | undefined);
+    while (received <= index) {
+      const message = receiveMessageOnPort(init.plans);
+      if (message) {
+        plans.set(received++, message.message as Shortcut | undefined);
         continue;
       }
       if (Atomics.load(control, STOP)) return null;
-      Atomics.wait(control, PLANNED, plans.length, 100);
+      Atomics.wait(control, PLANNED, received, 100);
     }
-    return { shortcut: plans[index] };
+    while (oldest < index) plans.delete(oldest++);
+    return { shortcut: plans.get(index) };
   };
   for (;;) {
     const band = Atomics.add(control, NEXT_BAND, 1);

@@ -54,7 +54,13 @@ export interface TestSshdKeys {
   authorizedKey: string;
 }
 
-export async function startTestSshd(keys?: TestSshdKeys): Promise<TestSshd> {
+/** Options for a test server that plays a particular host. */
+export interface TestSshdOptions {
+  /** Environment every session gets (sshd's SetEnv), e.g. a PATH that puts fake programs first. */
+  env?: Record<string, string>;
+}
+
+export async function startTestSshd(keys?: TestSshdKeys, options: TestSshdOptions = {}): Promise<TestSshd> {
   const user = ensureTestUser();
   const dir = mkdtempSync(path.join(os.tmpdir(), "rr-sshd-"));
   // The login user reads authorized_keys from here, so it must be able to traverse the dir.
@@ -76,7 +82,7 @@ export async function startTestSshd(keys?: TestSshdKeys): Promise<TestSshd> {
   let logText = "";
   let port = 0;
   const launch = async () => {
-    const started = await launchSshd(dir, user.name, port);
+    const started = await launchSshd(dir, user.name, port, options.env ?? {});
     child = started.child;
     logText = started.log;
     child.stderr?.on("data", (chunk) => (logText = (logText + chunk).slice(-20_000)));
@@ -144,9 +150,9 @@ export async function startTestSshd(keys?: TestSshdKeys): Promise<TestSshd> {
 }
 
 /** Starts `sshd -D -e` and resolves once it says it is listening (or rejects with its log). */
-async function launchSshd(dir: string, userName: string, port: number): Promise<{ child: ChildProcess; log: string }> {
+async function launchSshd(dir: string, userName: string, port: number, env: Record<string, string>): Promise<{ child: ChildProcess; log: string }> {
   const config = path.join(dir, "sshd_config");
-  writeFileSync(config, sshdConfig(dir, userName, port));
+  writeFileSync(config, sshdConfig(dir, userName, port, env));
   const child = spawn(SSHD_PATH, ["-D", "-e", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   await new Promise<void>((resolve, reject) => {
@@ -172,7 +178,7 @@ async function launchSshd(dir: string, userName: string, port: number): Promise<
   return { child, log };
 }
 
-function sshdConfig(dir: string, userName: string, port: number): string {
+function sshdConfig(dir: string, userName: string, port: number, env: Record<string, string>): string {
   const lines = [
     `Port ${port}`,
     "ListenAddress 127.0.0.1",
@@ -192,6 +198,9 @@ function sshdConfig(dir: string, userName: string, port: number): string {
     "PrintMotd no",
     "LoginGraceTime 20",
   ];
+  // one SetEnv line: sshd keeps only the first line of a keyword
+  const variables = Object.entries(env).map(([name, value]) => `${name}="${value}"`);
+  if (variables.length > 0) lines.push(`SetEnv ${variables.join(" ")}`);
   // OpenSSH ≥ 9.8 penalises addresses with failed logins; tests fail logins on purpose.
   if (opensshVersion() >= 908) lines.push("PerSourcePenalties no");
   return `${lines.join("\n")}\n`;

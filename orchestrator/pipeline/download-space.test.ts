@@ -1,0 +1,39 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, truncateSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseSpec } from "../../renderer/spec.ts";
+import { RemoteError } from "../errors.ts";
+import { LocalHost } from "../hosts/local-host.ts";
+import type { PipelineContext } from "./context.ts";
+import { download } from "./download.ts";
+
+// A real small file system (tmpfs, so root only) as --out: the outputs would
+// not fit, which download must say before it fetches, instead of ENOSPC midway.
+const root = mkdtempSync(path.join(os.tmpdir(), "rr-space-"));
+const small = path.join(root, "small");
+const asRoot = process.getuid?.() === 0;
+afterAll(() => {
+  if (asRoot) execFileSync("umount", [small], { stdio: "ignore" });
+});
+
+describe.skipIf(!asRoot)("download checks free space first", () => {
+  it("refuses outputs larger than the free space under --out, naming both, and writes nothing", async () => {
+    mkdirSync(small);
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", small]);
+    const runDir = path.join(root, ".render-remote-run.Ab3dEf9h");
+    mkdirSync(path.join(runDir, "out"), { recursive: true });
+    writeFileSync(path.join(runDir, "out", "big.mp4"), "");
+    truncateSync(path.join(runDir, "out", "big.mp4"), 20_000_000); // within what a 1000x1000, 10-frame job may make
+    const ctx = {
+      job: parseSpec({ name: "big", width: 1000, height: 1000, frames: 10 }), keepFrames: false, outDir: path.join(small, "out"),
+      host: new LocalHost(), remote: { runDir }, rendered: { outputs: [path.join(runDir, "out", "big.mp4")] },
+      signal: new AbortController().signal, reporter: { info: () => undefined },
+    } as unknown as PipelineContext;
+    const error = await download(ctx).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect((error as Error).message).toMatch(/^The outputs need 20\.0 MB but only [0-9.]+ MB are free under .*small\/out\. Free some space or choose another --out/);
+    expect(readdirSync(path.join(small, "out"))).toEqual([]);
+  });
+});
