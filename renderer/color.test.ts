@@ -14,8 +14,9 @@ describe("band colouring", () => {
     for (let n = 0; n <= 500; n++) expect(bandIndex(n, 500)).toBe(Math.min(255, Math.floor((n / 500) * 256)));
   });
 
-  it("viridis is the seed's table exactly (shared/data/viridis-u8.json)", () => {
-    const seedTable = JSON.parse(readFileSync(path.resolve(import.meta.dirname, "../../shared/data/viridis-u8.json"), "utf8")) as number[][];
+  it("viridis is the seed's table exactly (colormaps/fixtures/seed-viridis-u8.json)", () => {
+    const seedTable = JSON.parse(readFileSync(path.resolve(import.meta.dirname, "colormaps/fixtures/seed-viridis-u8.json"), "utf8")) as number[][];
+    expect(seedTable).toHaveLength(256);
     expect([...colormapTable("viridis")]).toEqual(seedTable.flat());
   });
 
