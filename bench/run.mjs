@@ -3,13 +3,19 @@
 // compiled on the spot. A benchmark, not a test: it exits non-zero only when a
 // kernel's counts differ from the scalar reference (or the bench itself breaks).
 //
-//   node bench/run.mjs [--quick]    (--quick: skip scaling and end to end)
+//   node bench/run.mjs [--quick]      (--quick: skip scaling, end to end and estimate accuracy)
+//   node bench/run.mjs --estimate     (only the estimate-accuracy report)
 import os from "node:os";
 import { bundleKernels } from "./lib/bundle.mjs";
 import { compileC } from "./lib/c-kernel.mjs";
 import { giga, percent, printTable, ratio, verdict } from "./lib/table.mjs";
 
 const quick = process.argv.includes("--quick");
+if (process.argv.includes("--estimate")) {
+  const { reportEstimateAccuracy } = await import("./lib/estimate-report.mjs");
+  await reportEstimateAccuracy();
+  process.exit(0);
+}
 await bundleKernels();
 const { hasWasmSimd } = await import("./build/kernels.mjs");
 const { NO_ESCAPE_FRAME, PERF_NOTES_FRAME, spiralC } = await import("./lib/frames.mjs");
@@ -110,7 +116,14 @@ if (!quick) {
     ["job", "CLI total", "wall (with node start)", "seed's Python", "speedup"], rows);
 }
 
-// 6. Targets.
+// 6. Estimate accuracy: `render-remote estimate`'s local prediction against real renders.
+let estimate;
+if (!quick) {
+  const { reportEstimateAccuracy } = await import("./lib/estimate-report.mjs");
+  estimate = await reportEstimateAccuracy();
+}
+
+// 7. Targets.
 const shipped = speed["perf-notes"].shipped;
 const cPerf = speed["perf-notes"].c;
 const two = parallel.find((r) => r.workers === 2);
@@ -120,5 +133,6 @@ printTable("Targets", ["target", "measured", ""], [
   ["kernel ≥ 0.8 × C", cPerf ? ratio(shipped.rate / cPerf.rate) : "no C compiler", cPerf ? verdict(shipped.rate >= 0.8 * cPerf.rate) : "n/a"],
   ["parallel efficiency ≥ 90 % at 2 workers", two ? percent(two.efficiency) : "1 core only", two ? verdict(two.efficiency >= 0.9) : "n/a"],
   ["seed-spiral-10s ≤ 2 s end to end (median CLI total)", spiral?.reported ? `${spiral.reported.toFixed(2)} s` : "skipped", spiral?.reported ? verdict(spiral.reported <= 2) : "n/a"],
+  ["estimate within ±20 % of the real local render (best round, every job)", estimate ? `worst ${percent(estimate.worst)}` : "skipped", estimate ? verdict(estimate.worst <= 0.2) : "n/a"],
 ]);
 console.log(`\nload average ${os.loadavg()[0].toFixed(2)} at the end: figures are noisy when other work shares the ${cores} cores.`);
