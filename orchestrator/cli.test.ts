@@ -4,6 +4,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { probeVideo, renderRemote, runBundle } from "../test/run-bundle.ts";
+import { waitForOutput } from "../test/wait-for-output.ts";
 import { fakeInstance, startFakeLinodeApi, type FakeLinodeApi } from "./cloud/testing/fake-linode-api.ts";
 import { describeWithSshd } from "./hosts/testing/describe-with-sshd.ts";
 import { startTestSshd, type TestSshd } from "./hosts/testing/sshd.ts";
@@ -211,7 +212,7 @@ describeWithSshd("render-remote --target against real OpenSSH on 127.0.0.1", () 
   it("Ctrl-C mid-render: exit 130, no remote process or directory, no partial local file", async () => {
     const w = workspace(slow);
     const child = execa(process.execPath, [renderRemote, "--target", target(), "--identity", sshd.identityFile, "--known-hosts", sshd.knownHostsFile, "--spec", w.spec, "--out", w.out, "--json"], { reject: false, env: w.env });
-    await new Promise<void>((resolve) => child.stderr!.on("data", (chunk: Buffer) => chunk.toString().includes('"event":"frame"') && resolve()));
+    await waitForOutput(child, "stderr", '"event":"frame"');
     child.kill("SIGINT");
     const result = await child;
     expect(result.exitCode).toBe(130);
@@ -223,7 +224,7 @@ describeWithSshd("render-remote --target against real OpenSSH on 127.0.0.1", () 
   it("sshd dies mid-render: a clear error, exit 1, no partial local file", async () => {
     const w = workspace(slow);
     const child = execa(process.execPath, [renderRemote, "--target", target(), "--identity", sshd.identityFile, "--known-hosts", sshd.knownHostsFile, "--spec", w.spec, "--out", w.out, "--json", "--connect-timeout", "2"], { reject: false, env: w.env });
-    await new Promise<void>((resolve) => child.stderr!.on("data", (chunk: Buffer) => chunk.toString().includes('"event":"frame"') && resolve()));
+    await waitForOutput(child, "stderr", '"event":"frame"');
     await sshd.kill();
     const result = await child;
     await sshd.restart();

@@ -5,6 +5,7 @@ import { execa } from "execa";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { juliaRender, probeVideo, runBundle } from "../test/run-bundle.ts";
+import { waitForOutput } from "../test/wait-for-output.ts";
 
 function workspace(spec?: Record<string, unknown>): { dir: string; spec: string; out: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), "julia-render-"));
@@ -167,11 +168,7 @@ exec '${realFfmpeg.trim()}' "$@"
   it("on SIGINT stops, removes its partial output and exits 130", async () => {
     const w = workspace({ width: 400, maxIterations: 3000, frames: 200, fps: 30 });
     const child = execa(process.execPath, [juliaRender, "--spec", w.spec, "--out", w.out, "--progress", "json", "--png-frames"], { reject: false });
-    await new Promise<void>((resolve) => {
-      child.stdout!.on("data", (chunk: Buffer) => {
-        if (chunk.toString().includes('"event":"frame"')) resolve();
-      });
-    });
+    await waitForOutput(child, "stdout", '"event":"frame"');
     child.kill("SIGINT");
     const result = await child;
     expect(result.exitCode).toBe(130);
