@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -8,12 +7,13 @@ import { waitForOutput } from "../test/wait-for-output.ts";
 import { fakeInstance, startFakeLinodeApi, type FakeLinodeApi } from "./cloud/testing/fake-linode-api.ts";
 import { describeWithSshd } from "./hosts/testing/describe-with-sshd.ts";
 import { startTestSshd, type TestSshd } from "./hosts/testing/sshd.ts";
+import { tempDir } from "../test/temp-dir.ts";
 
 const tiny = { name: "tiny", width: 64, height: 48, maxIterations: 40, frames: 6, fps: 6 };
 const slow = { name: "slow", width: 400, maxIterations: 4000, frames: 400, fps: 30 };
 
 function workspace(spec: Record<string, unknown> = tiny) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "render-remote-cli-"));
+  const dir = tempDir("render-remote-cli-");
   writeFileSync(path.join(dir, "spec.json"), JSON.stringify(spec));
   // no network in tests: prices come from the dated table at once (connection refused)
   const env: NodeJS.ProcessEnv = { ...process.env, RENDER_REMOTE_HOME: path.join(dir, "state"), LINODE_URL: "http://127.0.0.1:9/v4", CI: "1" };

@@ -1,14 +1,14 @@
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { juliaRender, probeVideo, runBundle } from "../test/run-bundle.ts";
 import { waitForOutput } from "../test/wait-for-output.ts";
+import { tempDir } from "../test/temp-dir.ts";
 
 function workspace(spec?: Record<string, unknown>): { dir: string; spec: string; out: string } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "julia-render-"));
+  const dir = tempDir("julia-render-");
   const specFile = path.join(dir, "tiny.json");
   if (spec) writeFileSync(specFile, JSON.stringify(spec));
   return { dir, spec: specFile, out: path.join(dir, "out") };

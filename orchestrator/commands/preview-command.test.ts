@@ -1,16 +1,16 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { parseSpec } from "../../renderer/spec.ts";
 import { planContactSheet } from "../../renderer/sheet/layout.ts";
 import { renderRemote, runBundle } from "../../test/run-bundle.ts";
+import { tempDir } from "../../test/temp-dir.ts";
 
 const spec = { name: "preview-test", width: 120, height: 90, maxIterations: 40, frames: 20, fps: 10, c: { from: [-0.62772, -0.7], to: [-0.62772, 0] } };
 
 function workspace() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "render-remote-preview-"));
+  const dir = tempDir("render-remote-preview-");
   writeFileSync(path.join(dir, "preview-test.json"), JSON.stringify(spec));
   return { dir, spec: path.join(dir, "preview-test.json"), out: path.join(dir, "out"), env: { ...process.env, CI: "1" } };
 }

@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { probeVideo } from "../../test/run-bundle.ts";
@@ -13,6 +12,7 @@ import type { StageReporter } from "../pipeline/reporter.ts";
 import { runKeysDir } from "../state/paths.ts";
 import { readJournal } from "../state/journal.ts";
 import { runInCloud } from "./run-cloud.ts";
+import { tempDir } from "../../test/temp-dir.ts";
 
 /**
  * `render-remote --plan 2core` end to end, with one stand-in: the Pulumi
@@ -61,7 +61,7 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
   let home: string;
   beforeAll(async () => {
     api = await startFakeLinodeApi();
-    home = mkdtempSync(path.join(os.tmpdir(), "cloud-run-"));
+    home = tempDir("cloud-run-");
     Object.assign(process.env, { RENDER_REMOTE_HOME: path.join(home, "state"), LINODE_URL: api.url, LINODE_TOKEN: api.token });
   });
   afterAll(async () => {

@@ -37,7 +37,12 @@ describeWithSshd("SshHost against a real sshd", () => {
   });
 
   it("logs in as the unprivileged test user and finds its home over SFTP", async () => {
-    if (process.getuid?.() === 0) expect(sshd.user).toBe("rrtest");
+    // as root, this suite's own user (test/global-setup.ts): another suite at the same time has another
+    if (process.getuid?.() === 0) {
+      expect(sshd.user).toMatch(/^rrtest-\d+-[0-9a-f]{6}$/);
+      expect(sshd.user).toBe(process.env.RENDER_REMOTE_TEST_USER);
+      expect(sshd.homeDir).toBe(`/home/${sshd.user}`);
+    }
     expect(host.description).toBe(`ssh://${sshd.user}@127.0.0.1:${sshd.port}`);
     expect(await host.homeDir()).toBe(sshd.homeDir);
     expect((await host.exec(["id", "-un"])).stdout).toBe(`${sshd.user}\n`);
