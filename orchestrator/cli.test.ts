@@ -83,6 +83,27 @@ describe("render-remote: flags and exit codes", () => {
     expect(impossible.stderr).toMatch(/No plan meets the limits within --max-cost 0\.01/);
   });
 
+  it("checks --out before anything runs or is rented: exit 2 in plain words, in every mode", async () => {
+    const w = workspace();
+    writeFileSync(path.join(w.dir, "README.md"), "# notes\n");
+    const modes = [["--dry-run"], ["--dry-run", "--plan", "48core", "--ssh-from", "198.51.100.7"], ["--plan", "48core", "--ssh-from", "198.51.100.7"],
+      ["--target", "ssh://nobody@127.0.0.1:9", "--identity", w.spec]];
+    for (const mode of modes) {
+      const run = await runBundle(renderRemote, [...mode, "--spec", w.spec, "--out", "README.md"], { env: { ...w.env, LINODE_TOKEN: "not-used" }, cwd: w.dir });
+      expect(run.exitCode, mode.join(" ")).toBe(2);
+      expect(run.stderr).toContain("render-remote: `--out README.md` is a file, not a directory.");
+      expect(run.stderr.trim().split("\n"), "no stage, estimate or connection came first").toHaveLength(1);
+    }
+    const under = await runBundle(renderRemote, ["--dry-run", "--spec", w.spec, "--out", "README.md/renders"], { env: w.env, cwd: w.dir });
+    expect(under.exitCode).toBe(2);
+    expect(under.stderr).toContain("which is a file, not a directory");
+    const proc = await runBundle(renderRemote, ["--dry-run", "--spec", w.spec, "--out", "/proc/nope"], { env: w.env });
+    expect(proc.exitCode).toBe(2);
+    expect(proc.stderr).toMatch(/`--out \/proc\/nope` cannot be created: no such file or directory/);
+    // nothing rented, journaled or rendered: no state directory, no output
+    expect(readdirSync(w.dir).sort()).toEqual(["README.md", "spec.json"]);
+  });
+
   it("a real run refuses to start over --max-cost, before anything is created", async () => {
     const w = workspace();
     const run = await runBundle(renderRemote, ["--plan", "48core", "--spec", w.spec, "--out", w.out, "--max-cost", "0.5", "--ssh-from", "198.51.100.7"], { env: { ...w.env, LINODE_TOKEN: "not-used" } });

@@ -162,7 +162,32 @@ exec '${realFfmpeg.trim()}' "$@"
     const run = await runBundle(juliaRender, ["--spec", w.spec, "--out", w.out, "--png-frames"], { env: { JULIA_RENDER_FFMPEG: fakeFfmpeg } });
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(/Unknown encoder libx264-broken/);
-    expect(readdirSync(w.out)).toEqual([]);
+    expect(existsSync(w.out)).toBe(false); // nothing written: not even the directory it would have made
+  });
+
+  it("checks --out before rendering: a file, a path under a file, /proc are exit 2 in plain words", async () => {
+    const w = workspace(tiny);
+    const readme = path.join(w.dir, "README.md");
+    writeFileSync(readme, "# notes\n");
+    const file = await runBundle(juliaRender, ["--spec", w.spec, "--out", "README.md", "--progress", "json"], { cwd: w.dir });
+    expect(file.exitCode).toBe(2);
+    expect(file.stderr).toContain("`--out README.md` is a file, not a directory.");
+    expect(file.stdout).not.toMatch(/"event":"start"/); // nothing was rendered
+    expect(readFileSync(readme, "utf8")).toBe("# notes\n");
+    const under = await runBundle(juliaRender, ["--spec", w.spec, "--out", "README.md/renders"], { cwd: w.dir });
+    expect(under.exitCode).toBe(2);
+    expect(under.stderr).toContain(`is under ${readme}, which is a file, not a directory`);
+    const proc = await runBundle(juliaRender, ["--spec", w.spec, "--out", "/proc/nope"]);
+    expect(proc.exitCode).toBe(2);
+    expect(proc.stderr).toMatch(/`--out \/proc\/nope` cannot be created: no such file or directory/);
+    expect(readdirSync(w.dir).sort()).toEqual(["README.md", "tiny.json"]);
+  });
+
+  it("a failed render leaves no new empty --out directory behind", async () => {
+    const w = workspace(tiny);
+    const run = await runBundle(juliaRender, ["--spec", w.spec, "--out", path.join(w.out, "deep"), "--ffmpeg", path.join(w.dir, "no-such-ffmpeg")]);
+    expect(run.exitCode).toBe(1);
+    expect(existsSync(w.out)).toBe(false);
   });
 
   it("on SIGINT stops, removes its partial output and exits 130", async () => {
@@ -172,6 +197,6 @@ exec '${realFfmpeg.trim()}' "$@"
     child.kill("SIGINT");
     const result = await child;
     expect(result.exitCode).toBe(130);
-    expect(readdirSync(w.out)).toEqual([]);
+    expect(existsSync(w.out)).toBe(false); // no partial output, and no new empty --out directory
   });
 });

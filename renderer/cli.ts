@@ -4,6 +4,7 @@ import { BadInputError, InterruptedError, exitCodeFor } from "./errors.ts";
 import { createKernel } from "./kernel/index.ts";
 import { loadJob, type SeedFlags } from "./load-spec.ts";
 import { X264_PRESETS } from "./output/ffmpeg.ts";
+import { prepareOutDir } from "./output/out-dir.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
 import { renderJob } from "./render.ts";
 import { isRenderWorker, runRenderWorker } from "./render/worker.ts";
@@ -71,6 +72,7 @@ async function main(argv: string[]): Promise<void> {
   let mode: ProgressMode = "human";
   const controller = new AbortController();
   const onSignal = () => controller.abort();
+  let cleanup = async () => undefined as void;
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
@@ -85,6 +87,9 @@ async function main(argv: string[]): Promise<void> {
     if (options.frame !== undefined && (!Number.isInteger(options.frame) || options.frame < 0 || options.frame >= job.frames)) {
       throw new BadInputError(`--frame must be an integer from 0 to ${job.frames - 1} (the spec has ${job.frames} frames), got ${options.frame}.`);
     }
+    // before the render: a bad --out would otherwise be found only when the finished outputs are moved into place
+    const outDir = await prepareOutDir(options.out);
+    cleanup = outDir.removeIfUnused;
     const common = { outDir: options.out, workers, workerScript: renderWorkerScript(new URL(import.meta.url)), progress: createProgress(mode), kernelName: createKernel().name, signal: controller.signal };
     if (options.contactSheet !== undefined) {
       if (options.frame !== undefined || options.pngFrames) throw new BadInputError("--contact-sheet makes one PNG of thumbnails; drop --frame and --png-frames, or run them separately.");
@@ -95,6 +100,7 @@ async function main(argv: string[]): Promise<void> {
     }
     process.exitCode = 0;
   } catch (error) {
+    await cleanup(); // nothing written: no new empty output directory left behind
     process.exitCode = report(error, mode);
   } finally {
     process.off("SIGINT", onSignal);

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { prepareOutDir } from "../../renderer/output/out-dir.ts";
 import { BadInputError } from "../errors.ts";
 import { parseDuration } from "../estimate/predict.ts";
 import { trapInterrupts } from "../interrupts.ts";
@@ -33,6 +34,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   if (options.target && options.plan) throw new BadInputError("--target renders on your own server and --plan rents one: use one of them.");
   const deadlineSeconds = options.deadline === undefined ? undefined : parseDuration(options.deadline);
   if (options.deadline !== undefined && !deadlineSeconds) throw new BadInputError(`--deadline takes a duration like 90s, 10m or 1h30m; got "${options.deadline}".`);
+  // before anything runs or is rented: a bad --out found at download time throws the finished render away
+  const outDir = await prepareOutDir(options.out);
   const reporter = createReporter(options.json ? "json" : "auto");
   const interrupts = trapInterrupts();
   try {
@@ -56,6 +59,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     return report(await runOnHost({ ...common(options), reporter, signal: interrupts.signal }), options.json === true);
   } finally {
     interrupts.dispose();
+    await outDir.removeIfUnused(); // a run that wrote nothing leaves no new empty directory
   }
 }
 

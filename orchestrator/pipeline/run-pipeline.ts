@@ -5,6 +5,7 @@ import { download } from "./download.ts";
 import { prepare } from "./prepare.ts";
 import { render } from "./render.ts";
 import { teardown } from "./teardown.ts";
+import { untilAborted } from "./until-aborted.ts";
 import { upload } from "./upload.ts";
 
 const STAGES: [StageName, (ctx: PipelineContext) => Promise<void>][] = [
@@ -32,9 +33,8 @@ export async function runPipeline(ctx: PipelineContext): Promise<PipelineResult>
   try {
     for (const [name, stage] of STAGES) {
       if (ctx.signal.aborted) throw new InterruptedError(`Interrupted before ${name}.`);
-      const { seconds } = await ctx.reporter.stage(name, () => stage(ctx));
+      const { seconds } = await ctx.reporter.stage(name, () => untilAborted(stage(ctx), ctx.signal, name));
       ctx.stageSeconds[name] = seconds;
-      if (ctx.signal.aborted) throw new InterruptedError(`Interrupted during ${name}.`);
     }
   } finally {
     const { value, seconds } = await ctx.reporter.stage("teardown", () => teardown(ctx));
