@@ -5,6 +5,7 @@ import { prepareOutDir } from "../../renderer/output/out-dir.ts";
 import { BadInputError } from "../errors.ts";
 import { parseDuration } from "../estimate/predict.ts";
 import { trapInterrupts } from "../interrupts.ts";
+import { runDirAdvice } from "../pipeline/leftover-advice.ts";
 import { createReporter } from "../pipeline/reporter.ts";
 import { runOnHost, type RunResult } from "./run.ts";
 
@@ -54,9 +55,10 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
       }
       return report(run, false);
     }
-    if (options.target) interrupts.setLeftoverAdvice(`a run directory ~/.render-remote-run.* on ${options.target}`);
-    else interrupts.setLeftoverAdvice(`a run directory ${path.join(os.tmpdir(), ".render-remote-run.*")}`);
-    return report(await runOnHost({ ...common(options), reporter, signal: interrupts.signal }), options.json === true);
+    const where = options.target ?? "this machine";
+    interrupts.setLeftoverAdvice(runDirAdvice(undefined, where, ""));
+    const onRunDir = (runDir: string, sshPrefix: string) => interrupts.setLeftoverAdvice(runDirAdvice(runDir, where, sshPrefix));
+    return report(await runOnHost({ ...common(options), reporter, signal: interrupts.signal, onRunDir }), options.json === true);
   } finally {
     interrupts.dispose();
     await outDir.removeIfUnused(); // a run that wrote nothing leaves no new empty directory

@@ -28,6 +28,8 @@ export interface RunOptions {
   json: boolean;
   reporter: StageReporter;
   signal: AbortSignal;
+  /** Told the run directory's name as soon as it exists (forced-quit advice). */
+  onRunDir?: (runDir: string, sshPrefix: string) => void;
   /** Seconds to keep trying until sshd answers. */
   connectTimeoutSeconds: number;
 }
@@ -77,6 +79,7 @@ export async function runOnHost(options: RunOptions): Promise<RunResult> {
     hostHint: target ? `ssh -p ${target.port} ${target.user}@${target.host}` : "",
     signal: options.signal,
     reporter: options.reporter,
+    onRunDir: (runDir) => options.onRunDir?.(runDir, target ? `ssh -p ${target.port} ${target.user}@${target.host}` : ""),
     stageSeconds: {},
   };
   const result = await runPipeline(ctx);

@@ -24,6 +24,8 @@ export interface PipelineContext {
   hostHint: string;
   signal: AbortSignal;
   reporter: StageReporter;
+  /** Told the run directory's name as soon as it exists, for exact cleanup advice on a forced quit. */
+  onRunDir?: (runDir: string) => void;
 
   host?: Host;
   remote?: RemoteRun;

@@ -113,6 +113,26 @@ describe("Ctrl-C anywhere in the pipeline ends as 'Interrupted during <stage>', 
     expect(json).toContain('"stage":"teardown","status":"done"');
   });
 
+  it("tells the run directory's exact name as soon as it exists, for the forced-quit advice", async () => {
+    const controller = new AbortController();
+    const told: { runDir: string; existed: boolean }[] = [];
+    const ctx: PipelineContext = {
+      job: tiny, bundlePath: locateRendererBundle(), outDir: path.join(tempDir("interrupt-"), "out"), keepFrames: false, preset: "veryfast", waitForCloudInit: false,
+      openHost: async () => new LocalHost(), hostHint: "", signal: controller.signal, reporter: createReporter("json", { write: () => true } as unknown as NodeJS.WriteStream),
+      onRunDir: (runDir) => {
+        told.push({ runDir, existed: existsSync(runDir) });
+        controller.abort(new Error("Ctrl-C"));
+      },
+      stageSeconds: {},
+    };
+    await expect(runPipeline(ctx)).rejects.toThrow("Interrupted during upload.");
+    expect(told).toHaveLength(1);
+    expect(told[0].existed).toBe(true);
+    expect(path.dirname(told[0].runDir)).toBe(os.tmpdir());
+    expect(path.basename(told[0].runDir)).toMatch(/^\.render-remote-run\.[A-Za-z0-9]{8}$/);
+    expect(existsSync(told[0].runDir)).toBe(false); // and teardown removed it
+  });
+
   it("the human reporter says 'interrupted', not '✔' or 'failed'", async () => {
     let text = "";
     const stream = { write: (chunk: string) => ((text += chunk), true), isTTY: false } as unknown as NodeJS.WriteStream;
