@@ -237,6 +237,9 @@ describeWithSshd("render-remote --target against real OpenSSH on 127.0.0.1", () 
     child.kill("SIGINT");
     const result = await child;
     expect(result.exitCode).toBe(130);
+    expect(String(result.stderr)).toMatch(/\nCtrl-C: stopping; cleaning up first/);
+    expect(String(result.stderr)).toMatch(/render-remote: Interrupted during render\.$/);
+    expect(String(result.stderr)).toMatch(/"stage":"render","status":"interrupted"/);
     expect(leftovers()).toEqual([]);
     expect(renderers()).toEqual([]);
     expect(readdirSync(w.dir).sort()).toEqual(["spec.json", "state"].filter((f) => readdirSync(w.dir).includes(f)));

@@ -25,7 +25,8 @@ export async function untilAborted<T>(work: Promise<T>, signal: AbortSignal, sta
     if (signal.aborted) throw interrupted();
     return value;
   } catch (error) {
-    if (signal.aborted && !(error instanceof InterruptedError)) throw interrupted(error);
+    // one wording for every stage, whatever the stage itself said
+    if (signal.aborted && !(error instanceof InterruptedError && error.message === `Interrupted during ${stage}.`)) throw interrupted(error);
     throw error;
   } finally {
     clearTimeout(timer);
