@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
@@ -102,6 +103,28 @@ describe("render-remote: flags and exit codes", () => {
     expect(proc.stderr).toMatch(/`--out \/proc\/nope` cannot be created: no such file or directory/);
     // nothing rented, journaled or rendered: no state directory, no output
     expect(readdirSync(w.dir).sort()).toEqual(["README.md", "spec.json"]);
+  });
+
+  it("--target where nothing listens: shows each attempt, its reason and the time left; 30 s by default; Ctrl-C ends it", async () => {
+    const w = workspace();
+    const key = path.join(w.dir, "id_ed25519");
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
+    const closedPort = "9"; // discard: nothing listens on 127.0.0.1:9 here
+    const args = ["--target", `ssh://nobody@127.0.0.1:${closedPort}`, "--identity", key, "--known-hosts", path.join(w.dir, "known_hosts"), "--spec", w.spec, "--out", w.out];
+    const short = await runBundle(renderRemote, [...args, "--connect-timeout", "2"], { env: w.env });
+    expect(short.exitCode).toBe(1);
+    expect(short.stderr).toMatch(/waiting for sshd on ssh:\/\/nobody@127\.0\.0\.1:9: attempt 1 failed \(connection refused: nothing listens on that port\); trying again for [12] s more \(--connect-timeout 2\)/);
+    expect(short.stderr).toMatch(/attempt 2 failed/);
+    expect(short.stderr).toMatch(/did not answer within 2 s \(\d+ attempts; last error: connect ECONNREFUSED/);
+    // the default for --target is short, and Ctrl-C while waiting ends as an interrupt of connect
+    const child = execa(process.execPath, [renderRemote, ...args], { reject: false, env: w.env });
+    await waitForOutput(child, "stderr", "attempt 1 failed");
+    child.kill("SIGINT");
+    const interrupted = await child;
+    expect(String(interrupted.stderr)).toMatch(/trying again for (29|30) s more \(--connect-timeout 30\)/);
+    expect(interrupted.exitCode).toBe(130);
+    expect(String(interrupted.stderr)).toMatch(/render-remote: Interrupted during connect\.$/);
+    expect(existsSync(w.out)).toBe(false); // and the --out it made for the run is gone again
   });
 
   it("a real run refuses to start over --max-cost, before anything is created", async () => {

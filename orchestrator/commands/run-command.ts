@@ -5,6 +5,7 @@ import { prepareOutDir } from "../../renderer/output/out-dir.ts";
 import { BadInputError } from "../errors.ts";
 import { parseDuration } from "../estimate/predict.ts";
 import { trapInterrupts } from "../interrupts.ts";
+import { CLOUD_CONNECT_TIMEOUT_SECONDS, TARGET_CONNECT_TIMEOUT_SECONDS } from "../pipeline/connect-progress.ts";
 import { runDirAdvice } from "../pipeline/leftover-advice.ts";
 import { createReporter } from "../pipeline/reporter.ts";
 import { runOnHost, type RunResult } from "./run.ts";
@@ -25,7 +26,8 @@ export interface RunCommandOptions {
   sshFrom?: string;
   maxCost?: number;
   deadline?: string;
-  connectTimeout: number;
+  /** Seconds; default 30 for --target, 300 for a freshly booted --plan server. */
+  connectTimeout?: number;
   json?: boolean;
 }
 
@@ -42,7 +44,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   try {
     if (!options.dryRun && !options.target && options.plan) {
       const { runInCloud } = await import("./run-cloud.ts");
-      return report(await runInCloud({ ...options, spec: options.spec, plan: options.plan, deadlineSeconds, reporter, interrupts }), options.json === true);
+      const connectTimeout = options.connectTimeout ?? CLOUD_CONNECT_TIMEOUT_SECONDS;
+      return report(await runInCloud({ ...options, connectTimeout, spec: options.spec, plan: options.plan, deadlineSeconds, reporter, interrupts }), options.json === true);
     }
     if (options.dryRun && options.plan) {
       const { showCloudPlan } = await import("./run-cloud.ts");
@@ -80,7 +83,7 @@ function common(options: RunCommandOptions) {
     processes: options.processes,
     preset: options.preset,
     json: options.json === true,
-    connectTimeoutSeconds: options.connectTimeout,
+    connectTimeoutSeconds: options.connectTimeout ?? TARGET_CONNECT_TIMEOUT_SECONDS,
   };
 }
 

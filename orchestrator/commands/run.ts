@@ -7,6 +7,7 @@ import type { Host } from "../hosts/host.ts";
 import { LocalHost } from "../hosts/local-host.ts";
 import { connectSsh } from "../hosts/ssh-host.ts";
 import { formatSshTarget, parseSshTarget } from "../hosts/ssh-target.ts";
+import { waitingForSshd } from "../pipeline/connect-progress.ts";
 import type { PipelineContext } from "../pipeline/context.ts";
 import type { StageReporter } from "../pipeline/reporter.ts";
 import { runPipeline, type PipelineResult } from "../pipeline/run-pipeline.ts";
@@ -57,13 +58,16 @@ export async function runOnHost(options: RunOptions): Promise<RunResult> {
 
   const openHost = async (signal: AbortSignal): Promise<Host> => {
     if (!target) return new LocalHost();
+    const started = Date.now();
+    const timeoutMs = options.connectTimeoutSeconds * 1000;
     return connectSsh(target, {
       identityFile: options.identity,
       agent: options.identity === undefined ? options.agent : undefined,
       hostKeys: { kind: "known_hosts", file: options.knownHosts, acceptNew: options.acceptNewHostKey },
-      timeoutMs: options.connectTimeoutSeconds * 1000,
+      timeoutMs,
       signal,
-      onRetry: ({ attempt }) => attempt === 1 && options.reporter.info(`  waiting for sshd on ${formatSshTarget(target)}…`),
+      onRetry: ({ attempt, error }) =>
+        options.reporter.info(waitingForSshd(formatSshTarget(target), attempt, error, timeoutMs - (Date.now() - started), options.connectTimeoutSeconds)),
       onNotice: (message) => options.reporter.info(`  ${message}`),
     });
   };
