@@ -127,6 +127,25 @@ describe("render-remote: flags and exit codes", () => {
     expect(existsSync(w.out)).toBe(false); // and the --out it made for the run is gone again
   });
 
+  it("estimate shows its calibration steps on stderr while it works, the table on stdout", async () => {
+    const w = workspace();
+    const run = await runBundle(renderRemote, ["estimate", "--spec", w.spec, "--deadline", "10m"], { env: w.env });
+    expect(run.exitCode, run.all).toBe(0);
+    const steps = ["warming up the", "sampling 6 frames across the animation", "timing x264 (veryfast) on 64×48 frames", "timing colouring and the shortcut search", "timing the renderer's start"];
+    let at = -1;
+    for (const step of steps) {
+      const found = run.stderr.indexOf(step);
+      expect(found, `"${step}" in order in:\n${run.stderr}`).toBeGreaterThan(at);
+      at = found;
+    }
+    expect(run.stderr).toMatch(/✔ calibrate \(\d+\.\d s\)/);
+    expect(run.stdout).toMatch(/^tiny: [\d.]+ G iterations; about .* on this machine/);
+    expect(run.stdout).toMatch(/npx render-remote --plan 2core --spec …/);
+    const json = await runBundle(renderRemote, ["estimate", "--spec", w.spec, "--json"], { env: w.env });
+    expect(JSON.parse(json.stdout).job).toBe("tiny");
+    expect(json.stderr).toMatch(/\{"event":"stage","stage":"calibrate","status":"done"/);
+  });
+
   it("a real run refuses to start over --max-cost, before anything is created", async () => {
     const w = workspace();
     const run = await runBundle(renderRemote, ["--plan", "48core", "--spec", w.spec, "--out", w.out, "--max-cost", "0.5", "--ssh-from", "198.51.100.7"], { env: { ...w.env, LINODE_TOKEN: "not-used" } });
