@@ -146,6 +146,17 @@ describe("render-remote: flags and exit codes", () => {
     expect(json.stderr).toMatch(/\{"event":"stage","stage":"calibrate","status":"done"/);
   });
 
+  it("a missing spec or identity file is said in words, never ENOENT", async () => {
+    const w = workspace();
+    const spec = await runBundle(renderRemote, ["--dry-run", "--spec", "nope.json", "--out", w.out], { env: w.env, cwd: w.dir });
+    expect(spec.exitCode).toBe(2);
+    expect(spec.stderr).toContain("Cannot read spec file nope.json (no such file or directory)");
+    const identity = await runBundle(renderRemote, ["--target", "ssh://me@127.0.0.1:9", "--identity", path.join(w.dir, "no-key"), "--spec", w.spec, "--out", w.out], { env: w.env });
+    expect(identity.exitCode).toBe(2);
+    expect(identity.stderr).toContain(`Cannot read the identity file ${path.join(w.dir, "no-key")}: no such file or directory.`);
+    expect(spec.all + identity.all).not.toMatch(/ENOENT/);
+  });
+
   it("a real run refuses to start over --max-cost, before anything is created", async () => {
     const w = workspace();
     const run = await runBundle(renderRemote, ["--plan", "48core", "--spec", w.spec, "--out", w.out, "--max-cost", "0.5", "--ssh-from", "198.51.100.7"], { env: { ...w.env, LINODE_TOKEN: "not-used" } });

@@ -1,5 +1,6 @@
 import { CommanderError } from "commander";
 import { buildProgram } from "./cli.ts";
+import { plainMessage } from "../renderer/fs-reason.ts";
 import { exitCodeFor } from "./errors.ts";
 
 /** The only place that sets the exit code: typed errors map to 0/1/2/130 here. */
@@ -15,7 +16,8 @@ async function main(): Promise<number> {
       process.stderr.write("Run `render-remote --help` for the options and examples.\n");
       return 2;
     }
-    process.stderr.write(`render-remote: ${error instanceof Error ? error.message : String(error)}\n`);
+    // "no such file", never "ENOENT": a system error that reached here unexplained is still said in words
+    process.stderr.write(`render-remote: ${plainMessage(error instanceof Error ? error.message : String(error))}\n`);
     if (process.env.RENDER_REMOTE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return exitCodeFor(error);
   }

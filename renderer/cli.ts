@@ -5,6 +5,7 @@ import { createKernel } from "./kernel/index.ts";
 import { loadJob, type SeedFlags } from "./load-spec.ts";
 import { X264_PRESETS } from "./output/ffmpeg.ts";
 import { prepareOutDir } from "./output/out-dir.ts";
+import { plainMessage } from "./fs-reason.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
 import { renderJob } from "./render.ts";
 import { isRenderWorker, runRenderWorker } from "./render/worker.ts";
@@ -114,7 +115,7 @@ function report(error: unknown, mode: ProgressMode): number {
     process.stderr.write("Run `julia-render --help` for the options.\n");
     return 2;
   }
-  const message = error instanceof InterruptedError ? "Interrupted; no output was written." : error instanceof Error ? error.message : String(error);
+  const message = error instanceof InterruptedError ? "Interrupted; no output was written." : plainMessage(error instanceof Error ? error.message : String(error));
   if (mode === "json") process.stdout.write(`${JSON.stringify({ event: "error", message })}\n`);
   process.stderr.write(`julia-render: ${message}\n`);
   return exitCodeFor(error);

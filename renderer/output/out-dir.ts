@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { BadInputError } from "../errors.ts";
+import { plainReason } from "../fs-reason.ts";
 
 /**
  * The output directory, checked before any work: created if missing, and a probe file written
@@ -61,22 +62,7 @@ export async function prepareOutDir(given: string, flag = "--out"): Promise<OutD
 
 function unusable(shown: string, absolute: string, dir: string, error: NodeJS.ErrnoException, what = "cannot be used"): BadInputError {
   const where = dir === absolute ? "" : ` (at ${dir})`;
-  return new BadInputError(`${shown} ${what}${where}: ${plainReason(error)}. Choose a directory you can write to.`, { cause: error });
-}
-
-/** The system's reason in words, not its code: "no such file or directory", not ENOENT. */
-export function plainReason(error: NodeJS.ErrnoException): string {
-  const reasons: Record<string, string> = {
-    ENOENT: "no such file or directory (this file system refuses new entries there)",
-    EACCES: "permission denied",
-    EPERM: "operation not permitted",
-    EROFS: "the file system is read-only",
-    ENOSPC: "no space left on the device",
-    EDQUOT: "disk quota exceeded",
-    ENOTDIR: "a part of the path is a file, not a directory",
-    EISDIR: "it is a directory",
-    ENAMETOOLONG: "the name is too long",
-    ELOOP: "too many symbolic links",
-  };
-  return (error.code && reasons[error.code]) ?? error.message;
+  // ENOENT from mkdir on an existing parent: procfs and the like refuse new entries
+  const reason = error.code === "ENOENT" ? "no such file or directory (this file system refuses new entries there)" : plainReason(error);
+  return new BadInputError(`${shown} ${what}${where}: ${reason}. Choose a directory you can write to.`, { cause: error });
 }
