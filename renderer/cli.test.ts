@@ -148,7 +148,7 @@ exec '${realFfmpeg.trim()}' "$@"
     expect(existsSync(w.out)).toBe(false);
     const missing = await runBundle(juliaRender, ["--spec", path.join(w.dir, "nope.json"), "--out", w.out]);
     expect(missing.exitCode).toBe(2);
-    expect(missing.stderr).toMatch(/Cannot read spec file .*nope\.json \(ENOENT\)/);
+    expect(missing.stderr).toMatch(/Cannot read spec file .*nope\.json \(no such file or directory\)/);
     const flag = await runBundle(juliaRender, ["--spec", w.spec, "--processes", "two"]);
     expect(flag.exitCode).toBe(2);
     expect(flag.stderr).toMatch(/--processes takes a number, got "two"/);

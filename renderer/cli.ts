@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { BadInputError, InterruptedError, exitCodeFor } from "./errors.ts";
 import { createKernel } from "./kernel/index.ts";
 import { loadJob, type SeedFlags } from "./load-spec.ts";
+import packageJson from "../package.json" with { type: "json" };
 import { X264_PRESETS } from "./output/ffmpeg.ts";
 import { prepareOutDir } from "./output/out-dir.ts";
 import { plainMessage } from "./fs-reason.ts";
@@ -21,6 +22,7 @@ const number = (flag: string) => (value: string) => {
 function buildProgram(): Command {
   return new Command("julia-render")
     .description("Render a Julia-set animation (MP4) or image (PNG) from a spec file, exactly as the seed's julia_set_plot.py would, on every core.")
+    .version(packageJson.version, "--version", "print the version")
     .option("--spec <file>", "spec file (JSON); see specs/")
     .option("--out <dir>", "output directory", "renders")
     .option("--processes <n>", "worker threads (default: every core)", number("--processes"))

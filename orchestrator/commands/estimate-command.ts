@@ -4,7 +4,8 @@ import { locateRendererBundle } from "../bundle-path.ts";
 import { loadPlans } from "../cloud/prices.ts";
 import { calibrate } from "../estimate/calibrate.ts";
 import { readHistory } from "../estimate/history.ts";
-import { formatDuration, parseDuration, predict, type Prediction } from "../estimate/predict.ts";
+import { formatDuration, predict, type Prediction } from "../estimate/predict.ts";
+import { parseDeadline } from "./deadline.ts";
 import { createReporter } from "../pipeline/reporter.ts";
 
 export interface EstimateCommandOptions {
@@ -24,8 +25,7 @@ export interface EstimateCommandOptions {
  */
 export async function estimateCommand(options: EstimateCommandOptions): Promise<number> {
   if (!options.spec) throw new BadInputError("--spec is required, e.g. `render-remote estimate --spec specs/spiral.json`.");
-  const deadlineSeconds = options.deadline === undefined ? undefined : parseDuration(options.deadline);
-  if (options.deadline !== undefined && !deadlineSeconds) throw new BadInputError(`--deadline takes a duration like 90s, 10m or 1h30m; got "${options.deadline}".`);
+  const deadlineSeconds = parseDeadline(options.deadline);
   const job = await loadJob(options.spec, {});
   // progress on stderr (stdout carries the table or the JSON): calibrating takes seconds, more on big specs
   const reporter = createReporter(options.json ? "json" : "auto");
