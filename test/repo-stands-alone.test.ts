@@ -13,7 +13,7 @@ function tracked(): string[] | undefined {
 }
 
 describe("the repo stands alone", () => {
-  it("no tracked file outside .ci/ reads or links ../shared (the same check .ci/run makes)", () => {
+  it("no tracked file outside .ci/ reads or links the CI layout's sibling shared/ directory (the check .ci/run makes)", () => {
     if (!tracked()) return;
     let hits = "";
     try {
@@ -24,7 +24,7 @@ describe("the repo stands alone", () => {
     expect(hits).toBe("");
   });
 
-  it(".ci/run fails on a ../shared reference before it installs or tests anything", async () => {
+  it(".ci/run fails on such a reference before it installs or tests anything", async () => {
     const { readFileSync } = await import("node:fs");
     const script = readFileSync(path.join(root, ".ci/run"), "utf8");
     const check = script.indexOf("git grep -nE '\\.\\./shared\\b'");
