@@ -13,7 +13,7 @@ async function main(): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (["commander.helpDisplayed", "commander.help", "commander.version"].includes(error.code)) return 0;
-      process.stderr.write("Run `render-remote --help` for the options and examples.\n");
+      process.stderr.write("Run `npx render-remote --help` for the options and examples.\n");
       return 2;
     }
     // "no such file", never "ENOENT": a system error that reached here unexplained is still said in words

@@ -24,7 +24,7 @@ export interface EstimateCommandOptions {
  * meets --deadline. Says so plainly when rendering here is the better deal.
  */
 export async function estimateCommand(options: EstimateCommandOptions): Promise<number> {
-  if (!options.spec) throw new BadInputError("--spec is required, e.g. `render-remote estimate --spec specs/spiral.json`.");
+  if (!options.spec) throw new BadInputError("--spec is required, e.g. `npx render-remote estimate --spec specs/spiral.json`.");
   const deadlineSeconds = parseDeadline(options.deadline);
   const job = await loadJob(options.spec, {});
   // progress on stderr (stdout carries the table or the JSON): calibrating takes seconds, more on big specs

@@ -22,7 +22,7 @@ describe("render-remote preview (the bundle)", () => {
     expect(run.exitCode, run.all).toBe(0);
     const sheet = path.join(w.out, "preview-test_sheet.png");
     expect(run.stdout).toContain(`Wrote ${sheet}\n`);
-    expect(run.stdout).toContain(`render-remote refine --spec ${w.spec} --from 4s --to 5s`);
+    expect(run.stdout).toContain(`npx render-remote refine --spec ${w.spec} --from 4s --to 5s`);
     expect(run.stderr).toMatch(/Contact sheet of preview-test: 6 thumbnails/);
     const layout = planContactSheet(parseSpec(spec), { count: 6 });
     const png = PNG.sync.read(readFileSync(sheet));

@@ -25,7 +25,7 @@ describe("render-remote refine (the bundle)", () => {
     expect(run.exitCode, run.all).toBe(0);
     const file = path.join(w.dir, "first-half-4s-5s.json");
     expect(run.stdout).toContain(`Wrote ${file}: c from -0.62772-0.42000i to -0.62772-0.35000i (first-half from 4s to 5s), 300 frames at 30 fps (10 s).`);
-    expect(run.stdout).toContain(`render-remote preview --spec ${file}`);
+    expect(run.stdout).toContain(`npx render-remote preview --spec ${file}`);
     const job = readJob(file);
     expect(job).toMatchObject({ name: "first-half-4s-5s", width: 500, height: 500, maxIterations: 500, colormap: "magma", frames: 300, fps: 30 });
     expect(job.c.from.im).toBeCloseTo(-0.42, 12);

@@ -34,7 +34,7 @@ export interface RunCommandOptions {
 
 /** The main command: validate flags, pick the host, run the pipeline, report. */
 export async function runCommand(options: RunCommandOptions): Promise<number> {
-  if (!options.spec) throw new BadInputError("--spec is required, e.g. `render-remote --dry-run --spec specs/seed-default.json`.");
+  if (!options.spec) throw new BadInputError("--spec is required, e.g. `npx render-remote --dry-run --spec specs/seed-default.json`.");
   if (options.target && options.plan) throw new BadInputError("--target renders on your own server and --plan rents one: use one of them.");
   const deadlineSeconds = parseDeadline(options.deadline);
   // before anything runs or is rented: a bad --out found at download time throws the finished render away
