@@ -16,6 +16,15 @@ function workspace() {
 }
 
 describe("render-remote preview (the bundle)", () => {
+  it("a bad --out is exit 2 in plain words, before anything renders", async () => {
+    const w = workspace();
+    writeFileSync(path.join(w.dir, "README.md"), "# notes\n");
+    const run = await runBundle(renderRemote, ["preview", "--spec", w.spec, "--out", "README.md"], { env: w.env, cwd: w.dir });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain("render-remote: `--out README.md` is a file, not a directory.");
+    expect(run.stderr).not.toMatch(/"event":"frame"|thumbnails?\s*\(/);
+  });
+
   it("runs julia-render --contact-sheet here and prints the sheet's path and what to run next", async () => {
     const w = workspace();
     const run = await runBundle(renderRemote, ["preview", "--spec", w.spec, "--frames", "6", "--out", w.out, "--processes", "2"], { env: w.env });
