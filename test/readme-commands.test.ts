@@ -1,8 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeWithSshd } from "../orchestrator/hosts/testing/describe-with-sshd.ts";
+import { startTestSshd, type TestSshd } from "../orchestrator/hosts/testing/sshd.ts";
 import { repoRoot } from "./run-bundle.ts";
 import { tempDir } from "./temp-dir.ts";
 
@@ -20,6 +22,11 @@ import { tempDir } from "./temp-dir.ts";
  * runs this checkout's programs from another directory and never asks the registry. LINODE_URL points at a closed
  * port (prices come from the dated table at once) and RENDER_REMOTE_HOME is in the scratch dir. An output the
  * comment names (`# renders/seed-default.mp4`) or an `--out` file must exist afterwards.
+ *
+ * The `--target` example runs too, against the test sshd on 127.0.0.1, with these rewrites: the
+ * `ssh://me@workstation:22` URL becomes the test server's, `~/.ssh/id_ed25519` its key, `--known-hosts` its
+ * known_hosts is appended, and its spec (specs/spiral.json, 1,800 frames of 1080×1080) is replaced in the scratch
+ * copy by the same animation at 96×96 and 12 frames, so the example stays a check of the flags, not a benchmark.
  */
 interface ReadmeCommand {
   line: number;
@@ -50,17 +57,20 @@ export function readmeCommands(markdown: string): ReadmeCommand[] {
 }
 
 const SETUP = /^(npm ci|npm test|scripts\/install-system-deps\.sh)$/;
-const NEEDS_ACCOUNT_OR_SERVER = (part: string) =>
-  /^export LINODE_TOKEN=/.test(part) || / --target /.test(part) || /^npx render-remote audit\b/.test(part) || (/ --plan /.test(part) && !/ --dry-run\b/.test(part));
+const NEEDS_ACCOUNT = (part: string) =>
+  /^export LINODE_TOKEN=/.test(part) || /^npx render-remote audit\b/.test(part) || (/ --plan /.test(part) && !/ --dry-run\b/.test(part));
+const NEEDS_SERVER = (part: string) => / --target /.test(part);
 
 const commands = readmeCommands(readFileSync(path.join(repoRoot, "README.md"), "utf8"));
 const parts = commands.flatMap(({ line, command, comment }) => command.split(" && ").map((part) => ({ line, part: part.trim(), comment })));
-const runnable = parts.filter(({ part }) => !SETUP.test(part) && !NEEDS_ACCOUNT_OR_SERVER(part));
+const runnable = parts.filter(({ part }) => !SETUP.test(part) && !NEEDS_ACCOUNT(part) && !NEEDS_SERVER(part));
+const targetExamples = parts.filter(({ part }) => NEEDS_SERVER(part));
 
 describe("the README's commands", () => {
   it("are found, and each is a way this checkout runs: npx render-remote, npx julia-render, npm, scripts/", () => {
     expect(commands.length).toBeGreaterThanOrEqual(15);
     expect(runnable.length).toBeGreaterThanOrEqual(10);
+    expect(targetExamples).toHaveLength(1);
     for (const { line, part } of parts) {
       expect(part, `README.md line ${line}: after npm ci only npx finds render-remote and julia-render`).toMatch(/^(npx (render-remote|julia-render) |npm |scripts\/|export LINODE_TOKEN=)/);
     }
@@ -74,11 +84,7 @@ describe("the README's commands", () => {
     });
 
     it.each(runnable.map(({ line, part, comment }) => [`line ${line}: ${part}`, part, comment]))("%s", async (_title, part, comment) => {
-      const command = part.replace(/^npx /, `npx --offline --prefix ${repoRoot} `);
-      const result = await execa("sh", ["-c", command], {
-        cwd: scratch, reject: false, all: true,
-        env: { ...process.env, LINODE_URL: "http://127.0.0.1:9/v4", RENDER_REMOTE_HOME: path.join(scratch, "state"), CI: "1" },
-      });
+      const result = await runHere(scratch, part);
       expect(result.exitCode, String(result.all)).toBe(0);
       const named = [...comment.matchAll(/\brenders\/\S+\.(?:mp4|png)\b/g)].map((match) => match[0]);
       const outFile = / --out (\S+\.json)\b/.exec(part)?.[1];
@@ -86,6 +92,39 @@ describe("the README's commands", () => {
     });
   });
 });
+
+describeWithSshd("the README's --target example, against a real sshd on 127.0.0.1", () => {
+  let sshd: TestSshd;
+  let scratch = "";
+  beforeAll(async () => {
+    sshd = await startTestSshd();
+    scratch = tempDir("readme-target-");
+    cpSync(path.join(repoRoot, "specs"), path.join(scratch, "specs"), { recursive: true });
+    const spiral = JSON.parse(readFileSync(path.join(scratch, "specs", "spiral.json"), "utf8")) as Record<string, unknown>;
+    delete spiral.duration;
+    writeFileSync(path.join(scratch, "specs", "spiral.json"), JSON.stringify({ ...spiral, width: 96, frames: 12 }));
+  });
+  afterAll(async () => sshd?.stop());
+
+  it.each(targetExamples.map(({ line, part }) => [`line ${line}: ${part}`, part]))("%s", async (_title, part) => {
+    expect(part).toContain("ssh://me@workstation:22");
+    expect(part).toContain("--identity ~/.ssh/id_ed25519");
+    const rewritten = `${part.replace("ssh://me@workstation:22", `ssh://${sshd.user}@127.0.0.1:${sshd.port}`)
+      .replace("~/.ssh/id_ed25519", sshd.identityFile)} --known-hosts ${sshd.knownHostsFile}`;
+    const result = await runHere(scratch, rewritten);
+    expect(result.exitCode, String(result.all)).toBe(0);
+    expect(existsSync(path.join(scratch, "renders", "spiral.mp4"))).toBe(true);
+  });
+});
+
+/** Runs a README command in `cwd`, through this checkout's programs (see the top of this file). */
+function runHere(cwd: string, part: string) {
+  const command = part.replace(/^npx /, `npx --offline --prefix ${repoRoot} `);
+  return execa("sh", ["-c", command], {
+    cwd, reject: false, all: true,
+    env: { ...process.env, LINODE_URL: "http://127.0.0.1:9/v4", RENDER_REMOTE_HOME: path.join(cwd, "state"), CI: "1" },
+  });
+}
 
 // The parser, on a sample with a continuation and comments.
 describe("readmeCommands", () => {
