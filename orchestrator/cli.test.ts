@@ -191,6 +191,28 @@ describe("render-remote: flags and exit codes", () => {
     expect(readdirSync(path.join(w.out, "frames"))).toHaveLength(6);
   });
 
+  it("a forced quit (third Ctrl-C) names the run directory exactly, with a command that removes it", async () => {
+    const w = workspace(slow);
+    const child = execa(process.execPath, [renderRemote, "--dry-run", "--spec", w.spec, "--out", w.out, "--json"], { reject: false, env: w.env });
+    await waitForOutput(child, "stderr", '"event":"frame"');
+    for (let press = 0; press < 3; press++) {
+      child.kill("SIGINT");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const result = await child;
+    const stderr = String(result.stderr);
+    expect(result.exitCode).toBe(130);
+    const runDir = /uploaded 2 files to (\S+) \(/.exec(stderr)?.[1];
+    expect(runDir).toMatch(/\/\.render-remote-run\.[A-Za-z0-9]{8}$/);
+    const advice = `the run directory ${runDir} on this machine and the render in it, if it still runs; remove them with: pkill -F ${runDir}/render.pid; rm -rf -- ${runDir}`;
+    expect(stderr).toContain(`Still cleaning up. Quitting now may leave: ${advice}.`);
+    expect(stderr).toContain(`Quit during cleanup. Check for leftovers: ${advice}.`);
+    expect(stderr).not.toContain("*");
+    // the command works as printed (whatever the quit left)
+    execFileSync("sh", ["-c", `${advice.slice(advice.indexOf("remove them with: ") + 18)} || true`]);
+    expect(existsSync(runDir!)).toBe(false);
+  });
+
   it("a real run refuses to start over --max-cost, before anything is created", async () => {
     const w = workspace();
     const run = await runBundle(renderRemote, ["--plan", "48core", "--spec", w.spec, "--out", w.out, "--max-cost", "0.5", "--ssh-from", "198.51.100.7"], { env: { ...w.env, LINODE_TOKEN: "not-used" } });
