@@ -3,13 +3,19 @@
 // compiled on the spot. A benchmark, not a test: it exits non-zero only when a
 // kernel's counts differ from the scalar reference (or the bench itself breaks).
 //
-//   node bench/run.mjs [--quick]    (--quick: skip scaling and end to end)
+//   node bench/run.mjs [--quick]      (--quick: skip scaling, end to end and estimate accuracy)
+//   node bench/run.mjs --estimate     (only the estimate-accuracy report)
 import os from "node:os";
 import { bundleKernels } from "./lib/bundle.mjs";
 import { compileC } from "./lib/c-kernel.mjs";
 import { giga, percent, printTable, ratio, verdict } from "./lib/table.mjs";
 
 const quick = process.argv.includes("--quick");
+if (process.argv.includes("--estimate")) {
+  const { reportEstimateAccuracy } = await import("./lib/estimate-report.mjs");
+  await reportEstimateAccuracy();
+  process.exit(0);
+}
 await bundleKernels();
 const { hasWasmSimd } = await import("./build/kernels.mjs");
 const { NO_ESCAPE_FRAME, PERF_NOTES_FRAME, spiralC } = await import("./lib/frames.mjs");
@@ -159,6 +165,13 @@ if (!quick) {
     ["size", "frames", "wall", "node (all threads)", "ffmpeg", "together"], rows);
 }
 
+// 5d. Estimate accuracy: `render-remote estimate`'s local prediction against real renders.
+let estimate;
+if (!quick) {
+  const { reportEstimateAccuracy } = await import("./lib/estimate-report.mjs");
+  estimate = await reportEstimateAccuracy();
+}
+
 // 6. Targets.
 const shipped = speed["perf-notes"].shipped;
 const cPerf = speed["perf-notes"].c;
@@ -175,5 +188,6 @@ printTable("Targets", ["target", "measured", ""], [
     [`${key} frames: the renderer (node, 2 workers) ≤ ${RENDERER_BOUND_MB} MB`, `${run.node.toFixed(0)} MB`, verdict(run.node <= RENDERER_BOUND_MB)],
     [`${key} frames: renderer + ffmpeg ≤ ${TOTAL_BOUND_MB} MB`, `${run.total.toFixed(0)} MB`, verdict(run.total <= TOTAL_BOUND_MB)],
   ]),
+  ["estimate within ±20 % of the real local render (best round, every job)", estimate ? `worst ${percent(estimate.worst)}` : "skipped", estimate ? verdict(estimate.worst <= 0.2) : "n/a"],
 ]);
 console.log(`\nload average ${os.loadavg()[0].toFixed(2)} at the end: figures are noisy when other work shares the ${cores} cores.`);

@@ -1,18 +1,20 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { probeVideo, renderRemote, runBundle } from "../test/run-bundle.ts";
+import { waitForOutput } from "../test/wait-for-output.ts";
 import { fakeInstance, startFakeLinodeApi, type FakeLinodeApi } from "./cloud/testing/fake-linode-api.ts";
 import { describeWithSshd } from "./hosts/testing/describe-with-sshd.ts";
 import { startTestSshd, type TestSshd } from "./hosts/testing/sshd.ts";
+import { tempDir } from "../test/temp-dir.ts";
 
 const tiny = { name: "tiny", width: 64, height: 48, maxIterations: 40, frames: 6, fps: 6 };
 const slow = { name: "slow", width: 400, maxIterations: 4000, frames: 400, fps: 30 };
 
 function workspace(spec: Record<string, unknown> = tiny) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "render-remote-cli-"));
+  const dir = tempDir("render-remote-cli-");
   writeFileSync(path.join(dir, "spec.json"), JSON.stringify(spec));
   // no network in tests: prices come from the dated table at once (connection refused)
   const env: NodeJS.ProcessEnv = { ...process.env, RENDER_REMOTE_HOME: path.join(dir, "state"), LINODE_URL: "http://127.0.0.1:9/v4", CI: "1" };
@@ -80,6 +82,135 @@ describe("render-remote: flags and exit codes", () => {
     const impossible = await runBundle(renderRemote, ["--dry-run", "--plan", "auto", "--max-cost", "0.01", "--spec", w.spec, "--out", w.out], { env: w.env });
     expect(impossible.exitCode).toBe(2);
     expect(impossible.stderr).toMatch(/No plan meets the limits within --max-cost 0\.01/);
+  });
+
+  it("checks --out before anything runs or is rented: exit 2 in plain words, in every mode", async () => {
+    const w = workspace();
+    writeFileSync(path.join(w.dir, "README.md"), "# notes\n");
+    const modes = [["--dry-run"], ["--dry-run", "--plan", "48core", "--ssh-from", "198.51.100.7"], ["--plan", "48core", "--ssh-from", "198.51.100.7"],
+      ["--target", "ssh://nobody@127.0.0.1:9", "--identity", w.spec]];
+    for (const mode of modes) {
+      const run = await runBundle(renderRemote, [...mode, "--spec", w.spec, "--out", "README.md"], { env: { ...w.env, LINODE_TOKEN: "not-used" }, cwd: w.dir });
+      expect(run.exitCode, mode.join(" ")).toBe(2);
+      expect(run.stderr).toContain("render-remote: `--out README.md` is a file, not a directory.");
+      expect(run.stderr.trim().split("\n"), "no stage, estimate or connection came first").toHaveLength(1);
+    }
+    const under = await runBundle(renderRemote, ["--dry-run", "--spec", w.spec, "--out", "README.md/renders"], { env: w.env, cwd: w.dir });
+    expect(under.exitCode).toBe(2);
+    expect(under.stderr).toContain("which is a file, not a directory");
+    const proc = await runBundle(renderRemote, ["--dry-run", "--spec", w.spec, "--out", "/proc/nope"], { env: w.env });
+    expect(proc.exitCode).toBe(2);
+    expect(proc.stderr).toMatch(/`--out \/proc\/nope` cannot be created: no such file or directory/);
+    // nothing rented, journaled or rendered: no state directory, no output
+    expect(readdirSync(w.dir).sort()).toEqual(["README.md", "spec.json"]);
+  });
+
+  it("--target where nothing listens: shows each attempt, its reason and the time left; 30 s by default; Ctrl-C ends it", async () => {
+    const w = workspace();
+    const key = path.join(w.dir, "id_ed25519");
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
+    const closedPort = "9"; // discard: nothing listens on 127.0.0.1:9 here
+    const args = ["--target", `ssh://nobody@127.0.0.1:${closedPort}`, "--identity", key, "--known-hosts", path.join(w.dir, "known_hosts"), "--spec", w.spec, "--out", w.out];
+    const short = await runBundle(renderRemote, [...args, "--connect-timeout", "2"], { env: w.env });
+    expect(short.exitCode).toBe(1);
+    expect(short.stderr).toMatch(/waiting for sshd on ssh:\/\/nobody@127\.0\.0\.1:9: attempt 1 failed \(connection refused: nothing listens on that port\); trying again for [12] s more \(--connect-timeout 2\)/);
+    expect(short.stderr).toMatch(/attempt 2 failed/);
+    expect(short.stderr).toMatch(/did not answer within 2 s \(\d+ attempts; last error: connect ECONNREFUSED/);
+    // the default for --target is short, and Ctrl-C while waiting ends as an interrupt of connect
+    const child = execa(process.execPath, [renderRemote, ...args], { reject: false, env: w.env });
+    await waitForOutput(child, "stderr", "attempt 1 failed");
+    child.kill("SIGINT");
+    const interrupted = await child;
+    expect(String(interrupted.stderr)).toMatch(/trying again for (29|30) s more \(--connect-timeout 30\)/);
+    expect(interrupted.exitCode).toBe(130);
+    expect(String(interrupted.stderr)).toMatch(/render-remote: Interrupted during connect\.$/);
+    expect(existsSync(w.out)).toBe(false); // and the --out it made for the run is gone again
+  });
+
+  it("estimate shows its calibration steps on stderr while it works, the table on stdout", async () => {
+    const w = workspace();
+    const run = await runBundle(renderRemote, ["estimate", "--spec", w.spec, "--deadline", "10m"], { env: w.env });
+    expect(run.exitCode, run.all).toBe(0);
+    const steps = ["warming up the", "sampling 6 frames across the animation", "timing x264 (veryfast) on 64×48 frames", "timing colouring and the shortcut search", "timing the renderer's start"];
+    let at = -1;
+    for (const step of steps) {
+      const found = run.stderr.indexOf(step);
+      expect(found, `"${step}" in order in:\n${run.stderr}`).toBeGreaterThan(at);
+      at = found;
+    }
+    expect(run.stderr).toMatch(/✔ calibrate \(\d+\.\d s\)/);
+    expect(run.stdout).toMatch(/^tiny: [\d.]+ G iterations; about .* on this machine/);
+    expect(run.stdout).toMatch(/npx render-remote --plan 2core --spec …/);
+    const json = await runBundle(renderRemote, ["estimate", "--spec", w.spec, "--json"], { env: w.env });
+    expect(JSON.parse(json.stdout).job).toBe("tiny");
+    expect(json.stderr).toMatch(/\{"event":"stage","stage":"calibrate","status":"done"/);
+  });
+
+  it("a missing spec or identity file is said in words, never ENOENT", async () => {
+    const w = workspace();
+    const spec = await runBundle(renderRemote, ["--dry-run", "--spec", "nope.json", "--out", w.out], { env: w.env, cwd: w.dir });
+    expect(spec.exitCode).toBe(2);
+    expect(spec.stderr).toContain("Cannot read spec file nope.json (no such file or directory)");
+    const identity = await runBundle(renderRemote, ["--target", "ssh://me@127.0.0.1:9", "--identity", path.join(w.dir, "no-key"), "--spec", w.spec, "--out", w.out], { env: w.env });
+    expect(identity.exitCode).toBe(2);
+    expect(identity.stderr).toContain(`Cannot read the identity file ${path.join(w.dir, "no-key")}: no such file or directory.`);
+    expect(spec.all + identity.all).not.toMatch(/ENOENT/);
+  });
+
+  it("--version, help <command>, and the environment variables in --help", async () => {
+    const version = await runBundle(renderRemote, ["--version"]);
+    expect(version.exitCode).toBe(0);
+    expect(version.stdout).toBe(JSON.parse(readFileSync(path.join(import.meta.dirname, "..", "package.json"), "utf8")).version);
+    const help = await runBundle(renderRemote, ["help", "estimate"]);
+    expect(help.exitCode, help.all).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: render-remote estimate \[options\]/);
+    expect(help.stdout).toContain("--deadline <duration>");
+    const main = await runBundle(renderRemote, ["--help"]);
+    expect(main.stdout).toMatch(/LINODE_URL +the Linode API's base URL/);
+    expect(main.stdout).toMatch(/RENDER_REMOTE_HOME +where runs keep/);
+    expect(main.stdout).toMatch(/help \[command\]/);
+  });
+
+  it("--deadline without a unit is refused, naming the units", async () => {
+    const w = workspace();
+    for (const args of [["--dry-run", "--plan", "auto", "--spec", w.spec, "--out", w.out], ["estimate", "--spec", w.spec]]) {
+      const run = await runBundle(renderRemote, [...args, "--deadline", "10"], { env: w.env });
+      expect(run.exitCode).toBe(2);
+      expect(run.stderr).toContain("--deadline 10 has no unit: write 10s, 10m or 10h (for example --deadline 10m).");
+    }
+  });
+
+  it("--keep-frames: one line for the frames; Wrote paths as --out was given", async () => {
+    const w = workspace();
+    const run = await runBundle(renderRemote, ["--dry-run", "--keep-frames", "--spec", w.spec, "--out", "out"], { env: w.env, cwd: w.dir });
+    expect(run.exitCode, run.all).toBe(0);
+    expect(run.stdout.split("\n").filter((line) => line.startsWith("Wrote"))).toEqual([
+      "Wrote out/tiny.mp4",
+      "Wrote 6 frames: out/frames/tiny_00000.png … tiny_00005.png",
+    ]);
+    expect(readdirSync(path.join(w.out, "frames"))).toHaveLength(6);
+  });
+
+  it("a forced quit (third Ctrl-C) names the run directory exactly, with a command that removes it", async () => {
+    const w = workspace(slow);
+    const child = execa(process.execPath, [renderRemote, "--dry-run", "--spec", w.spec, "--out", w.out, "--json"], { reject: false, env: w.env });
+    await waitForOutput(child, "stderr", '"event":"frame"');
+    for (let press = 0; press < 3; press++) {
+      child.kill("SIGINT");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const result = await child;
+    const stderr = String(result.stderr);
+    expect(result.exitCode).toBe(130);
+    const runDir = /uploaded 2 files to (\S+) \(/.exec(stderr)?.[1];
+    expect(runDir).toMatch(/\/\.render-remote-run\.[A-Za-z0-9]{8}$/);
+    const advice = `the run directory ${runDir} on this machine and the render in it, if it still runs; remove them with: pkill -F ${runDir}/render.pid; rm -rf -- ${runDir}`;
+    expect(stderr).toContain(`Still cleaning up. Quitting now may leave: ${advice}.`);
+    expect(stderr).toContain(`Quit during cleanup. Check for leftovers: ${advice}.`);
+    expect(stderr).not.toContain("*");
+    // the command works as printed (whatever the quit left)
+    execFileSync("sh", ["-c", `${advice.slice(advice.indexOf("remove them with: ") + 18)} || true`]);
+    expect(existsSync(runDir!)).toBe(false);
   });
 
   it("a real run refuses to start over --max-cost, before anything is created", async () => {
@@ -167,7 +298,10 @@ describeWithSshd("render-remote --target against real OpenSSH on 127.0.0.1", () 
     const run = await runBundle(renderRemote, ["--target", target(), "--identity", sshd.identityFile, "--known-hosts", sshd.knownHostsFile, "--spec", w.spec, "--out", w.out], { env: w.env });
     expect(run.exitCode, run.all).toBe(0);
     expect(run.stdout).toMatch(/Nothing was left on the host\./);
-    expect(run.stdout).toMatch(/^Render \d+\.\d s; everything else \d+\.\d s\. By stage: connect \d+\.\d, prepare \d+\.\d, upload \d+\.\d, render \d+\.\d \(with the renderer's start\), download \d+\.\d, teardown \d+\.\d\.$/m);
+    // the render time said once; the other stages listed
+    expect(run.stdout).toMatch(/^Took \d+\.\d s: rendering \d+\.\d s, the other stages \d+\.\d s \(connect \d+\.\d, prepare \d+\.\d, upload \d+\.\d, download \d+\.\d, teardown \d+\.\d\)\.$/m);
+    expect(run.stdout.split("\n").filter((line) => /\d s\b/.test(line)).join("\n").match(/render/gi)).toHaveLength(1);
+    expect(run.stdout).toContain(`Wrote ${path.join(w.out, "tiny.mp4")}\n`); // --out was absolute: so is the path
     expect(await probeVideo(path.join(w.out, "tiny.mp4"))).toMatchObject({ codec: "h264", pixFmt: "yuv420p", width: 64, height: 48, frames: 6 });
     expect(leftovers()).toEqual([]);
     expect(renderers()).toEqual([]);
@@ -211,10 +345,13 @@ describeWithSshd("render-remote --target against real OpenSSH on 127.0.0.1", () 
   it("Ctrl-C mid-render: exit 130, no remote process or directory, no partial local file", async () => {
     const w = workspace(slow);
     const child = execa(process.execPath, [renderRemote, "--target", target(), "--identity", sshd.identityFile, "--known-hosts", sshd.knownHostsFile, "--spec", w.spec, "--out", w.out, "--json"], { reject: false, env: w.env });
-    await new Promise<void>((resolve) => child.stderr!.on("data", (chunk: Buffer) => chunk.toString().includes('"event":"frame"') && resolve()));
+    await waitForOutput(child, "stderr", '"event":"frame"');
     child.kill("SIGINT");
     const result = await child;
     expect(result.exitCode).toBe(130);
+    expect(String(result.stderr)).toMatch(/\nCtrl-C: stopping; cleaning up first/);
+    expect(String(result.stderr)).toMatch(/render-remote: Interrupted during render\.$/);
+    expect(String(result.stderr)).toMatch(/"stage":"render","status":"interrupted"/);
     expect(leftovers()).toEqual([]);
     expect(renderers()).toEqual([]);
     expect(readdirSync(w.dir).sort()).toEqual(["spec.json", "state"].filter((f) => readdirSync(w.dir).includes(f)));
@@ -223,7 +360,7 @@ describeWithSshd("render-remote --target against real OpenSSH on 127.0.0.1", () 
   it("sshd dies mid-render: a clear error, exit 1, no partial local file", async () => {
     const w = workspace(slow);
     const child = execa(process.execPath, [renderRemote, "--target", target(), "--identity", sshd.identityFile, "--known-hosts", sshd.knownHostsFile, "--spec", w.spec, "--out", w.out, "--json", "--connect-timeout", "2"], { reject: false, env: w.env });
-    await new Promise<void>((resolve) => child.stderr!.on("data", (chunk: Buffer) => chunk.toString().includes('"event":"frame"') && resolve()));
+    await waitForOutput(child, "stderr", '"event":"frame"');
     await sshd.kill();
     const result = await child;
     await sshd.restart();

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from "commander";
+import packageJson from "../package.json" with { type: "json" };
 import { X264_PRESETS } from "../renderer/output/ffmpeg.ts";
 
 /**
@@ -28,6 +29,9 @@ export function buildProgram(setAction: (action: Promise<number>) => void): Comm
     // set before the subcommands, which copy it when created: their usage errors throw too, and index.ts exits 2
     .exitOverride()
     .enablePositionalOptions()
+    .version(packageJson.version, "--version", "print the version")
+    // the root command has an action, so commander would not add `help <command>` by itself
+    .helpCommand("help [command]", "show the options of a command, e.g. `render-remote help estimate`")
     .description("Render a Julia-set animation on a rented Linode, on a server you have, or on this machine, and bring the MP4 home.\nA rented server is always destroyed when the run ends.")
     .option("--spec <file>", "the animation to render (see specs/)")
     .option("--plan <plan>", "rent a Linode: 2core … 64core, a Linode type id, or auto (see `render-remote plans`)")
@@ -44,7 +48,7 @@ export function buildProgram(setAction: (action: Promise<number>) => void): Comm
     .option("--ssh-from <cidr>", "allow SSH only from this IPv4 address or CIDR (default: your public IPv4 /32; required behind a proxy)")
     .option("--max-cost <usd>", "refuse to start if the worst case costs more", usd)
     .option("--deadline <duration>", "with --plan auto: finish within this long, e.g. 10m or 1h30m")
-    .option("--connect-timeout <seconds>", "how long to wait for sshd", (v) => positiveInt("--connect-timeout")(v), 300)
+    .option("--connect-timeout <seconds>", "how long to wait for sshd (default: 30 for --target, a server that should be up; 300 for a freshly booted --plan server)", (v) => positiveInt("--connect-timeout")(v))
     .option("--json", "print one JSON result object on stdout; progress as JSON lines on stderr")
     .addHelpText(
       "after",
@@ -58,6 +62,11 @@ Examples:
   render-remote preview --spec specs/explore-first-half-10s.json  a contact sheet: frames, times, c values
   render-remote refine --spec specs/explore-first-half-10s.json --from 4s --to 5s   a new spec for that segment
   render-remote audit                                             is anything of ours still billing?
+
+Environment:
+  LINODE_TOKEN         a Linode personal access token, for --plan, plans' live prices and audit
+  LINODE_URL           the Linode API's base URL (default https://api.linode.com/v4; https unless loopback), e.g. a test server
+  RENDER_REMOTE_HOME   where runs keep their journal, Pulumi state and keys (default ~/.render-remote)
 
 LINODE_TOKEN: renting (--plan) needs Linodes and Firewalls read/write; audit needs Linodes and Firewalls
 read-only (read/write for --destroy); Account read-only only adds the balance line. Only an unrestricted

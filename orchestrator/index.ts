@@ -1,5 +1,6 @@
 import { CommanderError } from "commander";
 import { buildProgram } from "./cli.ts";
+import { plainMessage } from "../renderer/fs-reason.ts";
 import { exitCodeFor } from "./errors.ts";
 import { printable } from "./hosts/remote-text.ts";
 
@@ -13,11 +14,11 @@ async function main(): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (["commander.helpDisplayed", "commander.help", "commander.version"].includes(error.code)) return 0;
-      process.stderr.write("Run `render-remote --help` for the options and examples.\n");
+      process.stderr.write("Run `npx render-remote --help` for the options and examples.\n");
       return 2;
     }
-    // messages can quote a server's words: no escape sequence of theirs reaches the terminal
-    process.stderr.write(`render-remote: ${printable(error instanceof Error ? error.message : String(error))}\n`);
+    // in words ("no such file", never "ENOENT"), and no escape sequence a server sent reaches the terminal
+    process.stderr.write(`render-remote: ${printable(plainMessage(error instanceof Error ? error.message : String(error)))}\n`);
     if (process.env.RENDER_REMOTE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return exitCodeFor(error);
   }

@@ -21,9 +21,18 @@ describe("trapInterrupts", () => {
     expect(trap.signal.aborted).toBe(false);
     process.emit("SIGINT", "SIGINT");
     expect(trap.signal.aborted).toBe(true);
-    expect(stderr.text).toMatch(/SIGINT: stopping; cleaning up first/);
+    expect(stderr.text).toMatch(/^\nCtrl-C: stopping; cleaning up first/);
     process.emit("SIGINT", "SIGINT");
     expect(stderr.text).toMatch(/Still cleaning up\. Quitting now may leave: run rr-1's g6-dedicated-48 server; remove it with: render-remote audit --destroy --yes\./);
+  });
+
+  it("says Ctrl-C when ora's stdin handler emits SIGINT without a name", () => {
+    const stderr = new Capture();
+    trap = trapInterrupts(stderr);
+    (process.emit as (event: string) => boolean)("SIGINT"); // what ora does on a Ctrl-C keypress while a spinner runs
+    expect(trap.signal.aborted).toBe(true);
+    expect(stderr.text).toBe("\nCtrl-C: stopping; cleaning up first (Ctrl-C again to see what a forced quit would leave).\n");
+    expect(stderr.text).not.toMatch(/undefined/);
   });
 
   it("SIGTERM stops a run the same way, and dispose() lets go of the signals", () => {

@@ -14,7 +14,9 @@ export function trapInterrupts(stderr: NodeJS.WritableStream = process.stderr): 
   const controller = new AbortController();
   let count = 0;
   let advice = "nothing that outlives this process";
-  const onSignal = (name: NodeJS.Signals) => {
+  const onSignal = (signal: NodeJS.Signals | undefined) => {
+    // ora's stdin handler emits SIGINT without a name: a keypress either way
+    const name = signal === undefined || signal === "SIGINT" ? "Ctrl-C" : signal;
     count++;
     if (count === 1) {
       stderr.write(`\n${name}: stopping; cleaning up first (Ctrl-C again to see what a forced quit would leave).\n`);

@@ -1,13 +1,14 @@
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { juliaRender, probeVideo, runBundle } from "../test/run-bundle.ts";
+import { waitForOutput } from "../test/wait-for-output.ts";
+import { tempDir } from "../test/temp-dir.ts";
 
 function workspace(spec?: Record<string, unknown>): { dir: string; spec: string; out: string } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "julia-render-"));
+  const dir = tempDir("julia-render-");
   const specFile = path.join(dir, "tiny.json");
   if (spec) writeFileSync(specFile, JSON.stringify(spec));
   return { dir, spec: specFile, out: path.join(dir, "out") };
@@ -147,7 +148,7 @@ exec '${realFfmpeg.trim()}' "$@"
     expect(existsSync(w.out)).toBe(false);
     const missing = await runBundle(juliaRender, ["--spec", path.join(w.dir, "nope.json"), "--out", w.out]);
     expect(missing.exitCode).toBe(2);
-    expect(missing.stderr).toMatch(/Cannot read spec file .*nope\.json \(ENOENT\)/);
+    expect(missing.stderr).toMatch(/Cannot read spec file .*nope\.json \(no such file or directory\)/);
     const flag = await runBundle(juliaRender, ["--spec", w.spec, "--processes", "two"]);
     expect(flag.exitCode).toBe(2);
     expect(flag.stderr).toMatch(/--processes takes a number, got "two"/);
@@ -161,20 +162,41 @@ exec '${realFfmpeg.trim()}' "$@"
     const run = await runBundle(juliaRender, ["--spec", w.spec, "--out", w.out, "--png-frames"], { env: { JULIA_RENDER_FFMPEG: fakeFfmpeg } });
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(/Unknown encoder libx264-broken/);
-    expect(readdirSync(w.out)).toEqual([]);
+    expect(existsSync(w.out)).toBe(false); // nothing written: not even the directory it would have made
+  });
+
+  it("checks --out before rendering: a file, a path under a file, /proc are exit 2 in plain words", async () => {
+    const w = workspace(tiny);
+    const readme = path.join(w.dir, "README.md");
+    writeFileSync(readme, "# notes\n");
+    const file = await runBundle(juliaRender, ["--spec", w.spec, "--out", "README.md", "--progress", "json"], { cwd: w.dir });
+    expect(file.exitCode).toBe(2);
+    expect(file.stderr).toContain("`--out README.md` is a file, not a directory.");
+    expect(file.stdout).not.toMatch(/"event":"start"/); // nothing was rendered
+    expect(readFileSync(readme, "utf8")).toBe("# notes\n");
+    const under = await runBundle(juliaRender, ["--spec", w.spec, "--out", "README.md/renders"], { cwd: w.dir });
+    expect(under.exitCode).toBe(2);
+    expect(under.stderr).toContain(`is under ${readme}, which is a file, not a directory`);
+    const proc = await runBundle(juliaRender, ["--spec", w.spec, "--out", "/proc/nope"]);
+    expect(proc.exitCode).toBe(2);
+    expect(proc.stderr).toMatch(/`--out \/proc\/nope` cannot be created: no such file or directory/);
+    expect(readdirSync(w.dir).sort()).toEqual(["README.md", "tiny.json"]);
+  });
+
+  it("a failed render leaves no new empty --out directory behind", async () => {
+    const w = workspace(tiny);
+    const run = await runBundle(juliaRender, ["--spec", w.spec, "--out", path.join(w.out, "deep"), "--ffmpeg", path.join(w.dir, "no-such-ffmpeg")]);
+    expect(run.exitCode).toBe(1);
+    expect(existsSync(w.out)).toBe(false);
   });
 
   it("on SIGINT stops, removes its partial output and exits 130", async () => {
     const w = workspace({ width: 400, maxIterations: 3000, frames: 200, fps: 30 });
     const child = execa(process.execPath, [juliaRender, "--spec", w.spec, "--out", w.out, "--progress", "json", "--png-frames"], { reject: false });
-    await new Promise<void>((resolve) => {
-      child.stdout!.on("data", (chunk: Buffer) => {
-        if (chunk.toString().includes('"event":"frame"')) resolve();
-      });
-    });
+    await waitForOutput(child, "stdout", '"event":"frame"');
     child.kill("SIGINT");
     const result = await child;
     expect(result.exitCode).toBe(130);
-    expect(readdirSync(w.out)).toEqual([]);
+    expect(existsSync(w.out)).toBe(false); // no partial output, and no new empty --out directory
   });
 });

@@ -3,7 +3,10 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { BadInputError, InterruptedError, exitCodeFor } from "./errors.ts";
 import { createKernel } from "./kernel/index.ts";
 import { loadJob, type SeedFlags } from "./load-spec.ts";
+import packageJson from "../package.json" with { type: "json" };
 import { X264_PRESETS } from "./output/ffmpeg.ts";
+import { prepareOutDir } from "./output/out-dir.ts";
+import { plainMessage } from "./fs-reason.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
 import { renderJob } from "./render.ts";
 import { isRenderWorker, runRenderWorker } from "./render/worker.ts";
@@ -19,6 +22,7 @@ const number = (flag: string) => (value: string) => {
 function buildProgram(): Command {
   return new Command("julia-render")
     .description("Render a Julia-set animation (MP4) or image (PNG) from a spec file, exactly as the seed's julia_set_plot.py would, on every core.")
+    .version(packageJson.version, "--version", "print the version")
     .option("--spec <file>", "spec file (JSON); see specs/")
     .option("--out <dir>", "output directory", "renders")
     .option("--processes <n>", "worker threads (default: every core)", number("--processes"))
@@ -73,6 +77,7 @@ async function main(argv: string[]): Promise<void> {
   let mode: ProgressMode = "human";
   const controller = new AbortController();
   const onSignal = () => controller.abort();
+  let cleanup = async () => undefined as void;
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
@@ -87,6 +92,9 @@ async function main(argv: string[]): Promise<void> {
     if (options.frame !== undefined && (!Number.isInteger(options.frame) || options.frame < 0 || options.frame >= job.frames)) {
       throw new BadInputError(`--frame must be an integer from 0 to ${job.frames - 1} (the spec has ${job.frames} frames), got ${options.frame}.`);
     }
+    // before the render: a bad --out would otherwise be found only when the finished outputs are moved into place
+    const outDir = await prepareOutDir(options.out);
+    cleanup = outDir.removeIfUnused;
     const common = { outDir: options.out, workers, workerScript: renderWorkerScript(new URL(import.meta.url)), progress: createProgress(mode), kernelName: createKernel().name, signal: controller.signal };
     if (options.contactSheet !== undefined) {
       if (options.frame !== undefined || options.pngFrames) throw new BadInputError("--contact-sheet makes one PNG of thumbnails; drop --frame and --png-frames, or run them separately.");
@@ -97,6 +105,7 @@ async function main(argv: string[]): Promise<void> {
     }
     process.exitCode = 0;
   } catch (error) {
+    await cleanup(); // nothing written: no new empty output directory left behind
     process.exitCode = report(error, mode);
   } finally {
     process.off("SIGINT", onSignal);
@@ -110,7 +119,7 @@ function report(error: unknown, mode: ProgressMode): number {
     process.stderr.write("Run `julia-render --help` for the options.\n");
     return 2;
   }
-  const message = error instanceof InterruptedError ? "Interrupted; no output was written." : error instanceof Error ? error.message : String(error);
+  const message = error instanceof InterruptedError ? "Interrupted; no output was written." : plainMessage(error instanceof Error ? error.message : String(error));
   if (mode === "json") process.stdout.write(`${JSON.stringify({ event: "error", message })}\n`);
   process.stderr.write(`julia-render: ${message}\n`);
   return exitCodeFor(error);

@@ -27,8 +27,9 @@ describe("band colouring", () => {
     }
   });
 
-  it("viridis is the seed's table exactly (shared/data/viridis-u8.json)", () => {
-    const seedTable = JSON.parse(readFileSync(path.resolve(import.meta.dirname, "../../shared/data/viridis-u8.json"), "utf8")) as number[][];
+  it("viridis is the seed's table exactly (colormaps/fixtures/seed-viridis-u8.json)", () => {
+    const seedTable = JSON.parse(readFileSync(path.resolve(import.meta.dirname, "colormaps/fixtures/seed-viridis-u8.json"), "utf8")) as number[][];
+    expect(seedTable).toHaveLength(256);
     expect([...colormapTable("viridis")]).toEqual(seedTable.flat());
   });
 

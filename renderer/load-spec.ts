@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { BadInputError } from "./errors.ts";
 import { parseSpec, SEED_C_IMAG_INCREMENT, SEED_C_IMAG_INITIAL, SEED_C_REAL, type Job } from "./spec.ts";
+import { plainReason } from "./fs-reason.ts";
 
 /** The seed program's own flags (julia_set_plot.py), applied on top of a spec. */
 export interface SeedFlags {
@@ -22,8 +23,7 @@ export async function readSpecFile(file: string): Promise<Record<string, unknown
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new BadInputError(`Cannot read spec file ${file} (${code ?? String(error)}). Check the path; example specs are in specs/.`, { cause: error });
+    throw new BadInputError(`Cannot read spec file ${file} (${plainReason(error)}). Check the path; example specs are in specs/.`, { cause: error });
   }
   let raw: unknown;
   try {

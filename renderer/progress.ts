@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { wroteLines } from "./output/wrote-lines.ts";
 
 /**
  * Render progress: one JSON object per line on stdout (`--progress json`, the
@@ -69,7 +70,7 @@ export function createProgress(mode: ProgressMode, stdout: NodeJS.WritableStream
           break;
         }
         case "done":
-          for (const output of event.outputs) stdout.write(`Wrote ${output}\n`);
+          for (const line of wroteLines(event.outputs)) stdout.write(`${line}\n`);
           // the seed's own summary
           stdout.write(`\nSpent ${event.seconds.images.toFixed(1)} seconds generating images.\n`);
           stdout.write(`Spent ${event.seconds.animation.toFixed(1)} seconds generating animation.\n`);

@@ -1,6 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
@@ -11,6 +10,7 @@ import { createKernel } from "./kernel/index.ts";
 import { escapeCountsScalar } from "./kernel/scalar.ts";
 import { createBandRenderer } from "./render/band.ts";
 import { parseSpec, type Job } from "./spec.ts";
+import { tempDir } from "../test/temp-dir.ts";
 
 // The seed's own Python arithmetic (scripts/seed-reference.py) is the oracle, c schedule included:
 // it gets the spec's c.from, c.to and frame count, never our per-frame c.
@@ -56,7 +56,7 @@ describe.skipIf(!hasReference)("pixel-exact against the seed's Python", () => {
     expect(Buffer.from(rgb).equals(reference.rgb)).toBe(true);
 
     // colours from the bundle's PNG, as a user gets them
-    const dir = mkdtempSync(path.join(os.tmpdir(), "exact-"));
+    const dir = tempDir("exact-");
     writeFileSync(path.join(dir, "spec.json"), JSON.stringify({ name: "exact", ...raw }));
     const run = await runBundle(juliaRender, ["--spec", path.join(dir, "spec.json"), "--out", dir, "--frame", String(frame), "--progress", "quiet"]);
     expect(run.exitCode, run.all).toBe(0);

@@ -26,10 +26,9 @@ def lut(name):
 def main():
     root = pathlib.Path(__file__).resolve().parent.parent
     tables = {name: lut(name) for name in NAMES}
-    seed = json.loads((root.parent / "shared" / "data" / "viridis-u8.json").read_text()) \
-        if (root.parent / "shared" / "data" / "viridis-u8.json").exists() else None
-    if seed is not None and seed != tables["viridis"]:
-        sys.exit("viridis differs from shared/data/viridis-u8.json: matplotlib changed?")
+    fixture = root / "renderer" / "colormaps" / "fixtures" / "seed-viridis-u8.json"
+    if json.loads(fixture.read_text()) != tables["viridis"]:
+        sys.exit(f"viridis differs from the seed's table in {fixture}: matplotlib changed?")
     out = root / "renderer" / "colormaps" / "luts.json"
     out.write_text("{\n" + ",\n".join(f'  "{n}": {json.dumps(t, separators=(",", ":"))}' for n, t in tables.items()) + "\n}\n")
     print(f"wrote {out} ({', '.join(NAMES)}), matplotlib {matplotlib.__version__}")

@@ -49,11 +49,10 @@ describe("loadPlans", () => {
   it("falls back when the API does not answer in time", async () => {
     fake = await startFakeLinodeApi();
     fake.fail({ path: "/linode/types", status: 200, delayMs: 2_000 });
-    const started = Date.now();
+    // no timing asserted (a busy machine must not fail it): without the timeout the answer would come, "live"
     const result = await loadPlans({ client: clientFor(fake), timeoutMs: 200 });
     expect(result.source).toBe("fallback");
     expect(result.warning).toContain("no answer within 0.2 s");
-    expect(Date.now() - started).toBeLessThan(1_500);
   });
 
   it("keeps the table price for a plan Linode no longer lists, and says so", () => {

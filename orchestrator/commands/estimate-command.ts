@@ -5,7 +5,9 @@ import { worstCaseOverheadSeconds } from "../cloud/budget.ts";
 import { loadPlans } from "../cloud/prices.ts";
 import { calibrate } from "../estimate/calibrate.ts";
 import { readHistory } from "../estimate/history.ts";
-import { formatDuration, parseDuration, predict, type Prediction } from "../estimate/predict.ts";
+import { formatDuration, predict, type Prediction } from "../estimate/predict.ts";
+import { parseDeadline } from "./deadline.ts";
+import { createReporter } from "../pipeline/reporter.ts";
 
 export interface EstimateCommandOptions {
   spec?: string;
@@ -23,11 +25,16 @@ export interface EstimateCommandOptions {
  * meets --deadline. Says so plainly when rendering here is the better deal.
  */
 export async function estimateCommand(options: EstimateCommandOptions): Promise<number> {
-  if (!options.spec) throw new BadInputError("--spec is required, e.g. `render-remote estimate --spec specs/spiral.json`.");
-  const deadlineSeconds = options.deadline === undefined ? undefined : parseDuration(options.deadline);
-  if (options.deadline !== undefined && !deadlineSeconds) throw new BadInputError(`--deadline takes a duration like 90s, 10m or 1h30m; got "${options.deadline}".`);
+  if (!options.spec) throw new BadInputError("--spec is required, e.g. `npx render-remote estimate --spec specs/spiral.json`.");
+  const deadlineSeconds = parseDeadline(options.deadline);
   const job = await loadJob(options.spec, {});
-  const [prices, calibration] = await Promise.all([loadPlans({ region: options.region }), calibrate(job, { preset: options.preset, bundle: locateRendererBundle() })]);
+  // progress on stderr (stdout carries the table or the JSON): calibrating takes seconds, more on big specs
+  const reporter = createReporter(options.json ? "json" : "auto");
+  const pricesLoading = loadPlans({ region: options.region });
+  pricesLoading.catch(() => undefined); // awaited below; no unhandled rejection while calibrating
+  const { value: calibration } = await reporter.stage("calibrate", () =>
+    calibrate(job, { preset: options.preset, bundle: locateRendererBundle(), onStep: (step) => reporter.info(`  ${step}…`) }));
+  const prices = await pricesLoading;
   const prediction = predict(calibration, job, prices.plans, await readHistory(calibration.kernelRate), { deadlineSeconds, maxCostUsd: options.maxCost });
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ job: job.name, calibration, prediction, prices: { source: prices.source, fallbackDate: prices.fallbackDate } }, null, 2)}\n`);
@@ -55,7 +62,7 @@ export function formatPrediction(name: string, prediction: Prediction, kernel: s
     table,
     "",
     prediction.choice
-      ? `→ ${prediction.choice.alias} is the cheapest plan that ${deadlineSeconds !== undefined ? `meets the ${formatDuration(deadlineSeconds)} deadline` : "runs it"}: render-remote --plan ${prediction.choice.alias} --spec …`
+      ? `→ ${prediction.choice.alias} is the cheapest plan that ${deadlineSeconds !== undefined ? `meets the ${formatDuration(deadlineSeconds)} deadline` : "runs it"}: npx render-remote --plan ${prediction.choice.alias} --spec …`
       : `✗ no plan meets the limits.`,
     prediction.advice,
     `(${history}; Linode bills every started hour. Hours and cost are the worst case --max-cost checks: ` +

@@ -1,28 +1,37 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { parseSpec } from "../../renderer/spec.ts";
 import { planContactSheet } from "../../renderer/sheet/layout.ts";
 import { renderRemote, runBundle } from "../../test/run-bundle.ts";
+import { tempDir } from "../../test/temp-dir.ts";
 
 const spec = { name: "preview-test", width: 120, height: 90, maxIterations: 40, frames: 20, fps: 10, c: { from: [-0.62772, -0.7], to: [-0.62772, 0] } };
 
 function workspace() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "render-remote-preview-"));
+  const dir = tempDir("render-remote-preview-");
   writeFileSync(path.join(dir, "preview-test.json"), JSON.stringify(spec));
   return { dir, spec: path.join(dir, "preview-test.json"), out: path.join(dir, "out"), env: { ...process.env, CI: "1" } };
 }
 
 describe("render-remote preview (the bundle)", () => {
+  it("a bad --out is exit 2 in plain words, before anything renders", async () => {
+    const w = workspace();
+    writeFileSync(path.join(w.dir, "README.md"), "# notes\n");
+    const run = await runBundle(renderRemote, ["preview", "--spec", w.spec, "--out", "README.md"], { env: w.env, cwd: w.dir });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain("render-remote: `--out README.md` is a file, not a directory.");
+    expect(run.stderr).not.toMatch(/"event":"frame"|thumbnails?\s*\(/);
+  });
+
   it("runs julia-render --contact-sheet here and prints the sheet's path and what to run next", async () => {
     const w = workspace();
     const run = await runBundle(renderRemote, ["preview", "--spec", w.spec, "--frames", "6", "--out", w.out, "--processes", "2"], { env: w.env });
     expect(run.exitCode, run.all).toBe(0);
     const sheet = path.join(w.out, "preview-test_sheet.png");
     expect(run.stdout).toContain(`Wrote ${sheet}\n`);
-    expect(run.stdout).toContain(`render-remote refine --spec ${w.spec} --from 4s --to 5s`);
+    expect(run.stdout).toContain(`npx render-remote refine --spec ${w.spec} --from 4s --to 5s`);
     expect(run.stderr).toMatch(/Contact sheet of preview-test: 6 thumbnails/);
     const layout = planContactSheet(parseSpec(spec), { count: 6 });
     const png = PNG.sync.read(readFileSync(sheet));

@@ -31,7 +31,7 @@ export async function previewCommand(options: PreviewCommandOptions): Promise<nu
   if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {
     process.stdout.write(`Wrote ${result.sheet}\n`);
-    process.stdout.write(`Next: pick a segment from the labels and run \`render-remote refine --spec ${options.spec} --from 4s --to 5s\` (times like 4.5s, or frame numbers like 120).\n`);
+    process.stdout.write(`Next: pick a segment from the labels and run \`npx render-remote refine --spec ${options.spec} --from 4s --to 5s\` (times like 4.5s, or frame numbers like 120).\n`);
   }
   return 0;
 }

@@ -1,16 +1,16 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { frameC } from "../../renderer/frame-geometry.ts";
 import { parseSpec } from "../../renderer/spec.ts";
 import { renderRemote, runBundle } from "../../test/run-bundle.ts";
+import { tempDir } from "../../test/temp-dir.ts";
 
 // the seed's "first half": 10 s at 30 fps, c.im from -0.7 with increment 0.7
 const firstHalf = { name: "first-half", width: 500, maxIterations: 500, duration: 10, fps: 30, colormap: "magma", c: { from: [-0.62772, -0.7], to: [-0.62772, -0.7 + 0.7] } };
 
 function workspace() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "render-remote-refine-"));
+  const dir = tempDir("render-remote-refine-");
   const spec = path.join(dir, "first-half.json");
   writeFileSync(spec, JSON.stringify(firstHalf));
   return { dir, spec };
@@ -25,7 +25,7 @@ describe("render-remote refine (the bundle)", () => {
     expect(run.exitCode, run.all).toBe(0);
     const file = path.join(w.dir, "first-half-4s-5s.json");
     expect(run.stdout).toContain(`Wrote ${file}: c from -0.62772-0.42000i to -0.62772-0.35000i (first-half from 4s to 5s), 300 frames at 30 fps (10 s).`);
-    expect(run.stdout).toContain(`render-remote preview --spec ${file}`);
+    expect(run.stdout).toContain(`npx render-remote preview --spec ${file}`);
     const job = readJob(file);
     expect(job).toMatchObject({ name: "first-half-4s-5s", width: 500, height: 500, maxIterations: 500, colormap: "magma", frames: 300, fps: 30 });
     expect(job.c.from.im).toBeCloseTo(-0.42, 12);

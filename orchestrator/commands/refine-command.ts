@@ -25,7 +25,7 @@ export interface RefineResult {
 /** `render-remote refine`: write a spec whose c path is one segment of the old one; print where and what next. */
 export async function refineCommand(options: RefineCommandOptions): Promise<number> {
   const result = await refine(options);
-  process.stdout.write(`${result.summary}\nNext: look at it with \`render-remote preview --spec ${result.file}\`, or render it with \`render-remote --dry-run --spec ${result.file}\`.\n`);
+  process.stdout.write(`${result.summary}\nNext: look at it with \`npx render-remote preview --spec ${result.file}\`, or render it with \`npx render-remote --dry-run --spec ${result.file}\`.\n`);
   return 0;
 }
 

@@ -15,6 +15,7 @@ import { runKeysDir } from "../state/paths.ts";
 import { readJournal } from "../state/journal.ts";
 import { exitCodeFor } from "../errors.ts";
 import { runInCloud } from "./run-cloud.ts";
+import { tempDir } from "../../test/temp-dir.ts";
 
 /**
  * `render-remote --plan 2core` end to end, with one stand-in: the Pulumi
@@ -80,7 +81,7 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
   let home: string;
   beforeAll(async () => {
     api = await startFakeLinodeApi();
-    home = mkdtempSync(path.join(os.tmpdir(), "cloud-run-"));
+    home = tempDir("cloud-run-");
     Object.assign(process.env, { RENDER_REMOTE_HOME: path.join(home, "state"), LINODE_URL: api.url, LINODE_TOKEN: api.token });
   });
   afterAll(async () => {

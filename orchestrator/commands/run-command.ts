@@ -1,9 +1,13 @@
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { prepareOutDir } from "../../renderer/output/out-dir.ts";
+import { showUnder, wroteLines } from "../../renderer/output/wrote-lines.ts";
 import { BadInputError } from "../errors.ts";
-import { parseDuration } from "../estimate/predict.ts";
+import { parseDeadline } from "./deadline.ts";
 import { trapInterrupts } from "../interrupts.ts";
+import { CLOUD_CONNECT_TIMEOUT_SECONDS, TARGET_CONNECT_TIMEOUT_SECONDS } from "../pipeline/connect-progress.ts";
+import { runDirAdvice } from "../pipeline/leftover-advice.ts";
 import { createReporter } from "../pipeline/reporter.ts";
 import { runOnHost, type RunResult } from "./run.ts";
 
@@ -23,22 +27,25 @@ export interface RunCommandOptions {
   sshFrom?: string;
   maxCost?: number;
   deadline?: string;
-  connectTimeout: number;
+  /** Seconds; default 30 for --target, 300 for a freshly booted --plan server. */
+  connectTimeout?: number;
   json?: boolean;
 }
 
 /** The main command: validate flags, pick the host, run the pipeline, report. */
 export async function runCommand(options: RunCommandOptions): Promise<number> {
-  if (!options.spec) throw new BadInputError("--spec is required, e.g. `render-remote --dry-run --spec specs/seed-default.json`.");
+  if (!options.spec) throw new BadInputError("--spec is required, e.g. `npx render-remote --dry-run --spec specs/seed-default.json`.");
   if (options.target && options.plan) throw new BadInputError("--target renders on your own server and --plan rents one: use one of them.");
-  const deadlineSeconds = options.deadline === undefined ? undefined : parseDuration(options.deadline);
-  if (options.deadline !== undefined && !deadlineSeconds) throw new BadInputError(`--deadline takes a duration like 90s, 10m or 1h30m; got "${options.deadline}".`);
+  const deadlineSeconds = parseDeadline(options.deadline);
+  // before anything runs or is rented: a bad --out found at download time throws the finished render away
+  const outDir = await prepareOutDir(options.out);
   const reporter = createReporter(options.json ? "json" : "auto");
   const interrupts = trapInterrupts();
   try {
     if (!options.dryRun && !options.target && options.plan) {
       const { runInCloud } = await import("./run-cloud.ts");
-      return report(await runInCloud({ ...options, spec: options.spec, plan: options.plan, deadlineSeconds, reporter, interrupts }), options.json === true);
+      const connectTimeout = options.connectTimeout ?? CLOUD_CONNECT_TIMEOUT_SECONDS;
+      return report(await runInCloud({ ...options, connectTimeout, spec: options.spec, plan: options.plan, deadlineSeconds, reporter, interrupts }), options.json === true, options.out);
     }
     if (options.dryRun && options.plan) {
       const { showCloudPlan } = await import("./run-cloud.ts");
@@ -49,13 +56,15 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
         process.stdout.write(`${JSON.stringify({ ...cloudPlan, run }, null, 2)}\n`);
         return run.leftovers.length > 0 ? 1 : 0;
       }
-      return report(run, false);
+      return report(run, false, options.out);
     }
-    if (options.target) interrupts.setLeftoverAdvice(`a run directory ~/.render-remote-run.* on ${options.target}`);
-    else interrupts.setLeftoverAdvice(`a run directory ${path.join(os.tmpdir(), ".render-remote-run.*")}`);
-    return report(await runOnHost({ ...common(options), reporter, signal: interrupts.signal }), options.json === true);
+    const where = options.target ?? "this machine";
+    interrupts.setLeftoverAdvice(runDirAdvice(undefined, where, []));
+    const onRunDir = (runDir: string, hostHint: readonly string[]) => interrupts.setLeftoverAdvice(runDirAdvice(runDir, where, hostHint));
+    return report(await runOnHost({ ...common(options), reporter, signal: interrupts.signal, onRunDir }), options.json === true, options.out);
   } finally {
     interrupts.dispose();
+    await outDir.removeIfUnused(); // a run that wrote nothing leaves no new empty directory
   }
 }
 
@@ -74,7 +83,7 @@ function common(options: RunCommandOptions) {
     processes: options.processes,
     preset: options.preset,
     json: options.json === true,
-    connectTimeoutSeconds: options.connectTimeout,
+    connectTimeoutSeconds: options.connectTimeout ?? TARGET_CONNECT_TIMEOUT_SECONDS,
   };
 }
 
@@ -84,16 +93,21 @@ function defaultIdentity(): string | undefined {
   return found;
 }
 
-function report(result: RunResult & { verdict?: string }, json: boolean): number {
+function report(result: RunResult & { verdict?: string }, json: boolean, out: string): number {
   if (json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return result.leftovers.length > 0 ? 1 : 0;
   }
+  // one render figure: the render stage as the user waited for it (the renderer's start included)
+  const stages = Object.entries(result.stageSeconds).filter(([, seconds]) => seconds !== undefined) as [string, number][];
+  const total = stages.reduce((sum, [, seconds]) => sum + seconds, 0);
+  const render = result.stageSeconds.render ?? 0;
+  const others = stages.filter(([stage]) => stage !== "render");
   const lines = [
     "",
-    ...result.outputs.map((file) => `Wrote ${path.relative(process.cwd(), file) || file}`),
-    `Render ${result.renderSeconds.toFixed(1)} s; everything else ${result.overheadSeconds.toFixed(1)} s. ` +
-      `By stage: ${Object.entries(result.stageSeconds).map(([stage, s]) => `${stage} ${s!.toFixed(1)}${stage === "render" ? " (with the renderer's start)" : ""}`).join(", ")}.`,
+    ...wroteLines(result.outputs, showUnder(out)),
+    `Took ${total.toFixed(1)} s: rendering ${render.toFixed(1)} s, the other stages ${(total - render).toFixed(1)} s ` +
+      `(${others.map(([stage, seconds]) => `${stage} ${seconds.toFixed(1)}`).join(", ")}).`,
   ];
   if (result.mode !== "cloud") lines.push(result.leftovers.length === 0 ? "Nothing was left on the host." : `Left on the host:\n  ${result.leftovers.join("\n  ")}`);
   if (result.verdict) lines.push(result.verdict);

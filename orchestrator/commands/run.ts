@@ -8,6 +8,7 @@ import type { Host } from "../hosts/host.ts";
 import { LocalHost } from "../hosts/local-host.ts";
 import { connectSsh } from "../hosts/ssh-host.ts";
 import { formatSshTarget, parseSshTarget } from "../hosts/ssh-target.ts";
+import { waitingForSshd } from "../pipeline/connect-progress.ts";
 import type { PipelineContext } from "../pipeline/context.ts";
 import type { StageReporter } from "../pipeline/reporter.ts";
 import { runPipeline, type PipelineResult } from "../pipeline/run-pipeline.ts";
@@ -29,6 +30,8 @@ export interface RunOptions {
   json: boolean;
   reporter: StageReporter;
   signal: AbortSignal;
+  /** Told the run directory's name as soon as it exists (forced-quit advice). */
+  onRunDir?: (runDir: string, hostHint: readonly string[]) => void;
   /** Seconds to keep trying until sshd answers. */
   connectTimeoutSeconds: number;
 }
@@ -57,16 +60,20 @@ export async function runOnHost(options: RunOptions): Promise<RunResult> {
 
   const openHost = async (signal: AbortSignal): Promise<Host> => {
     if (!target) return new LocalHost();
+    const started = Date.now();
+    const timeoutMs = options.connectTimeoutSeconds * 1000;
     return connectSsh(target, {
       identityFile: options.identity,
       agent: options.identity === undefined ? options.agent : undefined,
       hostKeys: { kind: "known_hosts", file: options.knownHosts, acceptNew: options.acceptNewHostKey },
-      timeoutMs: options.connectTimeoutSeconds * 1000,
+      timeoutMs,
       signal,
-      onRetry: ({ attempt }) => attempt === 1 && options.reporter.info(`  waiting for sshd on ${formatSshTarget(target)}…`),
+      onRetry: ({ attempt, error }) =>
+        options.reporter.info(waitingForSshd(formatSshTarget(target), attempt, error, timeoutMs - (Date.now() - started), options.connectTimeoutSeconds)),
       onNotice: (message) => options.reporter.info(`  ${message}`),
     });
   };
+  const hostHint = target ? ["ssh", "-p", String(target.port), `${target.user}@${target.host}`] : [];
   const ctx: PipelineContext = {
     job,
     bundlePath: locateRendererBundle(),
@@ -76,9 +83,10 @@ export async function runOnHost(options: RunOptions): Promise<RunResult> {
     preset: options.preset,
     waitForCloudInit: false,
     openHost,
-    hostHint: target ? ["ssh", "-p", String(target.port), `${target.user}@${target.host}`] : [],
+    hostHint,
     signal: options.signal,
     reporter: options.reporter,
+    onRunDir: (runDir) => options.onRunDir?.(runDir, hostHint),
     stageSeconds: {},
   };
   const result = await runPipeline(ctx);

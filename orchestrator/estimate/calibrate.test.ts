@@ -44,3 +44,32 @@ describe("spread", () => {
     expect(spread(1, 9)).toEqual([0]);
   });
 });
+
+describe("calibrate (no timing asserted: the timing comparison is `npm run bench -- --estimate`)", () => {
+  it("counts the job's work exactly when the sample is the whole job, and feeds predict a consistent calibration", async () => {
+    const { calibrate } = await import("./calibrate.ts");
+    const { escapeCountsScalar } = await import("../../renderer/kernel/scalar.ts");
+    const { frameAxes, frameC } = await import("../../renderer/frame-geometry.ts");
+    const { DEFAULT_OVERHEAD_SECONDS, DEFAULT_SPEED_FACTOR, predict } = await import("./predict.ts");
+    // 24 px wide, 5 frames: the sample grows to the whole frame and samples every frame
+    const job = parseSpec({ width: 24, height: 20, maxIterations: 60, frames: 5, fps: 5, bounds: { re: [-1.5, 0.9], im: [-1.1, 0.7] } });
+    const calibration = await calibrate(job, { sampleFrames: 9, encode: false });
+    const { re, im } = frameAxes(job);
+    const exact = Array.from({ length: job.frames }, (_, frame) => {
+      const c = frameC(job, frame);
+      return escapeCountsScalar({ re, im, rowStart: 0, rowEnd: job.height, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius },
+        new Uint32Array(job.width * job.height));
+    });
+    expect(calibration.sampleWidth).toBe(24);
+    expect(calibration.samples.map((sample) => sample.frame)).toEqual([0, 1, 2, 3, 4]);
+    expect(calibration.samples.map((sample) => Math.round(sample.iterationsPerPixel * job.width * job.height))).toEqual(exact);
+    expect(calibration.totalIterations).toBeCloseTo(exact.reduce((sum, work) => sum + work, 0), 6);
+    expect(calibration.computedShare).toBe(1); // off centre: no mirror copies
+    expect(calibration.encodeSecondsPerFrame).toBe(0); // encode: false
+    expect(calibration.kernelRate).toBeGreaterThan(0);
+    const history = { speedFactor: DEFAULT_SPEED_FACTOR, overheadSeconds: DEFAULT_OVERHEAD_SECONDS, runs: 0 };
+    const prediction = predict(calibration, job, [], history);
+    expect(prediction.totalIterations).toBe(calibration.totalIterations);
+    expect(prediction.cpuSeconds).toBeCloseTo(calibration.totalIterations / calibration.kernelRate + job.frames * calibration.colorSecondsPerFrame, 9);
+  });
+});

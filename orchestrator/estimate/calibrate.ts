@@ -57,6 +57,8 @@ export interface CalibrateOptions {
   encode?: boolean;
   /** The renderer bundle, to time a near-empty render; without it a documented constant is used. */
   bundle?: string;
+  /** Told each step as it starts ("sampling 9 frames…"), so a long calibration is not a blank terminal. */
+  onStep?: (step: string) => void;
 }
 
 /** Start-up cost when the bundle cannot be timed: measured on the 2-core development machine. */
@@ -68,7 +70,10 @@ export async function calibrate(job: Job, options: CalibrateOptions = {}): Promi
   const frames = spread(job.frames, options.sampleFrames ?? 9);
   const budget = (options.budgetSeconds ?? 0.6) * 1000;
   let best: { width: number; perFrame: number[]; iterations: number; ms: number } | undefined;
+  const step = options.onStep ?? (() => undefined);
+  step(`warming up the ${kernel.name} kernel`);
   await warmUp(job, frames, kernel.run);
+  step(`sampling ${frames.length} frames across the animation at reduced size`);
   for (const width of [16, 32, 64, 128, 256]) {
     const sample = sampleJob(job, width);
     const measure = sampler(sample, kernel.run);
@@ -92,8 +97,12 @@ export async function calibrate(job: Job, options: CalibrateOptions = {}): Promi
   const meanPerPixel = (samplesPerPixel * best!.perFrame.reduce((sum, ipp) => sum + ipp, 0)) / best!.perFrame.length;
   const rate = best!.iterations / Math.max(best!.ms / 1000, 1e-6);
   const fullFrameSeconds = (meanPerPixel * job.width * job.height) / rate;
-  const encodeSecondsPerFrame = job.frames > 1 && options.encode !== false ? await measureEncode(job, options.preset ?? "veryfast", fullFrameSeconds) : 0;
+  const encodes = job.frames > 1 && options.encode !== false;
+  if (encodes) step(`timing x264 (${options.preset ?? "veryfast"}) on ${job.width}×${job.height} frames`);
+  const encodeSecondsPerFrame = encodes ? await measureEncode(job, options.preset ?? "veryfast", fullFrameSeconds) : 0;
+  step("timing colouring and the shortcut search");
   const { colorSecondsPerFrame, searchSecondsPerFrame } = frameCosts(job, sampleJob(job, Math.min(best!.width, 128)), frames, kernel.run);
+  if (options.bundle) step("timing the renderer's start (three tiny renders)");
   const startupSeconds = options.bundle ? await measureStartup(options.bundle, job, { kernelRate: rate, encodeSecondsPerFrame }) : DEFAULT_STARTUP_SECONDS;
   return {
     samples: frames.map((frame, i) => ({ frame, iterationsPerPixel: samplesPerPixel * best!.perFrame[i] })),

@@ -48,15 +48,15 @@ describeWithSshd("connectSsh against a real sshd", () => {
     const knownHosts = file("empty_known_hosts");
     writeFileSync(knownHosts, "");
     const before = logins();
-    const started = Date.now();
-    const error = await connectSsh(sshd, options({ hostKeys: { kind: "known_hosts", file: knownHosts, acceptNew: false } })).catch((caught: unknown) => caught);
+    const retries: unknown[] = [];
+    const error = await connectSsh(sshd, options({ hostKeys: { kind: "known_hosts", file: knownHosts, acceptNew: false }, onRetry: (retry) => retries.push(retry) })).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(HostKeyError);
     expect((error as HostKeyError).reason).toBe("unknown");
     const message = (error as Error).message;
     expect(message).toContain(`ssh-keyscan -p ${sshd.port} 127.0.0.1 >> ${knownHosts}`);
     expect(message).toContain("--accept-new-host-key");
     expect(message).toMatch(/ED25519 key SHA256:/);
-    expect(Date.now() - started).toBeLessThan(2_000); // not retried
+    expect(retries).toEqual([]); // not retried
     expect(logins()).toBe(before);
     expect(readFileSync(knownHosts, "utf8")).toBe("");
   });
@@ -79,28 +79,29 @@ describeWithSshd("connectSsh against a real sshd", () => {
   it("refuses a host key that differs from the pinned or known one, without retrying", async () => {
     const impostor = readFileSync(`${otherKey()}.pub`, "utf8");
     const before = logins();
-    const started = Date.now();
-    const pinned = await connectSsh(sshd, options({ hostKeys: { kind: "pinned", publicKey: impostor } })).catch((caught: unknown) => caught);
+    const retries: unknown[] = [];
+    const onRetry = (retry: unknown) => void retries.push(retry);
+    const pinned = await connectSsh(sshd, options({ hostKeys: { kind: "pinned", publicKey: impostor }, onRetry })).catch((caught: unknown) => caught);
     expect(pinned).toBeInstanceOf(HostKeyError);
     expect((pinned as HostKeyError).reason).toBe("mismatch");
     expect((pinned as Error).message).toContain("not the key render-remote generated");
 
     const knownHosts = file("changed_known_hosts");
     writeFileSync(knownHosts, `[127.0.0.1]:${sshd.port} ${impostor.split(" ").slice(0, 2).join(" ")}\n`);
-    const changed = await connectSsh(sshd, options({ hostKeys: { kind: "known_hosts", file: knownHosts, acceptNew: true } })).catch((caught: unknown) => caught);
+    const changed = await connectSsh(sshd, options({ hostKeys: { kind: "known_hosts", file: knownHosts, acceptNew: true }, onRetry })).catch((caught: unknown) => caught);
     expect((changed as HostKeyError).reason).toBe("mismatch");
     expect((changed as Error).message).toContain(`${knownHosts} line 1`);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(retries).toEqual([]);
     expect(logins()).toBe(before);
   });
 
   it("does not retry a refused login, and never puts key material in the message", async () => {
     const wrongKey = otherKey();
-    const started = Date.now();
-    const error = await connectSsh(sshd, options({ identityFile: wrongKey })).catch((caught: unknown) => caught);
+    const retries: unknown[] = [];
+    const error = await connectSsh(sshd, options({ identityFile: wrongKey, onRetry: (retry) => retries.push(retry) })).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RemoteError);
     expect((error as Error).message).toContain(`refused the login as ${sshd.user} with the key ${wrongKey}`);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(retries).toEqual([]);
     const secret = readFileSync(wrongKey, "utf8").split("\n")[1];
     expect((error as Error).message).not.toContain(secret);
     const inline = await connectSsh(sshd, options({ identityFile: undefined, privateKey: readFileSync(wrongKey, "utf8") })).catch((caught: unknown) => caught);
@@ -140,18 +141,16 @@ describeWithSshd("connectSsh against a real sshd", () => {
   it("gives up after the overall timeout with advice, and stops at once when aborted", async () => {
     const closedPort = await unusedPort();
     const target = { host: "127.0.0.1", port: closedPort, user: sshd.user };
-    const started = Date.now();
+    // no timing asserted: had the timeout been ignored, this would retry past the test's own timeout
     const error = await connectSsh(target, options({ timeoutMs: 600, retry: { initialDelayMs: 50 } })).catch((caught: unknown) => caught);
-    expect(Date.now() - started).toBeLessThan(1_500);
     expect(error).toBeInstanceOf(RemoteError);
     expect((error as Error).message).toMatch(new RegExp(`did not answer within 0.6 s .*ECONNREFUSED.*port ${closedPort} is open`));
 
     const controller = new AbortController();
     const reason = new Error("interrupted by test");
     setTimeout(() => controller.abort(reason), 200);
-    const abortStarted = Date.now();
-    await expect(connectSsh(target, options({ timeoutMs: 10_000, signal: controller.signal }))).rejects.toBe(reason);
-    expect(Date.now() - abortStarted).toBeLessThan(700);
+    // 10 min: an ignored abort would end in the timeout's RemoteError (or the test's timeout), not the abort's reason
+    await expect(connectSsh(target, options({ timeoutMs: 600_000, signal: controller.signal }))).rejects.toBe(reason);
   });
 });
 

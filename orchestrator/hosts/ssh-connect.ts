@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import ssh2, { type Client } from "ssh2";
+import { plainReason } from "../../renderer/fs-reason.ts";
 import { BadInputError, RemoteError } from "../errors.ts";
 import { HostKeyError, prepareHostKeyCheck, type HostKeyPolicy } from "./known-hosts.ts";
 import { formatSshTarget, type SshTarget } from "./ssh-target.ts";
@@ -151,6 +152,6 @@ async function loadPrivateKey(options: SshConnectOptions): Promise<Buffer | stri
   try {
     return await readFile(options.identityFile);
   } catch (error) {
-    throw new BadInputError(`Cannot read the identity file ${options.identityFile}: ${(error as Error).message}. Pass --identity with the path of your private key.`, { cause: error });
+    throw new BadInputError(`Cannot read the identity file ${options.identityFile}: ${plainReason(error)}. Pass --identity with the path of your private key.`, { cause: error });
   }
 }

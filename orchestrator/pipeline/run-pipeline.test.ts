@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { probeVideo } from "../../test/run-bundle.ts";
@@ -7,6 +6,7 @@ import { runOnHost, type RunOptions } from "../commands/run.ts";
 import { describeWithSshd } from "../hosts/testing/describe-with-sshd.ts";
 import { startTestSshd, type TestSshd } from "../hosts/testing/sshd.ts";
 import type { StageReporter } from "./reporter.ts";
+import { tempDir } from "../../test/temp-dir.ts";
 
 const tiny = { name: "tiny", width: 64, height: 48, maxIterations: 40, frames: 6, fps: 6 };
 
@@ -28,7 +28,7 @@ function recordingReporter(): StageReporter & { stages: string[]; frames: number
 }
 
 function setup(spec: Record<string, unknown> = tiny) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "pipeline-"));
+  const dir = tempDir("pipeline-");
   writeFileSync(path.join(dir, "spec.json"), JSON.stringify(spec));
   return { dir, spec: path.join(dir, "spec.json"), out: path.join(dir, "out") };
 }
@@ -43,7 +43,7 @@ function options(overrides: Partial<RunOptions> & Pick<RunOptions, "spec" | "out
 describe("--dry-run: the pipeline with this machine as the host", () => {
   it("runs every stage, brings the MP4 home, and leaves no run directory", async () => {
     const w = setup();
-    const tmp = mkdtempSync(path.join(os.tmpdir(), "dry-home-"));
+    const tmp = tempDir("dry-home-");
     const previousTmp = process.env.TMPDIR;
     process.env.TMPDIR = tmp; // LocalHost makes its run directory under the temp dir
     try {

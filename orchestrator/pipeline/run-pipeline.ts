@@ -6,6 +6,7 @@ import { prepare } from "./prepare.ts";
 import { render } from "./render.ts";
 import { teardown } from "./teardown.ts";
 import { withStageLimit } from "./stage-limits.ts";
+import { untilAborted } from "./until-aborted.ts";
 import { upload } from "./upload.ts";
 
 const STAGES: [StageName, (ctx: PipelineContext) => Promise<void>][] = [
@@ -33,9 +34,9 @@ export async function runPipeline(ctx: PipelineContext): Promise<PipelineResult>
   try {
     for (const [name, stage] of STAGES) {
       if (ctx.signal.aborted) throw new InterruptedError(`Interrupted before ${name}.`);
-      const { seconds } = await ctx.reporter.stage(name, () => withStageLimit(ctx, name, () => stage(ctx)));
+      // the stage's limit narrows ctx.signal while it runs; a stage that ignores the abort is cut off after a grace
+      const { seconds } = await ctx.reporter.stage(name, () => withStageLimit(ctx, name, () => untilAborted(stage(ctx), ctx.signal, name)));
       ctx.stageSeconds[name] = seconds;
-      if (ctx.signal.aborted) throw new InterruptedError(`Interrupted during ${name}.`);
     }
   } finally {
     const { value, seconds } = await ctx.reporter.stage("teardown", () => teardown(ctx));

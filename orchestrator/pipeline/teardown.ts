@@ -1,6 +1,7 @@
 import { printable } from "../hosts/remote-text.ts";
-import { commandLine, quoteArg } from "../hosts/shell-quote.ts";
+import { commandLine } from "../hosts/shell-quote.ts";
 import type { PipelineContext } from "./context.ts";
+import { adviceCommand } from "./leftover-advice.ts";
 
 const GRACE_MS = 5000;
 
@@ -54,6 +55,5 @@ async function stopRender(ctx: PipelineContext): Promise<void> {
  * (ssh sends one string) and that string quoted again for the local one.
  */
 export function cleanupCommand(hostHint: readonly string[], runDir: string): string {
-  const remote = commandLine(["rm", "-rf", "--", runDir]);
-  return hostHint.length === 0 ? remote : [...hostHint, remote].map(quoteArg).join(" ");
+  return adviceCommand(hostHint, commandLine(["rm", "-rf", "--", runDir]));
 }

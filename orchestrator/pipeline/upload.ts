@@ -20,6 +20,7 @@ export async function upload(ctx: PipelineContext): Promise<void> {
     throw new RemoteError(`Could not create a run directory under ${home} on ${host.description}: ${made.stderr.trim()}`);
   }
   const runDir = checkedRunDir(made.stdout.replace(/\n$/, ""), home, host.description);
+  ctx.onRunDir?.(runDir);
   ctx.remote = { ...ctx.remote!, runDir, bundle: `${runDir}/julia-render.mjs`, spec: `${runDir}/spec.json`, pidFile: `${runDir}/render.pid` };
   await host.exec(["chmod", "700", runDir], { signal: ctx.signal });
 

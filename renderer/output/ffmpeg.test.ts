@@ -1,11 +1,11 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { findFfmpeg } from "./ffmpeg.ts";
+import { tempDir } from "../../test/temp-dir.ts";
 
 describe("findFfmpeg", () => {
-  const root = mkdtempSync(path.join(os.tmpdir(), "find-ffmpeg-"));
+  const root = tempDir("find-ffmpeg-");
   const dir = (name: string) => {
     const full = path.join(root, name);
     mkdirSync(full, { recursive: true });

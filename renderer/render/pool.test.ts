@@ -111,8 +111,7 @@ describe("renderFrames with worker threads", () => {
       onFrame: () => new Promise<void>((resolve) => setTimeout(resolve, 60_000)),
     });
     setTimeout(() => controller.abort(), 300);
-    const started = Date.now();
+    // no timing asserted: without the abort the run would wait on onFrame past the test's timeout
     await expect(run).rejects.toThrow(InterruptedError);
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });

@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PNG } from "pngjs";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -8,12 +7,13 @@ import { escapeCountsScalar } from "../kernel/scalar.ts";
 import { createBandRenderer } from "../render/band.ts";
 import { jobToSpec, parseSpec } from "../spec.ts";
 import { BACKGROUND, LABEL_COLOR, planContactSheet, thumbnailOrigin, type SheetLayout } from "./layout.ts";
+import { tempDir } from "../../test/temp-dir.ts";
 
 const spec = { name: "sheet-test", width: 480, height: 320, maxIterations: 60, frames: 30, fps: 10, c: { from: [-0.62772, -0.7], to: [-0.62772, 0] } };
 const job = parseSpec(spec);
 
 function workspace(): { dir: string; spec: string; out: string } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "contact-sheet-"));
+  const dir = tempDir("contact-sheet-");
   writeFileSync(path.join(dir, "sheet-test.json"), JSON.stringify(spec));
   return { dir, spec: path.join(dir, "sheet-test.json"), out: path.join(dir, "out") };
 }
