@@ -31,6 +31,10 @@ class LocalServerEngine implements ProvisionEngine {
   runDirs = () => readdirSync(this.sshd!.homeDir).filter((name) => name.startsWith(".render-remote-run."));
   constructor(private readonly api: FakeLinodeApi) {}
 
+  async preflight() {
+    this.calls.push("preflight");
+  }
+
   async up(runId: string, _program: StackProgram) {
     this.calls.push(`up ${runId}`);
     const keys = runKeysDir(runId);
@@ -81,7 +85,7 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
         { spec: path.join(home, "spec.json"), plan: "2core", out: path.join(home, "out"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 20, reporter: quiet, interrupts },
         { engine },
       );
-      expect(engine.calls).toEqual([`up ${result.runId}`, `destroy ${result.runId}`, `removeStack ${result.runId}`]);
+      expect(engine.calls).toEqual(["preflight", `up ${result.runId}`, `destroy ${result.runId}`, `removeStack ${result.runId}`]);
       expect(await probeVideo(path.join(home, "out", "cloudy.mp4"))).toMatchObject({ codec: "h264", width: 64, height: 48, frames: 6 });
       expect(result.verdict).toMatch(/nothing left billing/);
       expect(result.leftovers).toEqual([]);
@@ -117,8 +121,8 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
       await expect(
         runInCloud({ spec: path.join(home, "slow.json"), plan: "2core", out: path.join(home, "out2"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 5, reporter, interrupts }, { engine }),
       ).rejects.toMatchObject({ kind: "remote", message: expect.stringMatching(/dropped during the render/) });
-      const runId = engine.calls[0].split(" ")[1];
-      expect(engine.calls).toEqual([`up ${runId}`, `destroy ${runId}`, `removeStack ${runId}`]);
+      const runId = engine.calls[1].split(" ")[1];
+      expect(engine.calls).toEqual(["preflight", `up ${runId}`, `destroy ${runId}`, `removeStack ${runId}`]);
       expect(await readJournal(runId)).toMatchObject({ status: "destroyed" });
       expect(warnings.at(-1)).toMatch(/nothing left billing/);
       expect(existsSync(path.join(home, "out2", "slow.mp4"))).toBe(false);

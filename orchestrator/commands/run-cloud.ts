@@ -5,7 +5,6 @@ import { checkBudget } from "../cloud/budget.ts";
 import { describeCloudPlan, type CloudPlan } from "../cloud/dry-run-plan.ts";
 import { linodeClientFromEnv } from "../cloud/linode-api.ts";
 import { loadPlans } from "../cloud/prices.ts";
-import { checkRegion } from "../cloud/region-check.ts";
 import { withProvisionedHost } from "../cloud/provision.ts";
 import { createPulumiEngine, type ProvisionEngine } from "../cloud/pulumi-engine.ts";
 import { discoverCallerCidrs, toCallerCidr } from "../cloud/ssh-from.ts";
@@ -51,8 +50,6 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
   if (reason) reporter.info(reason);
   const expected = prediction.plans.find((p) => p.type === plan.type)!;
   reporter.info(prediction.advice);
-  const regionWarning = await checkRegion(linodeClientFromEnv(process.env, { maxAttempts: 2 }), options.region);
-  if (regionWarning) reporter.warn(regionWarning);
   const sshFrom = options.sshFrom ? [toCallerCidr(options.sshFrom)] : await discoverCallerCidrs();
 
   let result: RunResult | undefined;
@@ -60,7 +57,7 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
   try {
     await withProvisionedHost(
       {
-        runId, plan, region: options.region, sshFrom, expectedSeconds: expected.renderSeconds, overheadSeconds: prediction.history.overheadSeconds * 3,
+        runId, plan, region: options.region, client: linodeClientFromEnv(process.env), sshFrom, expectedSeconds: expected.renderSeconds, overheadSeconds: prediction.history.overheadSeconds * 3,
         maxCostUsd: options.maxCost, signal: options.interrupts.signal, log: (line) => reporter.info(line), setLeftoverAdvice: options.interrupts.setLeftoverAdvice,
       },
       engine,

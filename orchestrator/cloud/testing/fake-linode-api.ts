@@ -86,6 +86,8 @@ export class FakeLinodeApi {
     { id: "us-iad", label: "Washington, DC", status: "ok", capabilities: ["Linodes", "Cloud Firewall", "Metadata"] },
     { id: "ap-south", label: "Singapore, SG", status: "ok", capabilities: ["Linodes", "Cloud Firewall"] },
   ];
+  /** GET /v4/regions/{id}/availability: plans listed with their availability; empty means none is limited. */
+  availability: { region: string; plan: string; available: boolean }[] = [];
   #faults: (Fault & { left: number })[] = [];
   #server: http.Server;
   url = "";
@@ -168,6 +170,11 @@ export class FakeLinodeApi {
     if (method === "GET" && path === "/networking/firewalls") return paginate(applyFilter(this.firewalls, filter, FIREWALL_FILTERS), query);
     if (method === "GET" && path === "/linode/types") return paginate(applyFilter(this.types, filter, TYPE_FILTERS), query);
     if (method === "GET" && path === "/account") return [200, { ...this.account, email: "fake@example.invalid" }];
+    const availability = /^\/regions\/([^/]+)\/availability$/.exec(path);
+    if (method === "GET" && availability) {
+      const id = decodeURIComponent(availability[1]);
+      return this.regions.some((r) => r.id === id) ? [200, this.availability.filter((a) => a.region === id)] : [404, errors("Not found")];
+    }
     const region = /^\/regions\/([^/]+)$/.exec(path);
     if (method === "GET" && region) {
       const found = this.regions.find((r) => r.id === decodeURIComponent(region[1]));
