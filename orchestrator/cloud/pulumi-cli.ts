@@ -39,7 +39,8 @@ const recentEnough = (cli: PulumiCommand) =>
 
 /**
  * The CLI on PATH if it is recent enough, else our own copy under the state
- * directory, installed (or upgraded) there when missing or old. Nothing is
+ * directory, installed (or upgraded) there when missing or old, unless
+ * RENDER_REMOTE_NO_PULUMI_INSTALL=1 (offline or managed machines). Nothing is
  * created in the cloud before this succeeds.
  */
 export async function findPulumiCli(env: NodeJS.ProcessEnv, log: (line: string) => void, install: InstallPulumi = defaultInstall): Promise<PulumiCommand> {
@@ -56,6 +57,12 @@ export async function findPulumiCli(env: NodeJS.ProcessEnv, log: (line: string) 
     tooOld.push(`${where === undefined ? "the pulumi on PATH" : cli.command} is v${cli.version?.toString() ?? "unknown"}`);
   }
   const why = tooOld.length > 0 ? `${tooOld.join(" and ")}, older than the v${REQUIRED_PULUMI_VERSION} render-remote needs` : "it was not found on PATH";
+  if (env.RENDER_REMOTE_NO_PULUMI_INSTALL === "1") {
+    throw new ProvisionError(
+      `The Pulumi CLI v${REQUIRED_PULUMI_VERSION} is missing (${why}), and RENDER_REMOTE_NO_PULUMI_INSTALL=1 forbids installing it. ` +
+        `Nothing was created. Install it (https://www.pulumi.com/docs/install/, version ${REQUIRED_PULUMI_VERSION}) and run the same command again.`,
+    );
+  }
   log(`Pulumi CLI: ${why}; installing v${REQUIRED_PULUMI_VERSION} into ${root} (one time, about 100 MB).`);
   let installed: PulumiCommand;
   try {

@@ -6,7 +6,7 @@
 // $FAKE_PULUMI_LOG, and keeps its stacks where the real file backend does
 // (PULUMI_BACKEND_URL/.pulumi/stacks/render-remote/<stack>.json, with locks
 // under .pulumi/locks/), so it fails the way the real CLI fails:
-//   FAKE_PULUMI_VERSION=v3.100.0       `version` answers that
+//   FAKE_PULUMI_VERSION=v3.100.0       `version` answers that (or a VERSION file beside this copy)
 //   FAKE_PULUMI_UP=hang                `up` waits for SIGINT (what aborting the signal sends)
 //   FAKE_PULUMI_UP=fail                `up` creates the firewall, then fails creating the instance
 //   FAKE_PULUMI_UP=pending             `up` is cut off mid-create: the instance stays a pending CREATE, with no ID
@@ -22,7 +22,8 @@ import path from "node:path";
 const argv = process.argv.slice(2);
 const log = process.env.FAKE_PULUMI_LOG;
 const pulumiEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => key.startsWith("PULUMI_") || key === "LINODE_TOKEN"));
-const record = (extra = {}) => appendFileSync(log, `${JSON.stringify({ argv, env: pulumiEnv, pid: process.pid, ...extra })}\n`);
+const self = process.argv[1];
+const record = (extra = {}) => appendFileSync(log, `${JSON.stringify({ argv, env: pulumiEnv, pid: process.pid, self, ...extra })}\n`);
 const words = argv.filter((arg, i) => !arg.startsWith("-") && !(argv[i - 1] ?? "").match(/^--(stack|secrets-provider|color|exec-kind|page-size|page|event-log)$/));
 const command = words.slice(0, 2).join(" ");
 // `--stack NAME`, or the positional name of `stack init NAME` / `stack rm NAME`
@@ -83,7 +84,8 @@ const pluginsFile = `${log}.plugins`;
 const plugins = existsSync(pluginsFile) ? JSON.parse(readFileSync(pluginsFile, "utf8")) : [];
 
 if (argv[0] === "version") {
-  console.log(process.env.FAKE_PULUMI_VERSION ?? "v3.248.0");
+  const versionFile = path.join(path.dirname(self), "VERSION");
+  console.log(existsSync(versionFile) ? readFileSync(versionFile, "utf8").trim() : (process.env.FAKE_PULUMI_VERSION ?? "v3.248.0"));
 } else if (command === "plugin install") {
   if (process.env.FAKE_PULUMI_PLUGIN === "fail") fail(`[resource plugin linode-${words[4]}] downloading from github://api.github.com/pulumi: dial tcp: lookup api.github.com: no such host`);
   const version = process.env.FAKE_PULUMI_PLUGIN === "wrong" ? "5.0.0" : words[4].replace(/^v/, "");
