@@ -1,5 +1,5 @@
 /**
- * Ctrl-C and SIGTERM abort the current stage; teardown still runs. A second
+ * Ctrl-C, SIGTERM and SIGHUP (the terminal closed) abort the current stage; teardown still runs. A second
  * Ctrl-C during teardown does not skip it silently: it says what may be left
  * and what cleans it up. A third one quits at once.
  */
@@ -15,6 +15,8 @@ export function trapInterrupts(stderr: NodeJS.WritableStream = process.stderr): 
   let count = 0;
   let advice = "nothing that outlives this process";
   const onSignal = (name: NodeJS.Signals) => {
+    // the terminal is gone: a write to it fails (EIO), and that must not kill the teardown
+    if (name === "SIGHUP") for (const stream of [stderr, process.stdout, process.stderr]) stream.on("error", () => undefined);
     count++;
     if (count === 1) {
       stderr.write(`\n${name}: stopping; cleaning up first (Ctrl-C again to see what a forced quit would leave).\n`);
@@ -28,12 +30,14 @@ export function trapInterrupts(stderr: NodeJS.WritableStream = process.stderr): 
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
   return {
     signal: controller.signal,
     setLeftoverAdvice: (text) => (advice = text),
     dispose() {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
+      process.off("SIGHUP", onSignal);
     },
   };
 }

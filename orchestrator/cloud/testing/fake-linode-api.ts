@@ -153,6 +153,7 @@ export class FakeLinodeApi {
     const isPublic = record.method === "GET" && (path.startsWith("/linode/types") || path.startsWith("/regions"));
     if (!isPublic && !record.authorized) return send(401, errors("Invalid Token"));
     try {
+      if (record.method === "POST") return send(...this.#create(path, await readJson(request)));
       const [status, body] = this.#route(record, url.searchParams);
       send(status, body);
     } catch (error) {
@@ -160,6 +161,10 @@ export class FakeLinodeApi {
       send(500, errors("Fake API crashed"));
       throw error;
     }
+  }
+
+  #create(path: string, body: Record<string, unknown>): [number, unknown] {
+    return createIn(this, path, body);
   }
 
   #route(request: RecordedRequest, query: URLSearchParams): [number, unknown] {
@@ -191,6 +196,36 @@ export class FakeLinodeApi {
     // Deleting a Linode detaches it from its firewalls, as on Linode.
     if (collection === "linode/instances") for (const firewall of this.firewalls) firewall.entities = firewall.entities.filter((e) => String(e.id) !== id);
     return [200, {}];
+  }
+}
+
+/** The two creations the linode provider makes for a run (POST /linode/instances, POST /networking/firewalls), for stand-in CLIs. */
+function createIn(api: FakeLinodeApi, path: string, body: Record<string, unknown>): [number, unknown] {
+  const id = 10_000 + api.instances.length + api.firewalls.length + api.requests.length;
+  const tags = Array.isArray(body.tags) ? body.tags.map(String) : [];
+  const label = typeof body.label === "string" ? body.label : `created${id}`;
+  if (path === "/networking/firewalls") {
+    const firewall = fakeFirewall({ id, label, tags });
+    api.firewalls.push(firewall);
+    return [200, firewall];
+  }
+  if (path === "/linode/instances") {
+    const instance = fakeInstance({ id, label, tags, type: String(body.type), region: String(body.region), status: "provisioning" });
+    api.instances.push(instance);
+    const firewall = api.firewalls.find((f) => f.id === body.firewall_id);
+    firewall?.entities.push({ id, type: "linode", label });
+    return [200, instance];
+  }
+  return [404, errors("Not found")];
+}
+
+async function readJson(request: http.IncomingMessage): Promise<Record<string, unknown>> {
+  let text = "";
+  for await (const chunk of request) text += String(chunk);
+  try {
+    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    return {};
   }
 }
 

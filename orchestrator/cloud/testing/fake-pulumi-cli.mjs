@@ -13,6 +13,8 @@
 //   FAKE_PULUMI_UP=killed              `up` dies like a CLI killed with SIGKILL: resources created, lock left behind
 //   FAKE_PULUMI_DESTROY=fail|hang|hang-hard   destroy fails; waits for SIGINT; ignores SIGINT
 //   FAKE_PULUMI_PLUGIN=fail|wrong      `plugin install` fails offline; installs another version
+// With LINODE_URL set (a fake Linode API), `up` creates the firewall and the instance there, tagged as
+// the program says, and `destroy` deletes what the checkpoint holds, as the linode provider would.
 // Unknown commands exit 255; `stack rm` refuses a stack that still has resources (without --force);
 // `stack ls` counts the checkpoint's resources; a locked stack refuses up and destroy until `cancel`.
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -52,6 +54,31 @@ const FIREWALL = { urn: urn("linode:index/firewall:Firewall", "render-host-firew
 const INSTANCE = { urn: urn("linode:index/instance:Instance", "render-host"), type: "linode:index/instance:Instance", custom: true, id: "777" };
 
 let releaseLock = () => undefined;
+// The provider's calls, when a (fake) Linode API is configured; the ids then come from it.
+const api = process.env.LINODE_URL;
+async function linode(method, route, body) {
+  const response = await fetch(`${api}${route}`, { method, headers: { Authorization: `Bearer ${process.env.LINODE_TOKEN}`, "Content-Type": "application/json" }, body: body && JSON.stringify(body) });
+  if (!response.ok && !(method === "DELETE" && response.status === 404)) fail(`${method} ${route}: [${response.status}] ${await response.text()}`);
+  return response.json();
+}
+const tags = [`render-remote`, `render-remote-run:${stackName}`];
+async function createFirewall() {
+  if (!api) return FIREWALL;
+  const created = await linode("POST", "/networking/firewalls", { label: `${stackName}-fw`, tags, rules: { inbound_policy: "DROP", outbound_policy: "ACCEPT" } });
+  return { ...FIREWALL, id: String(created.id) };
+}
+async function createInstance(firewall) {
+  if (!api) return INSTANCE;
+  const created = await linode("POST", "/linode/instances", { label: stackName, type: "g6-dedicated-2", region: "us-east", tags, firewall_id: Number(firewall.id) });
+  return { ...INSTANCE, id: String(created.id) };
+}
+async function deleteResources(resources) {
+  if (!api) return;
+  for (const type of [INSTANCE.type, FIREWALL.type]) {
+    for (const r of resources.filter((r) => r.type === type)) await linode("DELETE", type === INSTANCE.type ? `/linode/instances/${r.id}` : `/networking/firewalls/${r.id}`);
+  }
+}
+
 function takeLock() {
   const held = existsSync(lockDir(stackName)) ? readdirSync(lockDir(stackName)) : [];
   if (held.length > 0) {
@@ -64,12 +91,15 @@ function takeLock() {
   return releaseLock;
 }
 
+/** What a graceful cancel saves before exiting (set once the operation knows). */
+let onCancel = () => undefined;
 /** Waits for SIGINT (recording each one); `ignore` keeps waiting after it, like a hung engine. */
 function hang(message, { ignore = false } = {}) {
   setInterval(() => undefined, 1000);
   process.on("SIGINT", () => {
     record({ received: "SIGINT" });
     if (ignore) return;
+    onCancel();
     releaseLock(); // a graceful cancel unlocks; only a killed CLI leaves its lock
     console.error(`error: ${message}`);
     process.exit(255);
@@ -119,18 +149,23 @@ if (argv[0] === "version") {
   const release = takeLock();
   console.log(`Updating (${stackName})`);
   const mode = process.env.FAKE_PULUMI_UP;
-  if (mode !== "hang") {
-    if (mode === "fail") {
-      writeCheckpoint(stackName, [ROOT, PROVIDER, FIREWALL]);
-      release();
-      fail(`1 error occurred:\n    * creating urn ${INSTANCE.urn}: [400] type: g6-dedicated-48 is not available in this region`);
-    }
-    if (mode === "pending") {
-      writeCheckpoint(stackName, [ROOT, PROVIDER, FIREWALL], [{ resource: { urn: INSTANCE.urn, type: INSTANCE.type, custom: true }, type: "creating" }]);
-      release();
-      fail("update canceled");
-    }
-    writeCheckpoint(stackName, [ROOT, PROVIDER, FIREWALL, INSTANCE]);
+  const firewall = await createFirewall();
+  if (mode === "fail") {
+    writeCheckpoint(stackName, [ROOT, PROVIDER, firewall]);
+    release();
+    fail(`1 error occurred:\n    * creating urn ${INSTANCE.urn}: [400] type: g6-dedicated-48 is not available in this region`);
+  }
+  const instance = await createInstance(firewall);
+  if (mode === "hang") {
+    // a graceful cancel waits for the create in flight and saves it
+    onCancel = () => writeCheckpoint(stackName, [ROOT, PROVIDER, firewall, instance]);
+    record({ created: [firewall.id, instance.id] });
+  } else if (mode === "pending") {
+    writeCheckpoint(stackName, [ROOT, PROVIDER, firewall], [{ resource: { urn: INSTANCE.urn, type: INSTANCE.type, custom: true }, type: "creating" }]);
+    release();
+    fail("update canceled");
+  } else {
+    writeCheckpoint(stackName, [ROOT, PROVIDER, firewall, instance]);
     if (mode === "killed") process.kill(process.pid, "SIGKILL"); // the lock stays, as after a real SIGKILL
     release();
   }
@@ -143,9 +178,10 @@ if (argv[0] === "version") {
     fail(`deleting ${INSTANCE.urn}: 1 error occurred:\n    * [500] Internal Server Error`);
   }
   if (!hangs) {
-    const pending = readCheckpoint(stackName).checkpoint.latest.pending_operations ?? [];
+    const { resources, pending_operations: pending = [] } = readCheckpoint(stackName).checkpoint.latest;
     // as the real engine: pending CREATEs are not deleted, only reported
     if (pending.length > 0) console.error("warning: Attempting to deploy or update resources with 1 pending operations from previous deployment.");
+    await deleteResources(resources);
     writeCheckpoint(stackName, [], pending);
     release();
   }
