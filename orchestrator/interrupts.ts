@@ -16,7 +16,7 @@ export function trapInterrupts(stderr: NodeJS.WritableStream = process.stderr): 
   let advice = "nothing that outlives this process";
   const onSignal = (name: NodeJS.Signals) => {
     // the terminal is gone: a write to it fails (EIO), and that must not kill the teardown
-    if (name === "SIGHUP") for (const stream of [stderr, process.stdout, process.stderr]) stream.on("error", () => undefined);
+    if (name === "SIGHUP") for (const stream of [stderr, process.stdout, process.stderr] as NodeJS.EventEmitter[]) stream.on("error", () => undefined);
     count++;
     if (count === 1) {
       stderr.write(`\n${name}: stopping; cleaning up first (Ctrl-C again to see what a forced quit would leave).\n`);

@@ -13,7 +13,8 @@ import { toCallerCidr } from "./ssh-from.ts";
 import { DESTROY_YES_COMMAND } from "../commands/audit-types.ts";
 import type { LinodeClient } from "./linode-api.ts";
 import { preflight } from "./preflight.ts";
-import { errorMessage, tearDownRun } from "./teardown.ts";
+import { pulumiErrorText } from "./pulumi-cli.ts";
+import { tearDownRun } from "./teardown.ts";
 
 /**
  * One rented server for the length of `useHost`, and never longer: budget
@@ -128,7 +129,7 @@ export async function withProvisionedHost<T>(
         if (signal?.aborted || error instanceof InterruptedError) {
           throw new InterruptedError(`Interrupted while the server for run ${runId} was being created; the update was cancelled.`, { cause: error });
         }
-        throw new ProvisionError(`Creating the server for run ${runId} failed: ${errorMessage(error)}. Check LINODE_TOKEN and --region, then run the same command again.`, { cause: error });
+        throw new ProvisionError(`Creating the server for run ${runId} failed: ${pulumiErrorText(error).replace(/\.$/, "")}. Check LINODE_TOKEN and --region, then run the same command again.`, { cause: error });
       },
     );
     stageSeconds.provision = Math.round((Date.now() - upStart) / 1000);

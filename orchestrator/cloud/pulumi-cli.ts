@@ -80,6 +80,13 @@ export async function findPulumiCli(env: NodeJS.ProcessEnv, log: (line: string) 
   return detachedCli(installed);
 }
 
+/** The CLI's own error text, on one line, without the SDK's "code: … stdout: … stderr:" wrapping. */
+export function pulumiErrorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const stderr = /stderr: ([\s\S]*?)\n err\?:/.exec(text)?.[1]?.trim();
+  return (stderr || text).replace(/\s+/g, " ").trim();
+}
+
 /**
  * An abort reason that also kills the CLI if it has not stopped `graceMs`
  * after its SIGINT: for a destroy that hangs, never for a user's Ctrl-C.

@@ -2,7 +2,7 @@ import { LocalWorkspace, StackNotFoundError } from "@pulumi/pulumi/automation/in
 import type { LocalWorkspaceOptions, Stack } from "@pulumi/pulumi/automation/index.js";
 import { InterruptedError, ProvisionError } from "../errors.ts";
 import { pulumiBackendDir } from "../state/paths.ts";
-import { findPulumiCli, type InstallPulumi } from "./pulumi-cli.ts";
+import { findPulumiCli, pulumiErrorText, type InstallPulumi } from "./pulumi-cli.ts";
 import { hasStaleLock, removeStackBackups } from "./stack-files.ts";
 import {
   LINODE_PLUGIN_VERSION,
@@ -136,7 +136,7 @@ async function prepareWorkspace(env: NodeJS.ProcessEnv, log: (line: string) => v
   try {
     await workspace.installPlugin("linode", `v${LINODE_PLUGIN_VERSION}`);
   } catch (error) {
-    throw new ProvisionError(`The Pulumi linode plugin v${LINODE_PLUGIN_VERSION} could not be installed: ${cliMessage(error)}. Nothing was created. Check the network and run the same command again.`, { cause: error });
+    throw new ProvisionError(`The Pulumi linode plugin v${LINODE_PLUGIN_VERSION} could not be installed: ${pulumiErrorText(error)}. Nothing was created. Check the network and run the same command again.`, { cause: error });
   }
   // exactly @pulumi/linode's version: another one would read and write the state differently
   const plugins = await workspace.listPlugins();
@@ -147,9 +147,4 @@ async function prepareWorkspace(env: NodeJS.ProcessEnv, log: (line: string) => v
   return options;
 }
 
-/** The CLI's own error text, without the SDK's "code: … stdout: …" wrapping. */
-function cliMessage(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  const stderr = /stderr: ([\s\S]*?)\n err\?:/.exec(text)?.[1]?.trim();
-  return (stderr || text).split("\n").filter(Boolean).slice(-3).join(" ");
-}
+

@@ -94,8 +94,12 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
       },
     );
   } catch (error) {
-    // a failed run ends with the same line as a good one, once it may have created something
-    if (await readJournal(runId).catch(() => undefined)) reporter.warn(await finalAudit(runId));
+    // a failed run ends with the same line as a good one, once it may have created something: the error's last line
+    if (await readJournal(runId).catch(() => undefined)) {
+      const verdict = await finalAudit(runId);
+      if (error instanceof Error) error.message = `${error.message}\n${verdict}`;
+      else reporter.warn(verdict);
+    }
     throw error;
   }
   return { ...result!, runId, verdict: await finalAudit(runId) };

@@ -91,15 +91,12 @@ function takeLock() {
   return releaseLock;
 }
 
-/** What a graceful cancel saves before exiting (set once the operation knows). */
-let onCancel = () => undefined;
 /** Waits for SIGINT (recording each one); `ignore` keeps waiting after it, like a hung engine. */
 function hang(message, { ignore = false } = {}) {
   setInterval(() => undefined, 1000);
   process.on("SIGINT", () => {
     record({ received: "SIGINT" });
     if (ignore) return;
-    onCancel();
     releaseLock(); // a graceful cancel unlocks; only a killed CLI leaves its lock
     console.error(`error: ${message}`);
     process.exit(255);
@@ -157,8 +154,8 @@ if (argv[0] === "version") {
   }
   const instance = await createInstance(firewall);
   if (mode === "hang") {
-    // a graceful cancel waits for the create in flight and saves it
-    onCancel = () => writeCheckpoint(stackName, [ROOT, PROVIDER, firewall, instance]);
+    // the engine saves the checkpoint after each step, so the state holds both while the rest of the update hangs
+    writeCheckpoint(stackName, [ROOT, PROVIDER, firewall, instance]);
     record({ created: [firewall.id, instance.id] });
   } else if (mode === "pending") {
     writeCheckpoint(stackName, [ROOT, PROVIDER, firewall], [{ resource: { urn: INSTANCE.urn, type: INSTANCE.type, custom: true }, type: "creating" }]);
