@@ -94,12 +94,17 @@ function takeLock() {
 /** Waits for SIGINT (recording each one); `ignore` keeps waiting after it, like a hung engine. */
 function hang(message, { ignore = false } = {}) {
   setInterval(() => undefined, 1000);
+  let cancelling = false;
   process.on("SIGINT", () => {
-    record({ received: "SIGINT" });
-    if (ignore) return;
-    releaseLock(); // a graceful cancel unlocks; only a killed CLI leaves its lock
-    console.error(`error: ${message}`);
-    process.exit(255);
+    record({ received: "SIGINT" }); // every one: a second SIGINT would make the real engine terminate at once
+    if (ignore || cancelling) return;
+    cancelling = true;
+    // a graceful cancel takes a while (the engine waits for the step in flight), then unlocks and exits
+    setTimeout(() => {
+      releaseLock();
+      console.error(`error: ${message}`);
+      process.exit(255);
+    }, 1000);
   });
 }
 
