@@ -155,6 +155,18 @@ describe("render-remote audit --destroy", () => {
     expect((await readJournal("run-a", fixture.env))?.status).toBe("destroyed");
   });
 
+  it("does not trust a stack destroy that 'succeeded': what is still tagged (a pending create) is deleted through the API", async () => {
+    fixture = await auditFixture({ instances: [runInstance(101, "run-a")], firewalls: [fakeFirewall({ id: 7, tags: ["render-remote", "render-remote-run:run-a"] })] });
+    await fixture.journal({ runId: "run-a", instanceId: 101 });
+    const stacks = new FakeStacks([{ name: "run-a", resourceCount: 3 }], fixture.fake, "pending-create");
+    const after = await audit({ ...fixture.deps, stacks, destroy: true, yes: true });
+    expect(stacks.destroyed).toEqual(["run-a"]);
+    expect(fixture.fake.deleted("instances")).toEqual([101]);
+    expect(fixture.fake.instances).toEqual([]);
+    expect(after).toMatchObject({ exitCode: 0, billing: false, instances: [] });
+    expect(after.destroy?.steps.map((s) => `${s.target}: ${s.outcome}`)).toEqual(["stack run-a: deleted", "instance 101 (render-remote-run-a): deleted", "firewall 7 (firewall7): already-gone"]);
+  });
+
   it("asks on a terminal and deletes nothing when the answer is no", async () => {
     fixture = await auditFixture({ instances: [runInstance(1, "r")] });
     const questions: string[] = [];

@@ -28,6 +28,8 @@ export class FakeStacks implements LocalStacks {
   constructor(
     public stacks: LocalStack[],
     private readonly api: FakeLinodeApi,
+    /** "pending-create": the destroy succeeds but the instance, never in the state, stays in the account. */
+    private readonly mode: "faithful" | "pending-create" = "faithful",
   ) {}
   async listStacks(): Promise<LocalStack[]> {
     return this.stacks.map((s) => ({ ...s }));
@@ -35,7 +37,7 @@ export class FakeStacks implements LocalStacks {
   async destroyStack(name: string): Promise<void> {
     this.destroyed.push(name);
     const ofRun = (tags: string[]) => tags.includes(`render-remote-run:${name}`);
-    this.api.instances = this.api.instances.filter((i) => !ofRun(i.tags));
+    if (this.mode === "faithful") this.api.instances = this.api.instances.filter((i) => !ofRun(i.tags));
     this.api.firewalls = this.api.firewalls.filter((f) => !ofRun(f.tags));
     this.stacks = this.stacks.map((s) => (s.name === name ? { ...s, resourceCount: 0 } : s));
   }
