@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -231,6 +232,42 @@ describe("withProvisionedHost", () => {
     expect(logged.some((line) => /Deleted through the Linode API what Pulumi left of run rr-20261124-abc123: instance 777/.test(line))).toBe(true);
     expect(logged.at(-1)).toMatch(/nothing left billing\.$/);
     expect((await readJournal(RUN_ID, env))?.status).toBe("destroyed");
+  });
+
+  it("an abort just after up (Ctrl-C as up returns): the host is never used, teardown runs, nothing is left", async () => {
+    const controller = new AbortController();
+    const fake = engine({ onUp: () => controller.abort(new Error("SIGINT")) });
+    let used = false;
+    const error = await withProvisionedHost(options({ signal: controller.signal }), fake, async () => {
+      used = true;
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InterruptedError);
+    expect((error as Error).message).toBe("Interrupted just after the server for run rr-20261124-abc123 was created.");
+    expect(used).toBe(false);
+    expect(fake.methods()).toEqual(["preflight", "up", "destroy", "removeStack"]);
+    expect(taggedWithRun()).toEqual([]);
+    expect((await readJournal(RUN_ID, env))?.status).toBe("destroyed");
+  });
+
+  it("known_hosts cannot be written after up: the error stands, and the server is destroyed", async () => {
+    const fake = engine({ onUp: () => mkdirSync(path.join(runKeysDir(RUN_ID, env), "known_hosts")) }); // a directory where the file goes
+    const error = await withProvisionedHost(options(), fake, async () => "never").catch((caught: unknown) => caught);
+    expect((error as NodeJS.ErrnoException).code).toBe("EEXIST");
+    expect(fake.methods()).toEqual(["preflight", "up", "destroy", "removeStack"]);
+    expect(taggedWithRun()).toEqual([]);
+    expect((await readJournal(RUN_ID, env))?.status).toBe("destroyed");
+    expect(await exists(runKeysDir(RUN_ID, env))).toBe(false);
+  });
+
+  it("the journal cannot be written after up: the server is still destroyed, and the journal trouble is only a warning", async () => {
+    const blockJournal = () => mkdirSync(path.join(runsDir(env), `${RUN_ID}.json.${process.pid}.tmp`)); // every journal write now fails
+    const fake = engine({ onUp: blockJournal });
+    const error = await withProvisionedHost(options(), fake, async () => "never").catch((caught: unknown) => caught);
+    expect((error as NodeJS.ErrnoException).code).toBe("EISDIR");
+    expect(fake.methods()).toEqual(["preflight", "up", "destroy", "removeStack"]);
+    expect(taggedWithRun()).toEqual([]);
+    expect(logged.some((line) => line.startsWith(`Warning: could not update the journal for run ${RUN_ID}`))).toBe(true);
+    expect(logged.at(-1)).toMatch(/nothing left billing\.$/);
   });
 
   it("hands Pulumi the program with the caller-only firewall, the plan's type and the region (run under mocks)", async () => {
