@@ -28,14 +28,15 @@ export class FakeStacks implements LocalStacks {
   constructor(
     public stacks: LocalStack[],
     private readonly api: FakeLinodeApi,
-    /** "pending-create": the destroy succeeds but the instance, never in the state, stays in the account. */
-    private readonly mode: "faithful" | "pending-create" = "faithful",
+    /** "pending-create": the destroy succeeds but the instance, never in the state, stays in the account; "fails": it throws. */
+    private readonly mode: "faithful" | "pending-create" | "fails" = "faithful",
   ) {}
   async listStacks(): Promise<LocalStack[]> {
     return this.stacks.map((s) => ({ ...s }));
   }
   async destroyStack(name: string): Promise<void> {
     this.destroyed.push(name);
+    if (this.mode === "fails") throw new Error("error: the stack is currently locked by 1 lock(s).");
     const ofRun = (tags: string[]) => tags.includes(`render-remote-run:${name}`);
     if (this.mode === "faithful") this.api.instances = this.api.instances.filter((i) => !ofRun(i.tags));
     this.api.firewalls = this.api.firewalls.filter((f) => !ofRun(f.tags));
