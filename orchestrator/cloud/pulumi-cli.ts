@@ -60,7 +60,7 @@ export async function findPulumiCli(env: NodeJS.ProcessEnv, log: (line: string) 
   if (env.RENDER_REMOTE_NO_PULUMI_INSTALL === "1") {
     throw new ProvisionError(
       `The Pulumi CLI v${REQUIRED_PULUMI_VERSION} is missing (${why}), and RENDER_REMOTE_NO_PULUMI_INSTALL=1 forbids installing it. ` +
-        `Nothing was created. Install it (https://www.pulumi.com/docs/install/, version ${REQUIRED_PULUMI_VERSION}) and run the same command again.`,
+        `Install it (https://www.pulumi.com/docs/install/, version ${REQUIRED_PULUMI_VERSION}) and run the same command again.`,
     );
   }
   log(`Pulumi CLI: ${why}; installing v${REQUIRED_PULUMI_VERSION} into ${root} (one time, about 100 MB).`);
@@ -70,12 +70,12 @@ export async function findPulumiCli(env: NodeJS.ProcessEnv, log: (line: string) 
   } catch (error) {
     throw new ProvisionError(
       `The Pulumi CLI v${REQUIRED_PULUMI_VERSION} is missing (${why}) and could not be installed into ${root}: ${(error as Error).message}. ` +
-        `Nothing was created. Install it (https://www.pulumi.com/docs/install/, version ${REQUIRED_PULUMI_VERSION}) and run the same command again.`,
+        `Install it (https://www.pulumi.com/docs/install/, version ${REQUIRED_PULUMI_VERSION}) and run the same command again.`,
       { cause: error },
     );
   }
   if (!recentEnough(installed)) {
-    throw new ProvisionError(`The Pulumi CLI installed into ${root} is v${installed.version?.toString() ?? "unknown"}, not v${REQUIRED_PULUMI_VERSION}. Nothing was created. Remove ${root} and run the same command again.`);
+    throw new ProvisionError(`The Pulumi CLI installed into ${root} is v${installed.version?.toString() ?? "unknown"}, not v${REQUIRED_PULUMI_VERSION}. Remove ${root} and run the same command again.`);
   }
   return detachedCli(installed);
 }

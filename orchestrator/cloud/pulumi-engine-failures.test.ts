@@ -81,7 +81,7 @@ describe("the Pulumi CLI version", () => {
       .preflight()
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ProvisionError);
-    expect((error as Error).message).toMatch(/^The Pulumi CLI v3\.248\.0 is missing \(the pulumi on PATH is v3\.100\.0, older than the v3\.248\.0 render-remote needs\) and could not be installed .*ENOTFOUND.*Nothing was created\./);
+    expect((error as Error).message).toMatch(/^The Pulumi CLI v3\.248\.0 is missing \(the pulumi on PATH is v3\.100\.0, older than the v3\.248\.0 render-remote needs\) and could not be installed .*ENOTFOUND.* Nothing was created\.$/);
     expect(await commandLines(logFile)).toEqual(["version"]);
   });
 
@@ -92,19 +92,19 @@ describe("the Pulumi CLI version", () => {
         throw new Error("must not install");
       },
     });
-    await expect(created.preflight()).rejects.toThrow(/v3\.180\.0.*forbids installing it\. Nothing was created\. Install it .*version 3\.248\.0/);
+    await expect(created.preflight()).rejects.toThrow(/v3\.180\.0.*forbids installing it\. Install it .*version 3\.248\.0\) and run the same command again\. Nothing was created\.$/);
   });
 });
 
 describe("preflight: the linode plugin", () => {
   it("offline: says the plugin could not be installed and that nothing was created", async () => {
     process.env.FAKE_PULUMI_PLUGIN = "fail";
-    await expect(engine().preflight()).rejects.toThrow(/^The Pulumi linode plugin v5\.1\.1 could not be installed: .*no such host\. Nothing was created\./);
+    await expect(engine().preflight()).rejects.toThrow(/^The Pulumi linode plugin v5\.1\.1 could not be installed: .*no such host\. Check the network and run the same command again\. Nothing was created\.$/);
   });
 
   it("refuses a linode plugin of another version than @pulumi/linode's", async () => {
     process.env.FAKE_PULUMI_PLUGIN = "wrong";
-    await expect(engine().preflight()).rejects.toThrow("The Pulumi linode plugin v5.1.1 is not installed (found: v5.0.0). Nothing was created.");
+    await expect(engine().preflight()).rejects.toThrow("The Pulumi linode plugin v5.1.1 is not installed (found: v5.0.0). Run the same command again. Nothing was created.");
   });
 });
 
