@@ -37,7 +37,7 @@ async function ctrlCDuring(operation: "up" | "destroy") {
     cwd: repoRoot,
     env: { ...process.env, SIGNAL_LOG: log },
   });
-  for (let i = 0; i < 400 && !existsSync(`${log}.started`); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (let i = 0; i < 1200 && !existsSync(`${log}.started`); i++) await new Promise((resolve) => setTimeout(resolve, 50));
   expect(existsSync(`${log}.started`)).toBe(true);
   process.kill(-harness.pid!, "SIGINT"); // Ctrl-C: the whole foreground group
   const result = await harness;

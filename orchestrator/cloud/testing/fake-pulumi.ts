@@ -34,7 +34,7 @@ export const commandLines = async (logFile: string) => (await readCliCalls(logFi
 
 /** Polls until `predicate` holds over the calls so far (the stand-in runs in another process). */
 export async function waitForCall(logFile: string, predicate: (call: CliCall) => boolean): Promise<CliCall> {
-  for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < 2400; i++) {
     const found = (await readCliCalls(logFile)).find(predicate);
     if (found) return found;
     await new Promise((resolve) => setTimeout(resolve, 50));
