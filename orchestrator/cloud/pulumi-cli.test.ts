@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -8,24 +8,23 @@ import { pulumiErrorText } from "./pulumi-cli.ts";
 
 /**
  * One Ctrl-C must reach the CLI once (issue 14 B.3). A native stand-in
- * `pulumi` (a shell script) records every SIGINT it gets; the harness runs it
- * as the engine does, in a process that traps Ctrl-C like a real run; the test
- * sends SIGINT to the harness's whole process group, as a terminal does.
+ * `pulumi` (testing/sigint-counter.c, compiled here) records every SIGINT it
+ * gets; the harness runs it as the engine does, in a process that traps Ctrl-C
+ * like a real run; the test sends SIGINT to the harness's whole process group,
+ * as a terminal does.
  */
 const HARNESS = path.join(repoRoot, "orchestrator", "cloud", "testing", "signal-harness.ts");
+const COUNTER_SOURCE = path.join(repoRoot, "orchestrator", "cloud", "testing", "sigint-counter.c");
 const VITE_NODE = path.join(repoRoot, "node_modules", "vite-node", "vite-node.mjs");
-const STAND_IN = `#!/bin/sh
-trap 'echo SIGINT >> "$SIGNAL_LOG"' INT
-echo started > "$SIGNAL_LOG.started"
-i=0
-while [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done
-exit 0
-`;
+const compiler = await execa("cc", ["--version"], { reject: false }).then(
+  (result) => result.exitCode === 0,
+  () => false,
+);
 
 let dir: string;
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), "rr-sigint-"));
-  writeFileSync(path.join(dir, "pulumi"), STAND_IN, { mode: 0o755 });
+  if (compiler) await execa("cc", ["-O1", "-o", path.join(dir, "pulumi"), COUNTER_SOURCE]);
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -45,7 +44,7 @@ async function ctrlCDuring(operation: "up" | "destroy") {
   return { result, received };
 }
 
-describe("the CLI runs in its own session", () => {
+describe.skipIf(!compiler)("the CLI runs in its own session (needs a C compiler, cc, for the native stand-in)", () => {
   it("Ctrl-C during up: the CLI receives exactly one SIGINT (ours), never the terminal's as well", async () => {
     const { result, received } = await ctrlCDuring("up");
     expect(result.stdout).toBe("exit 0 aborted");
