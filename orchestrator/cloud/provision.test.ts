@@ -212,6 +212,16 @@ describe("withProvisionedHost", () => {
     expect(logged.at(-1)).toMatch(/nothing left billing\.$/);
   });
 
+  it("Pulumi says destroyed but the account cannot be read afterwards: not 'nothing left billing' but 'may still be billing', destroy-failed", async () => {
+    const fake = engine({ onUp: () => api.fail({ method: "GET", path: "/linode/instances", status: 503, times: 1000 }) });
+    const error = await withProvisionedHost(options(), fake, async () => "ok").catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ProvisionError);
+    expect((error as Error).message).toMatch(/^Could not destroy run rr-20261124-abc123: the Linode account could not be checked: .*503.*\. It may still be billing at \$1\.296\/h: whatever is tagged render-remote-run:rr-20261124-abc123\. To finish the teardown, run: render-remote audit --destroy --yes$/);
+    expect(fake.methods()).toEqual(["preflight", "up", "destroy", "removeStack"]);
+    expect((await readJournal(RUN_ID, env))?.status).toBe("destroy-failed");
+    expect(logged.some((line) => line.includes("nothing left billing"))).toBe(false);
+  });
+
   it("a hung pulumi destroy times out per attempt (its deadline is signalled), then ends like a failed destroy", async () => {
     const fake = engine({ destroy: "hang" });
     api.fail({ method: "DELETE", status: 500, times: 1000 });

@@ -14,8 +14,10 @@ export interface SweepResult {
   deleted: string[];
   /** What is still there (or could not be checked): billing until removed. */
   left: string[];
-  /** Set when the account could not be read: nothing is confirmed. */
+  /** Why something is left, or why nothing could be checked. */
   error?: string;
+  /** The account could not be read: nothing is confirmed, either way. */
+  unchecked?: boolean;
 }
 
 export interface SweepOptions {
@@ -52,7 +54,7 @@ export async function sweepRunResources(client: LinodeClient, runId: string, opt
       await options.sleep(options.confirmDelayMs ?? 5_000);
     }
   } catch (error) {
-    return { deleted, left: [`whatever is tagged ${tag}`], error: `the Linode account could not be checked: ${(error as Error).message}` };
+    return { deleted, left: [`whatever is tagged ${tag}`], unchecked: true, error: `the Linode account could not be checked: ${(error as Error).message}` };
   }
 }
 

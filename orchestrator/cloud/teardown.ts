@@ -122,8 +122,6 @@ async function destroyWithDeadline(engine: ProvisionEngine, runId: string, optio
 export function stillBillingMessage(runId: string, hourly: number, sweep: SweepResult, failure?: { error: unknown }, runError?: unknown): string {
   const why = [failure ? `pulumi destroy failed (${errorMessage(failure.error)})` : "", sweep.error ?? ""].filter(Boolean).join("; ").replace(/\.+$/, "");
   const before = runError === undefined ? "" : ` (The run had already failed: ${errorMessage(runError)})`;
-  return (
-    `Could not destroy run ${runId}${why ? `: ${why}` : ""}. Still billing at $${hourly}/h: ${sweep.left.join(", ")}.${before} ` +
-    `To finish the teardown, run: ${DESTROY_YES_COMMAND}`
-  );
+  const what = sweep.unchecked ? `It may still be billing at $${hourly}/h` : `Still billing at $${hourly}/h`;
+  return `Could not destroy run ${runId}${why ? `: ${why}` : ""}. ${what}: ${sweep.left.join(", ")}.${before} To finish the teardown, run: ${DESTROY_YES_COMMAND}`;
 }
