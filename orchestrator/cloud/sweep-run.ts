@@ -27,7 +27,10 @@ export interface SweepOptions {
   confirmDelayMs?: number;
 }
 
-export async function sweepRunResources(client: LinodeClient, runId: string, options: SweepOptions): Promise<SweepResult> {
+/** The four calls the sweep makes. */
+export type SweepClient = Pick<LinodeClient, "listInstances" | "listFirewalls" | "deleteInstance" | "deleteFirewall">;
+
+export async function sweepRunResources(client: SweepClient, runId: string, options: SweepOptions): Promise<SweepResult> {
   const tag = runTag(runId);
   const deleted: string[] = [];
   const failures: string[] = [];
@@ -59,7 +62,7 @@ export async function sweepRunResources(client: LinodeClient, runId: string, opt
 }
 
 /** The run's instances and firewalls; the exact tags are checked here, on the objects themselves, whatever the server filtered. */
-async function listTagged(client: LinodeClient, tag: string) {
+async function listTagged(client: SweepClient, tag: string) {
   const ours = (item: { tags: string[] }) => item.tags.includes(tag) && item.tags.includes(RENDER_REMOTE_TAG);
   const [instances, firewalls] = await Promise.all([client.listInstances({ tag }), client.listFirewalls({ tag })]);
   return { instances: instances.filter(ours), firewalls: firewalls.filter(ours) };
