@@ -35,14 +35,6 @@ beforeEach(async () => {
   };
 });
 afterEach(async () => {
-  // a CLI left running by a test that killed its parent
-  for (const call of await readCliCalls(logFile())) {
-    try {
-      process.kill(call.pid, "SIGKILL");
-    } catch {
-      // gone
-    }
-  }
   await api.close();
 });
 
