@@ -93,7 +93,7 @@ function takeLock() {
 
 /** Waits for SIGINT (recording each one); `ignore` keeps waiting after it, like a hung engine. */
 function hang(message, { ignore = false } = {}) {
-  setInterval(() => undefined, 1000);
+  setTimeout(() => process.exit(3), 120_000); // never outlive a test that forgot to stop it
   let cancelling = false;
   process.on("SIGINT", () => {
     record({ received: "SIGINT" }); // every one: a second SIGINT would make the real engine terminate at once
