@@ -35,6 +35,14 @@ describe("trapInterrupts", () => {
     expect(stderr.text).not.toMatch(/undefined/);
   });
 
+  it("SIGHUP (the terminal closed) stops a run the same way, so teardown runs", () => {
+    const stderr = new Capture();
+    trap = trapInterrupts(stderr);
+    process.emit("SIGHUP", "SIGHUP");
+    expect(trap.signal.aborted).toBe(true);
+    expect(stderr.text).toMatch(/SIGHUP: stopping; cleaning up first/);
+  });
+
   it("SIGTERM stops a run the same way, and dispose() lets go of the signals", () => {
     const stderr = new Capture();
     trap = trapInterrupts(stderr);

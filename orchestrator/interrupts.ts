@@ -1,5 +1,5 @@
 /**
- * Ctrl-C and SIGTERM abort the current stage; teardown still runs. A second
+ * Ctrl-C, SIGTERM and SIGHUP (the terminal closed) abort the current stage; teardown still runs. A second
  * Ctrl-C during teardown does not skip it silently: it says what may be left
  * and what cleans it up. A third one quits at once.
  */
@@ -17,6 +17,8 @@ export function trapInterrupts(stderr: NodeJS.WritableStream = process.stderr): 
   const onSignal = (signal: NodeJS.Signals | undefined) => {
     // ora's stdin handler emits SIGINT without a name: a keypress either way
     const name = signal === undefined || signal === "SIGINT" ? "Ctrl-C" : signal;
+    // the terminal is gone: a write to it fails (EIO), and that must not kill the teardown
+    if (name === "SIGHUP") for (const stream of [stderr, process.stdout, process.stderr] as NodeJS.EventEmitter[]) stream.on("error", () => undefined);
     count++;
     if (count === 1) {
       stderr.write(`\n${name}: stopping; cleaning up first (Ctrl-C again to see what a forced quit would leave).\n`);
@@ -30,12 +32,14 @@ export function trapInterrupts(stderr: NodeJS.WritableStream = process.stderr): 
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
   return {
     signal: controller.signal,
     setLeftoverAdvice: (text) => (advice = text),
     dispose() {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
+      process.off("SIGHUP", onSignal);
     },
   };
 }

@@ -3,6 +3,7 @@ import * as linode from "@pulumi/linode";
 import * as pulumi from "@pulumi/pulumi";
 import { buildCloudConfig, encodeUserData } from "./cloud-init.ts";
 import { fingerprint } from "./ssh-fingerprint.ts";
+import { RENDER_REMOTE_TAG, runTag } from "./tags.ts";
 
 /**
  * The Pulumi program for one render: a firewall that lets only the caller in
@@ -13,11 +14,8 @@ import { fingerprint } from "./ssh-fingerprint.ts";
 /** The one place the image is pinned. Its nodejs package is Node 18. */
 export const RENDER_HOST_IMAGE = "linode/ubuntu24.04";
 
-/** Every resource carries this tag; `render-remote audit` lists by it. */
-export const RUN_TAG = "render-remote";
 /** sshd's port on the server: the only inbound port the firewall opens. */
 export const SSH_PORT = 22;
-export const runTag = (runId: string) => `render-remote-run:${runId}`;
 
 export interface RenderHostInput {
   runId: string;
@@ -57,7 +55,8 @@ export interface RenderHostResources {
 
 /** Declares the resources; exported so tests can read the resources' own outputs. */
 export function declareRenderHost(input: RenderHostInput): RenderHostResources {
-  const tags = [RUN_TAG, runTag(input.runId)];
+  // every resource carries both tags (stacks/tags.ts): `render-remote audit` and the teardown find what bills by them
+  const tags = [RENDER_REMOTE_TAG, runTag(input.runId)];
   const ipv6s = input.sshFrom.filter((cidr) => isIPv6(cidr.split("/")[0]));
   const ipv4s = input.sshFrom.filter((cidr) => !ipv6s.includes(cidr));
 

@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import type { z } from "zod";
+import { z } from "zod";
 import { BadInputError } from "../errors.ts";
 import { LinodeApiError, kindForStatus } from "./linode-api-error.ts";
 import {
@@ -8,18 +8,20 @@ import {
   firewallSchema,
   instanceSchema,
   pageSchema,
+  regionAvailabilitySchema,
   regionSchema,
   typeSchema,
   type LinodeAccount,
   type LinodeFirewall,
   type LinodeInstance,
   type LinodeRegion,
+  type LinodeRegionAvailability,
   type LinodeType,
 } from "./linode-schemas.ts";
 import { abortableSleep, isRetryableStatus, retryDelayMs, type Sleep } from "./retry.ts";
 
 export { LinodeApiError, TOKEN_HELP } from "./linode-api-error.ts";
-export type { LinodeAccount, LinodeFirewall, LinodeInstance, LinodeRegion, LinodeType } from "./linode-schemas.ts";
+export type { LinodeAccount, LinodeFirewall, LinodeInstance, LinodeRegion, LinodeRegionAvailability, LinodeType } from "./linode-schemas.ts";
 
 /**
  * A thin typed client over fetch for the few Linode API v4 calls render-remote
@@ -117,6 +119,11 @@ export class LinodeClient {
       if (error instanceof LinodeApiError && error.status === 404) return undefined;
       throw error;
     }
+  }
+
+  /** Public: which plans the region can (not) offer now (GET /regions/{id}/availability); plans with ample capacity may be absent. */
+  getRegionAvailability(id: string, options: CallOptions = {}): Promise<LinodeRegionAvailability[]> {
+    return this.#call("GET", `/regions/${encodeURIComponent(id)}/availability`, z.array(regionAvailabilitySchema), { ...options, auth: false });
   }
 
   getAccount(options: CallOptions = {}): Promise<LinodeAccount> {

@@ -55,6 +55,10 @@ export const regionSchema = z.object({
 });
 export type LinodeRegion = z.infer<typeof regionSchema>;
 
+/** One item of GET /regions/{id}/availability. */
+export const regionAvailabilitySchema = z.object({ region: z.string(), plan: z.string(), available: z.boolean() });
+export type LinodeRegionAvailability = z.infer<typeof regionAvailabilitySchema>;
+
 export const accountSchema = z.object({
   balance: z.number(),
   balance_uninvoiced: z.number(),

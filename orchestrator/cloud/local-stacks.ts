@@ -37,11 +37,12 @@ export async function readStackCheckpoints(backendDir: string): Promise<LocalSta
     try {
       const raw = await readFile(path.join(dir, file));
       const checkpoint = JSON.parse((match[2] ? gunzipSync(raw) : raw).toString("utf8")) as {
-        checkpoint?: { latest?: { resources?: { type: string }[] } };
+        checkpoint?: { latest?: { resources?: { type: string }[]; pending_operations?: { type: string }[] } };
       };
-      const resources = checkpoint.checkpoint?.latest?.resources;
-      // the stack itself and its providers are bookkeeping, not billable
-      stacks.push({ name: match[1], resourceCount: resources?.filter((r) => !r.type.startsWith("pulumi:")).length });
+      const latest = checkpoint.checkpoint?.latest;
+      // the stack itself and its providers are bookkeeping, not billable; a pending CREATE may exist in the account
+      const pendingCreates = (latest?.pending_operations ?? []).filter((op) => op.type === "creating").length;
+      stacks.push({ name: match[1], resourceCount: latest?.resources === undefined ? undefined : latest.resources.filter((r) => !r.type.startsWith("pulumi:")).length + pendingCreates });
     } catch {
       stacks.push({ name: match[1] });
     }

@@ -10,18 +10,25 @@ import type { ProvisionEngine } from "./pulumi-engine.ts";
 import { pulumiBackendUrl } from "./pulumi-settings.ts";
 import { createRunId } from "./run-id.ts";
 import { toCallerCidr } from "./ssh-from.ts";
-import { FINISH_TEARDOWN_COMMAND, errorMessage, tearDownRun } from "./teardown.ts";
+import { DESTROY_YES_COMMAND } from "../commands/audit-types.ts";
+import type { LinodeClient } from "./linode-api.ts";
+import { preflight } from "./preflight.ts";
+import { pulumiErrorText } from "./pulumi-cli.ts";
+import { tearDownRun } from "./teardown.ts";
 
 /**
  * One rented server for the length of `useHost`, and never longer: budget
- * guard → keys → journal → `up` → useHost → (finally) destroy with retries →
- * removeStack → delete keys → journal destroyed. Cleanup runs in the reverse
+ * guard → preflight (token, region, plan, CLI, plugin) → keys → journal →
+ * `up` → useHost → (finally) destroy with retries → delete what is still
+ * tagged with the run → removeStack → delete keys → journal destroyed. Cleanup runs in the reverse
  * order of creation, whatever happened: success, a render failure, Ctrl-C
  * (abort `signal`), or an exception inside `up`.
  */
 export interface ProvisionOptions {
   plan: { alias: string; type: string; hourly: number };
   region: string;
+  /** The Linode API: the preflight, and the teardown's check of what is left. */
+  client: LinodeClient;
   /** CIDRs allowed to reach port 22: the caller's /32 (and /128), or --ssh-from. */
   sshFrom: readonly string[];
   /** Expected render time, for the budget guard. */
@@ -42,6 +49,8 @@ export interface ProvisionOptions {
   destroyAttempts?: number;
   /** First retry delay; later ones triple. */
   retryDelayMs?: number;
+  /** One destroy attempt's deadline (default 15 min): a hung `pulumi destroy` must not hang the run. */
+  destroyTimeoutMs?: number;
   /** What a forced quit would leave behind, for the Ctrl-C handler (interrupts.ts setLeftoverAdvice). */
   setLeftoverAdvice?: (advice: string) => void;
 }
@@ -72,6 +81,8 @@ export async function withProvisionedHost<T>(
   log(formatEstimate(estimate, plan.type));
   checkBudget(estimate, options.maxCostUsd, plan.type);
   if (signal?.aborted) throw new InterruptedError("Interrupted before anything was created.");
+  await preflight(engine, options.client, options.region, plan.type);
+  if (signal?.aborted) throw new InterruptedError("Interrupted before anything was created.");
 
   const runId = options.runId ?? createRunId();
   const keys = await createRunKeys(runId, env);
@@ -97,7 +108,7 @@ export async function withProvisionedHost<T>(
       env,
     );
     journalWritten = true;
-    options.setLeftoverAdvice?.(`run ${runId}'s ${plan.type} server, billing $${plan.hourly}/h; remove it with: ${FINISH_TEARDOWN_COMMAND}`);
+    options.setLeftoverAdvice?.(`run ${runId}'s ${plan.type} server, billing $${plan.hourly}/h; remove it with: ${DESTROY_YES_COMMAND}`);
 
     log(`Creating a ${plan.type} server in ${options.region} for run ${runId}, reachable on port 22 from ${sshFrom.join(", ")}.`);
     const program = createRenderHostProgram({
@@ -118,7 +129,7 @@ export async function withProvisionedHost<T>(
         if (signal?.aborted || error instanceof InterruptedError) {
           throw new InterruptedError(`Interrupted while the server for run ${runId} was being created; the update was cancelled.`, { cause: error });
         }
-        throw new ProvisionError(`Creating the server for run ${runId} failed: ${errorMessage(error)}. Check LINODE_TOKEN and --region, then run the same command again.`, { cause: error });
+        throw new ProvisionError(`Creating the server for run ${runId} failed: ${pulumiErrorText(error).replace(/\.$/, "")}. Check LINODE_TOKEN and --region, then run the same command again.`, { cause: error });
       },
     );
     stageSeconds.provision = Math.round((Date.now() - upStart) / 1000);
@@ -140,6 +151,7 @@ export async function withProvisionedHost<T>(
   } finally {
     await tearDownRun({
       engine,
+      client: options.client,
       runId,
       hourly: plan.hourly,
       env,
@@ -149,6 +161,7 @@ export async function withProvisionedHost<T>(
       stageSeconds,
       retry: {
         attempts: options.destroyAttempts ?? 4,
+        attemptTimeoutMs: options.destroyTimeoutMs,
         delayMs: options.retryDelayMs ?? 10_000,
         sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
         log,

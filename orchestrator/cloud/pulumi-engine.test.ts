@@ -64,7 +64,7 @@ describe("createPulumiEngine", () => {
 
   it("is lazy: creating it touches neither the state directory nor the CLI", async () => {
     const created = engine();
-    expect(Object.keys(created).sort()).toEqual(["destroy", "destroyStack", "listStacks", "removeStack", "up"]);
+    expect(Object.keys(created).sort()).toEqual(["destroy", "destroyStack", "listStacks", "preflight", "removeStack", "up"]);
     expect(await readdir(home)).toEqual([]);
   });
 });
@@ -79,9 +79,10 @@ describe("pulumi-engine against a scripted pulumi CLI", () => {
     const outputs = await engine().up("rr-20261124-abc123", async () => ({}));
     expect(outputs).toEqual({ ip: "203.0.113.10", user: "render", instanceId: 777, firewallId: 4242, hostKeyFingerprint: "SHA256:x" });
     const run = await commands();
-    expect(run.slice(0, 5)).toEqual([
+    expect(run.slice(0, 6)).toEqual([
       "version",
       "plugin install resource linode v5.1.1 --non-interactive",
+      "plugin ls --json --non-interactive",
       "stack select --stack rr-20261124-abc123 --non-interactive",
       "stack init rr-20261124-abc123 --secrets-provider passphrase --non-interactive",
       "up --yes --skip-preview --color never --exec-kind auto.inline --stack rr-20261124-abc123 --non-interactive",
@@ -123,7 +124,8 @@ describe("pulumi-engine against a scripted pulumi CLI", () => {
   it("listStacks and destroyStack (audit) work on stacks whose program is gone", async () => {
     const created = engine();
     await created.up("rr-20261124-abc123", async () => ({}));
-    expect(await created.listStacks()).toEqual([{ name: "rr-20261124-abc123", resourceCount: 3, lastUpdate: undefined }]);
+    // the root stack, the provider, the firewall and the instance, as the checkpoint holds them
+    expect(await created.listStacks()).toEqual([{ name: "rr-20261124-abc123", resourceCount: 4, lastUpdate: undefined }]);
     await created.destroyStack("rr-20261124-abc123");
     const run = await commands();
     expect(run.at(-1)).toBe("stack rm --yes rr-20261124-abc123 --non-interactive");

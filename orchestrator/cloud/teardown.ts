@@ -1,23 +1,28 @@
 import { readJournal, updateJournal } from "../state/journal.ts";
 import type { RunJournal } from "../state/journal.ts";
 import { ProvisionError } from "../errors.ts";
+import { DESTROY_YES_COMMAND } from "../commands/audit-types.ts";
 import { deleteRunKeys } from "./keys.ts";
+import type { LinodeClient } from "./linode-api.ts";
+import { CliDeadline } from "./pulumi-cli.ts";
 import type { ProvisionEngine } from "./pulumi-engine.ts";
+import { sweepRunResources, type SweepResult } from "./sweep-run.ts";
 
 /**
  * The end of every provisioned run, in the reverse order of creation: destroy
- * the stack (retried), remove it, delete the keys, mark the journal. A destroy
- * that fails for good marks the journal destroy-failed and throws a
- * ProvisionError naming the command that finishes the job.
+ * the stack (retried, each attempt with a deadline), then delete whatever
+ * still carries the run's tag in the account and confirm it is gone, remove
+ * the stack, delete the keys, mark the journal. When something may still be
+ * billing, the journal says destroy-failed and a ProvisionError names the
+ * command that finishes the job, whether the run itself succeeded or not.
  */
-
-/** What finishes a teardown this process could not: audit destroys every stack and tagged server left. */
-export const FINISH_TEARDOWN_COMMAND = "render-remote audit --destroy --yes";
 
 export const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export interface RetryOptions {
   attempts: number;
+  /** How long one destroy may take before it is cancelled (then killed) and counted as failed. */
+  attemptTimeoutMs?: number;
   /** Delay after the first failure; each later one triples (10 s, 30 s, 90 s by default). */
   delayMs: number;
   sleep: (ms: number) => Promise<void>;
@@ -27,6 +32,8 @@ export interface RetryOptions {
 
 export interface TeardownContext {
   engine: ProvisionEngine;
+  /** Lists and deletes what is tagged with the run, whatever Pulumi says. */
+  client: LinodeClient;
   runId: string;
   hourly: number;
   env?: NodeJS.ProcessEnv;
@@ -51,21 +58,26 @@ export async function tearDownRun(context: TeardownContext): Promise<void> {
 
   await note({ status: "destroying", stage: "teardown" });
   const failure = context.upStarted ? await destroyWithRetries(engine, runId, retry) : undefined;
+  const sweep: SweepResult = context.upStarted ? await sweepRunResources(context.client, runId, { sleep: retry.sleep }) : { deleted: [], left: [] };
+  if (sweep.deleted.length > 0) log(`Deleted through the Linode API what Pulumi left of run ${runId}: ${sweep.deleted.join(", ")}.`);
   if (context.upStarted && !failure) {
     await engine.removeStack(runId).catch((error: unknown) => log(`Warning: the server is gone, but stack ${runId} could not be removed (${errorMessage(error)}). Run: render-remote audit`));
   }
   await deleteRunKeys(runId, env).catch((error: unknown) => log(`Warning: could not delete run ${runId}'s keys (${errorMessage(error)}); delete them by hand.`));
 
-  if (failure) {
-    const message = finishTeardownMessage(runId, context.hourly, failure, context.runError?.error);
+  if (sweep.left.length > 0) {
+    const message = stillBillingMessage(runId, context.hourly, sweep, failure, context.runError?.error);
     await note({ status: "destroy-failed", error: message });
     log(message);
-    throw new ProvisionError(message, { cause: failure.error });
+    throw new ProvisionError(message, { cause: failure?.error });
+  }
+  if (failure) {
+    log(`Pulumi could not destroy stack ${runId} (${errorMessage(failure.error)}), but nothing tagged with the run is left in the account. ${DESTROY_YES_COMMAND} removes the stale stack.`);
   }
   const previous = context.journalWritten ? (await readJournal(runId, env).catch(() => undefined))?.stageSeconds : undefined;
   const stageSeconds = { ...previous, ...context.stageSeconds, teardown: Math.round((Date.now() - start) / 1000) };
   await note({ status: "destroyed", stage: "teardown", stageSeconds });
-  if (context.upStarted) log(`Destroyed run ${runId}: nothing of it is billing any more.`);
+  if (context.upStarted) log(`Destroyed run ${runId}: the account lists nothing tagged with it; nothing left billing.`);
 }
 
 /**
@@ -77,7 +89,7 @@ export async function destroyWithRetries(engine: ProvisionEngine, runId: string,
   options.log(`Destroying run ${runId}…`);
   for (let attempt = 1; ; attempt += 1) {
     try {
-      await engine.destroy(runId, { onOutput: options.onOutput });
+      await destroyWithDeadline(engine, runId, options);
       return undefined;
     } catch (error) {
       if (attempt >= options.attempts) return { error };
@@ -88,11 +100,28 @@ export async function destroyWithRetries(engine: ProvisionEngine, runId: string,
   }
 }
 
-/** The message for a teardown that failed for good: what may be billing, and the command that finishes the job. */
-export function finishTeardownMessage(runId: string, hourly: number, failure: { error: unknown }, runError?: unknown): string {
+/** A destroy that hangs must not hang the run: cancel it at the deadline (the CLI is killed if it ignores that) and count it as failed. */
+async function destroyWithDeadline(engine: ProvisionEngine, runId: string, options: RetryOptions): Promise<void> {
+  const timeoutMs = options.attemptTimeoutMs ?? 15 * 60_000;
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort(new CliDeadline(60_000));
+      reject(new Error(`pulumi destroy did not finish within ${Math.round(timeoutMs / 1000)} s`));
+    }, timeoutMs);
+  });
+  try {
+    await Promise.race([engine.destroy(runId, { onOutput: options.onOutput, signal: controller.signal }), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The message for a teardown that failed for good: what is still billing, and the command that finishes the job. */
+export function stillBillingMessage(runId: string, hourly: number, sweep: SweepResult, failure?: { error: unknown }, runError?: unknown): string {
+  const why = [failure ? `pulumi destroy failed (${errorMessage(failure.error)})` : "", sweep.error ?? ""].filter(Boolean).join("; ").replace(/\.+$/, "");
   const before = runError === undefined ? "" : ` (The run had already failed: ${errorMessage(runError)})`;
-  return (
-    `Could not destroy run ${runId}: ${errorMessage(failure.error)}. Its server may still be billing at $${hourly}/h.${before} ` +
-    `To finish the teardown, run: ${FINISH_TEARDOWN_COMMAND}`
-  );
+  const what = sweep.unchecked ? `It may still be billing at $${hourly}/h` : `Still billing at $${hourly}/h`;
+  return `Could not destroy run ${runId}${why ? `: ${why}` : ""}. ${what}: ${sweep.left.join(", ")}.${before} To finish the teardown, run: ${DESTROY_YES_COMMAND}`;
 }

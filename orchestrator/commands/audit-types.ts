@@ -5,9 +5,9 @@ import type { RunStatus } from "../state/journal.ts";
  * Pulumi stacks say, and where they disagree. It is printed as a table or,
  * with --json, as is.
  */
-export const RENDER_REMOTE_TAG = "render-remote";
-export const RUN_TAG_PREFIX = "render-remote-run:";
+export { RENDER_REMOTE_TAG, RUN_TAG_PREFIX } from "../../stacks/tags.ts";
 export const DESTROY_COMMAND = "render-remote audit --destroy";
+/** What finishes any teardown this process could not: the one spelling, used by the teardown and the audit alike. */
 export const DESTROY_YES_COMMAND = "render-remote audit --destroy --yes";
 
 /** Where the audit learnt about a resource. */

@@ -187,6 +187,28 @@ describe("render-remote audit --destroy", () => {
     expect((await readJournal("run-a", fixture.env))?.status).toBe("destroyed");
   });
 
+  it("does not trust a stack destroy that 'succeeded': what is still tagged (a pending create) is deleted through the API", async () => {
+    fixture = await auditFixture({ instances: [runInstance(101, "run-a")], firewalls: [fakeFirewall({ id: 7, tags: ["render-remote", "render-remote-run:run-a"] })] });
+    await fixture.journal({ runId: "run-a", instanceId: 101 });
+    const stacks = new FakeStacks([{ name: "run-a", resourceCount: 3 }], fixture.fake, { destroy: "forget" });
+    const after = await audit({ ...fixture.deps, stacks, destroy: true, yes: true });
+    expect(stacks.destroyed).toEqual(["run-a"]);
+    expect(fixture.fake.deleted("instances")).toEqual([101]);
+    expect(fixture.fake.instances).toEqual([]);
+    expect(after).toMatchObject({ exitCode: 0, billing: false, instances: [] });
+    expect(after.destroy?.steps.map((s) => `${s.target}: ${s.outcome}`)).toEqual(["stack run-a: deleted", "instance 101 (render-remote-run-a): deleted", "firewall 7 (firewall7): already-gone"]);
+  });
+
+  it("a stack destroy that fails is reported as failed, and what the run left is deleted through the API", async () => {
+    fixture = await auditFixture({ instances: [runInstance(101, "run-a")] });
+    const stacks = new FakeStacks([{ name: "run-a", resourceCount: 3 }], fixture.fake, { destroy: "fail" });
+    const after = await audit({ ...fixture.deps, stacks, destroy: true, yes: true });
+    expect(after.destroy?.steps[0]).toMatchObject({ target: "stack run-a", outcome: "failed", detail: expect.stringMatching(/currently locked.*through the API instead/) });
+    expect(fixture.fake.deleted("instances")).toEqual([101]);
+    expect(after).toMatchObject({ exitCode: 0, instances: [] });
+    expect(after.stacks.map((s) => s.name)).toEqual(["run-a"]); // still listed, for a later audit
+  });
+
   it("asks on a terminal and deletes nothing when the answer is no", async () => {
     fixture = await auditFixture({ instances: [runInstance(1, "r")] });
     const questions: string[] = [];

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { probeVideo } from "../../test/run-bundle.ts";
 import { fingerprint } from "../cloud/keys.ts";
@@ -33,6 +34,10 @@ class LocalServerEngine implements ProvisionEngine {
   before: string[] = [];
   runDirs = () => readdirSync(this.sshd!.homeDir).filter((name) => name.startsWith(".render-remote-run."));
   constructor(private readonly api: FakeLinodeApi) {}
+
+  async preflight() {
+    this.calls.push("preflight");
+  }
 
   async up(runId: string, _program: StackProgram) {
     this.calls.push(`up ${runId}`);
@@ -101,7 +106,7 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
         { spec: path.join(home, "spec.json"), plan: "2core", out: path.join(home, "out"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 20, reporter: quiet, interrupts },
         { engine },
       );
-      expect(engine.calls).toEqual([`up ${result.runId}`, `destroy ${result.runId}`, `removeStack ${result.runId}`]);
+      expect(engine.calls).toEqual(["preflight", `up ${result.runId}`, `destroy ${result.runId}`, `removeStack ${result.runId}`]);
       expect(await probeVideo(path.join(home, "out", "cloudy.mp4"))).toMatchObject({ codec: "h264", width: 64, height: 48, frames: 6 });
       expect(result.verdict).toMatch(/nothing left billing/);
       expect(result.leftovers).toEqual([]);
@@ -173,12 +178,40 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
     try {
       await expect(
         runInCloud({ spec: path.join(home, "slow.json"), plan: "2core", out: path.join(home, "out2"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 5, reporter, interrupts }, { engine }),
-      ).rejects.toMatchObject({ kind: "remote", message: expect.stringMatching(/dropped during the render/) });
-      const runId = engine.calls[0].split(" ")[1];
-      expect(engine.calls).toEqual([`up ${runId}`, `destroy ${runId}`, `removeStack ${runId}`]);
+      ).rejects.toMatchObject({ kind: "remote", message: expect.stringMatching(/dropped during the render[^]*\nnothing left billing$/) });
+      const runId = engine.calls[1].split(" ")[1];
+      expect(engine.calls).toEqual(["preflight", `up ${runId}`, `destroy ${runId}`, `removeStack ${runId}`]);
       expect(await readJournal(runId)).toMatchObject({ status: "destroyed" });
-      expect(warnings.at(-1)).toMatch(/nothing left billing/);
       expect(existsSync(path.join(home, "out2", "slow.mp4"))).toBe(false);
+    } finally {
+      interrupts.dispose();
+    }
+  });
+
+  it("Ctrl-C during the render: the render stops, the server is destroyed, and the last line says nothing is left", async () => {
+    writeFileSync(path.join(home, "slow3.json"), JSON.stringify({ name: "slow3", width: 400, maxIterations: 4000, frames: 400, fps: 30 }));
+    const engine = new LocalServerEngine(api);
+    let pressed = false;
+    const reporter: StageReporter = {
+      ...quiet,
+      progress: () => {
+        if (!pressed) process.emit("SIGINT", "SIGINT"); // what the terminal's Ctrl-C does to this process
+        pressed = true;
+      },
+    };
+    const interrupts = trapInterrupts(new PassThrough());
+    try {
+      const error = await runInCloud(
+        { spec: path.join(home, "slow3.json"), plan: "2core", out: path.join(home, "out3"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 5, reporter, interrupts },
+        { engine },
+      ).catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ kind: "interrupted" });
+      expect((error as Error).message.split("\n").at(-1)).toBe("nothing left billing");
+      const runId = engine.calls[1].split(" ")[1];
+      expect(engine.calls).toEqual(["preflight", `up ${runId}`, `destroy ${runId}`, `removeStack ${runId}`]);
+      expect(await readJournal(runId)).toMatchObject({ status: "destroyed" });
+      expect(api.instances.filter((i) => i.tags.includes(`render-remote-run:${runId}`))).toEqual([]);
+      expect(existsSync(path.join(home, "out3", "slow3.mp4"))).toBe(false);
     } finally {
       interrupts.dispose();
     }

@@ -6,7 +6,6 @@ import { checkBudget, worstCaseOverheadSeconds } from "../cloud/budget.ts";
 import { describeCloudPlan, type CloudPlan } from "../cloud/dry-run-plan.ts";
 import { linodeClientFromEnv } from "../cloud/linode-api.ts";
 import { loadPlans } from "../cloud/prices.ts";
-import { checkRegion } from "../cloud/region-check.ts";
 import { withProvisionedHost } from "../cloud/provision.ts";
 import { createPulumiEngine, type ProvisionEngine } from "../cloud/pulumi-engine.ts";
 import { parseSshFrom, resolveSshFrom, withSshFromHint } from "../cloud/ssh-from.ts";
@@ -53,8 +52,6 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
   if (reason) reporter.info(reason);
   const expected = prediction.plans.find((p) => p.type === plan.type)!;
   reporter.info(prediction.advice);
-  const regionWarning = await checkRegion(linodeClientFromEnv(process.env, { maxAttempts: 2 }), options.region);
-  if (regionWarning) reporter.warn(regionWarning);
   const sshFrom = await resolveSshFrom(options.sshFrom, process.env);
 
   let result: RunResult | undefined;
@@ -62,7 +59,7 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
   try {
     await withProvisionedHost(
       {
-        runId, plan, region: options.region, sshFrom, expectedSeconds: expected.renderSeconds, overheadSeconds: worstCaseOverheadSeconds(prediction.history.overheadSeconds),
+        runId, plan, region: options.region, client: linodeClientFromEnv(process.env), sshFrom, expectedSeconds: expected.renderSeconds, overheadSeconds: worstCaseOverheadSeconds(prediction.history.overheadSeconds),
         maxCostUsd: options.maxCost, signal: options.interrupts.signal, log: (line) => reporter.info(line), setLeftoverAdvice: options.interrupts.setLeftoverAdvice,
       },
       engine,
@@ -103,8 +100,12 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
       },
     );
   } catch (error) {
-    // a failed run ends with the same line as a good one, once it may have created something
-    if (await readJournal(runId).catch(() => undefined)) reporter.warn(await finalAudit(runId));
+    // a failed run ends with the same line as a good one, once it may have created something: the error's last line
+    if (await readJournal(runId).catch(() => undefined)) {
+      const verdict = await finalAudit(runId);
+      if (error instanceof Error) error.message = `${error.message}\n${verdict}`;
+      else reporter.warn(verdict);
+    }
     throw error;
   }
   return { ...result!, runId, verdict: await finalAudit(runId) };

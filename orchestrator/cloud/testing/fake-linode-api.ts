@@ -104,6 +104,8 @@ export class FakeLinodeApi {
   readonly #listMatch: ListMatch;
   readonly #lingerListings: number;
   #lingering: { instance: FakeInstance; listings: number }[] = [];
+  /** GET /v4/regions/{id}/availability: plans listed with their availability; empty means none is limited. */
+  availability: { region: string; plan: string; available: boolean }[] = [];
   #faults: (Fault & { left: number })[] = [];
   #server: http.Server;
   url = "";
@@ -153,7 +155,8 @@ export class FakeLinodeApi {
       status: 0,
     };
     this.requests.push(record);
-    this.violations.push(...checkRequest({ method: record.method, path: url.pathname, query: record.query, headers: request.headers as Record<string, string>, body: await readJson(request) }));
+    const requestBody = await readJson(request); // a request's body can be read once: for the check, then for a create
+    this.violations.push(...checkRequest({ method: record.method, path: url.pathname, query: record.query, headers: request.headers as Record<string, string>, body: requestBody }));
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       record.status = status;
       this.violations.push(...checkResponse(record.method, url.pathname, status, body));
@@ -175,6 +178,7 @@ export class FakeLinodeApi {
     const isPublic = record.method === "GET" && (path.startsWith("/linode/types") || path.startsWith("/regions"));
     if (!isPublic && !record.authorized) return send(401, errors("Invalid Token"));
     try {
+      if (record.method === "POST") return send(...this.#create(path, isRecord(requestBody) ? requestBody : {}));
       const [status, body] = this.#route(record, url.searchParams);
       send(status, body);
     } catch (error) {
@@ -182,6 +186,10 @@ export class FakeLinodeApi {
       send(500, errors("Fake API crashed"));
       throw error;
     }
+  }
+
+  #create(path: string, body: Record<string, unknown>): [number, unknown] {
+    return createIn(this, path, body);
   }
 
   #route(request: RecordedRequest, query: URLSearchParams): [number, unknown] {
@@ -194,6 +202,11 @@ export class FakeLinodeApi {
     if (method === "GET" && path === "/networking/firewalls") return list(this.firewalls.map(withoutEntities), FIREWALL_FILTERS);
     if (method === "GET" && path === "/linode/types") return list(this.types, TYPE_FILTERS);
     if (method === "GET" && path === "/account") return [200, { ...this.account, email: "fake@example.invalid" }];
+    const availability = /^\/regions\/([^/]+)\/availability$/.exec(path);
+    if (method === "GET" && availability) {
+      const id = decodeURIComponent(availability[1]);
+      return this.regions.some((r) => r.id === id) ? [200, this.availability.filter((a) => a.region === id)] : [404, errors("Not found")];
+    }
     const region = /^\/regions\/([^/]+)$/.exec(path);
     if (method === "GET" && region) {
       const found = this.regions.find((r) => r.id === decodeURIComponent(region[1]));
@@ -228,6 +241,30 @@ export class FakeLinodeApi {
     const [status, body] = paginate(items, new URLSearchParams({ ...Object.fromEntries(query), page: "1" }));
     return status !== 200 ? [status, body] : [status, { ...(body as object), page: Number(query.get("page") ?? 1), pages: this.claimPages }];
   }
+}
+
+/** The two creations the linode provider makes for a run (POST /linode/instances, POST /networking/firewalls), for stand-in CLIs. */
+function createIn(api: FakeLinodeApi, path: string, body: Record<string, unknown>): [number, unknown] {
+  const id = 10_000 + api.instances.length + api.firewalls.length + api.requests.length;
+  const tags = Array.isArray(body.tags) ? body.tags.map(String) : [];
+  const label = typeof body.label === "string" ? body.label : `created${id}`;
+  if (path === "/networking/firewalls") {
+    const firewall = fakeFirewall({ id, label, tags });
+    api.firewalls.push(firewall);
+    return [200, firewall];
+  }
+  if (path === "/linode/instances") {
+    const instance = fakeInstance({ id, label, tags, type: String(body.type), region: String(body.region), status: "provisioning" });
+    api.instances.push(instance);
+    const firewall = api.firewalls.find((f) => f.id === body.firewall_id);
+    firewall?.entities.push({ id, type: "linode", label });
+    return [200, instance];
+  }
+  return [404, errors("Not found")];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 export async function startFakeLinodeApi(options: FakeLinodeOptions = {}): Promise<FakeLinodeApi> {
