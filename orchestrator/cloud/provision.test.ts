@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -270,7 +270,11 @@ describe("withProvisionedHost", () => {
   });
 
   it("the journal cannot be written after up: the server is still destroyed, and the journal trouble is only a warning", async () => {
-    const blockJournal = () => mkdirSync(path.join(runsDir(env), `${RUN_ID}.json.${process.pid}.tmp`)); // every journal write now fails
+    // every journal write now fails: its rename lands on a directory
+    const blockJournal = () => {
+      rmSync(path.join(runsDir(env), `${RUN_ID}.json`));
+      mkdirSync(path.join(runsDir(env), `${RUN_ID}.json`));
+    };
     const fake = engine({ onUp: blockJournal });
     const error = await withProvisionedHost(options(), fake, async () => "never").catch((caught: unknown) => caught);
     expect((error as NodeJS.ErrnoException).code).toBe("EISDIR");

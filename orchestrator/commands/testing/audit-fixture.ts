@@ -26,7 +26,7 @@ export class Capture extends Writable {
  * Pulumi's part, faked: destroying a stack deletes its run's resources from
  * the fake account, as `pulumi destroy` would. It can fail as Pulumi does:
  * `destroy: "fail"` throws and leaves everything; `"forget"` reports success
- * and empties the stack but leaves the instance billing (a pending create).
+ * and empties the stack but leaves the instance billing (a pending create: it was never in the state).
  */
 export interface FakeStacksOptions {
   destroy?: "ok" | "fail" | "forget";
@@ -46,9 +46,9 @@ export class FakeStacks implements LocalStacks {
     this.destroyed.push(name);
     if (this.options.destroy === "fail") throw new Error(`error: the stack is currently locked by 1 lock(s) (stack ${name})`);
     this.stacks = this.stacks.map((s) => (s.name === name ? { ...s, resourceCount: 0 } : s));
-    if (this.options.destroy === "forget") return;
     const ofRun = (tags: string[]) => tags.includes(`render-remote-run:${name}`);
-    this.api.instances = this.api.instances.filter((i) => !ofRun(i.tags));
+    // "forget": the instance was a pending create, never in the state, so the destroy leaves it billing
+    if (this.options.destroy !== "forget") this.api.instances = this.api.instances.filter((i) => !ofRun(i.tags));
     this.api.firewalls = this.api.firewalls.filter((f) => !ofRun(f.tags));
   }
 }
