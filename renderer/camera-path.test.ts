@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
@@ -10,6 +9,7 @@ import { frameC } from "./frame-geometry.ts";
 import { createKernel } from "./kernel/index.ts";
 import { createBandRenderer } from "./render/band.ts";
 import { jobToSpec, parseSpec, type Keyframe } from "./spec.ts";
+import { tempDir } from "../test/temp-dir.ts";
 
 const zoom: Keyframe[] = [
   { frame: 0, center: { re: 0, im: 0 }, width: 3.6, c: { re: -0.62772, im: -0.42 } },
@@ -119,7 +119,7 @@ describe("keyframed frames render as their views given as plain bounds", () => {
   });
 
   it("the bundle's frame 45 PNG equals the bundle's render of that view as bounds", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "keyframes-"));
+    const dir = tempDir("keyframes-");
     writeFileSync(path.join(dir, "zoom.json"), JSON.stringify(rawZoom));
     const b = frameBounds(job, 45);
     const c = frameC(job, 45);
@@ -136,7 +136,7 @@ describe("keyframed frames render as their views given as plain bounds", () => {
 
 describe("keyframed animations through the worker pool", () => {
   it("PNG frames from 2 workers (each switching between frames, so views) equal each frame's plain-bounds render, and the MP4 has every frame", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "keyframes-pool-"));
+    const dir = tempDir("keyframes-pool-");
     const raw = { ...rawZoom, name: "pool", frames: 8, keyframes: [rawZoom.keyframes[0], { ...rawZoom.keyframes[3], frame: 7 }] };
     writeFileSync(path.join(dir, "pool.json"), JSON.stringify(raw));
     const run = await runBundle(juliaRender, ["--spec", path.join(dir, "pool.json"), "--out", dir, "--png-frames", "--processes", "2", "--progress", "quiet"]);
@@ -194,7 +194,7 @@ describe("keyframe refusals (exit 2 via BadInputError)", () => {
   });
 
   it("the CLI exits 2 with the message", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "keyframes-"));
+    const dir = tempDir("keyframes-");
     writeFileSync(path.join(dir, "bad.json"), JSON.stringify({ ...rawZoom, bounds: { re: [-1, 1], im: [-1, 1] } }));
     const run = await runBundle(juliaRender, ["--spec", path.join(dir, "bad.json"), "--out", dir, "--progress", "quiet"]);
     expect(run.exitCode).toBe(2);

@@ -1,5 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { parse } from "yaml";
@@ -7,13 +6,14 @@ import { describe, expect, it } from "vitest";
 import { generateKeyPair } from "../orchestrator/cloud/keys.ts";
 import { ensureTestUser } from "../orchestrator/hosts/testing/test-user.ts";
 import { buildCloudConfig, CLOUD_INIT_SUDOERS, dropSudoCommand, scopedSudoRule } from "./cloud-init.ts";
+import { tempDir } from "../test/temp-dir.ts";
 
 // The login user's NOPASSWD:ALL goes once cloud-init has installed the packages.
 // The runcmd entry is run here for real, against a scratch sudoers file.
 const haveVisudo = (await execa("visudo", ["--version"], { reject: false })).exitCode === 0;
 
 async function runDropSudo(withPackages: boolean): Promise<string> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "rr-sudo-"));
+  const dir = tempDir("rr-sudo-");
   const bin = path.join(dir, "bin");
   const sudoers = path.join(dir, "90-cloud-init-users");
   writeFileSync(sudoers, "render ALL=(ALL) NOPASSWD:ALL\n", { mode: 0o440 });

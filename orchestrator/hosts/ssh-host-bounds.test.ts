@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
+import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { RemoteError } from "../errors.ts";
@@ -9,6 +8,7 @@ import { LocalHost } from "./local-host.ts";
 import { connectSsh, type SshHost } from "./ssh-host.ts";
 import { describeWithSshd } from "./testing/describe-with-sshd.ts";
 import { startTestSshd, type TestSshd } from "./testing/sshd.ts";
+import { tempDir } from "../../test/temp-dir.ts";
 
 // What a server sends is bounded: a flood of output, a line without end, a
 // command or a transfer that goes silent. Played by a real sshd's own tools.
@@ -16,7 +16,7 @@ describeWithSshd("SshHost bounds what a server sends", () => {
   let sshd: TestSshd;
   let host: SshHost;
   let remoteDir: string;
-  const localDir = mkdtempSync(path.join(os.tmpdir(), "rr-bounds-"));
+  const localDir = tempDir("rr-bounds-");
 
   beforeAll(async () => {
     sshd = await startTestSshd();
@@ -79,7 +79,7 @@ it("LocalHost keeps the same bounds and refuses a file whose size is not the one
   const lines: number[] = [];
   expect((await host.exec(["sh", "-c", "echo a; echo bb"], { onStdoutLine: (line) => lines.push(line.length) })).stdout).toBe("");
   expect(lines).toEqual([1, 2]);
-  const dir = mkdtempSync(path.join(os.tmpdir(), "rr-local-bounds-"));
+  const dir = tempDir("rr-local-bounds-");
   await expect(host.download("/etc/hostname", path.join(dir, "x"), undefined, 1_000_000)).rejects.toThrow(/not the 1000000 expected/);
   expect(existsSync(path.join(dir, "x"))).toBe(false);
 });

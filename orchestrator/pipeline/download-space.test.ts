@@ -1,6 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, truncateSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, readdirSync, truncateSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseSpec } from "../../renderer/spec.ts";
@@ -8,10 +7,11 @@ import { RemoteError } from "../errors.ts";
 import { LocalHost } from "../hosts/local-host.ts";
 import type { PipelineContext } from "./context.ts";
 import { download } from "./download.ts";
+import { tempDir } from "../../test/temp-dir.ts";
 
 // A real small file system (tmpfs, so root only) as --out: the outputs would
 // not fit, which download must say before it fetches, instead of ENOSPC midway.
-const root = mkdtempSync(path.join(os.tmpdir(), "rr-space-"));
+const root = tempDir("rr-space-");
 const small = path.join(root, "small");
 const asRoot = process.getuid?.() === 0;
 afterAll(() => {

@@ -1,5 +1,4 @@
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { chmodSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parseSpec } from "../../renderer/spec.ts";
@@ -11,6 +10,7 @@ import type { PipelineContext } from "./context.ts";
 import type { StageReporter } from "./reporter.ts";
 import { runPipeline } from "./run-pipeline.ts";
 import type { Limits } from "./stage-limits.ts";
+import { tempDir } from "../../test/temp-dir.ts";
 
 // A server whose `cloud-init status --wait` never returns: silent, or printing
 // dots for ever. Real sshd, fake cloud-init first on its PATH.
@@ -29,7 +29,7 @@ function recordingReporter(): StageReporter & { stages: string[] } {
 
 describeWithSshd("prepare cannot be held for ever by a hanging cloud-init", () => {
   let sshd: TestSshd;
-  const bin = mkdtempSync(path.join(os.tmpdir(), "rr-hang-bin-"));
+  const bin = tempDir("rr-hang-bin-");
   beforeAll(async () => {
     chmodSync(bin, 0o755);
     writeFileSync(path.join(bin, "cloud-init"), FAKE_CLOUD_INIT, { mode: 0o755 });
@@ -43,7 +43,7 @@ describeWithSshd("prepare cannot be held for ever by a hanging cloud-init", () =
     writeFileSync(path.join(bin, "mode"), mode, { mode: 0o644 });
     const reporter = recordingReporter();
     const ctx: PipelineContext = {
-      job: parseSpec({ name: "tiny", width: 8, frames: 2 }), bundlePath: "/nonexistent", outDir: mkdtempSync(path.join(os.tmpdir(), "rr-hang-out-")),
+      job: parseSpec({ name: "tiny", width: 8, frames: 2 }), bundlePath: "/nonexistent", outDir: tempDir("rr-hang-out-"),
       keepFrames: false, preset: "veryfast", waitForCloudInit: true, hostHint: [], signal: new AbortController().signal, reporter, stageSeconds: {}, limits,
       openHost: () => connectSsh(sshd, { identityFile: sshd.identityFile, hostKeys: { kind: "known_hosts", file: sshd.knownHostsFile, acceptNew: false }, timeoutMs: 10_000 }),
     };

@@ -1,5 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, rmSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { chmodSync, existsSync, mkdirSync, rmSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { runOnHost, type RunOptions } from "../commands/run.ts";
@@ -7,6 +6,7 @@ import { exitCodeFor, RemoteError } from "../errors.ts";
 import { describeWithSshd } from "../hosts/testing/describe-with-sshd.ts";
 import { startTestSshd, type TestSshd } from "../hosts/testing/sshd.ts";
 import type { StageReporter } from "./reporter.ts";
+import { tempDir } from "../../test/temp-dir.ts";
 
 // The server is the attacker here: real OpenSSH on 127.0.0.1, whose PATH puts
 // a fake `node` (and a lying `sha256sum`, a bad `mktemp`) first. The fake
@@ -63,7 +63,7 @@ function snapshot(dir: string): Record<string, string> {
 
 describeWithSshd("a hostile server cannot write outside --out", () => {
   let sshd: TestSshd;
-  const bin = mkdtempSync(path.join(os.tmpdir(), "rr-hostile-bin-"));
+  const bin = tempDir("rr-hostile-bin-");
   beforeAll(async () => {
     chmodSync(bin, 0o755);
     for (const [name, text] of [["node", FAKE_NODE], ["sha256sum", LYING_SHA256SUM], ["mktemp", BAD_MKTEMP]]) writeFileSync(path.join(bin, name), text, { mode: 0o755 });
@@ -80,7 +80,7 @@ describeWithSshd("a hostile server cannot write outside --out", () => {
   let spec: string;
   let before: Record<string, string>;
   beforeEach(() => {
-    const root = mkdtempSync(path.join(os.tmpdir(), "rr-hostile-"));
+    const root = tempDir("rr-hostile-");
     home = path.join(root, "home");
     out = path.join(home, "out");
     mkdirSync(home);

@@ -1,15 +1,15 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
-import os from "node:os";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { cleanupCommand } from "./teardown.ts";
+import { tempDir } from "../../test/temp-dir.ts";
 
 // The advice is pasted into a local shell, and ssh hands its last argument to
 // the remote shell. `sh -c` plays ssh here: same two rounds of parsing.
 describe("cleanup advice is safe to paste", () => {
   it("removes exactly the named directory, even one whose name is shell syntax, through both shells", () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), "rr-advice-"));
+    const root = tempDir("rr-advice-");
     const runDir = path.join(root, `.render-remote-run.ab; touch pwned # $(touch pwned2) '"`);
     mkdirSync(runDir);
     const advice = cleanupCommand(["sh", "-c"], runDir);

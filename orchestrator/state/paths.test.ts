@@ -1,17 +1,17 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ensurePassphrase, preparePulumiDirs } from "../cloud/pulumi-settings.ts";
 import { BadInputError } from "../errors.ts";
 import { listJournals, writeJournal, type RunJournal } from "./journal.ts";
 import { ensurePrivateDir, runKeysDir, runsDir } from "./paths.ts";
+import { tempDir } from "../../test/temp-dir.ts";
 
 // Another local user must not be able to plant the passphrase, the Pulumi CLI
 // or plugins, or journals. Real directories, real modes, real owners.
 const fresh = () => {
-  const root = mkdtempSync(path.join(os.tmpdir(), "rr-state-"));
+  const root = tempDir("rr-state-");
   const home = path.join(root, "state");
   return { root, home, env: { RENDER_REMOTE_HOME: home } as NodeJS.ProcessEnv };
 };

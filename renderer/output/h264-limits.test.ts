@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -9,6 +8,7 @@ import { renderJob } from "../render.ts";
 import { parseSpec } from "../spec.ts";
 import { findFfmpeg } from "./ffmpeg.ts";
 import { checkMp4FrameSize, mp4FrameFits } from "./h264-limits.ts";
+import { tempDir } from "../../test/temp-dir.ts";
 
 const run = promisify(execFile);
 
@@ -28,7 +28,7 @@ describe("H.264 frame size limits", () => {
   it("refuses a 16384² animation with exit 2 before a frame is computed, and leaves no output", async () => {
     const job = parseSpec({ name: "huge", width: 16384, height: 16384, frames: 2 });
     expect(() => checkMp4FrameSize(job)).toThrow(/16384x16384 animation is too large .*at width 16384, height up to 16128/);
-    const out = mkdtempSync(path.join(os.tmpdir(), "rr-h264-"));
+    const out = tempDir("rr-h264-");
     const failure = renderJob(job, { outDir: path.join(out, "out"), workers: 1, pngFrames: false, preset: "ultrafast", progress: { emit: () => undefined }, kernelName: "scalar" });
     await expect(failure).rejects.toMatchObject({ kind: "bad-input" });
     expect(existsSync(path.join(out, "out"))).toBe(false);
@@ -39,7 +39,7 @@ describe("H.264 frame size limits", () => {
   });
 
   it("render-remote refuses before any stage runs", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "rr-h264-run-"));
+    const dir = tempDir("rr-h264-run-");
     writeFileSync(path.join(dir, "spec.json"), JSON.stringify({ name: "huge", width: 16384, height: 16384, frames: 2 }));
     const stages: string[] = [];
     const reporter = { stage: async <T>(name: string, fn: () => Promise<T>) => (stages.push(name), { value: await fn(), seconds: 0 }), progress: () => undefined, info: () => undefined, warn: () => undefined };

@@ -1,10 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { juliaRender, probeVideo, runBundle } from "../../test/run-bundle.ts";
+import { tempDir } from "../../test/temp-dir.ts";
 
 /** H.264 level ffprobe reports (x264 picks the lowest that fits the size and frame rate: 52 = 5.2). */
 async function level(file: string): Promise<number> {
@@ -21,7 +21,7 @@ describe("4K and 8K renders", () => {
     ["3840×2160 at 60 fps, supersampled ×2: MP4 H.264 yuv420p level 5.2", { width: 3840, height: 2160, fps: 60, frames: 3, maxIterations: 12, supersample: 2 }, 52],
     ["7680×4320 at 30 fps: MP4 H.264 yuv420p level 6.0", { width: 7680, height: 4320, fps: 30, frames: 2, maxIterations: 12 }, 60],
   ] as const)("%s, and PNG frames", async (_label, raw, expectedLevel) => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "large-"));
+    const dir = tempDir("large-");
     writeFileSync(path.join(dir, "big.json"), JSON.stringify({ name: "big", ...raw }));
     const run = await runBundle(juliaRender, ["--spec", path.join(dir, "big.json"), "--out", dir, "--png-frames", "--processes", "2", "--progress", "quiet"]);
     expect(run.exitCode, run.all).toBe(0);

@@ -1,12 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { OutputStaging } from "./staging.ts";
+import { tempDir } from "../../test/temp-dir.ts";
 
 describe("OutputStaging", () => {
   const root = () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "rr-staging-"));
+    const dir = tempDir("rr-staging-");
     writeFileSync(path.join(dir, "canary"), "mine");
     return { dir, out: path.join(dir, "out") };
   };

@@ -1,6 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
@@ -14,6 +13,7 @@ import { parseSpec, type Job } from "../spec.ts";
 import { createBandRenderer } from "./band.ts";
 import { mirrorPlan } from "./mirror.ts";
 import { encodeLinear, LINEAR_OF_BYTE, linearToSrgb, srgbToLinear, subsampleAxis } from "./supersample.ts";
+import { tempDir } from "../../test/temp-dir.ts";
 
 /** scripts/seed-reference.py with N: the seed's arithmetic at every subsample, averaged in linear light by numpy. */
 function pythonReference(job: Job, frame: number): { counts: number[]; rgb: Buffer } {
@@ -116,7 +116,7 @@ describe.skipIf(!hasReference)("supersampled pixels against the seed's arithmeti
 
   it("the bundle's --supersample 2 PNG is within ±1 of the reference", async () => {
     const raw = { name: "ss-cli", width: 36, height: 28, maxIterations: 30, frames: 10 };
-    const dir = mkdtempSync(path.join(os.tmpdir(), "supersample-"));
+    const dir = tempDir("supersample-");
     writeFileSync(path.join(dir, "spec.json"), JSON.stringify(raw));
     const run = await runBundle(juliaRender, ["--spec", path.join(dir, "spec.json"), "--out", dir, "--frame", "4", "--supersample", "2", "--progress", "quiet"]);
     expect(run.exitCode, run.all).toBe(0);
