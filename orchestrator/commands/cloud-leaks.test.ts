@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { renderRemote, repoRoot } from "../../test/run-bundle.ts";
 import { startFakeLinodeApi, type FakeLinodeApi } from "../cloud/testing/fake-linode-api.ts";
 import { installFakeCli, readCliCalls, waitForCall } from "../cloud/testing/fake-pulumi.ts";
+import { tempDir } from "../../test/temp-dir.ts";
 
 /**
  * `render-remote --plan` as a user runs it (the built bundle, the real
@@ -21,7 +21,7 @@ const logFile = () => path.join(dir, "pulumi-calls.jsonl");
 
 beforeEach(async () => {
   api = await startFakeLinodeApi();
-  dir = mkdtempSync(path.join(os.tmpdir(), "rr-leaks-"));
+  dir = tempDir("rr-leaks-");
   await installFakeCli(path.join(dir, "bin"));
   writeFileSync(path.join(dir, "spec.json"), JSON.stringify({ name: "leak", width: 64, height: 48, maxIterations: 40, frames: 6, fps: 6 }));
   env = {
