@@ -14,9 +14,10 @@ import { tempDir } from "../../test/temp-dir.ts";
 const FAKE_NODE = `#!/bin/sh
 if [ "$1" = "--version" ]; then echo v20.20.2; exit 0; fi
 while [ $# -gt 0 ]; do [ "$1" = "--out" ] && out="$2"; shift; done
-run=$(dirname "$out")
+read -r mode < "$BIN/mode" || { echo "fake node: cannot read $BIN/mode" >&2; exit 98; } # a builtin: no fork to fail under load
+run=\${out%/*}
 mkdir -p "$out"
-case $(cat "$BIN/mode") in
+case $mode in
   climb) # a symlinked directory makes ../ land inside the run dir on the server, but outside --out here
     mkdir -p "$run/x/y/z"; ln -s "$run/x/y/z" "$out/w"; echo 'echo pwned' > "$run/.bashrc"
     report="$out/w/../../../.bashrc";;
@@ -32,18 +33,21 @@ case $(cat "$BIN/mode") in
     printf 'honest video bytes' > "$out/tiny.mp4"
     printf '{"event":"done","outputs":["%s"],"seconds":{"images":"x","total":"\\u001b[2J"},"iterations":"many"}\\n' "$out/tiny.mp4"
     exit 0;;
-  *) printf 'honest video bytes' > "$out/tiny.mp4"; report="$out/tiny.mp4";;
+  honest|mismatch) printf 'honest video bytes' > "$out/tiny.mp4"; report="$out/tiny.mp4";;
+  *) echo "fake node: unknown mode '$mode'" >&2; exit 99;; # never an honest run by accident
 esac
 printf '{"event":"done","outputs":["%s"],"seconds":{"images":0,"animation":0,"total":0},"iterations":1,"split":{"kernel":0,"color":0,"encode":0,"io":0}}\\n' "$report"
 `;
 const LYING_SHA256SUM = `#!/bin/sh
-case "$(cat "$BIN/mode") $*" in
+read -r mode < "$BIN/mode"
+case "$mode $*" in
   mismatch*/out/*) /usr/bin/sha256sum "$@" | sed 's/^[0-9a-f]*/${"0".repeat(64)}/';;
   *) exec /usr/bin/sha256sum "$@";;
 esac
 `;
 const BAD_MKTEMP = `#!/bin/sh
-if [ "$(cat "$BIN/mode")" = "mktemp" ]; then
+read -r mode < "$BIN/mode"
+if [ "$mode" = "mktemp" ]; then
   dir="$HOME/.render-remote-run.ab; touch pwned #"; mkdir "$dir"; echo "$dir"; exit 0
 fi
 exec /usr/bin/mktemp "$@"
@@ -67,7 +71,7 @@ describeWithSshd("a hostile server cannot write outside --out", () => {
   beforeAll(async () => {
     chmodSync(bin, 0o755);
     for (const [name, text] of [["node", FAKE_NODE], ["sha256sum", LYING_SHA256SUM], ["mktemp", BAD_MKTEMP]]) writeFileSync(path.join(bin, name), text, { mode: 0o755 });
-    writeFileSync(path.join(bin, "mode"), "honest", { mode: 0o644 });
+    writeFileSync(path.join(bin, "mode"), "honest\n", { mode: 0o644 });
     sshd = await startTestSshd(undefined, { env: { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`, BIN: bin } });
   });
   afterAll(async () => {
@@ -91,7 +95,7 @@ describeWithSshd("a hostile server cannot write outside --out", () => {
   });
 
   const run = (mode: string, reporter: StageReporter = quiet) => {
-    writeFileSync(path.join(bin, "mode"), mode);
+    writeFileSync(path.join(bin, "mode"), `${mode}\n`); // a whole line, for the fakes' `read`
     const options: RunOptions = {
       dryRun: false, acceptNewHostKey: false, keepFrames: false, preset: "veryfast", json: false, reporter, signal: new AbortController().signal,
       connectTimeoutSeconds: 20, spec, out, target: `ssh://${sshd.user}@127.0.0.1:${sshd.port}`, identity: sshd.identityFile, knownHosts: sshd.knownHostsFile,
