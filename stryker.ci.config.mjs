@@ -1,0 +1,15 @@
+// What .ci/run enforces (`npm run test:mutation:ci`): the break threshold of stryker.config.mjs (85 % of
+// mutants killed) on the billing-critical files that have reached it. The others (provisioning, teardown,
+// the Pulumi engine and its CLI, local stacks) are still measured by `npm run test:mutation`, and join this
+// list, one by one, as they reach 85 %. Its own incremental file, so CI re-tests only changed code.
+import base from "./stryker.config.mjs";
+
+export default {
+  ...base,
+  mutate: [
+    "orchestrator/cloud/{linode-api,linode-api-error,linode-schemas,budget}.ts",
+    "orchestrator/commands/audit-{collect,reconcile,destroy}.ts",
+  ],
+  incrementalFile: "reports/stryker-incremental.ci.json",
+  jsonReporter: { fileName: "reports/mutation/mutation.ci.json" },
+};
