@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LinodeApiError, LinodeClient, requireSafeLinodeUrl, resolveBaseUrl } from "./linode-api.ts";
 import { kindForStatus, scopeFor } from "./linode-api-error.ts";
-import { parseLinodeTime, regionSchema, typeSchema } from "./linode-schemas.ts";
+import { firewallSchema, parseLinodeTime, regionSchema, typeSchema } from "./linode-schemas.ts";
 import { fakeInstance } from "./testing/fake-linode-api.ts";
 
 /**
@@ -217,10 +217,10 @@ describe("LINODE_URL", () => {
   });
 
   it("allows plain http only to loopback names and addresses", () => {
-    for (const ok of ["http://localhost:1/v4", "http://127.0.0.1/v4", "http://127.255.0.9/v4", "http://[::1]:4000/v4", "https://10.0.0.1/v4"]) {
+    for (const ok of ["http://localhost:1/v4", "http://127.0.0.1/v4", "http://127.255.0.9/v4", "http://[::1]:4000/v4", "http://[::ffff:127.0.0.1]/v4", "http://[::FFFF:127.9.8.7]:80/v4", "https://10.0.0.1/v4"]) {
       expect(requireSafeLinodeUrl(ok), ok).toBe(ok);
     }
-    for (const bad of ["http://128.0.0.1/v4", "http://1.127.0.0/v4", "http://[::2]/v4", "http://localhost.example.com/v4", "http://127.example.com/v4", "http://[2001:db8::1]/v4"]) {
+    for (const bad of ["http://128.0.0.1/v4", "http://1.127.0.0/v4", "http://[::2]/v4", "http://localhost.example.com/v4", "http://127.example.com/v4", "http://[2001:db8::1]/v4", "http://[::ffff:128.0.0.1]/v4", "http://[::ffff:10.127.0.1]/v4", "http://[1::ffff:127.0.0.1]/v4"]) {
       expect(() => requireSafeLinodeUrl(bad), bad).toThrow(/^LINODE_URL must use https:\/\/ \(got http:\/\/.+\): LINODE_TOKEN would travel in clear text\. Unset LINODE_URL/);
     }
     expect(() => requireSafeLinodeUrl("::")).toThrow('LINODE_URL "::" is not a URL. Unset it to use https://api.linode.com/v4, or set it to an https:// URL.');
@@ -269,12 +269,29 @@ describe("LinodeApiError", () => {
 });
 
 describe("Linode schemas", () => {
-  it("reads Linode's zoneless timestamps as UTC and keeps an explicit zone", () => {
+  it("reads Linode's zoneless timestamps as UTC and keeps an explicit zone, whatever the local time zone", () => {
+    // Node re-reads TZ when it is set: in UTC a zoneless time would read the same either way.
+    const tz = process.env.TZ;
+    process.env.TZ = "Asia/Kolkata";
+    try {
+      expect(new Date("2026-11-24T00:49:32").toISOString()).toBe("2026-11-23T19:19:32.000Z"); // the zone took effect
+      expect(parseLinodeTime("2026-11-24T00:49:32").toISOString()).toBe("2026-11-24T00:49:32.000Z");
+      expect(parseLinodeTime("2026-11-24T00:49:32.5").toISOString()).toBe("2026-11-24T00:49:32.500Z");
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
     expect(parseLinodeTime("2026-11-24T00:49:32").toISOString()).toBe("2026-11-24T00:49:32.000Z");
     expect(parseLinodeTime("2026-11-24T00:49:32Z").toISOString()).toBe("2026-11-24T00:49:32.000Z");
     expect(parseLinodeTime("2026-11-24T00:49:32z").toISOString()).toBe("2026-11-24T00:49:32.000Z");
     expect(parseLinodeTime("2026-11-24T00:49:32+02:00").toISOString()).toBe("2026-11-23T22:49:32.000Z");
     expect(parseLinodeTime("2026-11-24T00:49:32-0130").toISOString()).toBe("2026-11-24T02:19:32.000Z");
+  });
+
+  it("reads the Linode devices a firewall lists, when a server sends them", () => {
+    const firewall = { id: 7, label: "fw", status: "enabled", tags: [], created: "2026-11-24T00:00:00" };
+    expect(firewallSchema.parse({ ...firewall, entities: [{ id: 1, type: "linode", label: null, url: "/v4/x" }] }).entities).toEqual([{ id: 1, type: "linode", label: null }]);
+    expect(firewallSchema.parse(firewall).entities).toBeUndefined();
   });
 
   it("defaults a region's capabilities and a type's region prices to empty lists", () => {
