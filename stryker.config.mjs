@@ -7,7 +7,8 @@ export default {
   testRunner: "vitest",
   vitest: { configFile: "vitest.stryker.config.ts" },
   checkers: ["typescript"],
-  tsconfigFile: "tsconfig.json",
+  // A narrow program: the checker re-checks it for every mutant.
+  tsconfigFile: "tsconfig.stryker.json",
   coverageAnalysis: "perTest",
   mutate: [
     "orchestrator/cloud/{provision,teardown,pulumi-engine,pulumi-cli,local-stacks,stack-files,linode-api,linode-api-error,linode-schemas,budget}.ts",
