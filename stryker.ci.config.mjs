@@ -10,6 +10,9 @@ export default {
     "orchestrator/cloud/{linode-api,linode-api-error,linode-schemas,budget}.ts",
     "orchestrator/commands/audit-{collect,reconcile,destroy}.ts",
   ],
+  // Static mutants (module-level constants and zod schemas) re-run every related test each, about half of a cold
+  // run's time for 4 % of the mutants; `npm run test:mutation` still tests them.
+  ignoreStatic: true,
   incrementalFile: "reports/stryker-incremental.ci.json",
   jsonReporter: { fileName: "reports/mutation/mutation.ci.json" },
 };
