@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { AuditError, exitCodeFor } from "../errors.ts";
-import { LinodeApiError } from "../cloud/linode-api.ts";
+import { LinodeApiError, LinodeClient } from "../cloud/linode-api.ts";
 import { fallbackPlans, plansFromTypes } from "../cloud/prices.ts";
 import { fakeFirewall, fakeInstance, fakeTypes } from "../cloud/testing/fake-linode-api.ts";
 import { collectSources, toAuditError, type AuditSources } from "./audit-collect.ts";
@@ -275,6 +275,8 @@ describe("toAuditError", () => {
     expect(toAuditError(api("auth")).message).toBe("The audit could not read the Linode account: auth message.");
     expect(toAuditError(api("no-token")).message).toBe("The audit could not read the Linode account: no-token message.");
     expect(toAuditError(api("server")).message).toBe("The audit could not read the Linode account: server message. Then run `render-remote audit` again.");
+    const server = api("server");
+    expect(toAuditError(server).cause).toBe(server);
     const other = new Error("disk full");
     const wrapped = toAuditError(other);
     expect(wrapped.message).toBe("The audit failed: disk full. Run `render-remote audit` again.");
@@ -370,6 +372,15 @@ describe("destroyListed", () => {
     );
     expect(error).toBeInstanceOf(AuditError);
     expect(fixture.fake.deleted("instances")).toEqual([1]);
+  });
+
+  it("stops, with the audit failed, when there is no token to delete with", async () => {
+    fixture = await auditFixture({ instances: [runInstance(1, "a")] });
+    const tokenless = new LinodeClient({ baseUrl: fixture.fake.url });
+    const error = await destroyListed(report({ instances: [instance(1, "a")] }), { client: tokenless }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuditError);
+    expect((error as Error).message).toMatch(/^The audit could not read the Linode account: LINODE_TOKEN is not set\./);
+    expect(fixture.fake.requests).toEqual([]);
   });
 
   it("reports a failed firewall DELETE with Linode's words, and stops on a token without the scope", async () => {
