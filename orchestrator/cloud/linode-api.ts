@@ -245,7 +245,8 @@ function isLoopback(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, "");
   if (host === "localhost") return true;
   if (isIP(host) === 4) return host.startsWith("127.");
-  return isIP(host) === 6 && (host === "::1" || /^::ffff:127\./.test(host));
+  // URL writes an IPv4-mapped ::ffff:127.x.y.z in hex (::ffff:7fxx:yyzz), so that is the form to match.
+  return isIP(host) === 6 && (host === "::1" || /^::ffff:7f[0-9a-f]{2}:/.test(host));
 }
 
 function stripQuery(path: string): string {

@@ -1,0 +1,16 @@
+import { defineConfig } from "vitest/config";
+
+// Mutation testing (npm run test:mutation) runs only the in-process tests of the billing-critical code:
+// no globalSetup (they never run the bundles, and a bundle would not carry Stryker's active mutant anyway),
+// no sshd or render suites (slow, and they reach this code only through the bundles).
+export default defineConfig({
+  test: {
+    include: [
+      "orchestrator/cloud/**/*.test.ts",
+      "orchestrator/commands/audit*.test.ts",
+    ],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    fileParallelism: false,
+  },
+});
