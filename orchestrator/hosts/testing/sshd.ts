@@ -106,8 +106,11 @@ export async function startTestSshd(keys?: TestSshdKeys, options: TestSshdOption
   writeFileSync(file("known_hosts"), `[127.0.0.1]:${port} ${keyType} ${keyBase64}\n`);
 
   let killed: number[] = [];
+  // Only a live sshd: the pid of one that already exited may belong to another process by now (pid_max
+  // can be 32768), and killing that tree hit another suite's sessions when two suites ran at once.
+  const running = () => child?.pid !== undefined && child.exitCode === null && child.signalCode === null;
   const killNow = () => {
-    if (child?.pid !== undefined) killed = killTree(child.pid);
+    if (running()) killed = killTree(child!.pid!);
   };
   process.once("exit", killNow); // never leave an sshd behind a crashed test run
   const waitExit = async () => {
@@ -128,7 +131,7 @@ export async function startTestSshd(keys?: TestSshdKeys, options: TestSshdOption
         info.uid === user.uid && info.state !== "Z" && !info.command.startsWith("sshd:") &&
         sshConnectionOf(info.pid)?.endsWith(` 127.0.0.1 ${port}`)),
     freeze: () => {
-      if (child?.pid !== undefined) stopTree(child.pid);
+      if (running()) stopTree(child!.pid!);
     },
     kill: async () => {
       killNow();
