@@ -103,6 +103,8 @@ describe("render-remote --plan: every way out leaves nothing billing", () => {
     expect(taggedRuns()).toEqual([]);
     expect(audit.all).toMatch(/Nothing of render-remote's is billing|nothing.*billing/i);
     const commands = (await readCliCalls(logFile())).map((call) => call.argv[0]);
-    expect(commands).toContain("cancel"); // the dead CLI's lock was cleared before the stack was destroyed
+    // The dead CLI's lock is cleared (cancel) before the stack is destroyed, unless its pid was reused meanwhile
+    // (pid_max can be 32768): then the lock looks live, the stack destroy reports it locked, and the API route deletes.
+    expect(commands.includes("cancel") || /locked/i.test(audit.all), audit.all).toBe(true);
   });
 });
