@@ -205,7 +205,7 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
         { spec: path.join(home, "slow3.json"), plan: "2core", out: path.join(home, "out3"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 5, reporter, interrupts },
         { engine },
       ).catch((caught: unknown) => caught);
-      expect(error).toMatchObject({ kind: "interrupted" });
+      expect(error, String((error as Error).message)).toMatchObject({ kind: "interrupted" }); // the whole message on failure
       expect((error as Error).message.split("\n").at(-1)).toBe("nothing left billing");
       const runId = engine.calls[1].split(" ")[1];
       expect(engine.calls).toEqual(["preflight", `up ${runId}`, `destroy ${runId}`, `removeStack ${runId}`]);

@@ -36,7 +36,8 @@ export interface TestSshd {
 }
 
 export const SSHD_PATH = "/usr/sbin/sshd";
-const START_TIMEOUT_MS = 10_000;
+// Generous: a loaded shared machine can take seconds to fork sshd; this bounds a hang, it is not a timing check.
+const START_TIMEOUT_MS = 30_000;
 
 export function sshdAvailability(): { available: boolean; reason?: string } {
   if (process.platform !== "linux") return { available: false, reason: "the sshd test harness needs Linux (/proc)" };
@@ -61,8 +62,17 @@ export interface TestSshdOptions {
 }
 
 export async function startTestSshd(keys?: TestSshdKeys, options: TestSshdOptions = {}): Promise<TestSshd> {
-  const user = ensureTestUser();
   const dir = mkdtempSync(path.join(os.tmpdir(), "rr-sshd-"));
+  try {
+    return await startInDir(dir, keys, options);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true }); // a server that never started leaves nothing behind
+    throw error;
+  }
+}
+
+async function startInDir(dir: string, keys: TestSshdKeys | undefined, options: TestSshdOptions): Promise<TestSshd> {
+  const user = ensureTestUser();
   // The login user reads authorized_keys from here, so it must be able to traverse the dir.
   chmodSync(dir, 0o711);
   const file = (name: string) => path.join(dir, name);
@@ -94,10 +104,7 @@ export async function startTestSshd(keys?: TestSshdKeys, options: TestSshdOption
       await launch();
       break;
     } catch (error) {
-      if (attempt === 3 || !/Address already in use/.test(String(error))) {
-        rmSync(dir, { recursive: true, force: true });
-        throw error;
-      }
+      if (attempt === 3 || !/Address already in use/.test(String(error))) throw error;
     }
   }
 
