@@ -6,7 +6,6 @@ import { X264_PRESETS } from "../renderer/output/ffmpeg.ts";
  * Declares the commands and their options, nothing else: each action loads
  * its command module lazily and returns its exit code to index.ts.
  */
-export type Action = (program: Command) => Promise<number>;
 
 const positiveInt = (flag: string) => (value: string) => {
   const parsed = Number(value);

@@ -77,7 +77,7 @@ async function main(argv: string[]): Promise<void> {
   let mode: ProgressMode = "human";
   const controller = new AbortController();
   const onSignal = () => controller.abort();
-  let cleanup = async () => undefined as void;
+  let cleanup = async (): Promise<void> => undefined;
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {

@@ -37,7 +37,10 @@ export function widePalette(palette: Uint8Array): Uint32Array {
  */
 export function colorBandsWide(counts: Uint32Array, palette: Uint8Array, wide: Uint32Array, rgb: Uint8Array, offset = 0): void {
   const start = rgb.byteOffset + offset;
-  if (!LITTLE_ENDIAN || start % 4 !== 0) return colorBands(counts, palette, rgb, offset);
+  if (!LITTLE_ENDIAN || start % 4 !== 0) {
+    colorBands(counts, palette, rgb, offset);
+    return;
+  }
   const quads = counts.length >> 2;
   const words = new Uint32Array(rgb.buffer, start, quads * 3);
   for (let q = 0, i = 0, w = 0; q < quads; q++, i += 4, w += 3) {

@@ -1,4 +1,4 @@
-import { InterruptedError, RenderError } from "./errors.ts";
+import { InterruptedError, RenderError, RenderRemoteError } from "./errors.ts";
 import { encodePng } from "./output/png.ts";
 import { Mp4Encoder, findFfmpeg } from "./output/ffmpeg.ts";
 import { checkMp4FrameSize } from "./output/h264-limits.ts";
@@ -104,7 +104,7 @@ export async function renderJob(job: Job, options: RenderOptions): Promise<Rende
     await encoder?.kill();
     await staging.discard();
     if (options.signal?.aborted && !(error instanceof InterruptedError)) throw new InterruptedError(undefined, { cause: error });
-    if (error instanceof Error && "kind" in error) throw error;
+    if (error instanceof RenderRemoteError) throw error; // already typed: keep its kind and message
     throw new RenderError(`Rendering ${job.name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }

@@ -44,7 +44,7 @@ const baseInput: Input = {
 };
 
 /** Resolves an Output to its value (mocks run as a real update, so values are known). */
-function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+function outputValue<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply((value) => resolve(value)));
 }
 
@@ -66,7 +66,7 @@ describe("the render host program", () => {
   });
 
   it("firewall: DROP in, ACCEPT out, exactly one rule: TCP 22 from the caller's /32", async () => {
-    const [inboundPolicy, outboundPolicy, inbounds, outbounds, label, tags] = await valueOf(
+    const [inboundPolicy, outboundPolicy, inbounds, outbounds, label, tags] = await outputValue(
       pulumi.all([
         resources.firewall.inboundPolicy,
         resources.firewall.outboundPolicy,
@@ -88,13 +88,13 @@ describe("the render host program", () => {
 
   it("firewall: adds the caller's IPv6 /128 to the same single rule when known", async () => {
     const withIpv6 = program.declareRenderHost({ ...baseInput, sshFrom: ["198.51.100.7/32", "2001:db8::7/128"] });
-    const inbounds = await valueOf(withIpv6.firewall.inbounds);
+    const inbounds = await outputValue(withIpv6.firewall.inbounds);
     expect(inbounds).toHaveLength(1);
     expect(inbounds?.[0]).toMatchObject({ protocol: "TCP", ports: "22", ipv4s: ["198.51.100.7/32"], ipv6s: ["2001:db8::7/128"] });
   });
 
   it("instance: type, region, pinned image, label, tags, firewall attached", async () => {
-    const [type, region, image, label, tags, firewallId, firewallResourceId] = await valueOf(
+    const [type, region, image, label, tags, firewallId, firewallResourceId] = await outputValue(
       pulumi.all([
         resources.instance.type,
         resources.instance.region,
@@ -140,7 +140,7 @@ describe("the render host program", () => {
 
   it("outputs: ip, user, host key fingerprint, instance and firewall ids", async () => {
     const outputs = await program.createRenderHostProgram(baseInput)();
-    const values = await valueOf(
+    const values = await outputValue(
       pulumi.all([outputs.ip, outputs.user, outputs.hostKeyFingerprint, outputs.instanceId, outputs.firewallId]),
     );
     expect(values).toEqual(["203.0.113.10", "render", fingerprint(hostKey.publicKey), 777, 4242]);
@@ -148,20 +148,20 @@ describe("the render host program", () => {
   });
 
   it("declares exactly one firewall and one instance", async () => {
-    await valueOf(program.declareRenderHost(baseInput).outputs.instanceId);
+    await outputValue(program.declareRenderHost(baseInput).outputs.instanceId);
     expect(registered.map((r) => r.type).sort()).toEqual(["linode:index/firewall:Firewall", "linode:index/instance:Instance"]);
   });
 
   it.each(PLANS.map((plan) => [plan.alias, plan.type]))("plan %s creates a %s instance", async (_alias, type) => {
     const declared = program.declareRenderHost({ ...baseInput, type });
-    expect(await valueOf(declared.instance.type)).toBe(type);
+    expect(await outputValue(declared.instance.type)).toBe(type);
   });
 });
 
 /** Runs the program once and returns the inputs it declared for `type`, as the engine would receive them. */
 async function declaredInputs(type: string): Promise<Record<string, unknown>> {
   registered = [];
-  await valueOf(program.declareRenderHost(baseInput).outputs.instanceId);
+  await outputValue(program.declareRenderHost(baseInput).outputs.instanceId);
   const found = registered.find((r) => r.type === type);
   if (!found) throw new Error(`no ${type} registered`);
   return found.inputs;

@@ -34,7 +34,7 @@ interface ReadmeCommand {
   comment: string;
 }
 
-export function readmeCommands(markdown: string): ReadmeCommand[] {
+function readmeCommands(markdown: string): ReadmeCommand[] {
   const commands: ReadmeCommand[] = [];
   let inBash = false;
   let pending: ReadmeCommand | undefined;
@@ -56,7 +56,7 @@ export function readmeCommands(markdown: string): ReadmeCommand[] {
   return commands;
 }
 
-const SETUP = /^(npm ci|npm test|scripts\/install-system-deps\.sh)$/;
+const SETUP = /^(npm ci|npm run lint|npm test|scripts\/install-system-deps\.sh)$/;
 const NEEDS_ACCOUNT = (part: string) =>
   /^export LINODE_TOKEN=/.test(part) || /^npx render-remote audit\b/.test(part) || (/ --plan /.test(part) && !/ --dry-run\b/.test(part));
 const NEEDS_SERVER = (part: string) => / --target /.test(part);

@@ -9,8 +9,7 @@ import { formatAuditReport, formatRunVerdict } from "./audit-format.ts";
 import { reconcile } from "./audit-reconcile.ts";
 import { DESTROY_YES_COMMAND, type AuditReport, type LocalStacks } from "./audit-types.ts";
 
-export { formatAuditReport, formatRunVerdict } from "./audit-format.ts";
-export type { AuditReport, LocalStacks, LocalStack } from "./audit-types.ts";
+export type { AuditReport, LocalStacks } from "./audit-types.ts";
 
 /**
  * `render-remote audit [--destroy] [--yes] [--json]`: is anything of ours

@@ -57,7 +57,7 @@ export async function loadPlans(options: LoadPlansOptions = {}): Promise<PlansRe
 export function plansFromTypes(types: LinodeType[], region?: string): PlansResult {
   const prices = priceTable(types);
   const missing: string[] = [];
-  const plans = PLANS.map(({ confirmed: _confirmed, ...plan }): Plan => {
+  const plans = PLANS.map((plan): Plan => {
     const live = types.find((type) => type.id === plan.type);
     const hourly = live ? hourlyFor(prices, plan.type, region) : undefined;
     if (!live || hourly === undefined) {
@@ -75,7 +75,7 @@ export function plansFromTypes(types: LinodeType[], region?: string): PlansResul
 export function fallbackPlans(warning: string): PlansResult {
   const prices: Record<string, TypePrice> = {};
   for (const plan of PLANS) prices[plan.type] = { hourly: plan.hourly, regions: {} };
-  const plans = PLANS.map(({ confirmed: _confirmed, ...plan }): Plan => ({ ...plan, priceSource: "fallback" }));
+  const plans = PLANS.map((plan): Plan => ({ ...plan, priceSource: "fallback" }));
   return { plans, source: "fallback", fallbackDate: FALLBACK_PRICES_DATE, warning, prices };
 }
 

@@ -8,7 +8,7 @@ import type { LinodeClient } from "./linode-api.ts";
  * When the API cannot be asked (offline), say so and let Pulumi be the judge.
  */
 export async function checkRegion(client: LinodeClient, region: string): Promise<string | undefined> {
-  let found;
+  let found: Awaited<ReturnType<LinodeClient["getRegion"]>>;
   try {
     found = await client.getRegion(region);
   } catch (error) {

@@ -3,6 +3,9 @@
  * calls go through this: the Linode API has no idempotency key, so a retried
  * create would rent a second server.
  */
+import { setTimeout as delay } from "node:timers/promises";
+
+/** How retry loops wait; tests pass one that returns at once. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
 /** Rate limits and server errors pass; anything else will fail the same way again. */
@@ -32,17 +35,8 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
 
-/** setTimeout that gives up when `signal` aborts, so a timeout also cuts a backoff short. */
+/** node:timers/promises' setTimeout, but an abort rejects with its own reason (a deadline, a Ctrl-C), not a generic AbortError. */
 export const abortableSleep: Sleep = (ms, signal) =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
+  delay(ms, undefined, { signal }).catch((error: unknown) => {
+    throw signal?.aborted ? signal.reason : error;
   });

@@ -82,7 +82,6 @@ function common(options: RunCommandOptions) {
     keepFrames: options.keepFrames === true,
     processes: options.processes,
     preset: options.preset,
-    json: options.json === true,
     connectTimeoutSeconds: options.connectTimeout ?? TARGET_CONNECT_TIMEOUT_SECONDS,
   };
 }

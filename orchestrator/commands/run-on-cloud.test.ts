@@ -178,7 +178,7 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
     try {
       await expect(
         runInCloud({ spec: path.join(home, "slow.json"), plan: "2core", out: path.join(home, "out2"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 5, reporter, interrupts }, { engine }),
-      ).rejects.toMatchObject({ kind: "remote", message: expect.stringMatching(/dropped during the render[^]*\nnothing left billing$/) });
+      ).rejects.toMatchObject({ kind: "remote", message: expect.stringMatching(/dropped during the render[\s\S]*\nnothing left billing$/) });
       const runId = engine.calls[1].split(" ")[1];
       expect(engine.calls).toEqual(["preflight", `up ${runId}`, `destroy ${runId}`, `removeStack ${runId}`]);
       expect(await readJournal(runId)).toMatchObject({ status: "destroyed" });

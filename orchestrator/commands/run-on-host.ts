@@ -23,11 +23,9 @@ export interface RunOptions {
   agent?: string;
   acceptNewHostKey: boolean;
   knownHosts?: string;
-  plan?: string;
   keepFrames: boolean;
   processes?: number;
   preset: string;
-  json: boolean;
   reporter: StageReporter;
   signal: AbortSignal;
   /** Told the run directory's name as soon as it exists (forced-quit advice). */

@@ -6,7 +6,7 @@ import { historyFrom } from "./history.ts";
 import { DEFAULT_OVERHEAD_SECONDS as BUDGET_DEFAULT_OVERHEAD_SECONDS, checkBudget, estimateWorstCase, worstCaseOverheadSeconds } from "../cloud/budget.ts";
 import { DEFAULT_OVERHEAD_SECONDS, DEFAULT_SPEED_FACTOR, PARALLEL_EFFICIENCY, formatDuration, parseDuration, predict } from "./predict.ts";
 
-const plans: Plan[] = PLANS.map(({ confirmed: _c, ...plan }) => ({ ...plan, priceSource: "fallback" }));
+const plans: Plan[] = PLANS.map((plan) => ({ ...plan, priceSource: "fallback" }));
 const defaults = { speedFactor: DEFAULT_SPEED_FACTOR, overheadSeconds: DEFAULT_OVERHEAD_SECONDS, runs: 0 };
 
 // 1e9 iterations/s on one core, 2 cores, no encoding cost, 1 s start-up: easy arithmetic

@@ -23,9 +23,8 @@ export function createLineSplitter(onLine?: (line: string) => void, maxLineLengt
   const feed = (text: string) => {
     if (!onLine) return text;
     let start = 0;
-    let newline: number;
     // only the new text is searched: the pending part is known to hold no newline
-    while ((newline = text.indexOf("\n", start)) !== -1) {
+    for (let newline = text.indexOf("\n", start); newline !== -1; newline = text.indexOf("\n", start)) {
       if (!dropping) onLine((pending + text.slice(start, newline)).slice(0, maxLineLength));
       pending = "";
       dropping = false;

@@ -132,7 +132,10 @@ export class SshHost implements Host {
     // fileSize: fastGet then asks for exactly these bytes and never trusts the server's own idea of the size
     const fileSize = size !== undefined && size > 0 ? { fileSize: size } : {};
     await this.sftpTransfer(`download ${remotePath} to ${localPath}`, (step, done) =>
-      sftp.fastGet(remotePath, localPath, { ...fileSize, step: (transferred, chunk, total) => (step(), onProgress?.(transferred, total)) }, done));
+      sftp.fastGet(remotePath, localPath, { ...fileSize, step: (transferred, _chunk, total) => {
+        step();
+        onProgress?.(transferred, total);
+      } }, done));
   }
 
   async homeDir(): Promise<string> {

@@ -44,7 +44,7 @@ export function parseSshTarget(value: string): SshTarget {
   if (host.startsWith("[")) {
     host = host.slice(1, -1);
     if (!isIPv6(host)) fail(`${rawHost} is not an IPv6 address`);
-  } else if (rawPort !== undefined && rawPort.includes(":")) {
+  } else if (rawPort?.includes(":")) {
     fail("an IPv6 address must be in brackets, as in ssh://user@[2001:db8::1]:22");
   } else if (!HOST_NAME.test(host)) {
     fail(host ? `the host ${JSON.stringify(host)} is not a valid host name` : "the host is missing");

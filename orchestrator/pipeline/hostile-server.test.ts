@@ -97,7 +97,7 @@ describeWithSshd("a hostile server cannot write outside --out", () => {
   const run = (mode: string, reporter: StageReporter = quiet) => {
     writeFileSync(path.join(bin, "mode"), `${mode}\n`); // a whole line, for the fakes' `read`
     const options: RunOptions = {
-      dryRun: false, acceptNewHostKey: false, keepFrames: false, preset: "veryfast", json: false, reporter, signal: new AbortController().signal,
+      dryRun: false, acceptNewHostKey: false, keepFrames: false, preset: "veryfast", reporter, signal: new AbortController().signal,
       connectTimeoutSeconds: 20, spec, out, target: `ssh://${sshd.user}@127.0.0.1:${sshd.port}`, identity: sshd.identityFile, knownHosts: sshd.knownHostsFile,
     };
     return runOnHost(options);

@@ -35,7 +35,7 @@ function setup(spec: Record<string, unknown> = tiny) {
 
 function options(overrides: Partial<RunOptions> & Pick<RunOptions, "spec" | "out">): RunOptions {
   return {
-    dryRun: false, acceptNewHostKey: false, keepFrames: false, preset: "veryfast", json: false,
+    dryRun: false, acceptNewHostKey: false, keepFrames: false, preset: "veryfast",
     reporter: recordingReporter(), signal: new AbortController().signal, connectTimeoutSeconds: 20, ...overrides,
   };
 }

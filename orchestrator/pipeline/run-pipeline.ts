@@ -40,9 +40,13 @@ export async function runPipeline(ctx: PipelineContext): Promise<PipelineResult>
   let done: { outputs: string[]; rendered: Rendered; workers: number };
   let leftovers: string[];
   try {
-    const host = (made.host = await stage("connect", () => connect(ctx)));
+    const host = await stage("connect", () => connect(ctx));
+    made.host = host;
     const toolchain = await stage("prepare", () => prepare(ctx, host));
-    const runDir = await stage("upload", () => upload(ctx, host, (dir) => ((made.runDir = dir), ctx.onRunDir?.(dir.path))));
+    const runDir = await stage("upload", () => upload(ctx, host, (dir) => {
+      made.runDir = dir;
+      ctx.onRunDir?.(dir.path);
+    }));
     const rendered = await stage("render", () => render(ctx, host, toolchain, runDir));
     const outputs = await stage("download", () => download(ctx, host, runDir, rendered));
     done = { outputs, rendered, workers: workerCount(ctx, toolchain) };

@@ -7,6 +7,8 @@ export const COLORMAP_NAMES = ["viridis", "magma", "inferno", "plasma", "cividis
 export function colormapTable(name: (typeof COLORMAP_NAMES)[number]): Uint8Array {
   const rows = (luts as Record<string, number[][]>)[name];
   const table = new Uint8Array(256 * 3);
-  rows.forEach((rgb, i) => table.set(rgb, i * 3));
+  rows.forEach((rgb, i) => {
+    table.set(rgb, i * 3);
+  });
   return table;
 }

@@ -146,7 +146,9 @@ export function createBandRenderer(job: Job, kernel: EscapeKernel, rowsPerBand =
     if (plain.length > 0) {
       const rowsIm = Float64Array.from(plain, (row) => im[row]);
       work += scratchKernel({ ...bottom, im: rowsIm, rowStart: 0, rowEnd: plain.length }, plain.length * width);
-      plain.forEach((row, k) => counts.set(buffers.scratch.subarray(k * width, (k + 1) * width), (row - bottom.rowStart) * width));
+      plain.forEach((row, k) => {
+        counts.set(buffers.scratch.subarray(k * width, (k + 1) * width), (row - bottom.rowStart) * width);
+      });
     }
     if (mirrored.length > 0) {
       const computed = plan.computedColumns;

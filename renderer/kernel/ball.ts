@@ -55,13 +55,6 @@ export function addProduct(target: Balls, t: number, a: Balls, i: number, b: Bal
   target[3 * t + 2] = up(up(target[3 * t + 2] + productRadius) + up(2 * UNIT * size(sr, si)));
 }
 
-/** target[t] -= a[i] · b[j]. */
-export function subtractProduct(target: Balls, t: number, a: Balls, i: number, b: Balls, j: number): void {
-  const negated = balls(1);
-  negated.set([-a[3 * i], -a[3 * i + 1], a[3 * i + 2]]);
-  addProduct(target, t, negated, 0, b, j);
-}
-
 /** An upper bound of |ball| over all its members. */
 export function maxModulus(b: Balls, i: number): number {
   return up(up(Math.hypot(b[3 * i], b[3 * i + 1])) + b[3 * i + 2]);

@@ -3,7 +3,7 @@ import { escapeCountsScalar } from "./scalar.ts";
 import type { EscapeKernel } from "./types.ts";
 import { createWasmKernel, kernelModule, webAssembly } from "./wasm-kernel.ts";
 
-export type { EscapeKernel, Tile } from "./types.ts";
+export type { EscapeKernel } from "./types.ts";
 
 export type KernelName = "wasm" | "js" | "scalar";
 
@@ -47,6 +47,6 @@ const SIMD_PROBE = new Uint8Array([
 let simd: boolean | undefined;
 
 export function hasWasmSimd(): boolean {
-  simd ??= webAssembly !== undefined && webAssembly.validate(SIMD_PROBE);
+  simd ??= webAssembly?.validate(SIMD_PROBE) === true;
   return simd;
 }

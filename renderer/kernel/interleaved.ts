@@ -37,7 +37,7 @@ function start(tile: Tile, i: number, z: Float64Array): void {
 }
 
 function run(tile: Tile, counts: Uint32Array, boxes: Float64Array = NO_BOXES): number {
-  const { re, im, rowStart, cRe, cIm } = tile;
+  const { re, rowStart, cRe, cIm } = tile;
   const max = tile.maxIterations;
   const limit = tile.escapeRadius * tile.escapeRadius;
   const width = re.length;

@@ -43,7 +43,7 @@ describe("H.264 frame size limits", () => {
     writeFileSync(path.join(dir, "spec.json"), JSON.stringify({ name: "huge", width: 16384, height: 16384, frames: 2 }));
     const stages: string[] = [];
     const reporter = { stage: async <T>(name: string, fn: () => Promise<T>) => (stages.push(name), { value: await fn(), seconds: 0 }), progress: () => undefined, info: () => undefined, warn: () => undefined };
-    await expect(runOnHost({ spec: path.join(dir, "spec.json"), out: path.join(dir, "out"), dryRun: true, acceptNewHostKey: false, keepFrames: false, preset: "veryfast", json: false, reporter, signal: new AbortController().signal, connectTimeoutSeconds: 5 }))
+    await expect(runOnHost({ spec: path.join(dir, "spec.json"), out: path.join(dir, "out"), dryRun: true, acceptNewHostKey: false, keepFrames: false, preset: "veryfast", reporter, signal: new AbortController().signal, connectTimeoutSeconds: 5 }))
       .rejects.toMatchObject({ kind: "bad-input" });
     expect(stages).toEqual([]);
   });

@@ -16,6 +16,8 @@ export function drawLabels(canvas: Canvas, layout: SheetLayout): void {
   layout.labels.forEach((lines, index) => {
     const { x, y } = thumbnailOrigin(layout, index);
     const top = y + layout.thumbJob.height + LABEL_PADDING;
-    lines.forEach((line, n) => drawText(canvas, x, top + n * (textHeight(layout.labelScale) + LABEL_LINE_GAP), line, layout.labelScale, LABEL_COLOR));
+    lines.forEach((line, n) => {
+      drawText(canvas, x, top + n * (textHeight(layout.labelScale) + LABEL_LINE_GAP), line, layout.labelScale, LABEL_COLOR);
+    });
   });
 }

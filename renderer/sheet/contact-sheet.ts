@@ -1,4 +1,4 @@
-import { InterruptedError, RenderError } from "../errors.ts";
+import { InterruptedError, RenderError, RenderRemoteError } from "../errors.ts";
 import { encodePng } from "../output/png.ts";
 import { OutputStaging } from "../output/staging.ts";
 import type { ProgressReporter } from "../progress.ts";
@@ -69,7 +69,7 @@ export async function renderContactSheet(job: Job, options: ContactSheetOptions)
   } catch (error) {
     await staging.discard();
     if (options.signal?.aborted && !(error instanceof InterruptedError)) throw new InterruptedError(undefined, { cause: error });
-    if (error instanceof Error && "kind" in error) throw error;
+    if (error instanceof RenderRemoteError) throw error; // already typed: keep its kind and message
     throw new RenderError(`Making the contact sheet for ${job.name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }

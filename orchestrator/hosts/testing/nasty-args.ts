@@ -30,6 +30,7 @@ export const NASTY_ARGS: readonly string[] = [
   "-n",
   "--help",
   "$HOME",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion the quoting must neutralise, on purpose
   "${HOME}",
   "$'\\x41'",
   "!!",
