@@ -4,7 +4,10 @@ import { plainMessage } from "../renderer/fs-reason.ts";
 import { exitCodeFor } from "./errors.ts";
 import { printable } from "./hosts/remote-text.ts";
 
-/** The only place that sets the exit code: typed errors map to 0/1/2/130 here. */
+/**
+ * Runs the command and returns its exit code: typed errors map to 0/1/2/130 through errors.ts. (The one other
+ * exit is interrupts.ts's forced quit, 130, on a third Ctrl-C during cleanup.)
+ */
 async function main(): Promise<number> {
   let action: Promise<number> | undefined;
   const program = buildProgram((pending) => (action = pending)).exitOverride();

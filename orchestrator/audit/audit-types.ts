@@ -1,10 +1,7 @@
 import type { RunStatus } from "../state/journal.ts";
 
-/**
- * The audit's report: what is in the account, what the journal and the
- * Pulumi stacks say, and where they disagree. It is printed as a table or,
- * with --json, as is.
- */
+// The audit's types, and the commands its messages name.
+
 export { RENDER_REMOTE_TAG, RUN_TAG_PREFIX } from "../../stacks/tags.ts";
 export const DESTROY_COMMAND = "render-remote audit --destroy";
 /** What finishes any teardown this process could not: the one spelling, used by the teardown and the audit alike. */
@@ -72,6 +69,11 @@ export interface DestroyStep {
   detail?: string;
 }
 
+/**
+ * The audit's report: what is in the account, what the journal and the
+ * Pulumi stacks say, and where they disagree. It is printed as a table or,
+ * with --json, as is.
+ */
 export interface AuditReport {
   checkedAt: string;
   /** Set by auditRun: the report covers this run only. */

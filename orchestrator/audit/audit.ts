@@ -11,13 +11,7 @@ import { DESTROY_YES_COMMAND, type AuditReport, type LocalStacks } from "./audit
 
 export type { AuditReport, LocalStacks } from "./audit-types.ts";
 
-/**
- * `render-remote audit [--destroy] [--yes] [--json]`: is anything of ours
- * still billing? Reads the account, the journal and the Pulumi stacks,
- * reports, and with --destroy deletes what it listed and audits again.
- * Returns the report (exitCode 0 nothing billing, 1 something billing);
- * throws AuditError (exit 2) when the audit itself could not be done.
- */
+/** What the audit reads and how it waits; tests pass their own. */
 export interface AuditDeps {
   /** Default: LINODE_TOKEN and LINODE_URL from `env`. */
   client?: LinodeClient;
@@ -45,6 +39,13 @@ export interface AuditOptions extends AuditDeps {
 const SETTLE_ATTEMPTS = 4;
 const SETTLE_DELAY_MS = 3_000;
 
+/**
+ * `render-remote audit [--destroy] [--yes] [--json]`: is anything of ours
+ * still billing? Reads the account, the journal and the Pulumi stacks,
+ * reports, and with --destroy deletes what it listed and audits again.
+ * Returns the report (exitCode 0 nothing billing, 1 something billing);
+ * throws AuditError (exit 2) when the audit itself could not be done.
+ */
 export async function audit(options: AuditOptions = {}): Promise<AuditReport> {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;

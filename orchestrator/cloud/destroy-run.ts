@@ -1,5 +1,6 @@
 import { readJournal, updateJournal } from "../state/journal.ts";
 import type { RunJournal } from "../state/journal.ts";
+import { backoffMs } from "../backoff.ts";
 import { ProvisionError } from "../errors.ts";
 import { DESTROY_YES_COMMAND } from "../audit/audit-types.ts";
 import { deleteRunKeys } from "./keys.ts";
@@ -7,15 +8,6 @@ import type { LinodeClient } from "./linode-api.ts";
 import { CliDeadline } from "./pulumi-cli.ts";
 import type { ProvisionEngine } from "./pulumi-engine.ts";
 import { sweepRunResources, type SweepResult } from "./sweep-run.ts";
-
-/**
- * The end of every provisioned run, in the reverse order of creation: destroy
- * the stack (retried, each attempt with a deadline), then delete whatever
- * still carries the run's tag in the account and confirm it is gone, remove
- * the stack, delete the keys, mark the journal. When something may still be
- * billing, the journal says destroy-failed and a ProvisionError names the
- * command that finishes the job, whether the run itself succeeded or not.
- */
 
 export const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -47,6 +39,14 @@ export interface TeardownContext {
   retry: RetryOptions;
 }
 
+/**
+ * The end of every provisioned run, in the reverse order of creation: destroy
+ * the stack (retried, each attempt with a deadline), then delete whatever
+ * still carries the run's tag in the account and confirm it is gone, remove
+ * the stack, delete the keys, mark the journal. When something may still be
+ * billing, the journal says destroy-failed and a ProvisionError names the
+ * command that finishes the job, whether the run itself succeeded or not.
+ */
 export async function tearDownRun(context: TeardownContext): Promise<void> {
   const { engine, runId, env, retry } = context;
   const { log } = retry;
@@ -93,7 +93,7 @@ export async function destroyWithRetries(engine: ProvisionEngine, runId: string,
       return undefined;
     } catch (error) {
       if (attempt >= options.attempts) return { error };
-      const delayMs = options.delayMs * 3 ** (attempt - 1);
+      const delayMs = backoffMs(attempt, { firstMs: options.delayMs, factor: 3 });
       options.log(`Destroy attempt ${attempt} of ${options.attempts} failed (${errorMessage(error)}); retrying in ${Math.round(delayMs / 1000)} s.`);
       await options.sleep(delayMs);
     }

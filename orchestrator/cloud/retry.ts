@@ -4,6 +4,7 @@
  * create would rent a second server.
  */
 import { setTimeout as delay } from "node:timers/promises";
+import { backoffMs } from "../backoff.ts";
 
 /** How retry loops wait; tests pass one that returns at once. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -25,7 +26,7 @@ export const MAX_RETRY_AFTER_MS = 60_000;
 export function retryDelayMs(attempt: number, retryAfter: string | null, nowMs: number = Date.now()): number {
   const fromHeader = parseRetryAfter(retryAfter, nowMs);
   if (fromHeader !== undefined) return Math.min(fromHeader, MAX_RETRY_AFTER_MS);
-  return Math.min(BASE_DELAY_MS * 2 ** (attempt - 1), MAX_BACKOFF_MS);
+  return backoffMs(attempt, { firstMs: BASE_DELAY_MS, maxMs: MAX_BACKOFF_MS });
 }
 
 export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {

@@ -42,7 +42,7 @@ export interface Calibration {
   startupSeconds: number;
   /** CPU seconds to colour one full-size frame. */
   colorSecondsPerFrame: number;
-  /** Seconds to find one frame's exact shortcut; every worker does it for every frame (wall time, whatever the core count). */
+  /** Seconds to find one frame's exact shortcut; the main thread does it once per frame (wall time, whatever the core count). */
   searchSecondsPerFrame: number;
   cores: number;
   kernelName: string;
@@ -153,8 +153,8 @@ async function measureStartup(bundle: string, job: Job, costs: { kernelRate: num
 
 /**
  * Per-frame costs besides the kernel and x264, on the sample frames: colouring (per pixel, scaled
- * to the job's size) and finding the frame's exact shortcut (trap.ts), which every worker does for
- * every frame it renders a band of. The fastest of three passes.
+ * to the job's size) and finding the frame's exact shortcut (trap.ts), which the main thread plans
+ * once per frame for all the workers. The fastest of three passes.
  */
 function frameCosts(job: Job, sample: Job, frames: number[], run: ReturnType<typeof createKernel>["run"]): { colorSecondsPerFrame: number; searchSecondsPerFrame: number } {
   const palette = bandPalette(job);

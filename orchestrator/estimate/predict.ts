@@ -6,7 +6,7 @@ import type { Calibration } from "./calibrate.ts";
  * The time and cost model, pure: calibration + plans + history → predictions.
  *
  *   CPU seconds   = iterations × computedShare / kernelRate + frames × (encode + colour per frame)
- *   fixed seconds = startup + frames × shortcut search (every worker searches every frame)
+ *   fixed seconds = startup + frames × shortcut search (the main thread plans each frame once, in turn)
  *   local wall    = fixed + CPU seconds / (cores × PARALLEL_EFFICIENCY)
  *   remote render = fixed + CPU seconds / (vCPUs × speedFactor × PARALLEL_EFFICIENCY)
  *   cloud total   = remote render + overhead (provision, boot, cloud-init, upload, download, destroy)

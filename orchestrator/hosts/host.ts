@@ -1,8 +1,4 @@
-/**
- * Where a render runs. The pipeline stages talk only to this interface:
- * LocalHost (--dry-run) runs commands with execa; SshHost (--target and
- * provisioned servers) runs them over OpenSSH with strict host-key checks.
- */
+/** How one command runs on a host. */
 export interface ExecOptions {
   /** Working directory on the host. */
   cwd?: string;
@@ -34,6 +30,12 @@ export interface ExecResult {
   connectionLost?: boolean;
 }
 
+/**
+ * Where a render runs. The pipeline stages talk only to this interface:
+ * LocalHost (--dry-run) runs commands with execa; SshHost (--target and
+ * provisioned servers) runs them over one ssh2 connection (exec and SFTP)
+ * with the host key checked before any credential is sent.
+ */
 export interface Host {
   /** For messages: "this machine", "ssh://render@203.0.113.5:22". */
   readonly description: string;

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import ssh2, { type Client } from "ssh2";
+import { backoffMs } from "../backoff.ts";
 import { plainReason } from "../../renderer/fs-reason.ts";
 import { BadInputError, RemoteError } from "../errors.ts";
 import { HostKeyError, prepareHostKeyCheck, type HostKeyPolicy } from "./known-hosts.ts";
@@ -48,7 +49,6 @@ export async function openSshClient(target: SshTarget, options: SshConnectOption
   const privateKey = await loadPrivateKey(options);
   const timeoutMs = options.timeoutMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
-  let delayMs = options.retry?.initialDelayMs ?? 250;
   for (let attempt = 1; ; attempt++) {
     options.signal?.throwIfAborted();
     const remaining = deadline - Date.now();
@@ -72,7 +72,7 @@ export async function openSshClient(target: SshTarget, options: SshConnectOption
       }
       const retryable = booting || RETRYABLE_CODES.has(cause.code ?? "") || RETRYABLE_MESSAGE.test(cause.message);
       if (!retryable) throw new RemoteError(`Could not open an SSH session to ${where}: ${cause.message}.`, { cause });
-      const wait = Math.min(delayMs, deadline - Date.now());
+      const wait = Math.min(backoffMs(attempt, { firstMs: options.retry?.initialDelayMs ?? 250, maxMs: options.retry?.maxDelayMs ?? 4_000 }), deadline - Date.now());
       if (wait <= 0) {
         throw new RemoteError(
           `sshd at ${where} did not answer within ${Number((timeoutMs / 1000).toPrecision(2))} s (${attempt} attempts; last error: ${cause.message}). ` +
@@ -81,7 +81,6 @@ export async function openSshClient(target: SshTarget, options: SshConnectOption
       options.onRetry?.({ attempt, delayMs: wait, error: cause });
       // timers/promises rejects with a generic AbortError; callers expect the signal's own reason.
       await sleep(wait, undefined, { signal: options.signal }).catch(() => options.signal?.throwIfAborted());
-      delayMs = Math.min(delayMs * 2, options.retry?.maxDelayMs ?? 4_000);
     }
   }
 }

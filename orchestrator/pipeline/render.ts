@@ -6,14 +6,16 @@ import type { Host } from "../hosts/host.ts";
 import type { PipelineContext, Rendered, RunDirectory, Toolchain } from "./context.ts";
 
 /**
- * render: run the uploaded bundle on the host with --progress json, on every
- * core unless --processes says otherwise, streaming its events into the local
- * display. The shell wrapper is a constant: it records the renderer's pid
- * (teardown uses it to stop a render that outlives us) and execs the argument
- * vector, every element of which is quoted by the host layer.
+ * The shell wrapper, a constant: it records the renderer's pid (teardown uses it to stop a render
+ * that outlives us) and execs the argument vector, every element of which is quoted by the host layer.
  */
 const RECORD_PID_AND_EXEC = 'echo $$ > render.pid && exec "$@"';
 
+/**
+ * render: run the uploaded bundle on the host with --progress json, on every
+ * core unless --processes says otherwise, streaming its events into the local
+ * display. Returns the outputs the renderer reports; download checks each.
+ */
 export async function render(ctx: PipelineContext, host: Host, toolchain: Toolchain, runDir: RunDirectory): Promise<Rendered> {
   const processes = workerCount(ctx, toolchain);
   const argv = [
