@@ -121,7 +121,7 @@ describe("failures the engine must pass on", () => {
     const created = engine();
     await created.up(RUN, async () => ({}));
     await expect(created.removeStack(RUN)).rejects.toThrow(/refusing to remove stack because it still contains resources/);
-    expect(await created.listStacks()).toEqual([{ name: RUN, resourceCount: 4, lastUpdate: undefined }]);
+    expect(JSON.parse(await readFile(checkpoint(), "utf8")).checkpoint.latest.resources).toHaveLength(4);
   });
 
   it("removing a stack also removes its checkpoint backups (they hold the encrypted host key)", async () => {

@@ -38,8 +38,6 @@ export interface ProvisionEngine {
   destroy(runId: string, options?: { onOutput?: (text: string) => void; signal?: AbortSignal }): Promise<void>;
   /** Forgets the (empty) stack, its config file and its checkpoint backups; missing is fine. */
   removeStack(runId: string): Promise<void>;
-  /** Every render-remote stack in the local backend, for `audit`. */
-  listStacks(): Promise<{ name: string; resourceCount?: number; lastUpdate?: string }[]>;
   /** For `audit --destroy`: destroys and removes a stack whose program is gone. */
   destroyStack(name: string, options?: { onOutput?: (text: string) => void }): Promise<void>;
 }
@@ -109,11 +107,6 @@ export function createPulumiEngine(
     },
     destroy: (runId, options) => destroyStack(runId, options),
     removeStack,
-    async listStacks() {
-      const workspace = await LocalWorkspace.create(await workspaceOptions());
-      const stacks = await workspace.listStacks();
-      return stacks.map((stack) => ({ name: stack.name, resourceCount: stack.resourceCount, lastUpdate: stack.lastUpdate }));
-    },
     async destroyStack(name, options) {
       await destroyStack(name, options);
       await removeStack(name);

@@ -57,7 +57,6 @@ class LocalServerEngine implements ProvisionEngine {
   async removeStack(runId: string) {
     this.calls.push(`removeStack ${runId}`);
   }
-  listStacks = async () => [];
   destroyStack = async () => undefined;
 }
 

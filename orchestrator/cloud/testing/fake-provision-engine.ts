@@ -15,7 +15,7 @@ import { fakeFirewall, fakeInstance, type FakeLinodeApi } from "./fake-linode-ap
  * It records every call in order, with the journal status at that moment.
  */
 export interface EngineCall {
-  method: "preflight" | "up" | "destroy" | "removeStack" | "listStacks" | "destroyStack";
+  method: "preflight" | "up" | "destroy" | "removeStack" | "destroyStack";
   name: string;
   /** The run's journal status when the call was made; undefined when there was no entry yet. */
   journalStatus: RunStatus | undefined;
@@ -127,11 +127,6 @@ export class FakeProvisionEngine implements ProvisionEngine {
   async removeStack(runId: string): Promise<void> {
     await this.record("removeStack", runId);
     if (this.behaviour.removeStackFails) throw new Error("stack is locked");
-  }
-
-  async listStacks(): Promise<{ name: string; resourceCount?: number }[]> {
-    await this.record("listStacks", "");
-    return [];
   }
 
   async destroyStack(name: string): Promise<void> {
