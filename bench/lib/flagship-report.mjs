@@ -28,7 +28,7 @@ export async function reportFlagship() {
   const rows = [row("WASM SIMD + shortcuts (shipped)", kernels.wasm, kernels.wasm)];
   if (kernels.c) rows.push(row("C scalar (cc -O3)", kernels.c, kernels.wasm));
   else console.log(`\nC kernel skipped: ${c.skipped}`);
-  printTable(`Flagship kernel only: every ${kernels.every}th frame (${kernels.frames} frames), whole frames, one thread, frame by frame alternating; CPU-s × ${kernels.every} for the whole job`,
+  printTable(`Flagship kernel only: every ${kernels.every}th frame (${kernels.frames} frames), whole frames, one thread, WASM on all then C on all; CPU-s × ${kernels.every} for the whole job`,
     ["kernel", "wall", "CPU-s", "iterations/CPU-s", "whole job, CPU-s", `whole job ÷ ${cores} cores`, "CPU × WASM"], rows);
   if (kernels.mismatches.length) {
     console.error(`\n!!!!!!!! EXACTNESS FAILURE on the flagship's frames !!!!!!!!`);
