@@ -5,6 +5,7 @@
 //
 //   node bench/run.mjs [--quick]      (--quick: skip scaling, end to end and estimate accuracy)
 //   node bench/run.mjs --estimate     (only the estimate-accuracy report)
+//   node bench/run.mjs --flagship     (the exactness check, then only the flagship job, specs/spiral.json, beside the C kernel)
 import os from "node:os";
 import { bundleKernels } from "./lib/bundle.mjs";
 import { compileC } from "./lib/c-kernel.mjs";
@@ -41,6 +42,13 @@ console.log(`\nExactness: every variant (${exactness.variants}) matches the scal
   `whole and in bands: ${(exactness.pixels / 1e6).toFixed(1)} M pixel counts compared, 0 differ; ` +
   `the band renderer (mirror-pixel copies, colouring) gives the same RGB bytes and yuv420p planes on all ${exactness.frames}, ` +
   `and the same bytes and work supersampled (N = 2 on all, N = 3 on four) as the scalar kernel's sub-grid averaged in linear light.`);
+
+// --flagship: after the exactness check, only the flagship job (section 5e).
+if (process.argv.includes("--flagship")) {
+  const { reportFlagship } = await import("./lib/flagship-report.mjs");
+  const flagship = await reportFlagship();
+  process.exit(flagship.mismatches?.length ? 1 : 0);
+}
 
 // 2. Kernel speed, single thread, next to C.
 const c = compileC();
@@ -172,6 +180,14 @@ if (!quick) {
   estimate = await reportEstimateAccuracy();
 }
 
+// 5e. The flagship job end to end, and its kernel beside C on the same frames.
+let flagship;
+if (!quick) {
+  const { reportFlagship } = await import("./lib/flagship-report.mjs");
+  flagship = await reportFlagship();
+  if (flagship.mismatches?.length) process.exitCode = 1;
+}
+
 // 6. Targets.
 const shipped = speed["perf-notes"].shipped;
 const cPerf = speed["perf-notes"].c;
@@ -188,6 +204,8 @@ printTable("Targets", ["target", "measured", ""], [
     [`${key} frames: the renderer (node, 2 workers) ≤ ${RENDERER_BOUND_MB} MB`, `${run.node.toFixed(0)} MB`, verdict(run.node <= RENDERER_BOUND_MB)],
     [`${key} frames: renderer + ffmpeg ≤ ${TOTAL_BOUND_MB} MB`, `${run.total.toFixed(0)} MB`, verdict(run.total <= TOTAL_BOUND_MB)],
   ]),
+  ["flagship specs/spiral.json ≤ 28 s end to end (CLI total, one run)", flagship?.reported ? `${flagship.reported.toFixed(1)} s` : "skipped",
+    flagship?.reported ? verdict(flagship.reported <= 28) : "n/a"],
   ["estimate within ±20 % of the real local render (best round, every job)", estimate ? `worst ${percent(estimate.worst)}` : "skipped", estimate ? verdict(estimate.worst <= 0.2) : "n/a"],
 ]);
 console.log(`\nload average ${os.loadavg()[0].toFixed(2)} at the end: figures are noisy when other work shares the ${cores} cores.`);
