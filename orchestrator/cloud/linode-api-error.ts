@@ -18,6 +18,7 @@ export function scopeFor(method: string, path: string): string | undefined {
   if (path.startsWith("/linode/instances")) return `linodes:${access}`;
   if (path.startsWith("/networking/firewalls")) return `firewall:${access}`;
   if (path.startsWith("/account")) return "account:read_only";
+  if (path.startsWith("/profile/tokens")) return `account:${access}`;
   return undefined;
 }
 
