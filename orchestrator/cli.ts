@@ -48,6 +48,7 @@ export function buildProgram(setAction: (action: Promise<number>) => void): Comm
     .option("--ssh-from <cidr>", "allow SSH only from this IPv4 address or CIDR (default: your public IPv4 /32; required behind a proxy)")
     .option("--max-cost <usd>", "refuse to start if the worst case costs more", usd)
     .option("--deadline <duration>", "with --plan auto: finish within this long, e.g. 10m or 1h30m")
+    .option("--max-hours <hours>", "the server deletes itself this many hours after the run starts, even if this laptop is gone (default: the hours the worst case pays for)", Number)
     .option("--connect-timeout <seconds>", "how long to wait for sshd (default: 30 for --target, a server that should be up; 300 for a freshly booted --plan server)", (v) => positiveInt("--connect-timeout")(v))
     .option("--json", "print one JSON result object on stdout; progress as JSON lines on stderr")
     .addHelpText(

@@ -1,4 +1,5 @@
 import { runTag, RUN_TAG_PREFIX } from "../../stacks/tags.ts";
+import { updateJournal } from "../state/journal.ts";
 import { LinodeApiError, type LinodeClient, type LinodeToken } from "./linode-api.ts";
 
 /**
@@ -25,7 +26,7 @@ export interface RunToken {
   secret: string;
 }
 
-export type RunTokenResult = { token: RunToken } | { token?: undefined; reason: string };
+export type RunTokenResult = { token: RunToken } | { token?: undefined; reason: string; missingScope: boolean };
 
 export async function createRunToken(client: LinodeClient, runId: string, deadline: Date, signal?: AbortSignal): Promise<RunTokenResult> {
   const expiry = new Date(deadline.getTime() + RUN_TOKEN_GRACE_MS);
@@ -34,13 +35,14 @@ export async function createRunToken(client: LinodeClient, runId: string, deadli
     return { token: { id: created.id, label: created.label, expiry: expiry.toISOString(), secret: created.token } };
   } catch (error) {
     if (signal?.aborted) throw error;
-    return { reason: whyNoToken(error) };
+    return { reason: whyNoToken(error), missingScope: error instanceof LinodeApiError && error.status === 403 };
   }
 }
 
 /** The one line a run prints when it has no server-side deadline. */
-export function noServerDeadlineLine(reason: string): string {
-  return `No server-side deadline for this run (${reason}); only this laptop will destroy the server, so keep it awake, or run \`render-remote audit\` later. Give LINODE_TOKEN the ${RUN_TOKEN_NEEDS} scope to add it.`;
+export function noServerDeadlineLine(reason: string, missingScope = false): string {
+  const fix = missingScope ? ` Give LINODE_TOKEN the ${RUN_TOKEN_NEEDS} scope to add it.` : "";
+  return `No server-side deadline for this run (${reason}): only this laptop destroys the server, so keep it awake, or run \`render-remote audit\` later.${fix}`;
 }
 
 function whyNoToken(error: unknown): string {
@@ -52,6 +54,28 @@ function whyNoToken(error: unknown): string {
 /** Revokes it; "already-gone" when it was (revoked by audit, or expired and removed). */
 export function revokeRunToken(client: LinodeClient, id: number, signal?: AbortSignal) {
   return client.revokeToken(id, { signal });
+}
+
+/**
+ * After teardown: revoke the token once nothing of the run is left. When the
+ * destroy failed the server may still bill, and the watchdog's token is its
+ * last way out: it is kept, and expires by itself 15 minutes after the deadline.
+ */
+export async function settleRunToken(
+  client: LinodeClient,
+  context: { runId: string; token: RunToken; destroyed: boolean; log: (line: string) => void; env?: NodeJS.ProcessEnv },
+): Promise<void> {
+  const { runId, token, log } = context;
+  if (!context.destroyed) {
+    log(`Kept run token ${token.id} (${token.label}): the watchdog needs it to delete the server at the deadline; it expires at ${token.expiry}. \`render-remote audit --destroy\` revokes it.`);
+    return;
+  }
+  try {
+    await revokeRunToken(client, token.id);
+    await updateJournal(runId, { runToken: { id: token.id, label: token.label, expiry: token.expiry, revoked: true } }, context.env).catch(() => undefined);
+  } catch (error) {
+    log(`Warning: could not revoke run token ${token.id} (${(error as Error).message}); it expires at ${token.expiry}. Run: render-remote audit --destroy`);
+  }
 }
 
 /** The account's run tokens that still work: label render-remote-run:*, not expired at `now`. */

@@ -28,6 +28,8 @@ export interface Caller {
 
 export class FakeTokens {
   readonly list: FakeToken[] = [];
+  /** Every token ever made here, revoked ones too, as created. */
+  readonly created: FakeToken[] = [];
   /** Scopes of the account's own token (the fake's `token`). */
   ownScopes: string;
   #nextId = 900;
@@ -64,6 +66,7 @@ export class FakeTokens {
     }
     const token: FakeToken = { id: this.#nextId++, label: body.label, scopes, expiry, created: this.now().toISOString().slice(0, 19), token: randomBytes(32).toString("hex") };
     this.list.push(token);
+    this.created.push({ ...token });
     return [200, token];
   }
 
