@@ -118,6 +118,7 @@ export async function withProvisionedHost<T>(
         status: "provisioning",
         stage: "provision",
         deadline: deadline.at.toISOString(),
+        clientPid: process.pid,
       },
       env,
     );

@@ -30,6 +30,8 @@ export interface RunJournal {
   error?: string;
   /** Filled in when the run ended: wall seconds per stage, for estimates. */
   stageSeconds?: Record<string, number>;
+  /** The client process that runs it: `audit` tells a run whose client is gone. */
+  clientPid?: number;
   /** ISO-8601 UTC: the server-side deadline, when the server deletes itself (cloud/server-deadline.ts). */
   deadline?: string;
   /** The run's own Linode token for the watchdog (never its secret): revoked at teardown. */
