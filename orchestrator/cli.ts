@@ -70,8 +70,9 @@ Environment:
   RENDER_REMOTE_HOME   where runs keep their journal, Pulumi state and keys (default ~/.render-remote)
 
 LINODE_TOKEN: renting (--plan) needs Linodes and Firewalls read/write; audit needs Linodes and Firewalls
-read-only (read/write for --destroy); Account read-only only adds the balance line. Only an unrestricted
-user can tag Linodes, so a restricted user's token cannot rent.
+read-only (read/write for --destroy); Account read-only only adds the balance line; Account read/write
+lets a cloud run make its own token for the server-side deadline. Only an unrestricted user can tag
+Linodes, so a restricted user's token cannot rent.
 
 Exit codes: 0 success, 1 render/remote/cloud failure, 2 bad input, 130 interrupted.`,
     )
