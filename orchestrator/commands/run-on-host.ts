@@ -87,17 +87,15 @@ export async function runOnHost(options: RunOptions): Promise<RunResult> {
     signal: options.signal,
     reporter: options.reporter,
     onRunDir: (runDir) => options.onRunDir?.(runDir, hostHint),
-    stageSeconds: {},
   };
   const result = await runPipeline(ctx);
-  const total = Object.values(result.stageSeconds).reduce((sum, s) => sum + (s ?? 0), 0);
   return {
     mode: target ? "target" : "dry-run",
     job,
     outputs: result.outputs,
     stageSeconds: result.stageSeconds,
     renderSeconds: result.renderSeconds,
-    overheadSeconds: Math.max(0, total - result.renderSeconds),
+    overheadSeconds: result.overheadSeconds,
     leftovers: result.leftovers,
   };
 }

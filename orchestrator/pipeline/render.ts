@@ -2,7 +2,8 @@ import { parseProgressLine, type ProgressEvent } from "../../renderer/progress.t
 import { InterruptedError, RemoteError } from "../errors.ts";
 import { BoundedTail } from "../hosts/line-splitter.ts";
 import { printable } from "../hosts/remote-text.ts";
-import type { PipelineContext } from "./context.ts";
+import type { Host } from "../hosts/host.ts";
+import type { PipelineContext, Rendered, RunDirectory, Toolchain } from "./context.ts";
 
 /**
  * render: run the uploaded bundle on the host with --progress json, on every
@@ -13,14 +14,12 @@ import type { PipelineContext } from "./context.ts";
  */
 const RECORD_PID_AND_EXEC = 'echo $$ > render.pid && exec "$@"';
 
-export async function render(ctx: PipelineContext): Promise<void> {
-  const host = ctx.host!;
-  const remote = ctx.remote!;
-  const processes = ctx.processes ?? remote.cores;
+export async function render(ctx: PipelineContext, host: Host, toolchain: Toolchain, runDir: RunDirectory): Promise<Rendered> {
+  const processes = workerCount(ctx, toolchain);
   const argv = [
     "sh", "-c", RECORD_PID_AND_EXEC, "julia-render",
-    remote.node, remote.bundle, "--spec", remote.spec, "--out", `${remote.runDir}/out`,
-    "--progress", "json", "--processes", String(processes), "--preset", ctx.preset, "--ffmpeg", remote.ffmpeg,
+    toolchain.node, runDir.bundle, "--spec", runDir.spec, "--out", `${runDir.path}/out`,
+    "--progress", "json", "--processes", String(processes), "--preset", ctx.preset, "--ffmpeg", toolchain.ffmpeg,
     ...(ctx.keepFrames ? ["--png-frames"] : []),
   ];
   ctx.reporter.info(`  rendering ${ctx.job.frames} frame${ctx.job.frames === 1 ? "" : "s"} of ${ctx.job.width}x${ctx.job.height} with ${processes} workers on ${host.description}`);
@@ -29,7 +28,7 @@ export async function render(ctx: PipelineContext): Promise<void> {
   let reported: string | undefined;
   const stderrTail = new BoundedTail(4000);
   const result = await host.exec(argv, {
-    cwd: remote.runDir,
+    cwd: runDir.path,
     signal: ctx.signal,
     onStderr: (chunk) => stderrTail.append(chunk),
     onStdoutLine: (line) => {
@@ -47,8 +46,7 @@ export async function render(ctx: PipelineContext): Promise<void> {
   if (ctx.signal.aborted) throw new InterruptedError("Interrupted during render.");
   if (result.exitCode === 0 && done) {
     // parseProgressLine checked the figures; download checks the outputs themselves
-    ctx.rendered = { outputs: done.outputs, seconds: done.seconds, iterations: done.iterations };
-    return;
+    return { outputs: done.outputs, seconds: done.seconds, iterations: done.iterations };
   }
   const stderrText = printable(stderrTail.toString());
   const tail = stderrText.trim().split("\n").slice(-12).join("\n");
@@ -60,4 +58,9 @@ export async function render(ctx: PipelineContext): Promise<void> {
   }
   const how = result.exitCode === null ? `killed by ${result.signal ?? "a signal"}` : `exit ${result.exitCode}`;
   throw new RemoteError(`The render failed on ${host.description} (${how}): ${reported ?? "no message"}${tail ? `\nRenderer stderr:\n${tail}` : ""}`, { stderr: stderrText });
+}
+
+/** --processes, else one worker per core of the host. */
+export function workerCount(ctx: Pick<PipelineContext, "processes">, toolchain: Toolchain): number {
+  return ctx.processes ?? toolchain.cores;
 }

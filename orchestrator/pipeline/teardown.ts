@@ -1,23 +1,25 @@
 import { printable } from "../hosts/remote-text.ts";
 import { commandLine } from "../hosts/shell-quote.ts";
-import type { PipelineContext } from "./context.ts";
+import type { Host } from "../hosts/host.ts";
+import type { Made, PipelineContext } from "./context.ts";
 import { adviceCommand } from "./leftover-advice.ts";
 
 const GRACE_MS = 5000;
 
 /**
- * teardown, always: stop the render if it still runs, remove the run
- * directory, close the connection. Each step runs even if an earlier one
- * failed; what could not be cleaned is returned, with the command that does it.
- * (On provisioned hosts the stack is destroyed after this, in cloud/provision.ts.)
+ * teardown, always, on what the run made so far: stop the render if it still
+ * runs, remove the run directory, close the connection. Each step runs even if
+ * an earlier one failed; what could not be cleaned is returned, with the
+ * command that does it. (On provisioned hosts the stack is destroyed after
+ * this, in cloud/provision.ts.)
  */
-export async function teardown(ctx: PipelineContext): Promise<string[]> {
-  const host = ctx.host;
-  const runDir = ctx.remote?.runDir;
+export async function teardown(ctx: Pick<PipelineContext, "hostHint">, made: Made): Promise<string[]> {
+  const { host, runDir: dir } = made;
   const leftovers: string[] = [];
-  if (host && runDir) {
+  if (host && dir) {
+    const runDir = dir.path;
     try {
-      await stopRender(ctx);
+      await stopRender(host, dir.pidFile);
     } catch (error) {
       leftovers.push(`a render process may still run on ${host.description} (pid in ${runDir}/render.pid): ${printable((error as Error).message)}`);
     }
@@ -33,9 +35,7 @@ export async function teardown(ctx: PipelineContext): Promise<string[]> {
 }
 
 /** SIGTERM lets the renderer stop ffmpeg and its workers; SIGKILL after a grace period. */
-async function stopRender(ctx: PipelineContext): Promise<void> {
-  const host = ctx.host!;
-  const pidFile = ctx.remote!.pidFile;
+async function stopRender(host: Host, pidFile: string): Promise<void> {
   const read = await host.exec(["cat", "--", pidFile]);
   const pid = read.stdout.trim();
   if (read.exitCode !== 0 || !/^\d+$/.test(pid)) return; // the render never started
