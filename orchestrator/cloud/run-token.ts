@@ -59,17 +59,15 @@ export function revokeRunToken(client: LinodeClient, id: number, signal?: AbortS
 /**
  * After teardown: revoke the token once nothing of the run is left. When the
  * destroy failed the server may still bill, and the watchdog's token is its
- * last way out: it is kept, and expires by itself 15 minutes after the deadline.
+ * last way out: it is kept (audit lists it), and expires 15 minutes after the deadline.
  */
 export async function settleRunToken(
   client: LinodeClient,
   context: { runId: string; token: RunToken; destroyed: boolean; log: (line: string) => void; env?: NodeJS.ProcessEnv },
 ): Promise<void> {
   const { runId, token, log } = context;
-  if (!context.destroyed) {
-    log(`Kept run token ${token.id} (${token.label}): the watchdog needs it to delete the server at the deadline; it expires at ${token.expiry}. \`render-remote audit --destroy\` revokes it.`);
-    return;
-  }
+  // the teardown's own error is the last word; the journal keeps the token, and `audit --destroy` revokes it
+  if (!context.destroyed) return;
   try {
     await revokeRunToken(client, token.id);
     await updateJournal(runId, { runToken: { id: token.id, label: token.label, expiry: token.expiry, revoked: true } }, context.env).catch(() => undefined);
