@@ -310,7 +310,7 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
     const tokensBefore = api.tokens.created.length;
     try {
       const result = await runInCloud(
-        { spec: path.join(home, "nowd.json"), plan: "2core", out: path.join(home, "out-nowd"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 20, reporter, interrupts },
+        { spec: path.join(home, "nowd.json"), plan: "2core", out: path.join(home, "out-nowd"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 20, reporter, interrupts, maxHours: 1.5 },
         { engine, watchdog: { helperPath: serverRoot.helperPath } },
       );
       expect(await probeVideo(path.join(home, "out-nowd", "nowd.mp4"))).toMatchObject({ frames: 2 });
@@ -322,6 +322,12 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
       expect(line).toMatch(/Give LINODE_TOKEN the account:read_write scope to add it\.$/);
       expect(await readJournal(result.runId)).toMatchObject({ watchdog: "unavailable", watchdogReason: expect.stringContaining("account:read_write") });
       expect((await readJournal(result.runId))?.runToken).toBeUndefined();
+      // --max-hours 1.5 set the deadline all the same (the clock starts just before the journal is written), printed first
+      const journal = (await readJournal(result.runId))!;
+      const ahead = Date.parse(journal.deadline!) - Date.parse(journal.startedAt);
+      expect(ahead).toBeLessThanOrEqual(88 * 60_000);
+      expect(ahead).toBeGreaterThan(87 * 60_000);
+      expect(lines[lines.findIndex((l) => l.startsWith("Server-side deadline: "))]).toMatch(/^Server-side deadline: (\d{4}-\d\d-\d\d )?\d\d:\d\d UTC \(--max-hours 1\.5\); at that moment/);
     } finally {
       api.tokens.ownScopes = scopes;
       interrupts.dispose();
