@@ -14,7 +14,8 @@ import type { Host } from "../hosts/host.ts";
 import type { ProvisionedHost } from "../cloud/provision.ts";
 import { armWatchdog } from "../cloud/watchdog.ts";
 import { noServerDeadlineLine } from "../cloud/run-token.ts";
-import { formatDeadlineTime } from "../cloud/server-deadline.ts";
+import { formatDeadlineTime, serverDeadline } from "../cloud/server-deadline.ts";
+import type { CostEstimate } from "../cloud/budget.ts";
 import type { Interrupts } from "../interrupts.ts";
 import type { PipelineContext } from "../pipeline/context.ts";
 import type { StageReporter } from "../pipeline/reporter.ts";
@@ -140,6 +141,17 @@ function onceArmed(host: ProvisionedHost, reporter: StageReporter, options: { he
   };
 }
 
+/** The dry run's word on the deadline: how long after its start a real run's server would delete itself. */
+function serverDeadlinePreview(estimate: CostEstimate, options: { maxCost?: number; maxHours?: number }): string {
+  try {
+    const deadline = serverDeadline({ startedAt: new Date(0), estimate, maxCostUsd: options.maxCost, maxHours: options.maxHours });
+    const minutes = Math.round(deadline.at.getTime() / 60_000);
+    return `Server-side deadline: a real run's server would delete itself ${Math.floor(minutes / 60)} h ${minutes % 60} min after the start (${deadline.reason}), if LINODE_TOKEN has account:read_write.`;
+  } catch (error) {
+    return `A real run would refuse to start: ${(error as Error).message}`;
+  }
+}
+
 /** How long after `up` a wrong host key or a refused login means "cloud-init is not done yet" (it installs both). */
 const BOOT_RACE_MS = 5 * 60_000;
 
@@ -164,7 +176,7 @@ function journaling(reporter: StageReporter, runId: string): StageReporter {
 }
 
 /** --dry-run --plan: the resources a real run would create and what it would cost, without creating anything. */
-export async function showCloudPlan(options: { spec: string; plan: string; region: string; sshFrom?: string; maxCost?: number; deadlineSeconds?: number; reporter: StageReporter; json?: boolean }): Promise<CloudPlan> {
+export async function showCloudPlan(options: { spec: string; plan: string; region: string; sshFrom?: string; maxCost?: number; maxHours?: number; deadlineSeconds?: number; reporter: StageReporter; json?: boolean }): Promise<CloudPlan> {
   const job = await loadJob(options.spec, {});
   const prices = await loadPlans({ region: options.region });
   if (prices.warning) options.reporter.warn(prices.warning);
@@ -181,6 +193,7 @@ export async function showCloudPlan(options: { spec: string; plan: string; regio
       ...(reason ? [reason] : []),
       `Estimated: render ~${Math.round(expected.renderSeconds)} s on ${plan.vcpus} vCPUs + ~${Math.round(expected.totalSeconds - expected.renderSeconds)} s setup; worst case $${cloudPlan.estimate.worstCaseUsd.toFixed(2)} (${cloudPlan.estimate.billedHours} started hour${cloudPlan.estimate.billedHours === 1 ? "" : "s"}).`,
       prediction.advice,
+      serverDeadlinePreview(cloudPlan.estimate, options),
     ];
     options.reporter.info(lines.join("\n"));
   }
