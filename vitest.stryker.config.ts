@@ -1,4 +1,4 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 // Mutation testing (npm run test:mutation) runs only the in-process tests of the billing-critical code:
 // no globalSetup (they never run the bundles, and a bundle would not carry Stryker's active mutant anyway),
@@ -9,6 +9,8 @@ export default defineConfig({
       "orchestrator/cloud/**/*.test.ts",
       "orchestrator/audit/audit*.test.ts",
     ],
+    // the watchdog's test runs a real sshd (see above)
+    exclude: [...configDefaults.exclude, "orchestrator/cloud/watchdog.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     fileParallelism: false,

@@ -79,6 +79,10 @@ describe("render-remote: flags and exit codes", () => {
     // every plan finishes a tiny job within one started hour, so the cheapest one wins
     expect(run.stderr).toMatch(/--plan auto chose 2core \(g6-dedicated-2\): the cheapest that finishes within 10 min 00 s under \$3/);
     expect(run.stderr).toMatch(/Render it here/);
+    // the server-side deadline a real run would arm: with --max-cost, the last started hour within it
+    expect(run.stderr).toMatch(/Server-side deadline: a real run's server would delete itself \d+ h 58 min after the start \(\d+ started hour\(s\) at \$[\d.]+\/h stay within --max-cost 3\)/);
+    const hours = await runBundle(renderRemote, ["--dry-run", "--plan", "2core", "--max-hours", "2", "--spec", w.spec, "--out", w.out, "--ssh-from", "198.51.100.7"], { env: w.env });
+    expect(hours.stderr).toMatch(/Server-side deadline: a real run's server would delete itself 1 h 58 min after the start \(--max-hours 2\), if LINODE_TOKEN has account:read_write\./);
     const impossible = await runBundle(renderRemote, ["--dry-run", "--plan", "auto", "--max-cost", "0.01", "--spec", w.spec, "--out", w.out], { env: w.env });
     expect(impossible.exitCode).toBe(2);
     expect(impossible.stderr).toMatch(/No plan meets the limits within --max-cost 0\.01/);

@@ -47,6 +47,7 @@ export function buildProgram(setAction: (action: Promise<number>) => void): Comm
     .option("--ssh-from <cidr>", "allow SSH only from this IPv4 address or CIDR (default: your public IPv4 /32; required behind a proxy)")
     .option("--max-cost <usd>", "refuse to start if the worst case costs more", usd)
     .option("--deadline <duration>", "with --plan auto: finish within this long, e.g. 10m or 1h30m")
+    .option("--max-hours <hours>", "the server deletes itself this many hours after the run starts, even if this laptop is gone (default: the hours the worst case pays for)", Number)
     .option("--connect-timeout <seconds>", "how long to wait for sshd (default: 30 for --target, a server that should be up; 300 for a freshly booted --plan server)", (v) => positiveInt("--connect-timeout")(v))
     .option("--json", "print one JSON result object on stdout; progress as JSON lines on stderr")
     .addHelpText(
@@ -68,8 +69,9 @@ Environment:
   RENDER_REMOTE_HOME   where runs keep their journal, Pulumi state and keys (default ~/.render-remote)
 
 LINODE_TOKEN: renting (--plan) needs Linodes and Firewalls read/write; audit needs Linodes and Firewalls
-read-only (read/write for --destroy); Account read-only only adds the balance line. Only an unrestricted
-user can tag Linodes, so a restricted user's token cannot rent.
+read-only (read/write for --destroy); Account read-only only adds the balance line; Account read/write
+lets a cloud run make its own token for the server-side deadline. Only an unrestricted user can tag
+Linodes, so a restricted user's token cannot rent.
 
 Exit codes: 0 success, 1 render/remote/cloud failure, 2 bad input, 130 interrupted.`,
     )

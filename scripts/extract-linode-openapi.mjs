@@ -27,6 +27,9 @@ const OPERATIONS = [
   ["/{apiVersion}/linode/types", "get"],
   ["/{apiVersion}/regions/{regionId}", "get"],
   ["/{apiVersion}/account", "get"],
+  ["/{apiVersion}/profile/tokens", "get"],
+  ["/{apiVersion}/profile/tokens", "post"],
+  ["/{apiVersion}/profile/tokens/{tokenId}", "delete"],
 ];
 const DOC_KEYS = new Set(["description", "summary", "example", "examples", "externalDocs", "title"]);
 

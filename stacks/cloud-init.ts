@@ -1,4 +1,5 @@
 import { stringify } from "yaml";
+import { WATCHDOG_HELPER, WATCHDOG_SCRIPT } from "./watchdog-script.ts";
 
 /**
  * The cloud-config a render host boots with. Pure: a function of the run's
@@ -58,6 +59,8 @@ export function buildCloudConfig(input: CloudInitInput): string {
         permissions: "0644",
         content: "PermitRootLogin no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n",
       },
+      // the server-side deadline (orchestrator/cloud/watchdog.ts arms it); no secret in it: the token comes later, on stdin
+      { path: WATCHDOG_HELPER, permissions: "0755", owner: "root:root", content: WATCHDOG_SCRIPT },
     ],
     package_update: true,
     packages: [...HOST_PACKAGES],
@@ -72,24 +75,31 @@ export const CLOUD_INIT_SUDOERS = "/etc/sudoers.d/90-cloud-init-users";
 
 /**
  * The login user needs root only to install the packages, which cloud-init
- * does itself as root. Once they are there, its NOPASSWD:ALL rule goes; if they
- * are not, it is narrowed to the two commands prepare's fallback runs.
+ * does itself as root, and to arm the watchdog. Once the packages are there,
+ * its NOPASSWD:ALL rule is narrowed to arming the watchdog; if they are not,
+ * also to the two commands prepare's fallback runs.
  */
-export function scopedSudoRule(userName: string): string {
+export function scopedSudoRule(userName: string, helper = WATCHDOG_HELPER): string {
   // in sudoers command arguments '=' must be escaped
-  return `${userName} ALL=(root) NOPASSWD: /usr/bin/env DEBIAN_FRONTEND\\=noninteractive apt-get install -y -q ${HOST_PACKAGES.join(" ")}, /usr/bin/apt-get update -q`;
+  return `${userName} ALL=(root) NOPASSWD: /usr/bin/env DEBIAN_FRONTEND\\=noninteractive apt-get install -y -q ${HOST_PACKAGES.join(" ")}, /usr/bin/apt-get update -q, ${helper} arm *`;
+}
+
+/** `arm` checks every argument itself; real sudo clears the environment, so no variable reaches it. */
+export function watchdogSudoRule(userName: string, helper = WATCHDOG_HELPER): string {
+  return `${userName} ALL=(root) NOPASSWD: ${helper} arm *`;
 }
 
 const DROP_SUDO_SCRIPT = [
   "set -e",
-  'if { command -v node || command -v nodejs; } >/dev/null 2>&1 && command -v ffmpeg >/dev/null 2>&1; then rm -f "$1"',
+  'rule=$2',
+  'if { command -v node || command -v nodejs; } >/dev/null 2>&1 && command -v ffmpeg >/dev/null 2>&1; then rule=$3; fi',
   // a name with a dot is skipped by sudo's includedir, so the rule appears whole or not at all
-  'else printf \'%s\\n\' "$2" > "$1.new" && chmod 0440 "$1.new" && mv "$1.new" "$1"; fi',
+  'printf \'%s\\n\' "$rule" > "$1.new" && chmod 0440 "$1.new" && mv "$1.new" "$1"',
 ].join("\n");
 
-/** runcmd's argv (no shell parses the user name): drop or narrow the sudo rule. */
+/** runcmd's argv (no shell parses the user name): narrow the sudo rule. */
 export function dropSudoCommand(userName: string, sudoersFile = CLOUD_INIT_SUDOERS): string[] {
-  return ["sh", "-c", DROP_SUDO_SCRIPT, "drop-sudo", sudoersFile, scopedSudoRule(userName)];
+  return ["sh", "-c", DROP_SUDO_SCRIPT, "drop-sudo", sudoersFile, scopedSudoRule(userName), watchdogSudoRule(userName)];
 }
 
 /** Base64 of the cloud-config, as Linode's Metadata service wants user data. */

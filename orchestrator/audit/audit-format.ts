@@ -1,4 +1,5 @@
 import { DESTROY_YES_COMMAND, type AuditInstance, type AuditReport } from "./audit-types.ts";
+import { formatServerSide } from "./audit-server-side.ts";
 
 /**
  * The audit report for people: one line that answers "is anything billing?",
@@ -40,6 +41,7 @@ export function formatAuditReport(report: AuditReport): string {
       lines.push(`  run ${g.runId} (${g.status}, started ${g.startedAt}): ${g.note}${done}`);
     }
   }
+  lines.push(...formatServerSide(report.serverSide, new Date(report.checkedAt)));
   const prices =
     report.prices.source === "api"
       ? "live from the Linode API"

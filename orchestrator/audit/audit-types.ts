@@ -1,4 +1,5 @@
 import type { RunStatus } from "../state/journal.ts";
+import type { ServerSideReport } from "./audit-server-side.ts";
 
 // The audit's types, and the commands its messages name.
 
@@ -91,6 +92,8 @@ export interface AuditReport {
   balanceUninvoiced?: number;
   prices: { source: "api" | "mixed" | "fallback"; fallbackDate?: string };
   warnings: string[];
+  /** Detached runs, servers past their deadline, live run tokens; absent when there are none. */
+  serverSide?: ServerSideReport;
   /** Present after --destroy: what was attempted, and whether the user agreed. */
   destroy?: { confirmed: boolean; steps: DestroyStep[] };
   /** The command that removes what is left, when something is. */

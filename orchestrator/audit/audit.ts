@@ -7,7 +7,8 @@ import { collectSources, toAuditError } from "./audit-collect.ts";
 import { destroyListed } from "./audit-destroy.ts";
 import { formatAuditReport, formatRunVerdict } from "./audit-format.ts";
 import { reconcile } from "./audit-reconcile.ts";
-import { DESTROY_YES_COMMAND, type AuditReport, type LocalStacks } from "./audit-types.ts";
+import { inspectServerSide, revokeListedTokens } from "./audit-server-side.ts";
+import { DESTROY_COMMAND, DESTROY_YES_COMMAND, type AuditReport, type LocalStacks } from "./audit-types.ts";
 
 export type { AuditReport, LocalStacks } from "./audit-types.ts";
 
@@ -21,6 +22,8 @@ export interface AuditDeps {
   stacks?: LocalStacks;
   now?: () => Date;
   sleep?: Sleep;
+  /** Whether a run's client process is still there (default: signal 0 to its pid). */
+  clientAlive?: (pid: number) => boolean;
 }
 
 export interface AuditOptions extends AuditDeps {
@@ -83,11 +86,11 @@ export async function auditRun(runId: string, deps: AuditDeps = {}): Promise<Run
   }
 }
 
-type ResolvedDeps = Required<Pick<AuditDeps, "client" | "env" | "now" | "sleep">> & Pick<AuditDeps, "stacks">;
+type ResolvedDeps = Required<Pick<AuditDeps, "client" | "env" | "now" | "sleep">> & Pick<AuditDeps, "stacks" | "clientAlive">;
 
 function resolveDeps(deps: AuditDeps): ResolvedDeps {
   const env = deps.env ?? process.env;
-  return { client: deps.client ?? linodeClientFromEnv(env), env, stacks: deps.stacks, now: deps.now ?? (() => new Date()), sleep: deps.sleep ?? abortableSleep };
+  return { client: deps.client ?? linodeClientFromEnv(env), env, stacks: deps.stacks, now: deps.now ?? (() => new Date()), sleep: deps.sleep ?? abortableSleep, clientAlive: deps.clientAlive };
 }
 
 async function inspect(
@@ -96,6 +99,9 @@ async function inspect(
 ): Promise<AuditReport> {
   const sources = await collectSources(deps);
   const report = reconcile(sources, { now: deps.now(), runId: options.runId, justDestroyed: options.justDestroyed });
+  const serverSide = await inspectServerSide(deps.client, { journals: sources.journals, instances: report.instances, now: deps.now(), runId: options.runId, warnings: report.warnings, clientAlive: deps.clientAlive });
+  if (serverSide) report.serverSide = serverSide;
+  if (serverSide?.runTokens.length) report.next ??= DESTROY_COMMAND;
   for (const ghost of report.ghosts) {
     if (ghost.action !== "mark-destroyed") continue;
     if (!options.reconcileJournals) {
@@ -109,7 +115,8 @@ async function inspect(
 }
 
 async function destroyAndRecheck(report: AuditReport, deps: ResolvedDeps, options: AuditOptions, stderr: NodeJS.WritableStream): Promise<AuditReport> {
-  const listed = report.instances.length + report.firewalls.length + report.stacks.length;
+  const tokens = report.serverSide?.runTokens.length ?? 0;
+  const listed = report.instances.length + report.firewalls.length + report.stacks.length + tokens;
   if (listed === 0) return { ...report, destroy: { confirmed: true, steps: [] } };
   if (!options.yes) {
     const interactive = options.interactive ?? Boolean(process.stdin.isTTY && (stderr as { isTTY?: boolean }).isTTY);
@@ -119,10 +126,12 @@ async function destroyAndRecheck(report: AuditReport, deps: ResolvedDeps, option
     if (!options.json) stderr.write(formatAuditReport(report));
     const confirm = options.confirm ?? ((question: string) => askOnTerminal(question, stderr));
     const what = `${report.instances.length} instance(s), ${report.firewalls.length} firewall(s), ${report.stacks.length} stack(s)`;
-    if (!(await confirm(`Delete ${what} tagged render-remote?`))) return { ...report, destroy: { confirmed: false, steps: [] } };
+    const revoke = tokens > 0 ? ` and revoke ${tokens} run token(s)` : "";
+    if (!(await confirm(`Delete ${what} tagged render-remote${revoke}?`))) return { ...report, destroy: { confirmed: false, steps: [] } };
   }
 
   const outcome = await destroyListed(report, deps);
+  outcome.steps.push(...(await revokeListedTokens(deps.client, report.serverSide)));
   let after = await inspect(deps, { reconcileJournals: true, justDestroyed: outcome.runIds });
   // A deleted instance can linger in the listing for a few seconds; look again before reporting it as left.
   for (let attempt = 1; attempt < SETTLE_ATTEMPTS && after.instances.some((i) => outcome.deletedInstanceIds.includes(i.id)); attempt++) {

@@ -1,3 +1,4 @@
+import ssh2 from "ssh2";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -23,6 +24,10 @@ afterEach(async () => {
 });
 
 describe("generateKeyPair", () => {
+  it("only returns keys ssh2 itself can read (it generates some it cannot: 7 of 3000 here)", () => {
+    for (let i = 0; i < 3000; i++) expect(ssh2.utils.parseKey(generateKeyPair("render-remote-rr-20261205-96bq9n").privateKey)).not.toBeInstanceOf(Error);
+  });
+
   it("makes an OpenSSH ed25519 pair with the comment", () => {
     const pair = generateKeyPair("rr-test");
     expect(pair.privateKey).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----\n[\s\S]+-----END OPENSSH PRIVATE KEY-----\n$/);

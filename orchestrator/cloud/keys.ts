@@ -75,7 +75,9 @@ export class RunKeys {
 
 /** Generates an ed25519 key pair in OpenSSH format, in process (no ssh-keygen needed). */
 export function generateKeyPair(comment: string): KeyPair {
-  const pair = ssh2.utils.generateKeyPairSync("ed25519", { comment });
+  let pair = ssh2.utils.generateKeyPairSync("ed25519", { comment });
+  // ssh2's own parser rejects about 1 in 430 of the keys it generates ("Malformed OpenSSH private key"): draw again
+  while (ssh2.utils.parseKey(pair.private) instanceof Error) pair = ssh2.utils.generateKeyPairSync("ed25519", { comment });
   // OpenSSH refuses a private key file without its final newline.
   const privateKey = pair.private.endsWith("\n") ? pair.private : `${pair.private}\n`;
   return { privateKey, publicKey: pair.public.trim() };

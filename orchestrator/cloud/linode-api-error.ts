@@ -8,7 +8,8 @@ export type LinodeApiErrorKind = "no-token" | "auth" | "rate-limit" | "server" |
 /** What each command needs of LINODE_TOKEN, said once: help texts, README and errors quote it. */
 export const TOKEN_SCOPES =
   "renting (--plan) needs Linodes and Firewalls read/write; `audit` needs Linodes and Firewalls read-only (read/write for --destroy); " +
-  "Account read-only only adds the balance line to `audit`";
+  "Account read-only only adds the balance line to `audit`; Account read/write lets a cloud run make its own short-lived token for the server-side deadline " +
+  "(without it the run goes on, with the client-side guarantees only)";
 
 export const TOKEN_HELP = `Create a personal access token at https://cloud.linode.com/profile/tokens (${TOKEN_SCOPES}), then run: export LINODE_TOKEN=<token>`;
 
@@ -18,6 +19,7 @@ export function scopeFor(method: string, path: string): string | undefined {
   if (path.startsWith("/linode/instances")) return `linodes:${access}`;
   if (path.startsWith("/networking/firewalls")) return `firewall:${access}`;
   if (path.startsWith("/account")) return "account:read_only";
+  if (path.startsWith("/profile/tokens")) return `account:${access}`;
   return undefined;
 }
 

@@ -249,6 +249,9 @@ describe("LinodeApiError", () => {
     expect(scopeFor("DELETE", "/networking/firewalls/7")).toBe("firewall:read_write");
     expect(scopeFor("GET", "/account")).toBe("account:read_only");
     expect(scopeFor("GET", "/regions/us-east")).toBeUndefined();
+    expect(scopeFor("GET", "/profile/tokens")).toBe("account:read_only");
+    expect(scopeFor("POST", "/profile/tokens")).toBe("account:read_write");
+    expect(scopeFor("DELETE", "/profile/tokens/9")).toBe("account:read_write");
   });
 
   it("writes one message per kind, with Linode's reasons when there are some", () => {

@@ -10,24 +10,26 @@ import {
   pageSchema,
   regionAvailabilitySchema,
   regionSchema,
+  tokenSchema,
   typeSchema,
   type LinodeAccount,
   type LinodeFirewall,
   type LinodeInstance,
   type LinodeRegion,
   type LinodeRegionAvailability,
+  type LinodeToken,
   type LinodeType,
 } from "./linode-schemas.ts";
 import { abortableSleep, isRetryableStatus, retryDelayMs, type Sleep } from "./retry.ts";
 
 export { LinodeApiError, TOKEN_HELP } from "./linode-api-error.ts";
-export type { LinodeAccount, LinodeFirewall, LinodeInstance, LinodeRegion, LinodeRegionAvailability, LinodeType } from "./linode-schemas.ts";
+export type { LinodeAccount, LinodeFirewall, LinodeInstance, LinodeRegion, LinodeRegionAvailability, LinodeToken, LinodeType } from "./linode-schemas.ts";
 
 /**
  * A thin typed client over fetch for the few Linode API v4 calls render-remote
  * makes outside Pulumi (`@linode/api-v4` hard-codes its URLs, so it cannot be
- * pointed at the fake API the tests run). Only GET and DELETE: both are safe
- * to retry.
+ * pointed at the fake API the tests run). GET and DELETE are retried; the one
+ * POST (a run's token) is sent once: the API has no idempotency key.
  */
 export const DEFAULT_LINODE_URL = "https://api.linode.com/v4";
 
@@ -126,6 +128,28 @@ export class LinodeClient {
     return this.#call("GET", `/regions/${encodeURIComponent(id)}/availability`, z.array(regionAvailabilitySchema), { ...options, auth: false });
   }
 
+  /** The user's personal access tokens (needs account:read_only); their secrets are not in the answer. */
+  listTokens(options: CallOptions = {}): Promise<LinodeToken[]> {
+    return this.#listAll("/profile/tokens", tokenSchema, options);
+  }
+
+  /**
+   * A new personal access token (needs account:read_write). Sent once, never
+   * retried: a retry whose first attempt landed would leave a second live token.
+   */
+  async createToken(request: { label: string; scopes: string; expiry: Date }, options: CallOptions = {}): Promise<LinodeToken & { token: string }> {
+    // RFC 3339 in UTC, whole seconds: what Linode's own clients send
+    const body = { label: request.label, scopes: request.scopes, expiry: request.expiry.toISOString().replace(/\.\d{3}Z$/, "Z") };
+    const created = await this.#call("POST", "/profile/tokens", tokenSchema, { ...options, auth: true, body, attempts: 1 });
+    if (!created.token) throw badResponse("POST", "/profile/tokens", ["the answer has no token"]);
+    return { ...created, token: created.token };
+  }
+
+  /** Revokes a token at once; a token already gone (404) is "already-gone". */
+  revokeToken(id: number, options: CallOptions = {}): Promise<DeleteResult> {
+    return this.#delete(`/profile/tokens/${id}`, options);
+  }
+
   getAccount(options: CallOptions = {}): Promise<LinodeAccount> {
     return this.#call("GET", "/account", accountSchema, { ...options, auth: true });
   }
@@ -169,20 +193,23 @@ export class LinodeClient {
     if (options.auth && !this.#token) throw new LinodeApiError({ kind: "no-token", status: 0, method, path: bare });
     const headers: Record<string, string> = { Accept: "application/json", "User-Agent": "render-remote", ...options.headers };
     if (options.auth) headers.Authorization = `Bearer ${this.#token}`;
+    if (options.body !== undefined) headers["Content-Type"] = "application/json";
+    const requestBody = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const maxAttempts = options.attempts ?? this.#maxAttempts;
 
     for (let attempt = 1; ; attempt++) {
       let response: Response;
       try {
-        response = await this.#fetch(`${this.baseUrl}${path}`, { method, headers, signal: options.signal });
+        response = await this.#fetch(`${this.baseUrl}${path}`, { method, headers, body: requestBody, signal: options.signal });
       } catch (error) {
         if (options.signal?.aborted) throw error;
-        if (attempt >= this.#maxAttempts) throw new LinodeApiError({ kind: "network", status: 0, method, path: bare, cause: error });
+        if (attempt >= maxAttempts) throw new LinodeApiError({ kind: "network", status: 0, method, path: bare, cause: error });
         await this.#sleep(retryDelayMs(attempt, null), options.signal);
         continue;
       }
       const body = await readBody(response);
       if (response.ok) return body;
-      if (isRetryableStatus(response.status) && attempt < this.#maxAttempts) {
+      if (isRetryableStatus(response.status) && attempt < maxAttempts) {
         await this.#sleep(retryDelayMs(attempt, response.headers.get("retry-after")), options.signal);
         continue;
       }
@@ -209,6 +236,10 @@ function badResponse(method: string, path: string, reasons: string[]): LinodeApi
 interface RequestOptions extends CallOptions {
   auth: boolean;
   headers?: Record<string, string>;
+  /** A JSON request body. */
+  body?: unknown;
+  /** Attempts for this call (default the client's); 1 for a POST. */
+  attempts?: number;
 }
 
 /** A client configured from LINODE_TOKEN and LINODE_URL; `overrides` win (tests inject fetch and sleep). */

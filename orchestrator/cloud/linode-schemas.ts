@@ -65,6 +65,18 @@ export const accountSchema = z.object({
 });
 export type LinodeAccount = z.infer<typeof accountSchema>;
 
+/** A personal access token (GET/POST /profile/tokens). `token` is the secret only in POST's answer; lists show its first 16 characters. */
+export const tokenSchema = z.object({
+  id: z.number(),
+  label: z.string(),
+  scopes: z.string(),
+  /** null: never expires. */
+  expiry: z.string().nullable(),
+  created: z.string(),
+  token: z.string().optional(),
+});
+export type LinodeToken = z.infer<typeof tokenSchema>;
+
 /** Every list endpoint answers with this envelope (page is 1-based). */
 export const pageSchema = <T extends z.ZodType>(item: T) =>
   z.object({ data: z.array(item), page: z.number(), pages: z.number(), results: z.number() });

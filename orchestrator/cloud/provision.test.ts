@@ -185,6 +185,10 @@ describe("withProvisionedHost", () => {
     expect(logged.at(-1)).toBe(message);
     expect(taggedWithRun().map((item) => item.id)).toEqual([777]); // the firewall went; the instance really is still there
     expect(await exists(runKeysDir(RUN_ID, env))).toBe(false);
+    // the server may still bill: its watchdog keeps the run's token (audit lists it; --destroy revokes it)
+    expect(api.tokens.list.map((t) => t.label)).toEqual([`render-remote-run:${RUN_ID}`]);
+    expect(journal?.runToken).toMatchObject({ id: api.tokens.list[0].id, label: `render-remote-run:${RUN_ID}` });
+    expect(journal?.runToken?.revoked).toBeUndefined();
   });
 
   it("a failed render with a destroy that keeps failing names the render's failure too", async () => {
@@ -206,7 +210,7 @@ describe("withProvisionedHost", () => {
     expect(api.deleted("instances")).toEqual([777]);
     expect(api.deleted("firewalls")).toEqual([4242]);
     // the instance before its firewall
-    expect(api.requests.filter((r) => r.method === "DELETE").map((r) => r.path)).toEqual(["/linode/instances/777", "/networking/firewalls/4242"]);
+    expect(api.requests.filter((r) => r.method === "DELETE" && !r.path.startsWith("/profile/tokens/")).map((r) => r.path)).toEqual(["/linode/instances/777", "/networking/firewalls/4242"]);
     expect(taggedWithRun()).toEqual([]);
     expect((await readJournal(RUN_ID, env))?.status).toBe("destroyed");
     expect(logged.at(-1)).toMatch(/nothing left billing\.$/);

@@ -15,6 +15,8 @@ import type { LinodeClient } from "./linode-api.ts";
 import { preflight } from "./preflight.ts";
 import { pulumiErrorText } from "./pulumi-cli.ts";
 import { tearDownRun } from "./destroy-run.ts";
+import { createRunToken, noServerDeadlineLine, settleRunToken, type RunToken } from "./run-token.ts";
+import { formatDeadline, serverDeadline } from "./server-deadline.ts";
 
 /**
  * One rented server for the length of `useHost`, and never longer: budget
@@ -36,6 +38,8 @@ export interface ProvisionOptions {
   overheadSeconds?: number;
   /** --max-cost in US$: refuse before creating anything when the worst case is over it. */
   maxCostUsd?: number;
+  /** --max-hours: the server-side deadline, directly. */
+  maxHours?: number;
   userName?: string;
   runId?: string;
   /** Ctrl-C: aborting cancels a running `up`; teardown still runs, without the signal. */
@@ -63,6 +67,12 @@ export interface ProvisionedHost extends RenderHostOutputs {
   privateKeyPath: string;
   /** "<ip> ssh-ed25519 …", for StrictHostKeyChecking=yes. */
   knownHostsPath: string;
+  /** When the server deletes itself (if the watchdog is armed). */
+  deadline: Date;
+  /** The run's own token for the watchdog; undefined when LINODE_TOKEN could not make one (then no server-side deadline). */
+  runToken?: RunToken;
+  /** The Linode API the watchdog calls (LINODE_URL resolved). */
+  apiUrl: string;
 }
 
 export async function withProvisionedHost<T>(
@@ -80,6 +90,8 @@ export async function withProvisionedHost<T>(
   const estimate = estimateWorstCase({ hourly: plan.hourly, expectedSeconds: options.expectedSeconds, overheadSeconds: options.overheadSeconds });
   log(formatEstimate(estimate, plan.type));
   checkBudget(estimate, options.maxCostUsd, plan.type);
+  const deadline = serverDeadline({ startedAt: new Date(), estimate, maxCostUsd: options.maxCostUsd, maxHours: options.maxHours });
+  log(formatDeadline(deadline));
   if (signal?.aborted) throw new InterruptedError("Interrupted before anything was created.");
   await preflight(engine, options.client, options.region, plan.type);
   if (signal?.aborted) throw new InterruptedError("Interrupted before anything was created.");
@@ -90,6 +102,7 @@ export async function withProvisionedHost<T>(
   let journalWritten = false;
   let upStarted = false;
   let runError: { error: unknown } | undefined;
+  let runToken: RunToken | undefined;
   try {
     const startedAt = new Date().toISOString();
     await writeJournal(
@@ -104,10 +117,20 @@ export async function withProvisionedHost<T>(
         stack: { name: runId, backendUrl: pulumiBackendUrl(env) },
         status: "provisioning",
         stage: "provision",
+        deadline: deadline.at.toISOString(),
+        clientPid: process.pid,
       },
       env,
     );
     journalWritten = true;
+    const made = await createRunToken(options.client, runId, deadline.at, signal);
+    if (made.token) {
+      runToken = made.token;
+      await updateJournal(runId, { runToken: { id: made.token.id, label: made.token.label, expiry: made.token.expiry } }, env);
+    } else {
+      log(noServerDeadlineLine(made.reason, made.missingScope));
+      await updateJournal(runId, { watchdog: "unavailable", watchdogReason: made.reason }, env);
+    }
     options.setLeftoverAdvice?.(`run ${runId}'s ${plan.type} server, billing $${plan.hourly}/h; remove it with: ${DESTROY_YES_COMMAND}`);
 
     log(`Creating a ${plan.type} server in ${options.region} for run ${runId}, reachable on port 22 from ${sshFrom.join(", ")}.`);
@@ -144,30 +167,39 @@ export async function withProvisionedHost<T>(
       hostPublicKey: keys.host.publicKey,
       privateKeyPath: keys.files.userPrivateKeyPath,
       knownHostsPath,
+      deadline: deadline.at,
+      runToken,
+      apiUrl: options.client.baseUrl,
     });
   } catch (error) {
     runError = { error };
     throw error;
   } finally {
-    await tearDownRun({
-      engine,
-      client: options.client,
-      runId,
-      hourly: plan.hourly,
-      env,
-      upStarted,
-      journalWritten,
-      runError,
-      stageSeconds,
-      retry: {
-        attempts: options.destroyAttempts ?? 4,
-        attemptTimeoutMs: options.destroyTimeoutMs,
-        delayMs: options.retryDelayMs ?? 10_000,
-        sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-        log,
-        onOutput: options.onOutput,
-      },
-    });
+    let destroyed = false;
+    try {
+      await tearDownRun({
+        engine,
+        client: options.client,
+        runId,
+        hourly: plan.hourly,
+        env,
+        upStarted,
+        journalWritten,
+        runError,
+        stageSeconds,
+        retry: {
+          attempts: options.destroyAttempts ?? 4,
+          attemptTimeoutMs: options.destroyTimeoutMs,
+          delayMs: options.retryDelayMs ?? 10_000,
+          sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+          log,
+          onOutput: options.onOutput,
+        },
+      });
+      destroyed = true;
+    } finally {
+      if (runToken) await settleRunToken(options.client, { runId, token: runToken, destroyed, log, env });
+    }
     options.setLeftoverAdvice?.("nothing that outlives this process");
   }
 }

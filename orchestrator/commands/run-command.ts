@@ -26,6 +26,8 @@ export interface RunCommandOptions {
   region: string;
   sshFrom?: string;
   maxCost?: number;
+  /** --max-hours: the cloud server's own deadline. */
+  maxHours?: number;
   deadline?: string;
   /** Seconds; default 30 for --target, 300 for a freshly booted --plan server. */
   connectTimeout?: number;

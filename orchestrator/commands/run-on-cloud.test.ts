@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
@@ -17,6 +17,43 @@ import { readJournal } from "../state/journal.ts";
 import { exitCodeFor } from "../errors.ts";
 import { runInCloud } from "./run-on-cloud.ts";
 import { tempDir } from "../../test/temp-dir.ts";
+import { WATCHDOG_SCRIPT } from "../../stacks/watchdog-script.ts";
+import { noServerDeadlineLine } from "../cloud/run-token.ts";
+
+/**
+ * The server's root, played by the test user: a fake `sudo` first on the
+ * session's PATH runs the command as that user (recording its argv), the
+ * watchdog helper sits in `bin`, and RENDER_REMOTE_WATCHDOG_ROOT moves its
+ * root-only files into `root` (real sudo clears that variable).
+ */
+const serverRoot = (() => {
+  const bin = tempDir("rr-cloud-bin-");
+  const root = tempDir("rr-cloud-root-");
+  chmodSync(bin, 0o755);
+  chmodSync(root, 0o777);
+  writeFileSync(path.join(bin, "sudo"), `#!/bin/sh\nprintf '%s\\n' "$*" >> "$RENDER_REMOTE_WATCHDOG_ROOT/sudo-argv.log"\n[ "$1" = -n ] && shift\nexec "$@"\n`, { mode: 0o755 });
+  writeFileSync(path.join(bin, "render-remote-watchdog"), WATCHDOG_SCRIPT, { mode: 0o755 });
+  return { bin, root, helperPath: path.join(bin, "render-remote-watchdog"), env: { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`, RENDER_REMOTE_WATCHDOG_ROOT: root } };
+})();
+
+/** The server is deleted: its watchdog dies with it (SIGKILL to its process group, as a power-off). */
+function killWatchdogs(runId: string): void {
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    let argv = "";
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+    } catch {
+      continue;
+    }
+    if (argv.includes(`render-remote-watchdog run ${runId} `)) {
+      try {
+        process.kill(-Number(pid), "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
 
 /**
  * `render-remote --plan 2core` end to end, with one stand-in: the Pulumi
@@ -44,13 +81,19 @@ class LocalServerEngine implements ProvisionEngine {
     const keys = runKeysDir(runId);
     const hostPrivateKey = readFileSync(path.join(keys, "ssh_host_ed25519_key"), "utf8");
     const hostPublicKey = readFileSync(path.join(keys, "ssh_host_ed25519_key.pub"), "utf8").trim();
-    this.sshd = await startTestSshd({ hostPrivateKey, authorizedKey: readFileSync(path.join(keys, "id_ed25519.pub"), "utf8") });
+    this.sshd = await startTestSshd({ hostPrivateKey, authorizedKey: readFileSync(path.join(keys, "id_ed25519.pub"), "utf8") }, { env: serverRoot.env });
     this.before = this.runDirs();
     this.api.instances.push(fakeInstance({ id: 4242, label: runId, type: "g6-dedicated-2", tags: ["render-remote", `render-remote-run:${runId}`] }));
     return { ip: "127.0.0.1", sshPort: this.sshd.port, user: this.sshd.user, hostKeyFingerprint: fingerprint(hostPublicKey), instanceId: 4242, firewallId: 77 };
   }
+  /** The run's token file as the destroy found it (mode, content), while the watchdog was armed. */
+  tokenFile: { mode: number; content: string } | undefined;
   async destroy(runId: string) {
     this.calls.push(`destroy ${runId}`);
+    const state = path.join(serverRoot.root, "var/lib/render-remote", runId);
+    if (existsSync(path.join(state, "token"))) this.tokenFile = { mode: statSync(path.join(state, "token")).mode & 0o777, content: readFileSync(path.join(state, "token"), "utf8") };
+    killWatchdogs(runId);
+    rmSync(state, { recursive: true, force: true }); // the disk goes with the server
     await this.sshd?.stop();
     this.api.instances = this.api.instances.filter((instance) => instance.id !== 4242);
   }
@@ -115,9 +158,9 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
       expect(Object.keys(journal?.stageSeconds ?? {})).toEqual(expect.arrayContaining(["provision", "connect", "prepare", "upload", "render", "download", "teardown"]));
       expect(existsSync(runKeysDir(result.runId))).toBe(false); // the run's keys are gone
       expect(engine.runDirs().filter((name) => !engine.before.includes(name))).toEqual([]); // nothing left on the server
-      // the API saw the region check and the audit, never a DELETE of anything
+      // the API saw the region check and the audit, never a DELETE of anything but the run's token
       expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(["GET /regions/us-east", "GET /linode/instances"]));
-      expect(api.requests.filter((r) => r.method === "DELETE")).toEqual([]);
+      expect(api.requests.filter((r) => r.method === "DELETE" && !r.path.startsWith("/profile/tokens/"))).toEqual([]);
     } finally {
       interrupts.dispose();
     }
@@ -212,6 +255,80 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
       expect(api.instances.filter((i) => i.tags.includes(`render-remote-run:${runId}`))).toEqual([]);
       expect(existsSync(path.join(home, "out3", "slow3.mp4"))).toBe(false);
     } finally {
+      interrupts.dispose();
+    }
+  });
+
+  it("makes the run's own token (scopes, expiry, label), places it root-only through sudo's stdin, arms the watchdog, and revokes the token at teardown", async () => {
+    writeFileSync(path.join(home, "wd.json"), JSON.stringify({ name: "wd", width: 32, height: 24, maxIterations: 20, frames: 2, fps: 2 }));
+    const engine = new LocalServerEngine(api);
+    const lines: string[] = [];
+    const reporter: StageReporter = { ...quiet, info: (line) => void lines.push(line), warn: (line) => void lines.push(line) };
+    const interrupts = trapInterrupts();
+    try {
+      const result = await runInCloud(
+        { spec: path.join(home, "wd.json"), plan: "2core", out: path.join(home, "out-wd"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 20, reporter, interrupts },
+        { engine, watchdog: { helperPath: serverRoot.helperPath } },
+      );
+      expect(result.verdict).toMatch(/nothing left billing/);
+      const journal = (await readJournal(result.runId))!;
+      const token = api.tokens.created.find((t) => t.label === `render-remote-run:${result.runId}`)!;
+      expect(token).toMatchObject({ scopes: "linodes:read_write firewall:read_write", label: `render-remote-run:${result.runId}` });
+      // expiry: the deadline (in whole seconds) plus 15 minutes; the deadline is the started hour the worst case pays for, less the delete margin
+      expect(Date.parse(`${token.expiry}Z`)).toBe(Math.floor(Date.parse(journal.deadline!) / 1000) * 1000 + 15 * 60_000);
+      expect(Date.parse(journal.deadline!) - Date.parse(journal.startedAt)).toBeGreaterThan(50 * 60_000);
+      expect(journal).toMatchObject({ watchdog: "armed", runToken: { id: token.id, label: token.label, revoked: true } });
+      // on the host: root-only, with the secret; through sudo's stdin, never its argv
+      expect(engine.tokenFile).toEqual({ mode: 0o600, content: `${token.token}\n` });
+      const sudoArgv = readFileSync(path.join(serverRoot.root, "sudo-argv.log"), "utf8");
+      expect(sudoArgv).toContain(`${serverRoot.helperPath} arm ${result.runId} 4242 77 `);
+      expect(sudoArgv).not.toContain(token.token);
+      // revoked at teardown: gone from the account
+      expect(api.tokens.list).toEqual([]);
+      expect(api.requests).toContainEqual(expect.objectContaining({ method: "DELETE", path: `/profile/tokens/${token.id}`, status: 200 }));
+      // the deadline was printed before anything was created; the secret never was, nor journaled
+      const deadlineLine = lines.findIndex((line) => /^Server-side deadline: \d\d:\d\d UTC \(the 1 started hour\(s\) the worst case pays for\)/.test(line));
+      expect(deadlineLine).toBeGreaterThanOrEqual(0);
+      expect(deadlineLine).toBeLessThan(lines.findIndex((line) => line.startsWith("Creating a g6-dedicated-2 server")));
+      expect(lines).toContainEqual(expect.stringMatching(/watchdog armed: the server deletes itself at \d\d:\d\d UTC/));
+      expect(lines.join("\n")).not.toContain(token.token);
+      expect(JSON.stringify(journal)).not.toContain(token.token);
+    } finally {
+      interrupts.dispose();
+    }
+  });
+
+  it("without account:read_write (403), runs on with the client-side guarantees and says in one line why there is no server-side deadline", async () => {
+    writeFileSync(path.join(home, "nowd.json"), JSON.stringify({ name: "nowd", width: 32, height: 24, maxIterations: 20, frames: 2, fps: 2 }));
+    const engine = new LocalServerEngine(api);
+    const lines: string[] = [];
+    const reporter: StageReporter = { ...quiet, info: (line) => void lines.push(line), warn: (line) => void lines.push(line) };
+    const interrupts = trapInterrupts();
+    const scopes = api.tokens.ownScopes;
+    api.tokens.ownScopes = "linodes:read_write firewall:read_write account:read_only";
+    const tokensBefore = api.tokens.created.length;
+    try {
+      const result = await runInCloud(
+        { spec: path.join(home, "nowd.json"), plan: "2core", out: path.join(home, "out-nowd"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 20, reporter, interrupts, maxHours: 1.5 },
+        { engine, watchdog: { helperPath: serverRoot.helperPath } },
+      );
+      expect(await probeVideo(path.join(home, "out-nowd", "nowd.mp4"))).toMatchObject({ frames: 2 });
+      expect(result.verdict).toMatch(/nothing left billing/);
+      expect(api.tokens.created.length).toBe(tokensBefore);
+      expect(api.requests).toContainEqual(expect.objectContaining({ method: "POST", path: "/profile/tokens", status: 403 }));
+      const line = noServerDeadlineLine("LINODE_TOKEN lacks account:read_write, which creating the run's own token needs", true);
+      expect(lines.filter((l) => l.startsWith("No server-side deadline"))).toEqual([line]);
+      expect(line).toMatch(/Give LINODE_TOKEN the account:read_write scope to add it\.$/);
+      expect(await readJournal(result.runId)).toMatchObject({ watchdog: "unavailable", watchdogReason: expect.stringContaining("account:read_write") });
+      expect((await readJournal(result.runId))?.runToken).toBeUndefined();
+      // --max-hours 1.5 set the deadline all the same (the clock starts just before the journal is written), printed first
+      const journal = (await readJournal(result.runId))!;
+      const ahead = Date.parse(journal.deadline!) - Date.parse(journal.startedAt);
+      expect(ahead).toBeLessThanOrEqual(88 * 60_000);
+      expect(ahead).toBeGreaterThan(87 * 60_000);
+      expect(lines[lines.findIndex((l) => l.startsWith("Server-side deadline: "))]).toMatch(/^Server-side deadline: (\d{4}-\d\d-\d\d )?\d\d:\d\d UTC \(--max-hours 1\.5\); at that moment/);
+    } finally {
+      api.tokens.ownScopes = scopes;
       interrupts.dispose();
     }
   });

@@ -10,6 +10,12 @@ import { withProvisionedHost } from "../cloud/provision.ts";
 import { createPulumiEngine, type ProvisionEngine } from "../cloud/pulumi-engine.ts";
 import { parseSshFrom, resolveSshFrom, withSshFromHint } from "../cloud/ssh-from.ts";
 import { connectSsh } from "../hosts/ssh-host.ts";
+import type { Host } from "../hosts/host.ts";
+import type { ProvisionedHost } from "../cloud/provision.ts";
+import { armWatchdog } from "../cloud/watchdog.ts";
+import { noServerDeadlineLine } from "../cloud/run-token.ts";
+import { formatDeadlineTime, serverDeadline } from "../cloud/server-deadline.ts";
+import type { CostEstimate } from "../cloud/budget.ts";
 import type { Interrupts } from "../interrupts.ts";
 import type { PipelineContext } from "../pipeline/context.ts";
 import type { StageReporter } from "../pipeline/reporter.ts";
@@ -27,6 +33,8 @@ export interface CloudRunOptions {
   region: string;
   sshFrom?: string;
   maxCost?: number;
+  /** --max-hours: the server-side deadline, directly. */
+  maxHours?: number;
   deadlineSeconds?: number;
   keepFrames?: boolean;
   processes?: number;
@@ -40,7 +48,7 @@ export interface CloudRunOptions {
  * `render-remote --plan P --spec FILE`: estimate, provision (Pulumi), run the
  * pipeline on the new server, destroy it in finally, then audit the run's tag.
  */
-export async function runInCloud(options: CloudRunOptions, deps: { engine?: ProvisionEngine } = {}): Promise<RunResult & { runId: string; verdict: string }> {
+export async function runInCloud(options: CloudRunOptions, deps: { engine?: ProvisionEngine; watchdog?: { helperPath?: string; retrySeconds?: number } } = {}): Promise<RunResult & { runId: string; verdict: string }> {
   const { reporter } = options;
   const job = await loadJob(options.spec, {});
   checkMp4FrameSize(job); // before a server is rented or reached
@@ -60,11 +68,12 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
     await withProvisionedHost(
       {
         runId, plan, region: options.region, client: linodeClientFromEnv(process.env), sshFrom, expectedSeconds: expected.renderSeconds, overheadSeconds: worstCaseOverheadSeconds(prediction.history.overheadSeconds),
-        maxCostUsd: options.maxCost, signal: options.interrupts.signal, log: (line) => reporter.info(line), setLeftoverAdvice: options.interrupts.setLeftoverAdvice,
+        maxCostUsd: options.maxCost, maxHours: options.maxHours, signal: options.interrupts.signal, log: (line) => reporter.info(line), setLeftoverAdvice: options.interrupts.setLeftoverAdvice,
       },
       engine,
       async (host) => {
         const bootRaceUntil = Date.now() + BOOT_RACE_MS;
+        const armOnce = onceArmed(host, reporter, deps.watchdog, options.interrupts.signal);
         const ctx: PipelineContext = {
           job,
           bundlePath: locateRendererBundle(),
@@ -81,7 +90,7 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
               bootRaceUntil,
               signal,
               onRetry: ({ attempt }) => attempt === 1 && reporter.info(`  waiting for sshd on ${host.ip} (the server is booting)…`),
-            }).catch((error: unknown) => {
+            }).then(armOnce, (error: unknown) => {
               throw withSshFromHint(error, sshFrom);
             }),
           hostHint: ["ssh", "-i", host.privateKeyPath, "-p", String(host.sshPort), `${host.user}@${host.ip}`],
@@ -108,6 +117,41 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
   return { ...result!, runId, verdict: await finalAudit(runId) };
 }
 
+/**
+ * Arms the watchdog on the first connection (later ones, after a dropped link, find it armed):
+ * the server then deletes itself at the deadline even if this process never comes back.
+ */
+function onceArmed(host: ProvisionedHost, reporter: StageReporter, options: { helperPath?: string; retrySeconds?: number } = {}, signal?: AbortSignal) {
+  let done = false;
+  return async (connected: Host): Promise<Host> => {
+    if (done || !host.runToken) return connected;
+    done = true;
+    const state = await armWatchdog(connected, {
+      runId: host.runId, instanceId: host.instanceId, firewallId: host.firewallId, deadline: host.deadline, until: new Date(host.runToken.expiry),
+      apiUrl: host.apiUrl, token: host.runToken.secret, signal, ...options,
+    });
+    if (state.armed) {
+      reporter.info(`  watchdog armed: the server deletes itself at ${formatDeadlineTime(host.deadline)} even if this laptop is gone.`);
+      await updateJournal(host.runId, { watchdog: "armed" }).catch(() => undefined);
+    } else {
+      reporter.warn(noServerDeadlineLine(`the watchdog could not be armed: ${state.reason}`));
+      await updateJournal(host.runId, { watchdog: "unavailable", watchdogReason: state.reason }).catch(() => undefined);
+    }
+    return connected;
+  };
+}
+
+/** The dry run's word on the deadline: how long after its start a real run's server would delete itself. */
+function serverDeadlinePreview(estimate: CostEstimate, options: { maxCost?: number; maxHours?: number }): string {
+  try {
+    const deadline = serverDeadline({ startedAt: new Date(0), estimate, maxCostUsd: options.maxCost, maxHours: options.maxHours });
+    const minutes = Math.round(deadline.at.getTime() / 60_000);
+    return `Server-side deadline: a real run's server would delete itself ${Math.floor(minutes / 60)} h ${minutes % 60} min after the start (${deadline.reason}), if LINODE_TOKEN has account:read_write.`;
+  } catch (error) {
+    return `A real run would refuse to start: ${(error as Error).message}`;
+  }
+}
+
 /** How long after `up` a wrong host key or a refused login means "cloud-init is not done yet" (it installs both). */
 const BOOT_RACE_MS = 5 * 60_000;
 
@@ -132,7 +176,7 @@ function journaling(reporter: StageReporter, runId: string): StageReporter {
 }
 
 /** --dry-run --plan: the resources a real run would create and what it would cost, without creating anything. */
-export async function showCloudPlan(options: { spec: string; plan: string; region: string; sshFrom?: string; maxCost?: number; deadlineSeconds?: number; reporter: StageReporter; json?: boolean }): Promise<CloudPlan> {
+export async function showCloudPlan(options: { spec: string; plan: string; region: string; sshFrom?: string; maxCost?: number; maxHours?: number; deadlineSeconds?: number; reporter: StageReporter; json?: boolean }): Promise<CloudPlan> {
   const job = await loadJob(options.spec, {});
   const prices = await loadPlans({ region: options.region });
   if (prices.warning) options.reporter.warn(prices.warning);
@@ -149,6 +193,7 @@ export async function showCloudPlan(options: { spec: string; plan: string; regio
       ...(reason ? [reason] : []),
       `Estimated: render ~${Math.round(expected.renderSeconds)} s on ${plan.vcpus} vCPUs + ~${Math.round(expected.totalSeconds - expected.renderSeconds)} s setup; worst case $${cloudPlan.estimate.worstCaseUsd.toFixed(2)} (${cloudPlan.estimate.billedHours} started hour${cloudPlan.estimate.billedHours === 1 ? "" : "s"}).`,
       prediction.advice,
+      serverDeadlinePreview(cloudPlan.estimate, options),
     ];
     options.reporter.info(lines.join("\n"));
   }

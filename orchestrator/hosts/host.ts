@@ -10,6 +10,8 @@ export interface ExecOptions {
   onStderr?: (chunk: string) => void;
   /** Give up (RemoteError) when the command sends nothing on stdout or stderr for this long. */
   idleTimeoutMs?: number;
+  /** Written to the command's stdin, which is then closed: the way to pass a secret (never in argv). */
+  stdin?: string;
 }
 
 /**

@@ -22,7 +22,7 @@ export class LocalHost implements Host {
     const child = execa(file, args, {
       cwd: options.cwd,
       reject: false,
-      stdin: "ignore",
+      ...(options.stdin === undefined ? { stdin: "ignore" as const } : { input: options.stdin }),
       buffer: false, // kept below, bounded like SshHost's
       cancelSignal: options.signal,
       forceKillAfterDelay: 5000,

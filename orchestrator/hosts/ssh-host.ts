@@ -101,6 +101,7 @@ export class SshHost implements Host {
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       if (signal?.aborted) return onAbort(); // aborted while the channel was opening
+      if (options.stdin !== undefined) channel.end(options.stdin);
       idle();
       channel.on("data", (chunk: Buffer) => {
         idle();

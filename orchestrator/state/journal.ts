@@ -30,6 +30,15 @@ export interface RunJournal {
   error?: string;
   /** Filled in when the run ended: wall seconds per stage, for estimates. */
   stageSeconds?: Record<string, number>;
+  /** The client process that runs it: `audit` tells a run whose client is gone. */
+  clientPid?: number;
+  /** ISO-8601 UTC: the server-side deadline, when the server deletes itself (cloud/server-deadline.ts). */
+  deadline?: string;
+  /** The run's own Linode token for the watchdog (never its secret): revoked at teardown. */
+  runToken?: { id: number; label: string; expiry: string; revoked?: boolean };
+  /** Whether the server-side deadline is armed on the server; `watchdogReason` says why not. */
+  watchdog?: "armed" | "unavailable";
+  watchdogReason?: string;
   /** What the render measured, for `estimate` (estimate/history.ts). */
   measured?: { iterations: number; renderSeconds: number; vcpus: number; overheadSeconds: number };
 }

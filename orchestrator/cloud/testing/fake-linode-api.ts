@@ -2,6 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { PLANS } from "../plans.ts";
 import { checkRequest, checkResponse } from "./openapi-conformance.ts";
+import { FakeTokens } from "./fake-tokens.ts";
 import { FilterError, applyFilter, parseFilter, type Item, type ListMatch } from "./x-filter.ts";
 
 /**
@@ -65,11 +66,15 @@ export interface RecordedRequest {
   query: Record<string, string>;
   xFilter: string | undefined;
   authorized: boolean;
+  /** The run token (personal access token) the request carried, when it was one of `tokens`. */
+  tokenId?: number;
   status: number;
 }
 
 export interface FakeLinodeOptions {
   token?: string;
+  /** Scopes of `token` (default "*"); e.g. "linodes:read_write firewall:read_write" has no account:read_write. */
+  tokenScopes?: string;
   instances?: FakeInstance[];
   firewalls?: FakeFirewall[];
   types?: FakeType[];
@@ -86,6 +91,8 @@ const TYPE_FILTERS = ["id", "label", "class", "vcpus", "memory"] as const;
 
 export class FakeLinodeApi {
   readonly token: string;
+  /** Personal access tokens made through POST /profile/tokens (fake-tokens.ts). */
+  readonly tokens: FakeTokens;
   readonly requests: RecordedRequest[] = [];
   instances: FakeInstance[];
   firewalls: FakeFirewall[];
@@ -112,6 +119,7 @@ export class FakeLinodeApi {
 
   constructor(options: FakeLinodeOptions = {}) {
     this.token = options.token ?? "fake-token-for-tests";
+    this.tokens = new FakeTokens(this.token, options.tokenScopes);
     this.instances = [...(options.instances ?? [])];
     this.firewalls = [...(options.firewalls ?? [])];
     this.types = [...(options.types ?? fakeTypes())];
@@ -151,9 +159,12 @@ export class FakeLinodeApi {
       path,
       query: Object.fromEntries(url.searchParams),
       xFilter: header(request, "x-filter"),
-      authorized: header(request, "authorization") === `Bearer ${this.token}`,
+      authorized: false,
       status: 0,
     };
+    const caller = this.tokens.caller(header(request, "authorization"));
+    record.authorized = caller !== undefined;
+    if (caller?.tokenId !== undefined) record.tokenId = caller.tokenId;
     this.requests.push(record);
     const requestBody = await readJson(request); // a request's body can be read once: for the check, then for a create
     this.violations.push(...checkRequest({ method: record.method, path: url.pathname, query: record.query, headers: request.headers as Record<string, string>, body: requestBody }));
@@ -176,9 +187,15 @@ export class FakeLinodeApi {
       }
     }
     const isPublic = record.method === "GET" && (path.startsWith("/linode/types") || path.startsWith("/regions"));
-    if (!isPublic && !record.authorized) return send(401, errors("Invalid Token"));
+    if (!isPublic && !caller) return send(401, errors("Invalid Token"));
+    if (!isPublic && caller && this.tokens.missingScope(caller, record.method, path)) return send(403, errors("Unauthorized"));
     try {
-      if (record.method === "POST") return send(...this.#create(path, isRecord(requestBody) ? requestBody : {}));
+      const fields = isRecord(requestBody) ? requestBody : {};
+      if (record.method === "POST" && path === "/profile/tokens") return send(...this.tokens.create(caller!, fields));
+      if (record.method === "POST") return send(...this.#create(path, fields));
+      const tokenRoute = this.tokens.route(record.method, path);
+      if (tokenRoute === "list") return send(...paginate(this.tokens.listed() as unknown as Item[], url.searchParams));
+      if (tokenRoute) return send(...tokenRoute);
       const [status, body] = this.#route(record, url.searchParams);
       send(status, body);
     } catch (error) {
