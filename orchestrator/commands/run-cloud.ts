@@ -32,6 +32,8 @@ export interface CloudRunOptions {
   processes?: number;
   preset: string;
   connectTimeout: number;
+  /** Seconds a dropped link is reconnected (default 600). */
+  reconnectForSeconds?: number;
   reporter: StageReporter;
   interrupts: Interrupts;
 }

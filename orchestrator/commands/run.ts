@@ -12,6 +12,10 @@ import { waitingForSshd } from "../pipeline/connect-progress.ts";
 import type { PipelineContext } from "../pipeline/context.ts";
 import type { StageReporter } from "../pipeline/reporter.ts";
 import { runPipeline, type PipelineResult } from "../pipeline/run-pipeline.ts";
+import { createRunId } from "../cloud/run-id.ts";
+import { LinkLostError } from "../detach/host-link.ts";
+import { lostLinkAdvice } from "../detach/lost-advice.ts";
+import { journalHooks, startTargetJournal } from "../detach/run-journal.ts";
 
 export interface RunOptions {
   spec: string;
@@ -34,6 +38,8 @@ export interface RunOptions {
   onRunDir?: (runDir: string, hostHint: readonly string[]) => void;
   /** Seconds to keep trying until sshd answers. */
   connectTimeoutSeconds: number;
+  /** Seconds a dropped link is reconnected before the client gives up (the render goes on). */
+  reconnectForSeconds?: number;
 }
 
 export interface RunResult {
@@ -45,6 +51,8 @@ export interface RunResult {
   /** Everything but the render itself: connect, prepare, upload, download, teardown. */
   overheadSeconds: number;
   leftovers: string[];
+  /** --target and cloud runs: the journal's id, for `runs` and `attach`. */
+  runId?: string;
 }
 
 /** `render-remote --spec FILE` with --dry-run (this machine) or --target (a server you have). */
@@ -74,10 +82,20 @@ export async function runOnHost(options: RunOptions): Promise<RunResult> {
     });
   };
   const hostHint = target ? ["ssh", "-p", String(target.port), `${target.user}@${target.host}`] : [];
+  const outDir = path.resolve(options.out);
+  // a --target run is journaled, so a client that goes away can be replaced by `render-remote attach`
+  const runId = target ? createRunId() : undefined;
+  const warn = (line: string) => options.reporter.warn(line);
+  const hooks = runId ? journalHooks(runId, warn) : undefined;
+  if (target && runId) {
+    const access = { host: target.host, port: target.port, user: target.user, keyPath: options.identity && path.resolve(options.identity), knownHostsPath: options.knownHosts && path.resolve(options.knownHosts) };
+    await startTargetJournal({ runId, target: formatSshTarget(target), access, outDir, job, keepFrames: options.keepFrames }).catch((error: Error) => warn(`could not write the journal of run ${runId} (${error.message}); \`render-remote attach\` will not find it`));
+    options.reporter.info(`run ${runId} on ${formatSshTarget(target)}`);
+  }
   const ctx: PipelineContext = {
     job,
     bundlePath: locateRendererBundle(),
-    outDir: path.resolve(options.out),
+    outDir,
     keepFrames: options.keepFrames,
     processes: options.processes,
     preset: options.preset,
@@ -86,10 +104,15 @@ export async function runOnHost(options: RunOptions): Promise<RunResult> {
     hostHint,
     signal: options.signal,
     reporter: options.reporter,
-    onRunDir: (runDir) => options.onRunDir?.(runDir, hostHint),
+    onRunDir: (runDir) => {
+      hooks?.onRunDir(runDir);
+      options.onRunDir?.(runDir, hostHint);
+    },
+    onLaunched: hooks?.onLaunched,
+    reconnectForSeconds: options.reconnectForSeconds,
     stageSeconds: {},
   };
-  const result = await runPipeline(ctx);
+  const result = await runJournaled(ctx, runId, hooks);
   const total = Object.values(result.stageSeconds).reduce((sum, s) => sum + (s ?? 0), 0);
   return {
     mode: target ? "target" : "dry-run",
@@ -99,5 +122,21 @@ export async function runOnHost(options: RunOptions): Promise<RunResult> {
     renderSeconds: result.renderSeconds,
     overheadSeconds: Math.max(0, total - result.renderSeconds),
     leftovers: result.leftovers,
+    runId,
   };
+}
+
+/** The pipeline, with the journal told how the run ended; a lost link says how to attach. */
+async function runJournaled(ctx: PipelineContext, runId: string | undefined, hooks: ReturnType<typeof journalHooks> | undefined): Promise<PipelineResult> {
+  try {
+    const result = await runPipeline(ctx);
+    await hooks?.state(result.leftovers.length === 0 ? "torn-down" : "downloaded", { status: result.leftovers.length === 0 ? "destroyed" : "live", stage: "teardown" });
+    return result;
+  } catch (error) {
+    if (error instanceof LinkLostError && runId) {
+      await hooks?.state("unreachable");
+      error.message = `${error.message}\n${lostLinkAdvice(runId, ctx.host?.description ?? "the host", { mode: "target" })}`;
+    } else await hooks?.state("failed", { status: "destroyed", stage: "teardown" });
+    throw error;
+  }
 }

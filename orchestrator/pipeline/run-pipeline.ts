@@ -1,4 +1,5 @@
 import { InterruptedError } from "../errors.ts";
+import { LinkLostError } from "../detach/host-link.ts";
 import type { PipelineContext, StageName } from "./context.ts";
 import { connect } from "./connect.ts";
 import { download } from "./download.ts";
@@ -31,6 +32,7 @@ export interface PipelineResult {
  */
 export async function runPipeline(ctx: PipelineContext): Promise<PipelineResult> {
   let leftovers: string[] = [];
+  let linkLost = false;
   try {
     for (const [name, stage] of STAGES) {
       if (ctx.signal.aborted) throw new InterruptedError(`Interrupted before ${name}.`);
@@ -38,11 +40,18 @@ export async function runPipeline(ctx: PipelineContext): Promise<PipelineResult>
       const { seconds } = await ctx.reporter.stage(name, () => withStageLimit(ctx, name, () => untilAborted(stage(ctx), ctx.signal, name)));
       ctx.stageSeconds[name] = seconds;
     }
+  } catch (error) {
+    linkLost = error instanceof LinkLostError;
+    throw error;
   } finally {
-    const { value, seconds } = await ctx.reporter.stage("teardown", () => teardown(ctx));
-    ctx.stageSeconds.teardown = seconds;
-    leftovers = value;
-    for (const leftover of leftovers) ctx.reporter.warn(`left over: ${leftover}`);
+    // the link is gone and the render goes on over there: nothing to stop or remove from here; `attach` finishes the run
+    if (linkLost) await ctx.host?.close().catch(() => undefined);
+    else {
+      const { value, seconds } = await ctx.reporter.stage("teardown", () => teardown(ctx));
+      ctx.stageSeconds.teardown = seconds;
+      leftovers = value;
+      for (const leftover of leftovers) ctx.reporter.warn(`left over: ${leftover}`);
+    }
   }
   return { outputs: ctx.downloaded ?? [], stageSeconds: ctx.stageSeconds, renderSeconds: ctx.rendered?.seconds.total ?? 0, leftovers };
 }

@@ -1,5 +1,6 @@
 import { printable } from "../hosts/remote-text.ts";
 import { commandLine } from "../hosts/shell-quote.ts";
+import { parsePid, RUN_FILES } from "../detach/run-files.ts";
 import type { PipelineContext } from "./context.ts";
 import { adviceCommand } from "./leftover-advice.ts";
 
@@ -32,22 +33,31 @@ export async function teardown(ctx: PipelineContext): Promise<string[]> {
   return leftovers;
 }
 
-/** SIGTERM lets the renderer stop ffmpeg and its workers; SIGKILL after a grace period. */
+/**
+ * SIGTERM lets the renderer stop ffmpeg and its workers; after a grace period
+ * SIGKILL goes to the render's whole process group (its detached session),
+ * so nothing it started survives. Both pids are the server's word: parsed.
+ */
 async function stopRender(ctx: PipelineContext): Promise<void> {
   const host = ctx.host!;
-  const pidFile = ctx.remote!.pidFile;
-  const read = await host.exec(["cat", "--", pidFile]);
-  const pid = read.stdout.trim();
-  if (read.exitCode !== 0 || !/^\d+$/.test(pid)) return; // the render never started
-  const alive = async () => (await host.exec(["kill", "-0", pid])).exitCode === 0;
-  if (!(await alive())) return;
-  await host.exec(["kill", "-TERM", pid]);
-  const deadline = Date.now() + GRACE_MS;
-  while (Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    if (!(await alive())) return;
+  const runDir = ctx.remote!.runDir;
+  const readPid = async (name: string) => {
+    const read = await host.exec(["cat", "--", `${runDir}/${name}`]);
+    return read.exitCode === 0 ? parsePid(read.stdout) : undefined;
+  };
+  const pid = await readPid(RUN_FILES.pid);
+  const session = await readPid(RUN_FILES.session);
+  if (pid === undefined && session === undefined) return; // the render never started
+  // `env kill`: procps's kill, whatever the login shell (dash's builtin takes no "--" and no negative pid)
+  const alive = async (target: string) => (await host.exec(["env", "kill", "-0", "--", target])).exitCode === 0;
+  const group = session === undefined ? undefined : `-${session}`;
+  if (pid !== undefined && (await alive(String(pid)))) {
+    await host.exec(["kill", "-TERM", String(pid)]);
+    const deadline = Date.now() + GRACE_MS;
+    while (Date.now() < deadline && (await alive(String(pid)))) await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  await host.exec(["kill", "-KILL", pid]);
+  if (group !== undefined && (await alive(group))) await host.exec(["env", "kill", "-KILL", "--", group]);
+  else if (pid !== undefined && (await alive(String(pid)))) await host.exec(["kill", "-KILL", String(pid)]);
 }
 
 /**

@@ -10,8 +10,24 @@ import { ensurePrivateDir, runsDir } from "./paths.ts";
  */
 export type RunStatus = "provisioning" | "live" | "destroying" | "destroyed" | "destroy-failed";
 
+/** Where a run stands on its host, for `runs` (the cloud lifecycle is `status`). */
+export type RenderState = "rendering" | "rendered" | "downloaded" | "unreachable" | "torn-down" | "failed";
+
+/** What reattaching needs: how to log in and whom to trust. */
+export interface RunAccess {
+  host: string;
+  port: number;
+  user: string;
+  /** The private key (a cloud run's per-run key lives until teardown); none when an ssh-agent logs in. */
+  keyPath?: string;
+  /** The known_hosts file that pins the host key (absent: the default one). */
+  knownHostsPath?: string;
+}
+
 export interface RunJournal {
   runId: string;
+  /** Absent in journals written before --target runs were journaled: those are cloud runs. */
+  mode?: "cloud" | "target";
   plan: string;
   type: string;
   region: string;
@@ -32,6 +48,19 @@ export interface RunJournal {
   stageSeconds?: Record<string, number>;
   /** What the render measured, for `estimate` (estimate/history.ts). */
   measured?: { iterations: number; renderSeconds: number; vcpus: number; overheadSeconds: number };
+  access?: RunAccess;
+  /** The server-side deadline (ISO-8601 UTC) at which a cloud server deletes itself; set by the run-token code when there is one. */
+  deadline?: string;
+  /** The run directory on the host, once it exists. */
+  remoteRunDir?: string;
+  /** Where the outputs go (absolute). */
+  outDir?: string;
+  renderState?: RenderState;
+  /** The job as a spec, so `attach` can check what the server sends back; and whether frames come home too. */
+  spec?: Record<string, unknown>;
+  keepFrames?: boolean;
+  /** --target runs: the target as given (ssh://user@host:port). */
+  target?: string;
 }
 
 /** A run id fit to be a file name: no separator, no dot-dot, nothing a shell or a path could read twice. */
@@ -70,8 +99,13 @@ export async function updateJournal(runId: string, changes: Partial<RunJournal>,
   return next;
 }
 
-/** Every journal entry, oldest first. Unreadable files are skipped, not fatal. */
+/** Every cloud run's journal entry, oldest first (what `audit` and the estimates read). */
 export async function listJournals(env?: NodeJS.ProcessEnv): Promise<RunJournal[]> {
+  return (await listAllJournals(env)).filter((entry) => entry.mode !== "target");
+}
+
+/** Every journal entry, cloud and --target, oldest first. Unreadable files are skipped, not fatal. */
+export async function listAllJournals(env?: NodeJS.ProcessEnv): Promise<RunJournal[]> {
   let names: string[];
   try {
     names = await readdir(runsDir(env));
