@@ -101,6 +101,7 @@ Exit codes: 0 success, 1 render/remote/cloud failure, 2 bad input, 130 interrupt
     .description("reconnect to a run whose client is gone: show its progress, bring the results home, verify them and tear down")
     .argument("<run-id>", "the run's id, as `render-remote runs` lists it")
     .option("--reconnect-for <duration>", "when the link drops, keep reconnecting this long, e.g. 10m (default)")
+    .option("--connect-timeout <seconds>", "how long to wait for sshd at first (default 30)", (v) => positiveInt("--connect-timeout")(v))
     .option("--json", "progress as JSON lines on stderr; one JSON result on stdout")
     .action((runId: string, options) => setAction(import("./commands/attach-command.ts").then((m) => m.attachCommand(runId, options))));
 

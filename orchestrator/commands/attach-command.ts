@@ -8,13 +8,13 @@ import type { RunJournal } from "../state/journal.ts";
 import { parseReconnectFor } from "./reconnect-for.ts";
 
 /** `render-remote attach <run-id>`: exit 0 once the results are home and verified. */
-export async function attachCommand(runId: string, options: { reconnectFor?: string; json?: boolean }, deps: { engine?: ProvisionEngine; env?: NodeJS.ProcessEnv } = {}): Promise<number> {
+export async function attachCommand(runId: string, options: { reconnectFor?: string; connectTimeout?: number; json?: boolean }, deps: { engine?: ProvisionEngine; env?: NodeJS.ProcessEnv } = {}): Promise<number> {
   const reconnectForSeconds = parseReconnectFor(options.reconnectFor);
   const reporter = createReporter(options.json ? "json" : "auto");
   const interrupts = trapInterrupts();
   try {
     const result = await attachRun(runId, {
-      reporter, signal: interrupts.signal, reconnectForSeconds, connectTimeoutSeconds: TARGET_CONNECT_TIMEOUT_SECONDS,
+      reporter, signal: interrupts.signal, reconnectForSeconds, connectTimeoutSeconds: options.connectTimeout ?? TARGET_CONNECT_TIMEOUT_SECONDS,
       agent: process.env.SSH_AUTH_SOCK, env: deps.env,
       destroyCloud: (journal) => destroyCloudRun(journal, reporter.info, deps),
     });

@@ -5,29 +5,12 @@ import { probeVideo } from "../../test/run-bundle.ts";
 import { tempDir } from "../../test/temp-dir.ts";
 import { runOnHost } from "../commands/run-on-host.ts";
 import { describeWithSshd } from "../hosts/testing/describe-with-sshd.ts";
-import { listProcesses, processTree } from "../hosts/testing/process-tree.ts";
 import { startTestSshd, type TestSshd } from "../hosts/testing/sshd.ts";
 import type { StageReporter } from "../pipeline/reporter.ts";
+import { sessionSshds, until } from "./testing/session-sshds.ts";
 
 // long enough on a loaded 2-core machine for the link to be cut mid-render, short enough to finish
 const spec = { name: "mid", width: 192, height: 144, maxIterations: 1500, frames: 48, fps: 24 };
-
-/** The per-connection sshd processes (not the listener) of the test server: what serves our session. */
-export function sessionSshds(sshd: TestSshd): number[] {
-  const config = path.join(path.dirname(sshd.knownHostsFile), "sshd_config");
-  const processes = listProcesses();
-  const listener = processes.find((info) => info.command.includes(`-f ${config}`) && /sshd/.test(info.command.split(" ")[0] + info.command));
-  if (!listener) throw new Error(`no listening sshd with ${config}`);
-  return processTree(listener.pid, processes).filter((info) => info.pid !== listener.pid && info.command.startsWith("sshd")).map((info) => info.pid);
-}
-
-export async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describeWithSshd("a dropped link mid-render is not a failure", () => {
   let sshd: TestSshd;
