@@ -53,6 +53,11 @@ export interface ProvisionOptions {
   destroyTimeoutMs?: number;
   /** What a forced quit would leave behind, for the Ctrl-C handler (interrupts.ts setLeftoverAdvice). */
   setLeftoverAdvice?: (advice: string) => void;
+  /**
+   * Asked when the run failed: true leaves the server up (no teardown), for a run whose client lost
+   * the link while the render goes on and a server-side deadline bounds the bill; `attach` finishes it.
+   */
+  leaveRunning?: (error: unknown) => Promise<boolean>;
 }
 
 export interface ProvisionedHost extends RenderHostOutputs {
@@ -149,25 +154,29 @@ export async function withProvisionedHost<T>(
     runError = { error };
     throw error;
   } finally {
-    await tearDownRun({
-      engine,
-      client: options.client,
-      runId,
-      hourly: plan.hourly,
-      env,
-      upStarted,
-      journalWritten,
-      runError,
-      stageSeconds,
-      retry: {
-        attempts: options.destroyAttempts ?? 4,
-        attemptTimeoutMs: options.destroyTimeoutMs,
-        delayMs: options.retryDelayMs ?? 10_000,
-        sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-        log,
-        onOutput: options.onOutput,
-      },
-    });
+    const leave = runError !== undefined && (await options.leaveRunning?.(runError.error).catch(() => false)) === true;
+    if (leave) log(`Left run ${runId}'s server running for \`render-remote attach ${runId}\`; its keys stay in ${keys.files.dir} until it is torn down.`);
+    else {
+      await tearDownRun({
+        engine,
+        client: options.client,
+        runId,
+        hourly: plan.hourly,
+        env,
+        upStarted,
+        journalWritten,
+        runError,
+        stageSeconds,
+        retry: {
+          attempts: options.destroyAttempts ?? 4,
+          attemptTimeoutMs: options.destroyTimeoutMs,
+          delayMs: options.retryDelayMs ?? 10_000,
+          sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+          log,
+          onOutput: options.onOutput,
+        },
+      });
+    }
     options.setLeftoverAdvice?.("nothing that outlives this process");
   }
 }

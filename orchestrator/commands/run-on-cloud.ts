@@ -14,6 +14,10 @@ import type { Interrupts } from "../interrupts.ts";
 import type { PipelineContext } from "../pipeline/context.ts";
 import type { StageReporter } from "../pipeline/reporter.ts";
 import { runPipeline } from "../pipeline/run-pipeline.ts";
+import { jobToSpec } from "../../renderer/spec.ts";
+import { LinkLostError } from "../detach/host-link.ts";
+import { lostLinkAdvice } from "../detach/lost-advice.ts";
+import { journalHooks } from "../detach/run-journal.ts";
 import { readJournal, updateJournal } from "../state/journal.ts";
 import { createRunId } from "../cloud/run-id.ts";
 import { auditRun } from "../audit/audit.ts";
@@ -63,10 +67,17 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
       {
         runId, plan, region: options.region, client: linodeClientFromEnv(process.env), sshFrom, expectedSeconds: expected.renderSeconds, overheadSeconds: worstCaseOverheadSeconds(prediction.history.overheadSeconds),
         maxCostUsd: options.maxCost, signal: options.interrupts.signal, log: (line) => reporter.info(line), setLeftoverAdvice: options.interrupts.setLeftoverAdvice,
+        leaveRunning: (error) => leaveForAttach(error, runId),
       },
       engine,
       async (host) => {
         const bootRaceUntil = Date.now() + BOOT_RACE_MS;
+        // what `attach` needs, should this client go away: the per-run key lives until teardown
+        await updateJournal(host.runId, {
+          mode: "cloud", access: { host: host.ip, port: host.sshPort, user: host.user, keyPath: host.privateKeyPath, knownHostsPath: host.knownHostsPath },
+          outDir: path.resolve(options.out), spec: jobToSpec(job) as unknown as Record<string, unknown>, keepFrames: options.keepFrames === true,
+        }).catch((error: Error) => reporter.warn(`could not record run ${host.runId}'s address in its journal (${error.message}); \`render-remote attach\` will not reach it`));
+        const hooks = journalHooks(host.runId, (line) => reporter.warn(line));
         const ctx: PipelineContext = {
           job,
           bundlePath: locateRendererBundle(),
@@ -89,6 +100,9 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
           hostHint: ["ssh", "-i", host.privateKeyPath, "-p", String(host.sshPort), `${host.user}@${host.ip}`],
           signal: options.interrupts.signal,
           reporter: journaling(reporter, host.runId),
+          onRunDir: hooks.onRunDir,
+          onLaunched: hooks.onLaunched,
+          reconnectForSeconds: options.reconnectForSeconds,
           stageSeconds: {},
         };
         const run = await runPipeline(ctx);
@@ -102,6 +116,13 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
       },
     );
   } catch (error) {
+    if (error instanceof LinkLostError) {
+      const journal = await readJournal(runId).catch(() => undefined);
+      await updateJournal(runId, { renderState: "unreachable" }).catch(() => undefined);
+      error.message = journal?.status === "live"
+        ? `${error.message}\n${lostLinkAdvice(runId, `the server of run ${runId}`, { ...journal, mode: "cloud" })}`
+        : `${error.message}\nThe server was destroyed, as every run's is without a server-side deadline to bound its bill; the render on it is lost. Run again.`;
+    }
     // a failed run ends with the same line as a good one, once it may have created something: the error's last line
     if (await readJournal(runId).catch(() => undefined)) {
       const verdict = await finalAudit(runId);
@@ -111,6 +132,13 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
     throw error;
   }
   return { ...result!, runId, verdict: await finalAudit(runId) };
+}
+
+/** A lost link leaves the server up for `attach` only when a server-side deadline bounds its bill (the journal's `deadline`). */
+async function leaveForAttach(error: unknown, runId: string): Promise<boolean> {
+  if (!(error instanceof LinkLostError)) return false;
+  const journal = await readJournal(runId).catch(() => undefined);
+  return journal?.deadline !== undefined && Date.parse(journal.deadline) > Date.now();
 }
 
 /** How long after `up` a wrong host key or a refused login means "cloud-init is not done yet" (it installs both). */
