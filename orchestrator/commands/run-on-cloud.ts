@@ -103,16 +103,13 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
           onRunDir: hooks.onRunDir,
           onLaunched: hooks.onLaunched,
           reconnectForSeconds: options.reconnectForSeconds,
-          stageSeconds: {},
         };
         const run = await runPipeline(ctx);
-        const total = Object.values(run.stageSeconds).reduce((sum, s) => sum + (s ?? 0), 0);
-        const overhead = Math.max(0, total - run.renderSeconds);
         await updateJournal(host.runId, {
           stageSeconds: run.stageSeconds as Record<string, number>,
-          measured: { iterations: ctx.rendered?.iterations ?? 0, renderSeconds: run.renderSeconds, vcpus: ctx.processes ?? ctx.remote?.cores ?? plan.vcpus, overheadSeconds: overhead },
+          measured: { iterations: run.iterations, renderSeconds: run.renderSeconds, vcpus: run.workers, overheadSeconds: run.overheadSeconds },
         });
-        result = { mode: "cloud", job, outputs: run.outputs, stageSeconds: run.stageSeconds, renderSeconds: run.renderSeconds, overheadSeconds: overhead, leftovers: run.leftovers };
+        result = { mode: "cloud", job, outputs: run.outputs, stageSeconds: run.stageSeconds, renderSeconds: run.renderSeconds, overheadSeconds: run.overheadSeconds, leftovers: run.leftovers };
       },
     );
   } catch (error) {

@@ -110,24 +110,22 @@ export async function runOnHost(options: RunOptions): Promise<RunResult> {
     },
     onLaunched: hooks?.onLaunched,
     reconnectForSeconds: options.reconnectForSeconds,
-    stageSeconds: {},
   };
-  const result = await runJournaled(ctx, runId, hooks);
-  const total = Object.values(result.stageSeconds).reduce((sum, s) => sum + (s ?? 0), 0);
+  const result = await runJournaled(ctx, runId, hooks, target ? formatSshTarget(target) : "this machine");
   return {
     mode: target ? "target" : "dry-run",
     job,
     outputs: result.outputs,
     stageSeconds: result.stageSeconds,
     renderSeconds: result.renderSeconds,
-    overheadSeconds: Math.max(0, total - result.renderSeconds),
+    overheadSeconds: result.overheadSeconds,
     leftovers: result.leftovers,
     runId,
   };
 }
 
 /** The pipeline, with the journal told how the run ended; a lost link says how to attach. */
-async function runJournaled(ctx: PipelineContext, runId: string | undefined, hooks: ReturnType<typeof journalHooks> | undefined): Promise<PipelineResult> {
+async function runJournaled(ctx: PipelineContext, runId: string | undefined, hooks: ReturnType<typeof journalHooks> | undefined, where: string): Promise<PipelineResult> {
   try {
     const result = await runPipeline(ctx);
     await hooks?.state(result.leftovers.length === 0 ? "torn-down" : "downloaded", { status: result.leftovers.length === 0 ? "destroyed" : "live", stage: "teardown" });
@@ -135,7 +133,7 @@ async function runJournaled(ctx: PipelineContext, runId: string | undefined, hoo
   } catch (error) {
     if (error instanceof LinkLostError && runId) {
       await hooks?.state("unreachable");
-      error.message = `${error.message}\n${lostLinkAdvice(runId, ctx.host?.description ?? "the host", { mode: "target" })}`;
+      error.message = `${error.message}\n${lostLinkAdvice(runId, where, { mode: "target" })}`;
     } else await hooks?.state("failed", { status: "destroyed", stage: "teardown" });
     throw error;
   }

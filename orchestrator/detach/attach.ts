@@ -1,6 +1,6 @@
 import { parseSpec } from "../../renderer/spec.ts";
 import { BadInputError, RemoteError } from "../errors.ts";
-import type { PipelineContext } from "../pipeline/context.ts";
+import type { Made, PipelineContext, RunDirectory } from "../pipeline/context.ts";
 import { download } from "../pipeline/download.ts";
 import { follow } from "../pipeline/render.ts";
 import type { StageReporter } from "../pipeline/reporter.ts";
@@ -57,41 +57,41 @@ export async function attachRun(runId: string, options: AttachOptions): Promise<
   const note = (changes: Partial<RunJournal>) => updateJournal(runId, changes, options.env).catch(() => undefined);
   const ctx: PipelineContext = {
     job, bundlePath: "", outDir: journal.outDir, keepFrames: journal.keepFrames === true, preset: "", waitForCloudInit: false,
-    openHost: open, hostHint, signal: options.signal, reporter, reconnectForSeconds: options.reconnectForSeconds, stageSeconds: {},
-    remote: { runDir: journal.remoteRunDir, node: "", ffmpeg: "", cores: 0, bundle: "", spec: "", pidFile: `${journal.remoteRunDir}/${RUN_FILES.pid}` },
+    openHost: open, hostHint, signal: options.signal, reporter, reconnectForSeconds: options.reconnectForSeconds,
   };
+  const runDirPath = journal.remoteRunDir;
+  const runDir: RunDirectory = { path: runDirPath, bundle: "", spec: "", pidFile: `${runDirPath}/${RUN_FILES.pid}` };
+  const made: Made = {};
   reporter.info(`attaching to run ${runId} on ${where}`);
   let leftovers: string[] = [];
-  let reached = false;
+  let outputs: string[] = [];
   try {
-    await reporter.stage("connect", async () => {
-      ctx.host = await open(options.signal).catch((error: unknown) => {
-        throw new RemoteError(hostGone(journal, where, error));
-      });
-    });
-    reached = true;
-    const pidRead = await ctx.host!.exec(["cat", "--", ctx.remote!.pidFile], { signal: options.signal });
+    let host = (made.host = (await reporter.stage("connect", () => open(options.signal).catch((error: unknown) => {
+      throw new RemoteError(hostGone(journal, where, error));
+    }))).value);
+    made.runDir = runDir;
+    const pidRead = await host.exec(["cat", "--", runDir.pidFile], { signal: options.signal });
     const pid = pidRead.exitCode === 0 ? parsePid(pidRead.stdout) : undefined;
     if (pid === undefined) throw new RemoteError(`Run ${runId}'s directory on ${where} has no readable render pid (${RUN_FILES.pid}); the run directory is gone or was changed. Nothing to bring home.`);
-    await reporter.stage("render", () => follow(ctx, pid));
+    const rendered = (await reporter.stage("render", () => follow(ctx, host, runDirPath, pid, (fresh) => (host = made.host = fresh)))).value;
     await note({ renderState: "rendered" });
-    await reporter.stage("download", () => download(ctx));
+    outputs = (await reporter.stage("download", () => download(ctx, host, runDir, rendered))).value;
     await note({ renderState: "downloaded" });
   } catch (error) {
-    if (!reached) await note({ renderState: "unreachable" });
+    if (!made.host) await note({ renderState: "unreachable" });
     throw error;
   } finally {
-    if (reached) {
-      leftovers = (await reporter.stage("teardown", () => teardown(ctx))).value;
+    if (made.host) {
+      leftovers = (await reporter.stage("teardown", () => teardown(ctx, made))).value;
       for (const leftover of leftovers) reporter.warn(`left over: ${leftover}`);
     }
     // a cloud run ends as its own client would have ended it: stack destroyed, tag swept, keys deleted
     // (unreached and before its deadline, it is left for another try)
     const pastDeadline = journal.deadline !== undefined && Date.parse(journal.deadline) <= Date.now();
-    if ((journal.mode ?? "cloud") === "cloud" && options.destroyCloud && (reached || pastDeadline)) await options.destroyCloud(journal);
+    if ((journal.mode ?? "cloud") === "cloud" && options.destroyCloud && (made.host || pastDeadline)) await options.destroyCloud(journal);
   }
   if (journal.mode === "target") await note({ renderState: leftovers.length === 0 ? "torn-down" : "downloaded", status: leftovers.length === 0 ? "destroyed" : "live" });
-  return { runId, outputs: ctx.downloaded ?? [], leftovers };
+  return { runId, outputs, leftovers };
 }
 
 /** Why the host could not be reached, in the run's terms: a cloud server past its deadline has deleted itself. */

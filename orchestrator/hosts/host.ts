@@ -38,6 +38,11 @@ export interface Host {
   /** For messages: "this machine", "ssh://render@203.0.113.5:22". */
   readonly description: string;
   /**
+   * True when the host is this machine (LocalHost): prepare then takes this process's node and the
+   * renderer's own ffmpeg, and asks no cloud-init, since nobody is setting the machine up.
+   */
+  readonly local?: boolean;
+  /**
    * Runs argv[0] with arguments argv[1..]. Over SSH every element is quoted by
    * one helper (hosts/shell-quote.ts), so no value is ever interpreted by the
    * remote shell. Never throws for a non-zero exit; throws RemoteError when

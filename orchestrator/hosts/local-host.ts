@@ -15,6 +15,7 @@ import { BoundedHead, BoundedTail, createLineSplitter } from "./line-splitter.ts
  */
 export class LocalHost implements Host {
   readonly description = "this machine (--dry-run)";
+  readonly local = true;
 
   async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     const [file, ...args] = argv;

@@ -6,8 +6,9 @@ import type { Limits } from "./stage-limits.ts";
 /** The stages, in order; teardown always runs last, in finally. */
 export const STAGE_NAMES = ["connect", "prepare", "upload", "render", "download", "teardown"] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
+export type StageSeconds = Partial<Record<StageName, number>>;
 
-/** Everything a run knows. Stages read what earlier stages filled in. */
+/** What a run is asked to do. Stages only read it; each returns what it makes (below), and the next takes that. */
 export interface PipelineContext {
   job: Job;
   /** The renderer bundle to upload (dist/julia-render.mjs). */
@@ -23,6 +24,7 @@ export interface PipelineContext {
   openHost: (signal: AbortSignal) => Promise<Host>;
   /** Shown in cleanup advice: the argv that reaches the host by hand (["ssh", "-p", "22", "u@h"]); empty for this machine. */
   hostHint: readonly string[];
+  /** Narrowed to a stage's limit while that stage runs (stage-limits.ts). */
   signal: AbortSignal;
   reporter: StageReporter;
   /** Stage and idle limits; defaults in stage-limits.ts. */
@@ -33,23 +35,32 @@ export interface PipelineContext {
   onLaunched?: (runDir: string) => Promise<void> | void;
   /** How long a dropped link is reconnected before the client gives up (the render goes on); default 600. */
   reconnectForSeconds?: number;
-
-  host?: Host;
-  remote?: RemoteRun;
-  rendered?: { outputs: string[]; seconds: { images: number; animation: number; total: number }; iterations: number };
-  /** Local files written by download. */
-  downloaded?: string[];
-  /** Seconds per finished stage, for the journal and estimates. */
-  stageSeconds: Partial<Record<StageName, number>>;
 }
 
-export interface RemoteRun {
-  /** A fresh 0700 directory under the host user's home, removed at teardown. */
-  runDir: string;
+/** prepare's result: the commands that run the renderer on the host, and its cores. */
+export interface Toolchain {
   node: string;
   ffmpeg: string;
   cores: number;
+}
+
+/** upload's result: a fresh 0700 directory under the host user's home (removed at teardown) and the files in it. */
+export interface RunDirectory {
+  path: string;
   bundle: string;
   spec: string;
   pidFile: string;
+}
+
+/** render's result: the outputs the renderer reports (download checks each), its times and iteration count. */
+export interface Rendered {
+  outputs: string[];
+  seconds: { images: number; animation: number; total: number };
+  iterations: number;
+}
+
+/** What exists so far, for teardown: the host once connected, the run directory from the moment it is made. */
+export interface Made {
+  host?: Host;
+  runDir?: RunDirectory;
 }

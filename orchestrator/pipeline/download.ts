@@ -5,7 +5,8 @@ import { InterruptedError, RemoteError } from "../errors.ts";
 import { printable } from "../hosts/remote-text.ts";
 import { expectedOutputs } from "./expected-outputs.ts";
 import { localSha256, remoteDigests } from "./remote-files.ts";
-import type { PipelineContext } from "./context.ts";
+import type { Host } from "../hosts/host.ts";
+import type { PipelineContext, Rendered, RunDirectory } from "./context.ts";
 import { untilAborted } from "./until-aborted.ts";
 
 /**
@@ -15,9 +16,8 @@ import { untilAborted } from "./until-aborted.ts";
  * path it reports must be one the job can produce, every size must fit the job,
  * and a file that fails its checksum is removed at once.
  */
-export async function download(ctx: PipelineContext): Promise<void> {
-  const host = ctx.host!;
-  const files = confinedOutputs(ctx);
+export async function download(ctx: PipelineContext, host: Host, runDir: RunDirectory, rendered: Rendered): Promise<string[]> {
+  const files = confinedOutputs(ctx, runDir, rendered);
   const digests = await remoteDigests(host, files.map((file) => file.remote), ctx.signal);
   const expected = expectedOutputs(ctx.job, ctx.keepFrames);
   let total = 0;
@@ -47,8 +47,9 @@ export async function download(ctx: PipelineContext): Promise<void> {
     }
     if (ctx.signal.aborted) throw new InterruptedError("Interrupted during download."); // discarded below; never "✔ download"
     if (ctx.job.frames > 1) await staging.removeStaleFrames(ctx.job.name);
-    ctx.downloaded = await staging.commit();
+    const downloaded = await staging.commit();
     ctx.reporter.info(`  downloaded ${files.length} file${files.length === 1 ? "" : "s"}, ${(total / 1e6).toFixed(1)} MB, sha256 verified`);
+    return downloaded;
   } catch (error) {
     await staging.discard();
     throw error;
@@ -59,9 +60,13 @@ export async function download(ctx: PipelineContext): Promise<void> {
  * The renderer's reported outputs, each checked against the names this job
  * can produce (computed here), so no reported path can lead outside --out.
  */
-export function confinedOutputs(ctx: Pick<PipelineContext, "job" | "keepFrames" | "remote" | "rendered">): { remote: string; relative: string }[] {
-  const remoteOut = `${ctx.remote!.runDir}/out/`;
-  const reported = ctx.rendered!.outputs;
+export function confinedOutputs(
+  ctx: Pick<PipelineContext, "job" | "keepFrames">,
+  runDir: Pick<RunDirectory, "path">,
+  rendered: Pick<Rendered, "outputs">,
+): { remote: string; relative: string }[] {
+  const remoteOut = `${runDir.path}/out/`;
+  const reported = rendered.outputs;
   const expected = expectedOutputs(ctx.job, ctx.keepFrames);
   if (!Array.isArray(reported) || reported.length === 0 || reported.length > expected.maxCount) {
     throw new RemoteError(`The server reported ${Array.isArray(reported) ? reported.length : "no list of"} outputs; this job makes 1 to ${expected.maxCount}. Nothing was downloaded; check the host.`);

@@ -6,7 +6,7 @@ import { expectedOutputs } from "./expected-outputs.ts";
 const job = (frames: number) => parseSpec({ name: "tiny", width: 65, height: 48, frames, fps: 6 }, "tiny");
 const runDir = "/home/render/.render-remote-run.Ab3dEf9h";
 const outputs = (list: unknown[], frames = 6, keepFrames = true) =>
-  confinedOutputs({ job: job(frames), keepFrames, remote: { runDir } as never, rendered: { outputs: list } as never });
+  confinedOutputs({ job: job(frames), keepFrames }, { path: runDir }, { outputs: list } as never);
 
 describe("expected outputs, computed from the job", () => {
   it("names exactly <name>.mp4 and, with --keep-frames, frames/<name>_00000.png … for each frame", () => {

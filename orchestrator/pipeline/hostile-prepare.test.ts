@@ -44,7 +44,7 @@ describeWithSshd("prepare cannot be held for ever by a hanging cloud-init", () =
     const reporter = recordingReporter();
     const ctx: PipelineContext = {
       job: parseSpec({ name: "tiny", width: 8, frames: 2 }), bundlePath: "/nonexistent", outDir: tempDir("rr-hang-out-"),
-      keepFrames: false, preset: "veryfast", waitForCloudInit: true, hostHint: [], signal: new AbortController().signal, reporter, stageSeconds: {}, limits,
+      keepFrames: false, preset: "veryfast", waitForCloudInit: true, hostHint: [], signal: new AbortController().signal, reporter, limits,
       openHost: () => connectSsh(sshd, { identityFile: sshd.identityFile, hostKeys: { kind: "known_hosts", file: sshd.knownHostsFile, acceptNew: false }, timeoutMs: 10_000 }),
     };
     return { reporter, result: runPipeline(ctx).then(() => undefined, (error: unknown) => error) };

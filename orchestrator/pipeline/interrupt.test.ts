@@ -36,7 +36,7 @@ async function run(makeHost: (controller: AbortController) => Host) {
   const stream = { write: (text: string) => ((json += text), true), isTTY: false } as unknown as NodeJS.WriteStream;
   const ctx: PipelineContext = {
     job: tiny, bundlePath: locateRendererBundle(), outDir: out, keepFrames: false, preset: "veryfast", waitForCloudInit: false,
-    openHost: async () => makeHost(controller), hostHint: [], signal: controller.signal, reporter: createReporter("json", stream), stageSeconds: {},
+    openHost: async () => makeHost(controller), hostHint: [], signal: controller.signal, reporter: createReporter("json", stream),
   };
   const runDirsBefore = readdirSync(os.tmpdir()).filter((name) => name.startsWith(".render-remote-run."));
   const error = await runPipeline(ctx).catch((caught: unknown) => caught);
@@ -107,7 +107,7 @@ describe("Ctrl-C anywhere in the pipeline ends as 'Interrupted during <stage>', 
       job: tiny, bundlePath: locateRendererBundle(), outDir: path.join(tempDir("interrupt-"), "out"), keepFrames: false, preset: "veryfast", waitForCloudInit: false,
       // a connect that never returns and never looks at its signal
       openHost: () => (controller.abort(new Error("Ctrl-C")), new Promise<Host>(() => undefined)),
-      hostHint: [], signal: controller.signal, reporter: createReporter("json", stream), stageSeconds: {},
+      hostHint: [], signal: controller.signal, reporter: createReporter("json", stream),
     };
     await expect(runPipeline(ctx)).rejects.toThrow(new InterruptedError("Interrupted during connect."));
     expect(json).toContain('"stage":"teardown","status":"done"');
@@ -123,7 +123,6 @@ describe("Ctrl-C anywhere in the pipeline ends as 'Interrupted during <stage>', 
         told.push({ runDir, existed: existsSync(runDir) });
         controller.abort(new Error("Ctrl-C"));
       },
-      stageSeconds: {},
     };
     await expect(runPipeline(ctx)).rejects.toThrow("Interrupted during upload.");
     expect(told).toHaveLength(1);

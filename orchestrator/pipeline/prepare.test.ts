@@ -31,8 +31,8 @@ function scriptedHost(answers: Record<string, Partial<ExecResult> | (() => Parti
 const quiet: StageReporter = { stage: async (_n, run) => ({ value: await run(), seconds: 0 }), progress: () => undefined, info: () => undefined, warn: () => undefined };
 const ready = { "node --version": { exitCode: 0, stdout: "v18.19.1\n" }, "ffmpeg -version": { exitCode: 0, stdout: "ffmpeg version 6.1" }, nproc: { exitCode: 0, stdout: "48\n" } };
 
-function context(host: Host, waitForCloudInit: boolean): PipelineContext {
-  return { host, waitForCloudInit, reporter: quiet, signal: new AbortController().signal, remote: undefined, stageSeconds: {} } as unknown as PipelineContext;
+function context(waitForCloudInit: boolean): PipelineContext {
+  return { waitForCloudInit, reporter: quiet, signal: new AbortController().signal } as unknown as PipelineContext;
 }
 
 describe("prepare", () => {
@@ -44,30 +44,28 @@ describe("prepare", () => {
         return super.exec(argv, options);
       }
     })();
-    const ctx = context(host, false);
-    await prepare(ctx);
+    const toolchain = await prepare(context(false), host);
     expect(calls.some((call) => call.startsWith("cloud-init") || call.startsWith("ffmpeg"))).toBe(false);
-    expect(ctx.remote).toMatchObject({ cores: os.availableParallelism(), ffmpeg: findFfmpeg() });
+    expect(toolchain).toMatchObject({ cores: os.availableParallelism(), ffmpeg: findFfmpeg() });
   });
 
   it("waits for cloud-init while it is still setting the server up, then finds node, ffmpeg and the cores", async () => {
     const host = scriptedHost({ ...ready, "cloud-init status": { exitCode: 0, stdout: "status: running\n" }, "cloud-init status --wait": { exitCode: 0, stdout: "....\nstatus: done\n" } });
-    const ctx = context(host, true);
-    await prepare(ctx);
+    const toolchain = await prepare(context(true), host);
     expect(host.calls.slice(0, 2)).toEqual(["cloud-init status", "cloud-init status --wait"]);
-    expect(ctx.remote).toMatchObject({ node: "node", ffmpeg: "ffmpeg", cores: 48 });
+    expect(toolchain).toMatchObject({ node: "node", ffmpeg: "ffmpeg", cores: 48 });
     expect(host.calls.some((c) => c.includes("apt-get"))).toBe(false); // nothing installed twice
   });
 
   it("never waits on a machine where cloud-init does not run (status --wait would hang there)", async () => {
     const host = scriptedHost({ ...ready, "cloud-init status": { exitCode: 0, stdout: "status: not run\n" } });
-    await prepare(context(host, false));
+    await prepare(context(false), host);
     expect(host.calls).not.toContain("cloud-init status --wait");
   });
 
   it("fails with the log's location when cloud-init failed on a fresh server", async () => {
     const host = scriptedHost({ ...ready, "cloud-init status": { exitCode: 0, stdout: "status: running\n" }, "cloud-init status --wait": { exitCode: 1, stdout: "status: error\n" } });
-    await expect(prepare(context(host, true))).rejects.toThrow(/cloud-init failed .*\n.*\/var\/log\/cloud-init-output\.log/);
+    await expect(prepare(context(true), host)).rejects.toThrow(/cloud-init failed .*\n.*\/var\/log\/cloud-init-output\.log/);
   });
 
   it("installs node and ffmpeg with sudo -n apt-get only when they are missing, updating the package lists if needed", async () => {
@@ -80,15 +78,14 @@ describe("prepare", () => {
       "sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs ffmpeg": () => (++installs === 1 ? { exitCode: 100, stderr: "E: Unable to locate package ffmpeg" } : ((installed = true), { exitCode: 0 })),
       "sudo -n apt-get update -q": { exitCode: 0 },
     });
-    const ctx = context(host, false);
-    await prepare(ctx);
+    const toolchain = await prepare(context(false), host);
     expect(installs).toBe(2);
     expect(host.calls).toContain("sudo -n apt-get update -q");
-    expect(ctx.remote).toMatchObject({ node: "node", ffmpeg: "ffmpeg", cores: 2 });
+    expect(toolchain).toMatchObject({ node: "node", ffmpeg: "ffmpeg", cores: 2 });
   });
 
   it("says what to install when Node is too old and cannot be upgraded", async () => {
     const host = scriptedHost({ "node --version": { exitCode: 0, stdout: "v12.22.9\n" }, "ffmpeg -version": { exitCode: 0 }, "sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs ffmpeg": { exitCode: 0 } });
-    await expect(prepare(context(host, false))).rejects.toThrow(/has no Node >= 18 \(found v12\).*Install Node >= 18 and ffmpeg there, then run again/);
+    await expect(prepare(context(false), host)).rejects.toThrow(/has no Node >= 18 \(found v12\).*Install Node >= 18 and ffmpeg there, then run again/);
   });
 });

@@ -1,8 +1,7 @@
 import { findFfmpeg } from "../../renderer/output/ffmpeg.ts";
 import { RemoteError } from "../errors.ts";
-import { LocalHost } from "../hosts/local-host.ts";
 import type { ExecOptions, Host } from "../hosts/host.ts";
-import type { PipelineContext } from "./context.ts";
+import type { PipelineContext, Toolchain } from "./context.ts";
 import { idleTimeoutMs } from "./stage-limits.ts";
 
 const MIN_NODE_MAJOR = 18;
@@ -11,12 +10,11 @@ const MIN_NODE_MAJOR = 18;
  * prepare: wait for cloud-init on fresh servers, then make sure Node >= 18 and
  * ffmpeg are there, installing them only when missing so a second run is a no-op.
  */
-export async function prepare(ctx: PipelineContext): Promise<void> {
-  const host = ctx.host!;
+export async function prepare(ctx: PipelineContext, host: Host): Promise<Toolchain> {
   const { signal } = ctx;
-  await waitForCloudInit(ctx);
+  await waitForCloudInit(ctx, host);
 
-  const local = host instanceof LocalHost;
+  const local = host.local === true;
   // three questions at once: over SSH each is a round trip
   const [foundNode, hasFfmpeg, cores] = await Promise.all([
     findNode(host, signal), local ? false : works(host, ["ffmpeg", "-version"], signal), countCores(host, signal),
@@ -35,8 +33,8 @@ export async function prepare(ctx: PipelineContext): Promise<void> {
     const what = !ffmpeg ? "ffmpeg" : `Node >= ${MIN_NODE_MAJOR} (found ${node ? `v${node.major}` : "none"})`;
     throw new RemoteError(`${host.description} has no ${what}, and installing it failed. Install Node >= ${MIN_NODE_MAJOR} and ffmpeg there, then run again.`);
   }
-  ctx.remote = { ...ctx.remote!, node: node.command, ffmpeg, cores };
-  ctx.reporter.info(`  node v${node.major}, ffmpeg, ${ctx.remote.cores} cores`);
+  ctx.reporter.info(`  node v${node.major}, ffmpeg, ${cores} cores`);
+  return { node: node.command, ffmpeg, cores };
 }
 
 /**
@@ -44,10 +42,9 @@ export async function prepare(ctx: PipelineContext): Promise<void> {
  * server: user, keys, apt installs), wait for it. `status --wait` would wait
  * forever on a machine where cloud-init never runs ("not run"), so look first.
  */
-async function waitForCloudInit(ctx: PipelineContext): Promise<void> {
-  const host = ctx.host!;
+async function waitForCloudInit(ctx: PipelineContext, host: Host): Promise<void> {
   const { signal } = ctx;
-  if (host instanceof LocalHost) return; // this machine is not being set up; `cloud-init status` alone takes ~0.4 s
+  if (host.local) return; // this machine is not being set up; `cloud-init status` alone takes ~0.4 s
   const first = await host.exec(["cloud-init", "status"], { signal }).catch(() => undefined);
   if (!first || (first.exitCode !== 0 && first.exitCode !== 2 && first.exitCode !== 1)) return; // no cloud-init here
   const status = /status:\s*(.+)/.exec(first.stdout)?.[1]?.trim() ?? "";

@@ -1,57 +1,76 @@
 import { InterruptedError } from "../errors.ts";
 import { LinkLostError } from "../detach/host-link.ts";
-import type { PipelineContext, StageName } from "./context.ts";
 import { connect } from "./connect.ts";
+import type { Made, PipelineContext, Rendered, StageName, StageSeconds } from "./context.ts";
 import { download } from "./download.ts";
 import { prepare } from "./prepare.ts";
-import { render } from "./render.ts";
-import { teardown } from "./teardown.ts";
+import { render, workerCount } from "./render.ts";
 import { withStageLimit } from "./stage-limits.ts";
+import { teardown } from "./teardown.ts";
 import { untilAborted } from "./until-aborted.ts";
 import { upload } from "./upload.ts";
 
-const STAGES: [StageName, (ctx: PipelineContext) => Promise<void>][] = [
-  ["connect", connect],
-  ["prepare", prepare],
-  ["upload", upload],
-  ["render", render],
-  ["download", download],
-];
-
 export interface PipelineResult {
   outputs: string[];
-  stageSeconds: PipelineContext["stageSeconds"];
+  stageSeconds: StageSeconds;
   renderSeconds: number;
+  /** Everything but the render itself: connect, prepare, upload, download, teardown. */
+  overheadSeconds: number;
+  /** What the render measured, for the journal and later estimates. */
+  iterations: number;
+  workers: number;
   /** What teardown could not clean, with the commands that do. Empty when all is clean. */
   leftovers: string[];
 }
 
 /**
  * The whole run once a host exists: connect, prepare, upload, render,
- * download, and teardown in finally, whatever happened before it.
+ * download, each taking what the one before made, and teardown in finally,
+ * on whatever was made, whatever happened before it.
  */
 export async function runPipeline(ctx: PipelineContext): Promise<PipelineResult> {
+  const made: Made = {};
+  const stageSeconds: StageSeconds = {};
+  const stage = async <T>(name: StageName, run: () => Promise<T>): Promise<T> => {
+    if (ctx.signal.aborted) throw new InterruptedError(`Interrupted before ${name}.`);
+    // the stage's limit narrows ctx.signal while it runs; a stage that ignores the abort is cut off after a grace
+    const { value, seconds } = await ctx.reporter.stage(name, () => withStageLimit(ctx, name, () => untilAborted(run(), ctx.signal, name), made.host));
+    stageSeconds[name] = seconds;
+    return value;
+  };
+  let done: { outputs: string[]; rendered: Rendered; workers: number };
   let leftovers: string[] = [];
   let linkLost = false;
   try {
-    for (const [name, stage] of STAGES) {
-      if (ctx.signal.aborted) throw new InterruptedError(`Interrupted before ${name}.`);
-      // the stage's limit narrows ctx.signal while it runs; a stage that ignores the abort is cut off after a grace
-      const { seconds } = await ctx.reporter.stage(name, () => withStageLimit(ctx, name, () => untilAborted(stage(ctx), ctx.signal, name)));
-      ctx.stageSeconds[name] = seconds;
-    }
+    let host = (made.host = await stage("connect", () => connect(ctx)));
+    const toolchain = await stage("prepare", () => prepare(ctx, host));
+    const runDir = await stage("upload", () => upload(ctx, host, (dir) => ((made.runDir = dir), ctx.onRunDir?.(dir.path))));
+    // a reconnect mid-render replaces the connection: what follows (and teardown) uses the new one
+    const rendered = await stage("render", () => render(ctx, host, toolchain, runDir, (fresh) => (host = made.host = fresh)));
+    const outputs = await stage("download", () => download(ctx, host, runDir, rendered));
+    done = { outputs, rendered, workers: workerCount(ctx, toolchain) };
   } catch (error) {
     linkLost = error instanceof LinkLostError;
     throw error;
   } finally {
     // the link is gone and the render goes on over there: nothing to stop or remove from here; `attach` finishes the run
-    if (linkLost) await ctx.host?.close().catch(() => undefined);
+    if (linkLost) await made.host?.close().catch(() => undefined);
     else {
-      const { value, seconds } = await ctx.reporter.stage("teardown", () => teardown(ctx));
-      ctx.stageSeconds.teardown = seconds;
+      const { value, seconds } = await ctx.reporter.stage("teardown", () => teardown(ctx, made));
+      stageSeconds.teardown = seconds;
       leftovers = value;
       for (const leftover of leftovers) ctx.reporter.warn(`left over: ${leftover}`);
     }
   }
-  return { outputs: ctx.downloaded ?? [], stageSeconds: ctx.stageSeconds, renderSeconds: ctx.rendered?.seconds.total ?? 0, leftovers };
+  const renderSeconds = done.rendered.seconds.total;
+  const totalSeconds = Object.values(stageSeconds).reduce((sum, s) => sum + (s ?? 0), 0);
+  return {
+    outputs: done.outputs,
+    stageSeconds,
+    renderSeconds,
+    overheadSeconds: Math.max(0, totalSeconds - renderSeconds),
+    iterations: done.rendered.iterations,
+    workers: done.workers,
+    leftovers,
+  };
 }

@@ -3,15 +3,15 @@ import { RemoteError } from "../errors.ts";
 import type { PipelineContext } from "./context.ts";
 import { withStageLimit } from "./stage-limits.ts";
 
-const context = (limits: PipelineContext["limits"], signal = new AbortController().signal) =>
-  ({ limits, signal, host: { description: "ssh://render@203.0.113.5:22" } }) as unknown as PipelineContext;
+const context = (limits: PipelineContext["limits"], signal = new AbortController().signal) => ({ limits, signal });
+const host = { description: "ssh://render@203.0.113.5:22" };
 
 describe("stage limits", () => {
   it("fails a stage that ignores the signal and never settles (a request a stalled server never answers)", async () => {
     const ctx = context({ stageSeconds: { upload: 0.2 } });
     const outer = ctx.signal;
     let seen: AbortSignal | undefined;
-    const error = await withStageLimit(ctx, "upload", () => ((seen = ctx.signal), new Promise<never>(() => undefined))).catch((caught: unknown) => caught);
+    const error = await withStageLimit(ctx, "upload", () => ((seen = ctx.signal), new Promise<never>(() => undefined)), host).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RemoteError);
     expect((error as Error).message).toBe("upload did not finish within 0.2 s on ssh://render@203.0.113.5:22; gave up on it. Check the host (is it stuck setting itself up?), then run again.");
     expect(seen?.aborted).toBe(true); // the stage's own calls were told too

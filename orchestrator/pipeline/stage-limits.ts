@@ -1,4 +1,5 @@
 import { RemoteError } from "../errors.ts";
+import type { Host } from "../hosts/host.ts";
 import type { PipelineContext, StageName } from "./context.ts";
 
 /**
@@ -27,9 +28,9 @@ export function idleTimeoutMs(ctx: Pick<PipelineContext, "limits">): number {
 
 /**
  * Runs a stage with ctx.signal also aborting at the stage's limit; a stage
- * stopped that way fails with a RemoteError naming the limit, not as a Ctrl-C.
+ * stopped that way fails with a RemoteError naming the limit (and the host, once connected), not as a Ctrl-C.
  */
-export async function withStageLimit<T>(ctx: PipelineContext, name: StageName, run: () => Promise<T>): Promise<T> {
+export async function withStageLimit<T>(ctx: Pick<PipelineContext, "limits" | "signal">, name: StageName, run: () => Promise<T>, host?: Pick<Host, "description">): Promise<T> {
   const seconds = ctx.limits?.stageSeconds?.[name] ?? STAGE_LIMIT_SECONDS[name];
   if (seconds === undefined) return run();
   const outer = ctx.signal;
@@ -40,24 +41,24 @@ export async function withStageLimit<T>(ctx: PipelineContext, name: StageName, r
   // the limit rejects by itself, and teardown's closing of the connection ends the call
   let onTimeout = () => {};
   const limit = new Promise<never>((_resolve, reject) => {
-    onTimeout = () => !outer.aborted && reject(overrun(name, seconds, ctx));
+    onTimeout = () => !outer.aborted && reject(overrun(name, seconds, host));
     timeout.addEventListener("abort", onTimeout, { once: true });
   });
   const work = run();
   work.catch(() => undefined); // if the limit won, the stage's own late failure is no news
   try {
     const value = await Promise.race([work, limit]);
-    if (overran()) throw overrun(name, seconds, ctx);
+    if (overran()) throw overrun(name, seconds, host);
     return value;
   } catch (error) {
-    throw overran() && !(error instanceof RemoteError && error.message.startsWith(`${name} did not finish`)) ? overrun(name, seconds, ctx, error) : error;
+    throw overran() && !(error instanceof RemoteError && error.message.startsWith(`${name} did not finish`)) ? overrun(name, seconds, host, error) : error;
   } finally {
     timeout.removeEventListener("abort", onTimeout);
     ctx.signal = outer;
   }
 }
 
-function overrun(name: StageName, seconds: number, ctx: PipelineContext, cause?: unknown): RemoteError {
-  const where = ctx.host?.description ?? "the host";
+function overrun(name: StageName, seconds: number, host: Pick<Host, "description"> | undefined, cause?: unknown): RemoteError {
+  const where = host?.description ?? "the host";
   return new RemoteError(`${name} did not finish within ${seconds >= 120 ? `${Math.round(seconds / 60)} min` : `${seconds} s`} on ${where}; gave up on it. Check the host (is it stuck setting itself up?), then run again.`, { cause });
 }

@@ -1,24 +1,26 @@
 import { printable } from "../hosts/remote-text.ts";
 import { commandLine } from "../hosts/shell-quote.ts";
 import { parsePid, RUN_FILES } from "../detach/run-files.ts";
-import type { PipelineContext } from "./context.ts";
+import type { Host } from "../hosts/host.ts";
+import type { Made, PipelineContext } from "./context.ts";
 import { adviceCommand } from "./leftover-advice.ts";
 
 const GRACE_MS = 5000;
 
 /**
- * teardown, always: stop the render if it still runs, remove the run
- * directory, close the connection. Each step runs even if an earlier one
- * failed; what could not be cleaned is returned, with the command that does it.
- * (On provisioned hosts the stack is destroyed after this, in cloud/provision.ts.)
+ * teardown, always, on what the run made so far: stop the render if it still
+ * runs, remove the run directory, close the connection. Each step runs even if
+ * an earlier one failed; what could not be cleaned is returned, with the
+ * command that does it. (On provisioned hosts the stack is destroyed after
+ * this, in cloud/provision.ts.)
  */
-export async function teardown(ctx: PipelineContext): Promise<string[]> {
-  const host = ctx.host;
-  const runDir = ctx.remote?.runDir;
+export async function teardown(ctx: Pick<PipelineContext, "hostHint">, made: Made): Promise<string[]> {
+  const { host, runDir: dir } = made;
   const leftovers: string[] = [];
-  if (host && runDir) {
+  if (host && dir) {
+    const runDir = dir.path;
     try {
-      await stopRender(ctx);
+      await stopRender(host, dir.pidFile);
     } catch (error) {
       leftovers.push(`a render process may still run on ${host.description} (pid in ${runDir}/render.pid): ${printable((error as Error).message)}`);
     }
@@ -38,15 +40,14 @@ export async function teardown(ctx: PipelineContext): Promise<string[]> {
  * SIGKILL goes to the render's whole process group (its detached session),
  * so nothing it started survives. Both pids are the server's word: parsed.
  */
-async function stopRender(ctx: PipelineContext): Promise<void> {
-  const host = ctx.host!;
-  const runDir = ctx.remote!.runDir;
-  const readPid = async (name: string) => {
-    const read = await host.exec(["cat", "--", `${runDir}/${name}`]);
+async function stopRender(host: Host, pidFile: string): Promise<void> {
+  const runDir = pidFile.slice(0, pidFile.lastIndexOf("/"));
+  const readPid = async (file: string) => {
+    const read = await host.exec(["cat", "--", file]);
     return read.exitCode === 0 ? parsePid(read.stdout) : undefined;
   };
-  const pid = await readPid(RUN_FILES.pid);
-  const session = await readPid(RUN_FILES.session);
+  const pid = await readPid(pidFile);
+  const session = await readPid(`${runDir}/${RUN_FILES.session}`);
   if (pid === undefined && session === undefined) return; // the render never started
   // `env kill`: procps's kill, whatever the login shell (dash's builtin takes no "--" and no negative pid)
   const alive = async (target: string) => (await host.exec(["env", "kill", "-0", "--", target])).exitCode === 0;

@@ -5,32 +5,33 @@ import { jobToSpec } from "../../renderer/spec.ts";
 import { RemoteError } from "../errors.ts";
 import { localSha256, remoteDigests } from "./remote-files.ts";
 import { stat } from "node:fs/promises";
-import type { PipelineContext } from "./context.ts";
+import type { Host } from "../hosts/host.ts";
+import type { PipelineContext, RunDirectory } from "./context.ts";
 
 /**
  * upload: a fresh 0700 run directory under the host user's home, then the
  * bundle and the validated spec over SFTP, checked by size and sha256. The
- * spec travels as a file, never inside a command line.
+ * spec travels as a file, never inside a command line. `made` hears of the
+ * directory as soon as it exists, so teardown removes it even if the upload fails.
  */
-export async function upload(ctx: PipelineContext): Promise<void> {
-  const host = ctx.host!;
+export async function upload(ctx: PipelineContext, host: Host, made: (runDir: RunDirectory) => void): Promise<RunDirectory> {
   const home = checkedHome(await host.homeDir(), host.description);
-  const made = await host.exec(["mktemp", "-d", `${home}/.render-remote-run.XXXXXXXX`], { signal: ctx.signal });
-  if (made.exitCode !== 0) {
-    throw new RemoteError(`Could not create a run directory under ${home} on ${host.description}: ${made.stderr.trim()}`);
+  const mktemp = await host.exec(["mktemp", "-d", `${home}/.render-remote-run.XXXXXXXX`], { signal: ctx.signal });
+  if (mktemp.exitCode !== 0) {
+    throw new RemoteError(`Could not create a run directory under ${home} on ${host.description}: ${mktemp.stderr.trim()}`);
   }
-  const runDir = checkedRunDir(made.stdout.replace(/\n$/, ""), home, host.description);
-  ctx.onRunDir?.(runDir);
-  ctx.remote = { ...ctx.remote!, runDir, bundle: `${runDir}/julia-render.mjs`, spec: `${runDir}/spec.json`, pidFile: `${runDir}/render.pid` };
-  await host.exec(["chmod", "700", runDir], { signal: ctx.signal });
+  const dir = checkedRunDir(mktemp.stdout.replace(/\n$/, ""), home, host.description);
+  const runDir: RunDirectory = { path: dir, bundle: `${dir}/julia-render.mjs`, spec: `${dir}/spec.json`, pidFile: `${dir}/render.pid` };
+  made(runDir);
+  await host.exec(["chmod", "700", runDir.path], { signal: ctx.signal });
 
   const local = await mkdtemp(path.join(os.tmpdir(), "render-remote-spec-"));
   try {
     const specFile = path.join(local, "spec.json");
     await writeFile(specFile, `${JSON.stringify(jobToSpec(ctx.job), null, 2)}\n`, { mode: 0o600, flag: "wx" });
     const files = [
-      { local: ctx.bundlePath, remote: ctx.remote.bundle },
-      { local: specFile, remote: ctx.remote.spec },
+      { local: ctx.bundlePath, remote: runDir.bundle },
+      { local: specFile, remote: runDir.spec },
     ];
     for (const file of files) await host.upload(file.local, file.remote, 0o600);
     const digests = await remoteDigests(host, files.map((f) => f.remote), ctx.signal);
@@ -42,10 +43,11 @@ export async function upload(ctx: PipelineContext): Promise<void> {
         throw new RemoteError(`${path.basename(file.remote)} arrived damaged on ${host.description} (size ${arrived?.size} of ${size}, sha256 ${arrived?.sha256 ?? "?"} vs ${sha256}). Run again; if it persists, check the host's disk space.`);
       }
     }
-    ctx.reporter.info(`  uploaded ${files.length} files to ${runDir} (sizes and sha256 verified)`);
+    ctx.reporter.info(`  uploaded ${files.length} files to ${runDir.path} (sizes and sha256 verified)`);
   } finally {
     await rm(local, { recursive: true, force: true });
   }
+  return runDir;
 }
 
 /** The home the server reports: an absolute path of printable characters, without a trailing slash. */
