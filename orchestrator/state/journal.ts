@@ -4,9 +4,10 @@ import path from "node:path";
 import { ensurePrivateDir, runsDir } from "./paths.ts";
 
 /**
- * One JSON file per cloud run, written before anything is created and updated
- * at each stage, so that `render-remote audit` can find a run whatever
- * happened to the process that started it.
+ * One JSON file per run that touches a host (cloud and --target), written
+ * before anything is created and updated at each stage, so that
+ * `render-remote audit` (cloud runs), `runs` and `attach` can find a run
+ * whatever happened to the process that started it.
  */
 export type RunStatus = "provisioning" | "live" | "destroying" | "destroyed" | "destroy-failed";
 
