@@ -46,17 +46,20 @@ export async function followRender(link: HostLink, runDir: string, pid: number, 
   let failedReads = 0;
   for (;;) {
     let pending: string | undefined;
-    const reading = () => link.current.exec(
-      ["tail", "-s", "0.5", "-c", `+${state.offset + 1}`, `--pid=${pid}`, "-f", "--", `${runDir}/${RUN_FILES.progress}`],
-      {
+    // once the exit status is on disk the render is over: read to the end without -f, so a pid reused
+    // by another process since (an attach hours later) cannot keep tail waiting
+    const reading = async () => {
+      const over = (await link.current.exec(["test", "-e", `${runDir}/${RUN_FILES.exit}`], { signal })).exitCode === 0;
+      const follow = over ? [] : ["-s", "0.5", `--pid=${pid}`, "-f"];
+      return link.current.exec(["tail", ...follow, "-c", `+${state.offset + 1}`, "--", `${runDir}/${RUN_FILES.progress}`], {
         signal,
         onStdoutLine: (line) => {
           if (pending !== undefined) accept(pending);
           pending = line;
           failedReads = 0;
         },
-      },
-    );
+      });
+    };
     const result = await reading().catch((error: unknown) => {
       if (error instanceof RemoteError && !signal.aborted) return { exitCode: null, connectionLost: true, stderr: printable(error.message) };
       throw error;

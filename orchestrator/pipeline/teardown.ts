@@ -46,6 +46,8 @@ async function stopRender(host: Host, pidFile: string): Promise<void> {
     const read = await host.exec(["cat", "--", file]);
     return read.exitCode === 0 ? parsePid(read.stdout) : undefined;
   };
+  // the exit status is written after the render ended: nothing to stop, and its pids may be others' by now
+  if ((await host.exec(["test", "-e", `${runDir}/${RUN_FILES.exit}`])).exitCode === 0) return;
   const pid = await readPid(pidFile);
   const session = await readPid(`${runDir}/${RUN_FILES.session}`);
   if (pid === undefined && session === undefined) return; // the render never started
