@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -81,5 +81,16 @@ describeWithSshd("a client killed mid-render: runs, then attach", () => {
     expect(flag.stderr).toMatch(/--reconnect-for 10 has no unit/);
     const none = await runBundle(renderRemote, ["runs"], { env });
     expect(none.stdout).toMatch(/No runs yet/);
+    // a journal whose run directory is not one upload makes (teardown would rm -rf it): refused, nothing touched
+    mkdirSync(path.join(dir, "state", "runs"), { recursive: true, mode: 0o700 });
+    const now = new Date().toISOString();
+    writeFileSync(path.join(dir, "state", "runs", "rr-20261205-aaaaaa.json"), JSON.stringify({
+      runId: "rr-20261205-aaaaaa", mode: "target", target: "ssh://me@127.0.0.1:9", plan: "target", type: "", region: "", hourly: 0, stack: { name: "", backendUrl: "" },
+      startedAt: now, updatedAt: now, status: "live", stage: "render", renderState: "rendering", outDir: path.join(dir, "out"), spec,
+      access: { host: "127.0.0.1", port: 9, user: "me" }, remoteRunDir: "/home/me",
+    }));
+    const tampered = await runBundle(renderRemote, ["attach", "rr-20261205-aaaaaa"], { env });
+    expect(tampered.exitCode).toBe(2);
+    expect(tampered.stderr).toMatch(/names an unexpected run directory .* Nothing was touched/);
   });
 });

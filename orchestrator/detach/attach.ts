@@ -1,3 +1,4 @@
+import path from "node:path";
 import { parseSpec } from "../../renderer/spec.ts";
 import { BadInputError, RemoteError } from "../errors.ts";
 import type { Made, PipelineContext, RunDirectory } from "../pipeline/context.ts";
@@ -51,6 +52,10 @@ export async function attachRun(runId: string, options: AttachOptions): Promise<
   }
   if (!journal.remoteRunDir || !journal.spec || !journal.outDir) {
     throw new BadInputError(`Run ${runId} never started its render (its journal has no run directory), so there is nothing to bring home. ${journal.mode === "target" ? "" : "`render-remote audit --destroy` removes its server."}`);
+  }
+  // teardown runs rm -rf on it: only a directory of the shape upload makes (pipeline/upload.ts checkedRunDir)
+  if (!/^(\/[^\u0000-\u001f\u007f/]+)*\/\.render-remote-run\.[A-Za-z0-9]{8}$/.test(journal.remoteRunDir) || journal.remoteRunDir.split("/").includes("..") || !path.isAbsolute(journal.outDir)) {
+    throw new BadInputError(`Run ${runId}'s journal names an unexpected run directory or output directory; it was changed by hand or is damaged. Nothing was touched.`);
   }
   const job = parseSpec(journal.spec);
   const { open, where, hostHint } = attachOpener(journal, { connectTimeoutSeconds: options.connectTimeoutSeconds, agent: options.agent, say: (line) => reporter.info(line) });
