@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -362,16 +362,27 @@ describeWithSshd("render-remote --target against real OpenSSH on 127.0.0.1", () 
     expect(readdirSync(w.dir).sort()).toEqual(["spec.json", "state"].filter((f) => readdirSync(w.dir).includes(f)));
   });
 
-  it("sshd dies mid-render: a clear error, exit 1, no partial local file", async () => {
+  it("sshd dies mid-render and stays down past --reconnect-for: exit 1, the render may still run, how to attach; no partial local file", async () => {
     const w = workspace(slow);
-    const child = execa(process.execPath, [renderRemote, "--target", target(), "--identity", sshd.identityFile, "--known-hosts", sshd.knownHostsFile, "--spec", w.spec, "--out", w.out, "--json", "--connect-timeout", "2"], { reject: false, env: w.env });
+    const child = execa(process.execPath, [renderRemote, "--target", target(), "--identity", sshd.identityFile, "--known-hosts", sshd.knownHostsFile, "--spec", w.spec, "--out", w.out, "--json", "--connect-timeout", "2", "--reconnect-for", "3s"], { reject: false, env: w.env });
     await waitForOutput(child, "stderr", '"event":"frame"');
     await sshd.kill();
     const result = await child;
     await sshd.restart();
-    expect(result.exitCode).toBe(1);
-    expect(String(result.stderr)).toMatch(/connection to ssh:\/\/.* dropped during the render/);
-    expect(readdirSync(w.dir).includes("out") ? readdirSync(w.out) : []).toEqual([]);
-    expect(renderers()).toEqual([]);
+    try {
+      expect(result.exitCode).toBe(1);
+      expect(String(result.stderr)).toMatch(/the link to ssh:\/\/.* dropped .*Reconnecting for up to 3 s \(--reconnect-for\)/);
+      expect(String(result.stderr)).toMatch(/Could not reconnect to ssh:\/\/.* within 3 s[^]*The render may still be running on ssh:\/\/[^]*render-remote attach rr-\d{8}-[a-z0-9]{6}/);
+      expect(readdirSync(w.dir).includes("out") ? readdirSync(w.out) : []).toEqual([]);
+      // detached: it outlived the session, still rendering or finished since (its wrapper wrote exit status 0)
+      const [runDir] = leftovers();
+      const exitFile = path.join(sshd.homeDir, runDir, "render.exit");
+      const finished = existsSync(exitFile) ? readFileSync(exitFile, "utf8") : "(none)";
+      expect(renderers().length > 0 || finished === "0\n", `render.exit: ${finished}`).toBe(true);
+    } finally {
+      // this test does not attach (the slow render takes minutes): stop it and remove its directory by hand
+      for (const info of sshd.userProcesses()) process.kill(info.pid, "SIGKILL");
+      for (const name of leftovers()) rmSync(path.join(sshd.homeDir, name), { recursive: true, force: true });
+    }
   });
 });

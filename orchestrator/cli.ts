@@ -49,6 +49,7 @@ export function buildProgram(setAction: (action: Promise<number>) => void): Comm
     .option("--deadline <duration>", "with --plan auto: finish within this long, e.g. 10m or 1h30m")
     .option("--max-hours <hours>", "the server deletes itself this many hours after the run starts, even if this laptop is gone (default: the hours the worst case pays for)", Number)
     .option("--connect-timeout <seconds>", "how long to wait for sshd (default: 30 for --target, a server that should be up; 300 for a freshly booted --plan server)", (v) => positiveInt("--connect-timeout")(v))
+    .option("--reconnect-for <duration>", "when the link drops mid-render, keep reconnecting this long (the render goes on), e.g. 10m (default) or 1h")
     .option("--json", "print one JSON result object on stdout; progress as JSON lines on stderr")
     .addHelpText(
       "after",
@@ -62,6 +63,8 @@ Examples:
   render-remote preview --spec specs/explore-first-half-10s.json  a contact sheet: frames, times, c values
   render-remote refine --spec specs/explore-first-half-10s.json --from 4s --to 5s   a new spec for that segment
   render-remote audit                                             is anything of ours still billing?
+  render-remote runs                                              your runs, newest first, and their state
+  render-remote attach rr-20261205-k3x9q2                         pick up a run whose client went away
 
 Environment:
   LINODE_TOKEN         a Linode personal access token, for --plan, plans' live prices and audit
@@ -87,6 +90,21 @@ Exit codes: 0 success, 1 render/remote/cloud failure, 2 bad input, 130 interrupt
     .option("--yes", "with --destroy: do not ask")
     .option("--json", "print the report as JSON")
     .action((options) => setAction(import("./commands/audit-command.ts").then((m) => m.auditCommand(options))));
+
+  program
+    .command("runs")
+    .description("list your --target and cloud runs, newest first: id, mode, where, state, start, output, cost so far and deadline")
+    .option("--json", "print as JSON")
+    .action((options) => setAction(import("./commands/runs-command.ts").then((m) => m.runsCommand(options))));
+
+  program
+    .command("attach")
+    .description("reconnect to a run whose client is gone: show its progress, bring the results home, verify them and tear down")
+    .argument("<run-id>", "the run's id, as `render-remote runs` lists it")
+    .option("--reconnect-for <duration>", "when the link drops, keep reconnecting this long, e.g. 10m (default)")
+    .option("--connect-timeout <seconds>", "how long to wait for sshd at first (default 30)", (v) => positiveInt("--connect-timeout")(v))
+    .option("--json", "progress as JSON lines on stderr; one JSON result on stdout")
+    .action((runId: string, options) => setAction(import("./commands/attach-command.ts").then((m) => m.attachCommand(runId, options))));
 
   program
     .command("plans")

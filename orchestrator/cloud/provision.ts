@@ -57,6 +57,11 @@ export interface ProvisionOptions {
   destroyTimeoutMs?: number;
   /** What a forced quit would leave behind, for the Ctrl-C handler (interrupts.ts setLeftoverAdvice). */
   setLeftoverAdvice?: (advice: string) => void;
+  /**
+   * Asked when the run failed: true leaves the server up (no teardown), for a run whose client lost
+   * the link while the render goes on and a server-side deadline bounds the bill; `attach` finishes it.
+   */
+  leaveRunning?: (error: unknown) => Promise<boolean>;
 }
 
 export interface ProvisionedHost extends RenderHostOutputs {
@@ -175,8 +180,12 @@ export async function withProvisionedHost<T>(
     runError = { error };
     throw error;
   } finally {
-    let destroyed = false;
-    try {
+    // a server left for `attach` keeps its token too: its watchdog is what bounds the bill
+    const leave = runError !== undefined && (await options.leaveRunning?.(runError.error).catch(() => false)) === true;
+    if (leave) log(`Left run ${runId}'s server running for \`render-remote attach ${runId}\`; its keys stay in ${keys.files.dir} until it is torn down.`);
+    else {
+      let destroyed = false;
+      try {
       await tearDownRun({
         engine,
         client: options.client,
@@ -197,8 +206,9 @@ export async function withProvisionedHost<T>(
         },
       });
       destroyed = true;
-    } finally {
-      if (runToken) await settleRunToken(options.client, { runId, token: runToken, destroyed, log, env });
+      } finally {
+        if (runToken) await settleRunToken(options.client, { runId, token: runToken, destroyed, log, env });
+      }
     }
     options.setLeftoverAdvice?.("nothing that outlives this process");
   }

@@ -63,7 +63,7 @@ export function revokeRunToken(client: LinodeClient, id: number, signal?: AbortS
  */
 export async function settleRunToken(
   client: LinodeClient,
-  context: { runId: string; token: RunToken; destroyed: boolean; log: (line: string) => void; env?: NodeJS.ProcessEnv },
+  context: { runId: string; token: Omit<RunToken, "secret">; destroyed: boolean; log: (line: string) => void; env?: NodeJS.ProcessEnv },
 ): Promise<void> {
   const { runId, token, log } = context;
   // the teardown's own error is the last word; the journal keeps the token, and `audit --destroy` revokes it

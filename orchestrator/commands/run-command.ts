@@ -5,6 +5,7 @@ import { prepareOutDir } from "../../renderer/output/out-dir.ts";
 import { showUnder, wroteLines } from "../../renderer/output/wrote-lines.ts";
 import { BadInputError } from "../errors.ts";
 import { parseDeadline } from "./deadline.ts";
+import { parseReconnectFor } from "./reconnect-for.ts";
 import { trapInterrupts } from "../interrupts.ts";
 import { CLOUD_CONNECT_TIMEOUT_SECONDS, TARGET_CONNECT_TIMEOUT_SECONDS } from "../pipeline/connect-progress.ts";
 import { runDirAdvice } from "../pipeline/leftover-advice.ts";
@@ -31,6 +32,8 @@ export interface RunCommandOptions {
   deadline?: string;
   /** Seconds; default 30 for --target, 300 for a freshly booted --plan server. */
   connectTimeout?: number;
+  /** A duration: how long a dropped link is reconnected (default 10m). */
+  reconnectFor?: string;
   json?: boolean;
 }
 
@@ -39,6 +42,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   if (!options.spec) throw new BadInputError("--spec is required, e.g. `npx render-remote --dry-run --spec specs/seed-default.json`.");
   if (options.target && options.plan) throw new BadInputError("--target renders on your own server and --plan rents one: use one of them.");
   const deadlineSeconds = parseDeadline(options.deadline);
+  const reconnectForSeconds = parseReconnectFor(options.reconnectFor);
   // before anything runs or is rented: a bad --out found at download time throws the finished render away
   const outDir = await prepareOutDir(options.out);
   const reporter = createReporter(options.json ? "json" : "auto");
@@ -47,7 +51,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     if (!options.dryRun && !options.target && options.plan) {
       const { runInCloud } = await import("./run-on-cloud.ts");
       const connectTimeout = options.connectTimeout ?? CLOUD_CONNECT_TIMEOUT_SECONDS;
-      return report(await runInCloud({ ...options, connectTimeout, spec: options.spec, plan: options.plan, deadlineSeconds, reporter, interrupts }), options.json === true, options.out);
+      return report(await runInCloud({ ...options, connectTimeout, reconnectForSeconds, spec: options.spec, plan: options.plan, deadlineSeconds, reporter, interrupts }), options.json === true, options.out);
     }
     if (options.dryRun && options.plan) {
       const { showCloudPlan } = await import("./run-on-cloud.ts");
@@ -63,7 +67,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     const where = options.target ?? "this machine";
     interrupts.setLeftoverAdvice(runDirAdvice(undefined, where, []));
     const onRunDir = (runDir: string, hostHint: readonly string[]) => interrupts.setLeftoverAdvice(runDirAdvice(runDir, where, hostHint));
-    return report(await runOnHost({ ...common(options), reporter, signal: interrupts.signal, onRunDir }), options.json === true, options.out);
+    return report(await runOnHost({ ...common(options), reconnectForSeconds, reporter, signal: interrupts.signal, onRunDir }), options.json === true, options.out);
   } finally {
     interrupts.dispose();
     await outDir.removeIfUnused(); // a run that wrote nothing leaves no new empty directory

@@ -13,7 +13,8 @@ import { startTestSshd, type TestSshd } from "../hosts/testing/sshd.ts";
 import { trapInterrupts } from "../interrupts.ts";
 import type { StageReporter } from "../pipeline/reporter.ts";
 import { runKeysDir } from "../state/paths.ts";
-import { readJournal } from "../state/journal.ts";
+import { readJournal, updateJournal } from "../state/journal.ts";
+import { attachCommand } from "./attach-command.ts";
 import { exitCodeFor } from "../errors.ts";
 import { runInCloud } from "./run-on-cloud.ts";
 import { tempDir } from "../../test/temp-dir.ts";
@@ -94,6 +95,8 @@ class LocalServerEngine implements ProvisionEngine {
     if (existsSync(path.join(state, "token"))) this.tokenFile = { mode: statSync(path.join(state, "token")).mode & 0o777, content: readFileSync(path.join(state, "token"), "utf8") };
     killWatchdogs(runId);
     rmSync(state, { recursive: true, force: true }); // the disk goes with the server
+    // a deleted server takes every process on it along, detached renders included
+    for (const info of this.sshd?.userProcesses() ?? []) process.kill(info.pid, "SIGKILL");
     await this.sshd?.stop();
     this.api.instances = this.api.instances.filter((instance) => instance.id !== 4242);
   }
@@ -203,7 +206,7 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
     }
   });
 
-  it("a link dropped mid-render still destroys the server, and the failed run ends with the audit line too", async () => {
+  it("a link lost for longer than --reconnect-for, with no server-side deadline, still destroys the server, and the failed run ends with the audit line too", async () => {
     writeFileSync(path.join(home, "slow.json"), JSON.stringify({ name: "slow", width: 400, maxIterations: 4000, frames: 400, fps: 30 }));
     const engine = new LocalServerEngine(api);
     const warnings: string[] = [];
@@ -219,8 +222,8 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
     const interrupts = trapInterrupts();
     try {
       await expect(
-        runInCloud({ spec: path.join(home, "slow.json"), plan: "2core", out: path.join(home, "out2"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 5, reporter, interrupts }, { engine }),
-      ).rejects.toMatchObject({ kind: "remote", message: expect.stringMatching(/dropped during the render[\s\S]*\nnothing left billing$/) });
+        runInCloud({ spec: path.join(home, "slow.json"), plan: "2core", out: path.join(home, "out2"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 5, reconnectForSeconds: 2, reporter, interrupts }, { engine }),
+      ).rejects.toMatchObject({ kind: "remote", message: expect.stringMatching(/Could not reconnect to ssh:\/\/.* within 2 s[^]*The server was destroyed, as every run's is without a server-side deadline[^]*\nnothing left billing$/) });
       const runId = engine.calls[1].split(" ")[1];
       expect(engine.calls).toEqual(["preflight", `up ${runId}`, `destroy ${runId}`, `removeStack ${runId}`]);
       expect(await readJournal(runId)).toMatchObject({ status: "destroyed" });
@@ -228,6 +231,50 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
     } finally {
       interrupts.dispose();
     }
+  });
+
+  it("a lost link with a server-side deadline leaves the server for attach; attach brings the MP4 home, destroys the stack and sweeps the tag", async () => {
+    const spec = { name: "kept", width: 192, height: 144, maxIterations: 1500, frames: 48, fps: 24 };
+    writeFileSync(path.join(home, "kept.json"), JSON.stringify(spec));
+    const engine = new LocalServerEngine(api);
+    let cut = false;
+    const reporter: StageReporter = {
+      ...quiet,
+      progress: () => {
+        if (cut) return;
+        cut = true;
+        const runId = engine.calls[1].split(" ")[1];
+        // the watchdog is armed (the deadline bounds the bill); then the server drops off the network (its processes go on)
+        void readJournal(runId).then((journal) => {
+          expect(journal).toMatchObject({ watchdog: "armed", deadline: expect.any(String) });
+          return engine.sshd!.kill();
+        });
+      },
+    };
+    const interrupts = trapInterrupts();
+    let runId = "";
+    try {
+      const error = await runInCloud(
+        { spec: path.join(home, "kept.json"), plan: "2core", out: path.join(home, "out5"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 5, reconnectForSeconds: 3, processes: 1, reporter, interrupts },
+        { engine, watchdog: { helperPath: serverRoot.helperPath } },
+      ).catch((caught: unknown) => caught);
+      runId = engine.calls[1].split(" ")[1];
+      expect((error as Error).message).toMatch(new RegExp(`Could not reconnect[^]*The render may still be running[^]*render-remote attach ${runId}[^]*deletes itself at its deadline`));
+      expect(engine.calls).toEqual(["preflight", `up ${runId}`]); // not destroyed
+      expect(await readJournal(runId)).toMatchObject({ status: "live", renderState: "unreachable", mode: "cloud", access: { host: "127.0.0.1", port: engine.sshd!.port } });
+      expect(existsSync(runKeysDir(runId))).toBe(true); // the per-run key lives until teardown
+    } finally {
+      interrupts.dispose();
+    }
+    await engine.sshd!.restart(); // the server is reachable again
+    const exit = await attachCommand(runId, { json: true }, { engine });
+    expect(exit).toBe(0);
+    expect(await probeVideo(path.join(home, "out5", "kept.mp4"))).toMatchObject({ codec: "h264", width: 192, height: 144, frames: spec.frames });
+    expect(engine.calls).toEqual(["preflight", `up ${runId}`, `destroy ${runId}`, `removeStack ${runId}`]);
+    expect(api.instances.filter((i) => i.tags.includes(`render-remote-run:${runId}`))).toEqual([]);
+    expect(await readJournal(runId)).toMatchObject({ status: "destroyed", renderState: "downloaded", runToken: { revoked: true } });
+    expect(existsSync(runKeysDir(runId))).toBe(false);
+    expect(engine.runDirs().filter((name) => !engine.before.includes(name))).toEqual([]);
   });
 
   it("Ctrl-C during the render: the render stops, the server is destroyed, and the last line says nothing is left", async () => {

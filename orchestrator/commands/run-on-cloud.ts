@@ -20,7 +20,11 @@ import type { Interrupts } from "../interrupts.ts";
 import type { PipelineContext } from "../pipeline/context.ts";
 import type { StageReporter } from "../pipeline/reporter.ts";
 import { runPipeline } from "../pipeline/run-pipeline.ts";
-import { readJournal, updateJournal } from "../state/journal.ts";
+import { jobToSpec } from "../../renderer/spec.ts";
+import { LinkLostError } from "../detach/host-link.ts";
+import { lostLinkAdvice } from "../detach/lost-advice.ts";
+import { journalHooks } from "../detach/run-journal.ts";
+import { armedDeadline, readJournal, updateJournal } from "../state/journal.ts";
 import { createRunId } from "../cloud/run-id.ts";
 import { auditRun } from "../audit/audit.ts";
 import { checkPlanName, choosePlan } from "../estimate/choose-plan.ts";
@@ -40,6 +44,8 @@ export interface CloudRunOptions {
   processes?: number;
   preset: string;
   connectTimeout: number;
+  /** Seconds a dropped link is reconnected (default 600). */
+  reconnectForSeconds?: number;
   reporter: StageReporter;
   interrupts: Interrupts;
 }
@@ -69,11 +75,18 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
       {
         runId, plan, region: options.region, client: linodeClientFromEnv(process.env), sshFrom, expectedSeconds: expected.renderSeconds, overheadSeconds: worstCaseOverheadSeconds(prediction.history.overheadSeconds),
         maxCostUsd: options.maxCost, maxHours: options.maxHours, signal: options.interrupts.signal, log: (line) => reporter.info(line), setLeftoverAdvice: options.interrupts.setLeftoverAdvice,
+        leaveRunning: (error) => leaveForAttach(error, runId),
       },
       engine,
       async (host) => {
         const bootRaceUntil = Date.now() + BOOT_RACE_MS;
         const armOnce = onceArmed(host, reporter, deps.watchdog, options.interrupts.signal);
+        // what `attach` needs, should this client go away: the per-run key lives until teardown
+        await updateJournal(host.runId, {
+          mode: "cloud", access: { host: host.ip, port: host.sshPort, user: host.user, keyPath: host.privateKeyPath, knownHostsPath: host.knownHostsPath },
+          outDir: path.resolve(options.out), spec: jobToSpec(job) as unknown as Record<string, unknown>, keepFrames: options.keepFrames === true,
+        }).catch((error: Error) => reporter.warn(`could not record run ${host.runId}'s address in its journal (${error.message}); \`render-remote attach\` will not reach it`));
+        const hooks = journalHooks(host.runId, (line) => reporter.warn(line));
         const ctx: PipelineContext = {
           job,
           bundlePath: locateRendererBundle(),
@@ -96,6 +109,9 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
           hostHint: ["ssh", "-i", host.privateKeyPath, "-p", String(host.sshPort), `${host.user}@${host.ip}`],
           signal: options.interrupts.signal,
           reporter: journaling(reporter, host.runId),
+          onRunDir: hooks.onRunDir,
+          onLaunched: hooks.onLaunched,
+          reconnectForSeconds: options.reconnectForSeconds,
         };
         const run = await runPipeline(ctx);
         await updateJournal(host.runId, {
@@ -106,6 +122,13 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
       },
     );
   } catch (error) {
+    if (error instanceof LinkLostError) {
+      const journal = await readJournal(runId).catch(() => undefined);
+      await updateJournal(runId, { renderState: "unreachable" }).catch(() => undefined);
+      error.message = journal?.status === "live"
+        ? `${error.message}\n${lostLinkAdvice(runId, `the server of run ${runId}`, { ...journal, mode: "cloud" })}`
+        : `${error.message}\nThe server was destroyed, as every run's is without a server-side deadline to bound its bill; the render on it is lost. Run again.`;
+    }
     // a failed run ends with the same line as a good one, once it may have created something: the error's last line
     if (await readJournal(runId).catch(() => undefined)) {
       const verdict = await finalAudit(runId);
@@ -150,6 +173,14 @@ function serverDeadlinePreview(estimate: CostEstimate, options: { maxCost?: numb
   } catch (error) {
     return `A real run would refuse to start: ${(error as Error).message}`;
   }
+}
+
+/** A lost link leaves the server up for `attach` only when a server-side deadline bounds its bill (the journal's `deadline`). */
+async function leaveForAttach(error: unknown, runId: string): Promise<boolean> {
+  if (!(error instanceof LinkLostError)) return false;
+  const journal = await readJournal(runId).catch(() => undefined);
+  const deadline = journal && armedDeadline(journal);
+  return deadline !== undefined && Date.parse(deadline) > Date.now();
 }
 
 /** How long after `up` a wrong host key or a refused login means "cloud-init is not done yet" (it installs both). */

@@ -12,6 +12,10 @@ import { waitingForSshd } from "../pipeline/connect-progress.ts";
 import type { PipelineContext } from "../pipeline/context.ts";
 import type { StageReporter } from "../pipeline/reporter.ts";
 import { runPipeline, type PipelineResult } from "../pipeline/run-pipeline.ts";
+import { createRunId } from "../cloud/run-id.ts";
+import { LinkLostError } from "../detach/host-link.ts";
+import { lostLinkAdvice } from "../detach/lost-advice.ts";
+import { journalHooks, startTargetJournal } from "../detach/run-journal.ts";
 
 export interface RunOptions {
   spec: string;
@@ -32,6 +36,8 @@ export interface RunOptions {
   onRunDir?: (runDir: string, hostHint: readonly string[]) => void;
   /** Seconds to keep trying until sshd answers. */
   connectTimeoutSeconds: number;
+  /** Seconds a dropped link is reconnected before the client gives up (the render goes on). */
+  reconnectForSeconds?: number;
 }
 
 export interface RunResult {
@@ -43,6 +49,8 @@ export interface RunResult {
   /** Everything but the render itself: connect, prepare, upload, download, teardown. */
   overheadSeconds: number;
   leftovers: string[];
+  /** --target and cloud runs: the journal's id, for `runs` and `attach`. */
+  runId?: string;
 }
 
 /** `render-remote --spec FILE` with --dry-run (this machine) or --target (a server you have). */
@@ -72,10 +80,20 @@ export async function runOnHost(options: RunOptions): Promise<RunResult> {
     });
   };
   const hostHint = target ? ["ssh", "-p", String(target.port), `${target.user}@${target.host}`] : [];
+  const outDir = path.resolve(options.out);
+  // a --target run is journaled, so a client that goes away can be replaced by `render-remote attach`
+  const runId = target ? createRunId() : undefined;
+  const warn = (line: string) => options.reporter.warn(line);
+  const hooks = runId ? journalHooks(runId, warn) : undefined;
+  if (target && runId) {
+    const access = { host: target.host, port: target.port, user: target.user, keyPath: options.identity && path.resolve(options.identity), knownHostsPath: options.knownHosts && path.resolve(options.knownHosts) };
+    await startTargetJournal({ runId, target: formatSshTarget(target), access, outDir, job, keepFrames: options.keepFrames }).catch((error: Error) => warn(`could not write the journal of run ${runId} (${error.message}); \`render-remote attach\` will not find it`));
+    options.reporter.info(`run ${runId} on ${formatSshTarget(target)}`);
+  }
   const ctx: PipelineContext = {
     job,
     bundlePath: locateRendererBundle(),
-    outDir: path.resolve(options.out),
+    outDir,
     keepFrames: options.keepFrames,
     processes: options.processes,
     preset: options.preset,
@@ -84,9 +102,14 @@ export async function runOnHost(options: RunOptions): Promise<RunResult> {
     hostHint,
     signal: options.signal,
     reporter: options.reporter,
-    onRunDir: (runDir) => options.onRunDir?.(runDir, hostHint),
+    onRunDir: (runDir) => {
+      hooks?.onRunDir(runDir);
+      options.onRunDir?.(runDir, hostHint);
+    },
+    onLaunched: hooks?.onLaunched,
+    reconnectForSeconds: options.reconnectForSeconds,
   };
-  const result = await runPipeline(ctx);
+  const result = await runJournaled(ctx, runId, hooks, target ? formatSshTarget(target) : "this machine");
   return {
     mode: target ? "target" : "dry-run",
     job,
@@ -95,5 +118,21 @@ export async function runOnHost(options: RunOptions): Promise<RunResult> {
     renderSeconds: result.renderSeconds,
     overheadSeconds: result.overheadSeconds,
     leftovers: result.leftovers,
+    runId,
   };
+}
+
+/** The pipeline, with the journal told how the run ended; a lost link says how to attach. */
+async function runJournaled(ctx: PipelineContext, runId: string | undefined, hooks: ReturnType<typeof journalHooks> | undefined, where: string): Promise<PipelineResult> {
+  try {
+    const result = await runPipeline(ctx);
+    await hooks?.state(result.leftovers.length === 0 ? "torn-down" : "downloaded", { status: result.leftovers.length === 0 ? "destroyed" : "live", stage: "teardown" });
+    return result;
+  } catch (error) {
+    if (error instanceof LinkLostError && runId) {
+      await hooks?.state("unreachable");
+      error.message = `${error.message}\n${lostLinkAdvice(runId, where, { mode: "target" })}`;
+    } else await hooks?.state("failed", { status: "destroyed", stage: "teardown" });
+    throw error;
+  }
 }

@@ -31,6 +31,10 @@ export interface PipelineContext {
   limits?: Limits;
   /** Told the run directory's name as soon as it exists, for exact cleanup advice on a forced quit. */
   onRunDir?: (runDir: string) => void;
+  /** Told once the renderer runs detached on the host: from now on the run can be attached to. */
+  onLaunched?: (runDir: string) => Promise<void> | void;
+  /** How long a dropped link is reconnected before the client gives up (the render goes on); default 600. */
+  reconnectForSeconds?: number;
 }
 
 /** prepare's result: the commands that run the renderer on the host, and its cores. */

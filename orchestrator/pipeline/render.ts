@@ -1,65 +1,66 @@
-import { parseProgressLine, type ProgressEvent } from "../../renderer/progress.ts";
+import type { ProgressEvent } from "../../renderer/progress.ts";
 import { InterruptedError, RemoteError } from "../errors.ts";
-import { BoundedTail } from "../hosts/line-splitter.ts";
-import { printable } from "../hosts/remote-text.ts";
+import { followRender, type FollowResult, type FollowState } from "../detach/follow.ts";
+import { DEFAULT_RECONNECT_SECONDS, HostLink } from "../detach/host-link.ts";
+import { launchDetached } from "../detach/launch.ts";
 import type { Host } from "../hosts/host.ts";
 import type { PipelineContext, Rendered, RunDirectory, Toolchain } from "./context.ts";
 
-/**
- * The shell wrapper, a constant: it records the renderer's pid (teardown uses it to stop a render
- * that outlives us) and execs the argument vector, every element of which is quoted by the host layer.
- */
-const RECORD_PID_AND_EXEC = 'echo $$ > render.pid && exec "$@"';
+/** Told the connection that works after a reconnect: download and teardown use it. */
+export type OnHost = (host: Host) => void;
 
 /**
- * render: run the uploaded bundle on the host with --progress json, on every
- * core unless --processes says otherwise, streaming its events into the local
- * display. Returns the outputs the renderer reports; download checks each.
+ * render: start the uploaded bundle on the host detached from the SSH session
+ * (detach/launch.ts), with --progress json, on every core unless --processes
+ * says otherwise, then follow its progress file into the local display
+ * (detach/follow.ts). A dropped link is reconnected for --reconnect-for; the
+ * render goes on meanwhile.
  */
-export async function render(ctx: PipelineContext, host: Host, toolchain: Toolchain, runDir: RunDirectory): Promise<Rendered> {
+export async function render(ctx: PipelineContext, host: Host, toolchain: Toolchain, runDir: RunDirectory, onHost?: OnHost): Promise<Rendered> {
   const processes = workerCount(ctx, toolchain);
   const argv = [
-    "sh", "-c", RECORD_PID_AND_EXEC, "julia-render",
     toolchain.node, runDir.bundle, "--spec", runDir.spec, "--out", `${runDir.path}/out`,
     "--progress", "json", "--processes", String(processes), "--preset", ctx.preset, "--ffmpeg", toolchain.ffmpeg,
     ...(ctx.keepFrames ? ["--png-frames"] : []),
   ];
   ctx.reporter.info(`  rendering ${ctx.job.frames} frame${ctx.job.frames === 1 ? "" : "s"} of ${ctx.job.width}x${ctx.job.height} with ${processes} workers on ${host.description}`);
-
-  let done: Extract<ProgressEvent, { event: "done" }> | undefined;
-  let reported: string | undefined;
-  const stderrTail = new BoundedTail(4000);
-  const result = await host.exec(argv, {
-    cwd: runDir.path,
-    signal: ctx.signal,
-    onStderr: (chunk) => stderrTail.append(chunk),
-    onStdoutLine: (line) => {
-      const parsed = parseProgressLine(line); // checked: the server's events are input like any other
-      if (parsed.kind === "other") return; // not ours: a stray line from the host's shell profile
-      const { event } = parsed;
-      if (event.event === "frame") {
-        const { done: frames, total, fps, etaSeconds } = event;
-        if ([fps, etaSeconds].every(Number.isFinite)) ctx.reporter.progress(frames, total, fps, etaSeconds);
-      } else if (event.event === "done") done = event;
-      else if (event.event === "error") reported = printable(event.message).slice(0, 2000);
-    },
-  });
-
+  const pid = await launchDetached(host, runDir.path, argv, ctx.signal);
   if (ctx.signal.aborted) throw new InterruptedError("Interrupted during render.");
-  if (result.exitCode === 0 && done) {
+  await ctx.onLaunched?.(runDir.path);
+  return follow(ctx, host, runDir.path, pid, onHost);
+}
+
+/** Follows a render already running (or finished) on `host`, reconnecting as needed. `attach` starts here. */
+export async function follow(ctx: PipelineContext, host: Host, runDir: string, pid: number, onHost?: OnHost): Promise<Rendered> {
+  const link = new HostLink(host, {
+    open: ctx.openHost,
+    reconnectForMs: (ctx.reconnectForSeconds ?? DEFAULT_RECONNECT_SECONDS) * 1000,
+    say: (line) => ctx.reporter.info(line),
+  });
+  const state: FollowState = { offset: 0 };
+  const show = (event: ProgressEvent) => {
+    if (event.event !== "frame") return;
+    const { done, total, fps, etaSeconds } = event;
+    if ([fps, etaSeconds].every(Number.isFinite)) ctx.reporter.progress(done, total, fps, etaSeconds);
+  };
+  let result: FollowResult;
+  try {
+    result = await followRender(link, runDir, pid, state, ctx.signal, show);
+  } finally {
+    if (link.current !== host) onHost?.(link.current); // download and teardown use the connection that works
+  }
+  if (ctx.signal.aborted) throw new InterruptedError("Interrupted during render.");
+  const where = link.current.description;
+  const tail = result.stderrTail.trim().split("\n").slice(-12).join("\n");
+  if (result.exitStatus === 0 && state.done) {
     // parseProgressLine checked the figures; download checks the outputs themselves
-    return { outputs: done.outputs, seconds: done.seconds, iterations: done.iterations };
+    return { outputs: state.done.outputs, seconds: state.done.seconds, iterations: state.done.iterations };
   }
-  const stderrText = printable(stderrTail.toString());
-  const tail = stderrText.trim().split("\n").slice(-12).join("\n");
-  if (result.exitCode === 0) {
-    throw new RemoteError(`The renderer on ${host.description} exited without a valid "done" event, so its outputs are unknown; nothing was downloaded.${tail ? `\nRenderer stderr:\n${tail}` : ""}`, { stderr: stderrText });
+  if (result.exitStatus === 0) {
+    throw new RemoteError(`The renderer on ${where} exited without a valid "done" event, so its outputs are unknown; nothing was downloaded.${tail ? `\nRenderer stderr:\n${tail}` : ""}`, { stderr: result.stderrTail });
   }
-  if (result.exitCode === null && result.connectionLost !== false) {
-    throw new RemoteError(`The connection to ${host.description} dropped during the render.${tail ? `\nThe renderer's last words:\n${tail}` : ""}\nCheck the host is up, then run again.`, { stderr: stderrText });
-  }
-  const how = result.exitCode === null ? `killed by ${result.signal ?? "a signal"}` : `exit ${result.exitCode}`;
-  throw new RemoteError(`The render failed on ${host.description} (${how}): ${reported ?? "no message"}${tail ? `\nRenderer stderr:\n${tail}` : ""}`, { stderr: stderrText });
+  const how = result.exitStatus === undefined ? "killed, with no exit status written" : result.exitStatus > 128 ? `killed by signal ${result.exitStatus - 128}` : `exit ${result.exitStatus}`;
+  throw new RemoteError(`The render failed on ${where} (${how}): ${state.reported ?? "no message"}${tail ? `\nRenderer stderr:\n${tail}` : ""}`, { stderr: result.stderrTail });
 }
 
 /** --processes, else one worker per core of the host. */

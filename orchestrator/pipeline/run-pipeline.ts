@@ -1,4 +1,5 @@
 import { InterruptedError } from "../errors.ts";
+import { LinkLostError } from "../detach/host-link.ts";
 import { connect } from "./connect.ts";
 import type { Made, PipelineContext, Rendered, StageName, StageSeconds } from "./context.ts";
 import { download } from "./download.ts";
@@ -38,23 +39,28 @@ export async function runPipeline(ctx: PipelineContext): Promise<PipelineResult>
     return value;
   };
   let done: { outputs: string[]; rendered: Rendered; workers: number };
-  let leftovers: string[];
+  let leftovers: string[] = [];
+  let linkLost = false;
   try {
-    const host = await stage("connect", () => connect(ctx));
-    made.host = host;
+    let host = (made.host = await stage("connect", () => connect(ctx)));
     const toolchain = await stage("prepare", () => prepare(ctx, host));
-    const runDir = await stage("upload", () => upload(ctx, host, (dir) => {
-      made.runDir = dir;
-      ctx.onRunDir?.(dir.path);
-    }));
-    const rendered = await stage("render", () => render(ctx, host, toolchain, runDir));
+    const runDir = await stage("upload", () => upload(ctx, host, (dir) => ((made.runDir = dir), ctx.onRunDir?.(dir.path))));
+    // a reconnect mid-render replaces the connection: what follows (and teardown) uses the new one
+    const rendered = await stage("render", () => render(ctx, host, toolchain, runDir, (fresh) => (host = made.host = fresh)));
     const outputs = await stage("download", () => download(ctx, host, runDir, rendered));
     done = { outputs, rendered, workers: workerCount(ctx, toolchain) };
+  } catch (error) {
+    linkLost = error instanceof LinkLostError;
+    throw error;
   } finally {
-    const { value, seconds } = await ctx.reporter.stage("teardown", () => teardown(ctx, made));
-    stageSeconds.teardown = seconds;
-    leftovers = value;
-    for (const leftover of leftovers) ctx.reporter.warn(`left over: ${leftover}`);
+    // the link is gone and the render goes on over there: nothing to stop or remove from here; `attach` finishes the run
+    if (linkLost) await made.host?.close().catch(() => undefined);
+    else {
+      const { value, seconds } = await ctx.reporter.stage("teardown", () => teardown(ctx, made));
+      stageSeconds.teardown = seconds;
+      leftovers = value;
+      for (const leftover of leftovers) ctx.reporter.warn(`left over: ${leftover}`);
+    }
   }
   const renderSeconds = done.rendered.seconds.total;
   const totalSeconds = Object.values(stageSeconds).reduce((sum, s) => sum + (s ?? 0), 0);

@@ -1,5 +1,6 @@
 import { printable } from "../hosts/remote-text.ts";
 import { commandLine } from "../hosts/shell-quote.ts";
+import { parsePid, RUN_FILES } from "../detach/run-files.ts";
 import type { Host } from "../hosts/host.ts";
 import type { Made, PipelineContext } from "./context.ts";
 import { adviceCommand } from "./leftover-advice.ts";
@@ -34,20 +35,32 @@ export async function teardown(ctx: Pick<PipelineContext, "hostHint">, made: Mad
   return leftovers;
 }
 
-/** SIGTERM lets the renderer stop ffmpeg and its workers; SIGKILL after a grace period. */
+/**
+ * SIGTERM lets the renderer stop ffmpeg and its workers; after a grace period
+ * SIGKILL goes to the render's whole process group (its detached session),
+ * so nothing it started survives. Both pids are the server's word: parsed.
+ */
 async function stopRender(host: Host, pidFile: string): Promise<void> {
-  const read = await host.exec(["cat", "--", pidFile]);
-  const pid = read.stdout.trim();
-  if (read.exitCode !== 0 || !/^\d+$/.test(pid)) return; // the render never started
-  const alive = async () => (await host.exec(["kill", "-0", pid])).exitCode === 0;
-  if (!(await alive())) return;
-  await host.exec(["kill", "-TERM", pid]);
-  const deadline = Date.now() + GRACE_MS;
-  while (Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    if (!(await alive())) return;
+  const runDir = pidFile.slice(0, pidFile.lastIndexOf("/"));
+  const readPid = async (file: string) => {
+    const read = await host.exec(["cat", "--", file]);
+    return read.exitCode === 0 ? parsePid(read.stdout) : undefined;
+  };
+  // the exit status is written after the render ended: nothing to stop, and its pids may be others' by now
+  if ((await host.exec(["test", "-e", `${runDir}/${RUN_FILES.exit}`])).exitCode === 0) return;
+  const pid = await readPid(pidFile);
+  const session = await readPid(`${runDir}/${RUN_FILES.session}`);
+  if (pid === undefined && session === undefined) return; // the render never started
+  // `env kill`: procps's kill, whatever the login shell (dash's builtin takes no "--" and no negative pid)
+  const alive = async (target: string) => (await host.exec(["env", "kill", "-0", "--", target])).exitCode === 0;
+  const group = session === undefined ? undefined : `-${session}`;
+  if (pid !== undefined && (await alive(String(pid)))) {
+    await host.exec(["kill", "-TERM", String(pid)]);
+    const deadline = Date.now() + GRACE_MS;
+    while (Date.now() < deadline && (await alive(String(pid)))) await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  await host.exec(["kill", "-KILL", pid]);
+  if (group !== undefined && (await alive(group))) await host.exec(["env", "kill", "-KILL", "--", group]);
+  else if (pid !== undefined && (await alive(String(pid)))) await host.exec(["kill", "-KILL", String(pid)]);
 }
 
 /**

@@ -4,14 +4,31 @@ import path from "node:path";
 import { ensurePrivateDir, runsDir } from "./paths.ts";
 
 /**
- * One JSON file per cloud run, written before anything is created and updated
- * at each stage, so that `render-remote audit` can find a run whatever
- * happened to the process that started it.
+ * One JSON file per run that touches a host (cloud and --target), written
+ * before anything is created and updated at each stage, so that
+ * `render-remote audit` (cloud runs), `runs` and `attach` can find a run
+ * whatever happened to the process that started it.
  */
 export type RunStatus = "provisioning" | "live" | "destroying" | "destroyed" | "destroy-failed";
 
+/** Where a run stands on its host, for `runs` (the cloud lifecycle is `status`). */
+export type RenderState = "rendering" | "rendered" | "downloaded" | "unreachable" | "torn-down" | "failed";
+
+/** What reattaching needs: how to log in and whom to trust. */
+export interface RunAccess {
+  host: string;
+  port: number;
+  user: string;
+  /** The private key (a cloud run's per-run key lives until teardown); none when an ssh-agent logs in. */
+  keyPath?: string;
+  /** The known_hosts file that pins the host key (absent: the default one). */
+  knownHostsPath?: string;
+}
+
 export interface RunJournal {
   runId: string;
+  /** Absent in journals written before --target runs were journaled: those are cloud runs. */
+  mode?: "cloud" | "target";
   plan: string;
   type: string;
   region: string;
@@ -41,6 +58,17 @@ export interface RunJournal {
   watchdogReason?: string;
   /** What the render measured, for `estimate` (estimate/history.ts). */
   measured?: { iterations: number; renderSeconds: number; vcpus: number; overheadSeconds: number };
+  access?: RunAccess;
+  /** The run directory on the host, once it exists. */
+  remoteRunDir?: string;
+  /** Where the outputs go (absolute). */
+  outDir?: string;
+  renderState?: RenderState;
+  /** The job as a spec, so `attach` can check what the server sends back; and whether frames come home too. */
+  spec?: Record<string, unknown>;
+  keepFrames?: boolean;
+  /** --target runs: the target as given (ssh://user@host:port). */
+  target?: string;
 }
 
 /** A run id fit to be a file name: no separator, no dot-dot, nothing a shell or a path could read twice. */
@@ -79,8 +107,13 @@ export async function updateJournal(runId: string, changes: Partial<RunJournal>,
   return next;
 }
 
-/** Every journal entry, oldest first. Unreadable files are skipped, not fatal. */
+/** Every cloud run's journal entry, oldest first (what `audit` and the estimates read). */
 export async function listJournals(env?: NodeJS.ProcessEnv): Promise<RunJournal[]> {
+  return (await listAllJournals(env)).filter((entry) => entry.mode !== "target");
+}
+
+/** Every journal entry, cloud and --target, oldest first. Unreadable files are skipped, not fatal. */
+export async function listAllJournals(env?: NodeJS.ProcessEnv): Promise<RunJournal[]> {
   let names: string[];
   try {
     names = await readdir(runsDir(env));
@@ -99,4 +132,9 @@ export async function listJournals(env?: NodeJS.ProcessEnv): Promise<RunJournal[
     }
   }
   return entries.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+}
+
+/** The deadline at which the server deletes itself: only a run whose watchdog was armed has one (else it is the plan's, not the server's). */
+export function armedDeadline(journal: Pick<RunJournal, "deadline" | "watchdog">): string | undefined {
+  return journal.watchdog === "armed" ? journal.deadline : undefined;
 }
