@@ -13,7 +13,7 @@ import { startTestSshd, type TestSshd } from "../hosts/testing/sshd.ts";
 import { trapInterrupts } from "../interrupts.ts";
 import type { StageReporter } from "../pipeline/reporter.ts";
 import { runKeysDir } from "../state/paths.ts";
-import { readJournal, updateJournal } from "../state/journal.ts";
+import { readJournal } from "../state/journal.ts";
 import { attachCommand } from "./attach-command.ts";
 import { exitCodeFor } from "../errors.ts";
 import { runInCloud } from "./run-on-cloud.ts";
@@ -223,7 +223,7 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
     try {
       await expect(
         runInCloud({ spec: path.join(home, "slow.json"), plan: "2core", out: path.join(home, "out2"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 5, reconnectForSeconds: 2, reporter, interrupts }, { engine }),
-      ).rejects.toMatchObject({ kind: "remote", message: expect.stringMatching(/Could not reconnect to ssh:\/\/.* within 2 s[^]*The server was destroyed, as every run's is without a server-side deadline[^]*\nnothing left billing$/) });
+      ).rejects.toMatchObject({ kind: "remote", message: expect.stringMatching(/Could not reconnect to ssh:\/\/.* within 2 s[\s\S]*The server was destroyed, as every run's is without a server-side deadline[\s\S]*\nnothing left billing$/) });
       const runId = engine.calls[1].split(" ")[1];
       expect(engine.calls).toEqual(["preflight", `up ${runId}`, `destroy ${runId}`, `removeStack ${runId}`]);
       expect(await readJournal(runId)).toMatchObject({ status: "destroyed" });
@@ -259,7 +259,7 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
         { engine, watchdog: { helperPath: serverRoot.helperPath } },
       ).catch((caught: unknown) => caught);
       runId = engine.calls[1].split(" ")[1];
-      expect((error as Error).message).toMatch(new RegExp(`Could not reconnect[^]*The render may still be running[^]*render-remote attach ${runId}[^]*deletes itself at its deadline`));
+      expect((error as Error).message).toMatch(new RegExp(`Could not reconnect[\s\S]*The render may still be running[\s\S]*render-remote attach ${runId}[\s\S]*deletes itself at its deadline`));
       expect(engine.calls).toEqual(["preflight", `up ${runId}`]); // not destroyed
       expect(await readJournal(runId)).toMatchObject({ status: "live", renderState: "unreachable", mode: "cloud", access: { host: "127.0.0.1", port: engine.sshd!.port } });
       expect(existsSync(runKeysDir(runId))).toBe(true); // the per-run key lives until teardown

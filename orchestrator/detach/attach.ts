@@ -71,9 +71,10 @@ export async function attachRun(runId: string, options: AttachOptions): Promise<
   let leftovers: string[] = [];
   let outputs: string[] = [];
   try {
-    let host = (made.host = (await reporter.stage("connect", () => open(options.signal).catch((error: unknown) => {
+    let host = (await reporter.stage("connect", () => open(options.signal).catch((error: unknown) => {
       throw new RemoteError(hostGone(journal, where, error));
-    }))).value);
+    }))).value;
+    made.host = host;
     made.runDir = runDir;
     const pidRead = await host.exec(["cat", "--", runDir.pidFile], { signal: options.signal });
     const pid = pidRead.exitCode === 0 ? parsePid(pidRead.stdout) : undefined;

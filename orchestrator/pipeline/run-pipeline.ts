@@ -42,11 +42,22 @@ export async function runPipeline(ctx: PipelineContext): Promise<PipelineResult>
   let leftovers: string[] = [];
   let linkLost = false;
   try {
-    let host = (made.host = await stage("connect", () => connect(ctx)));
+    let host = await stage("connect", () => connect(ctx));
+    made.host = host;
     const toolchain = await stage("prepare", () => prepare(ctx, host));
-    const runDir = await stage("upload", () => upload(ctx, host, (dir) => ((made.runDir = dir), ctx.onRunDir?.(dir.path))));
+    const runDir = await stage("upload", () =>
+      upload(ctx, host, (dir) => {
+        made.runDir = dir;
+        ctx.onRunDir?.(dir.path);
+      }),
+    );
     // a reconnect mid-render replaces the connection: what follows (and teardown) uses the new one
-    const rendered = await stage("render", () => render(ctx, host, toolchain, runDir, (fresh) => (host = made.host = fresh)));
+    const rendered = await stage("render", () =>
+      render(ctx, host, toolchain, runDir, (fresh) => {
+        host = fresh;
+        made.host = fresh;
+      }),
+    );
     const outputs = await stage("download", () => download(ctx, host, runDir, rendered));
     done = { outputs, rendered, workers: workerCount(ctx, toolchain) };
   } catch (error) {
