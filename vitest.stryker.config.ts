@@ -7,7 +7,7 @@ export default defineConfig({
   test: {
     include: [
       "orchestrator/cloud/**/*.test.ts",
-      "orchestrator/commands/audit*.test.ts",
+      "orchestrator/audit/audit*.test.ts",
     ],
     testTimeout: 60_000,
     hookTimeout: 60_000,

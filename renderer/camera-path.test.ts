@@ -7,7 +7,7 @@ import { frameBounds, keyframeC, minViewWidth, viewAt, viewBounds } from "./came
 import { BadInputError } from "./errors.ts";
 import { frameC } from "./frame-geometry.ts";
 import { createKernel } from "./kernel/index.ts";
-import { createBandRenderer } from "./render/band.ts";
+import { createBandRenderer } from "./frames/band.ts";
 import { jobToSpec, parseSpec, type Keyframe } from "./spec.ts";
 import { tempDir } from "../test/temp-dir.ts";
 

@@ -8,9 +8,9 @@ import { X264_PRESETS } from "./output/ffmpeg.ts";
 import { prepareOutDir } from "./output/out-dir.ts";
 import { plainMessage } from "./fs-reason.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
-import { renderJob } from "./render.ts";
-import { isRenderWorker, runRenderWorker } from "./render/worker.ts";
-import { renderWorkerScript } from "./render/worker-script.ts";
+import { renderJob } from "./render-job.ts";
+import { isRenderWorker, runRenderWorker } from "./frames/worker.ts";
+import { renderWorkerScript } from "./frames/worker-script.ts";
 import { renderContactSheet } from "./sheet/contact-sheet.ts";
 
 const number = (flag: string) => (value: string) => {

@@ -8,7 +8,7 @@ import { juliaRender, repoRoot, runBundle } from "../test/run-bundle.ts";
 import { frameAxes, frameC } from "./frame-geometry.ts";
 import { createKernel } from "./kernel/index.ts";
 import { escapeCountsScalar } from "./kernel/scalar.ts";
-import { createBandRenderer } from "./render/band.ts";
+import { createBandRenderer } from "./frames/band.ts";
 import { parseSpec, type Job } from "./spec.ts";
 import { tempDir } from "../test/temp-dir.ts";
 

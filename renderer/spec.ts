@@ -23,7 +23,7 @@ export interface Job {
   fps: number;
   colormap: ColormapName;
   coloring: "bands" | "smooth";
-  /** N: each pixel is the linear-light mean of N × N subsamples (render/supersample.ts); 1 is the seed's one sample. */
+  /** N: each pixel is the linear-light mean of N × N subsamples (frames/supersample.ts); 1 is the seed's one sample. */
   supersample: number;
   /** A camera path (camera-path.ts): the view and optionally c at some frames; when given, `bounds` is frame 0's view. */
   keyframes?: Keyframe[];

@@ -16,11 +16,11 @@ await mkdir(dist, { recursive: true });
 // ESM output cannot `require` Node builtins that bundled CommonJS code (pngjs) asks for.
 const requireShim = "import { createRequire as __rrCreateRequire } from 'node:module'; const require = __rrCreateRequire(import.meta.url);";
 
-// The render worker's program, embedded in dist/julia-render.mjs as a string (renderer/render/worker-script.ts):
+// The render worker's program, embedded in dist/julia-render.mjs as a string (renderer/frames/worker-script.ts):
 // workers start faster when they compile only the renderer, and the bundle stays one file.
 const worker = await build({
   absWorkingDir: root,
-  entryPoints: ["renderer/render/worker-entry.ts"],
+  entryPoints: ["renderer/frames/worker-entry.ts"],
   bundle: true,
   write: false,
   platform: "node",

@@ -1,9 +1,19 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
-import type { LocalStack, LocalStacks } from "../commands/audit-types.ts";
 import { pulumiBackendDir } from "../state/paths.ts";
 import { PROJECT_NAME } from "./pulumi-settings.ts";
+
+/** A Pulumi stack in the local backend; the Pulumi module implements this. */
+export interface LocalStack {
+  name: string;
+  /** Resources the stack still holds; undefined when Pulumi does not know (never updated). */
+  resourceCount?: number;
+}
+export interface LocalStacks {
+  listStacks(): Promise<LocalStack[]>;
+  destroyStack(name: string): Promise<void>;
+}
 
 /**
  * The audit's view of local Pulumi stacks. Listing reads the file backend's

@@ -10,11 +10,11 @@ import type { ProvisionEngine } from "./pulumi-engine.ts";
 import { pulumiBackendUrl } from "./pulumi-settings.ts";
 import { createRunId } from "./run-id.ts";
 import { toCallerCidr } from "./ssh-from.ts";
-import { DESTROY_YES_COMMAND } from "../commands/audit-types.ts";
+import { DESTROY_YES_COMMAND } from "../audit/audit-types.ts";
 import type { LinodeClient } from "./linode-api.ts";
 import { preflight } from "./preflight.ts";
 import { pulumiErrorText } from "./pulumi-cli.ts";
-import { tearDownRun } from "./teardown.ts";
+import { tearDownRun } from "./destroy-run.ts";
 
 /**
  * One rented server for the length of `useHost`, and never longer: budget

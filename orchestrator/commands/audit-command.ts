@@ -1,4 +1,4 @@
-import { audit } from "./audit.ts";
+import { audit } from "../audit/audit.ts";
 import { localStacksFromEnv } from "../cloud/local-stacks.ts";
 
 export interface AuditCommandOptions {

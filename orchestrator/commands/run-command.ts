@@ -9,7 +9,7 @@ import { trapInterrupts } from "../interrupts.ts";
 import { CLOUD_CONNECT_TIMEOUT_SECONDS, TARGET_CONNECT_TIMEOUT_SECONDS } from "../pipeline/connect-progress.ts";
 import { runDirAdvice } from "../pipeline/leftover-advice.ts";
 import { createReporter } from "../pipeline/reporter.ts";
-import { runOnHost, type RunResult } from "./run.ts";
+import { runOnHost, type RunResult } from "./run-on-host.ts";
 
 export interface RunCommandOptions {
   spec?: string;
@@ -43,12 +43,12 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   const interrupts = trapInterrupts();
   try {
     if (!options.dryRun && !options.target && options.plan) {
-      const { runInCloud } = await import("./run-cloud.ts");
+      const { runInCloud } = await import("./run-on-cloud.ts");
       const connectTimeout = options.connectTimeout ?? CLOUD_CONNECT_TIMEOUT_SECONDS;
       return report(await runInCloud({ ...options, connectTimeout, spec: options.spec, plan: options.plan, deadlineSeconds, reporter, interrupts }), options.json === true, options.out);
     }
     if (options.dryRun && options.plan) {
-      const { showCloudPlan } = await import("./run-cloud.ts");
+      const { showCloudPlan } = await import("./run-on-cloud.ts");
       const cloudPlan = await showCloudPlan({ ...options, spec: options.spec, plan: options.plan, deadlineSeconds, reporter, json: options.json });
       const run = await runOnHost({ ...common(options), reporter, signal: interrupts.signal });
       if (options.json) {

@@ -10,10 +10,10 @@ import { SHORTCUT_MIN_ITERATIONS } from "../../renderer/kernel/shortcuts.ts";
 import { findTrap } from "../../renderer/kernel/trap.ts";
 import { findFfmpeg, rawFramesInput } from "../../renderer/output/ffmpeg.ts";
 import { parseProgressLine } from "../../renderer/progress.ts";
-import { createBandRenderer } from "../../renderer/render/band.ts";
-import { bandRows, encoderFormat, frameBytes, type FrameFormat } from "../../renderer/render/schedule.ts";
-import { mirrorPlan } from "../../renderer/render/mirror.ts";
-import { subsampleAxis } from "../../renderer/render/supersample.ts";
+import { createBandRenderer } from "../../renderer/frames/band.ts";
+import { bandRows, encoderFormat, frameBytes, type FrameFormat } from "../../renderer/frames/schedule.ts";
+import { mirrorPlan } from "../../renderer/frames/mirror.ts";
+import { subsampleAxis } from "../../renderer/frames/supersample.ts";
 import { frameBounds } from "../../renderer/camera-path.ts";
 import { jobToSpec, type Job } from "../../renderer/spec.ts";
 import { PARALLEL_EFFICIENCY } from "./predict.ts";
@@ -34,7 +34,7 @@ export interface Calibration {
   totalIterations: number;
   /** Iterations per second of one core of this machine, in this kernel. */
   kernelRate: number;
-  /** Share of the pixels the kernel computes; the rest are exact mirror copies (renderer/render/mirror.ts). */
+  /** Share of the pixels the kernel computes; the rest are exact mirror copies (renderer/frames/mirror.ts). */
   computedShare: number;
   /** CPU seconds x264 needs per full-size frame (measured on one thread). */
   encodeSecondsPerFrame: number;

@@ -1,5 +1,5 @@
 import type { Job } from "../../renderer/spec.ts";
-import { evenSize } from "../../renderer/render/schedule.ts";
+import { evenSize } from "../../renderer/frames/schedule.ts";
 
 /**
  * What a render of this job may produce, computed here from the job and never

@@ -38,7 +38,7 @@ let compiled: object | undefined;
 
 /**
  * The compiled module, once per thread, synchronously (~56 KB; V8 compiles each
- * function when first called, then tiers hot ones up). render/pool.ts posts
+ * function when first called, then tiers hot ones up). frames/pool.ts posts
  * it to the worker threads, which then share its code and its tier-up instead
  * of compiling the kernel once each.
  */

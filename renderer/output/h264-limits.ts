@@ -1,5 +1,5 @@
 import { BadInputError } from "../errors.ts";
-import { evenSize } from "../render/schedule.ts";
+import { evenSize } from "../frames/schedule.ts";
 import type { Job } from "../spec.ts";
 
 /**

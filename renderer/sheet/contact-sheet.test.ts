@@ -4,7 +4,7 @@ import { PNG } from "pngjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { juliaRender, runBundle, type BundleRun } from "../../test/run-bundle.ts";
 import { escapeCountsScalar } from "../kernel/scalar.ts";
-import { createBandRenderer } from "../render/band.ts";
+import { createBandRenderer } from "../frames/band.ts";
 import { jobToSpec, parseSpec } from "../spec.ts";
 import { BACKGROUND, LABEL_COLOR, planContactSheet, thumbnailOrigin, type SheetLayout } from "./layout.ts";
 import { tempDir } from "../../test/temp-dir.ts";

@@ -4,9 +4,9 @@ import { Mp4Encoder, findFfmpeg } from "./output/ffmpeg.ts";
 import { checkMp4FrameSize } from "./output/h264-limits.ts";
 import { OutputStaging } from "./output/staging.ts";
 import type { ProgressReporter, RunSeconds, TimeSplit } from "./progress.ts";
-import type { WorkerScript } from "./render/worker-script.ts";
-import { renderFrames } from "./render/pool.ts";
-import { encoderFormat, evenSize } from "./render/schedule.ts";
+import type { WorkerScript } from "./frames/worker-script.ts";
+import { renderFrames } from "./frames/pool.ts";
+import { encoderFormat, evenSize } from "./frames/schedule.ts";
 import type { Job } from "./spec.ts";
 
 export interface RenderOptions {

@@ -7,7 +7,7 @@ import type { WorkerScript } from "./worker-script.ts";
 
 let script: WorkerScript;
 beforeAll(async () => {
-  const result = await build({ entryPoints: ["renderer/render/worker-entry.ts"], bundle: true, write: false, platform: "node", format: "cjs", logLevel: "warning" });
+  const result = await build({ entryPoints: ["renderer/frames/worker-entry.ts"], bundle: true, write: false, platform: "node", format: "cjs", logLevel: "warning" });
   script = { kind: "source", source: result.outputFiles[0].text };
 });
 

@@ -16,9 +16,9 @@ import type { StageReporter } from "../pipeline/reporter.ts";
 import { runPipeline } from "../pipeline/run-pipeline.ts";
 import { readJournal, updateJournal } from "../state/journal.ts";
 import { createRunId } from "../cloud/run-id.ts";
-import { auditRun } from "./audit.ts";
-import { checkPlanName, choosePlan } from "./choose-plan.ts";
-import type { RunResult } from "./run.ts";
+import { auditRun } from "../audit/audit.ts";
+import { checkPlanName, choosePlan } from "../estimate/choose-plan.ts";
+import type { RunResult } from "./run-on-host.ts";
 
 export interface CloudRunOptions {
   spec: string;

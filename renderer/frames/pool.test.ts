@@ -10,7 +10,7 @@ import type { WorkerScript } from "./worker-script.ts";
 // The worker program as the build embeds it (scripts/build.mjs), built from the sources under test.
 let script: WorkerScript;
 beforeAll(async () => {
-  const result = await build({ entryPoints: ["renderer/render/worker-entry.ts"], bundle: true, write: false, platform: "node", format: "cjs", logLevel: "warning" });
+  const result = await build({ entryPoints: ["renderer/frames/worker-entry.ts"], bundle: true, write: false, platform: "node", format: "cjs", logLevel: "warning" });
   script = { kind: "source", source: result.outputFiles[0].text };
 });
 

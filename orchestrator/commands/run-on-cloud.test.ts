@@ -15,7 +15,7 @@ import type { StageReporter } from "../pipeline/reporter.ts";
 import { runKeysDir } from "../state/paths.ts";
 import { readJournal } from "../state/journal.ts";
 import { exitCodeFor } from "../errors.ts";
-import { runInCloud } from "./run-cloud.ts";
+import { runInCloud } from "./run-on-cloud.ts";
 import { tempDir } from "../../test/temp-dir.ts";
 
 /**

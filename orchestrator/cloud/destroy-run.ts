@@ -1,7 +1,7 @@
 import { readJournal, updateJournal } from "../state/journal.ts";
 import type { RunJournal } from "../state/journal.ts";
 import { ProvisionError } from "../errors.ts";
-import { DESTROY_YES_COMMAND } from "../commands/audit-types.ts";
+import { DESTROY_YES_COMMAND } from "../audit/audit-types.ts";
 import { deleteRunKeys } from "./keys.ts";
 import type { LinodeClient } from "./linode-api.ts";
 import { CliDeadline } from "./pulumi-cli.ts";

@@ -13,16 +13,7 @@ export const DESTROY_YES_COMMAND = "render-remote audit --destroy --yes";
 /** Where the audit learnt about a resource. */
 export type Source = "account" | "journal" | "stack";
 
-/** A Pulumi stack in the local backend; the Pulumi module implements this. */
-export interface LocalStack {
-  name: string;
-  /** Resources the stack still holds; undefined when Pulumi does not know (never updated). */
-  resourceCount?: number;
-}
-export interface LocalStacks {
-  listStacks(): Promise<LocalStack[]>;
-  destroyStack(name: string): Promise<void>;
-}
+export type { LocalStack, LocalStacks } from "../cloud/local-stacks.ts";
 
 export interface AuditInstance {
   id: number;

@@ -3,9 +3,9 @@ import { BadInputError } from "../errors.ts";
 import { locateRendererBundle } from "../bundle-path.ts";
 import { PLANS, type Plan } from "../cloud/plans.ts";
 import type { PlansResult } from "../cloud/prices.ts";
-import { calibrate } from "../estimate/calibrate.ts";
-import { readHistory } from "../estimate/history.ts";
-import { formatDuration, predict, type Prediction } from "../estimate/predict.ts";
+import { calibrate } from "./calibrate.ts";
+import { readHistory } from "./history.ts";
+import { formatDuration, predict, type Prediction } from "./predict.ts";
 
 export interface PlanChoice {
   plan: Plan;
