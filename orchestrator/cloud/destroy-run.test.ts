@@ -6,7 +6,7 @@ import { ProvisionError } from "../errors.ts";
 import { readJournal, writeJournal } from "../state/journal.ts";
 import { runsDir, stateDir } from "../state/paths.ts";
 import { LinodeClient } from "./linode-api.ts";
-import { stillBillingMessage, tearDownRun, type TeardownContext } from "./teardown.ts";
+import { stillBillingMessage, tearDownRun, type TeardownContext } from "./destroy-run.ts";
 import { fakeFirewall, fakeInstance, startFakeLinodeApi, type FakeLinodeApi } from "./testing/fake-linode-api.ts";
 import { FakeProvisionEngine, type FakeEngineBehaviour } from "./testing/fake-provision-engine.ts";
 
