@@ -36,10 +36,8 @@ export function reconcile(sources: AuditSources, options: ReconcileOptions): Aud
   const journals = sources.journals;
   const holding = (sources.stacks ?? []).filter((stack) => stack.resourceCount === undefined || stack.resourceCount > 0);
   const journalFor = (runId: string | undefined, instanceId?: number) =>
-    // Stryker disable next-line ConditionalExpression: every journal has a runId, so with runId undefined j.runId === runId never matches anyway
     journals.find((j) => (runId !== undefined && j.runId === runId) || (instanceId !== undefined && j.instanceId === instanceId));
   const stackFor = (runId: string | undefined) =>
-    // Stryker disable next-line ConditionalExpression: with runId undefined neither a stack name nor a journal runId can equal it, so find gives undefined too
     runId === undefined ? undefined : holding.find((s) => s.name === runId || journals.some((j) => j.runId === runId && j.stack.name === s.name));
 
   const instances = [...sources.instances, ...sources.untaggedKnown].map((raw): AuditInstance => {
