@@ -11,7 +11,7 @@ export default {
   tsconfigFile: "tsconfig.stryker.json",
   coverageAnalysis: "perTest",
   mutate: [
-    "orchestrator/cloud/{provision,destroy-run,pulumi-engine,pulumi-cli,local-stacks,stack-files,linode-api,linode-api-error,linode-schemas,budget}.ts",
+    "orchestrator/cloud/{provision,destroy-run,pulumi-engine,pulumi-cli,local-stacks,stack-files,linode-api,linode-api-error,linode-schemas,budget,sweep-run}.ts",
     "orchestrator/audit/audit-{collect,reconcile,destroy}.ts",
   ],
   // Committed, so a run re-tests only the mutants whose code or tests changed.

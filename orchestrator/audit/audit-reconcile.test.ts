@@ -83,3 +83,56 @@ describe("reconcile", () => {
     expect(text).toContain("Warning: Could not list the local Pulumi stacks (x)");
   });
 });
+
+describe("reconcile: which sources know each resource", () => {
+  it("a stack counts for the run it is named after, or whose journal names it; never for another run's", () => {
+    const report = reconcile(
+      sources({
+        journals: [
+          journalEntry({ runId: "a", instanceId: 1, stack: { name: "custom-a", backendUrl: "file:///tmp/pulumi" } }),
+          journalEntry({ runId: "b", instanceId: 2 }),
+        ],
+        stacks: [{ name: "custom-a", resourceCount: 2 }],
+        instances: [fakeInstance({ id: 1, tags: tags("a") }), fakeInstance({ id: 2, tags: tags("b") }), fakeInstance({ id: 3, tags: tags("c") })],
+      }),
+      { now },
+    );
+    expect(report.instances.map((i) => [i.id, i.knownBy])).toEqual([
+      [1, ["account", "journal", "stack"]], // through its journal's stack name
+      [2, ["account", "journal"]], // run b's stack holds nothing
+      [3, ["account"]], // an orphan: neither a journal nor a stack of its own
+    ]);
+    expect(report.stacks).toEqual([{ name: "custom-a", resourceCount: 2, runId: "a" }]);
+  });
+
+  it("a stack named after the run counts without a journal; an empty one does not count", () => {
+    const report = reconcile(
+      sources({
+        journals: [journalEntry({ runId: "b", stack: { name: "custom-b", backendUrl: "file:///tmp/pulumi" } })],
+        stacks: [{ name: "a", resourceCount: 1 }, { name: "custom-b", resourceCount: 0 }],
+        firewalls: [fakeFirewall({ id: 8, tags: tags("a") }), fakeFirewall({ id: 9, tags: tags("b") })],
+      }),
+      { now },
+    );
+    expect(report.firewalls.map((f) => [f.id, f.knownBy])).toEqual([
+      [8, ["account", "stack"]],
+      [9, ["account", "journal"]],
+    ]);
+  });
+
+  it("a firewall of a run without a journal is not attributed to a journal that has no instance id yet", () => {
+    const report = reconcile(
+      sources({ journals: [journalEntry({ runId: "p", status: "provisioning", instanceId: undefined })], firewalls: [fakeFirewall({ id: 9, tags: tags("q") })] }),
+      { now },
+    );
+    expect(report.firewalls[0]).toMatchObject({ runId: "q", knownBy: ["account"] });
+  });
+
+  it("a journal whose instance id is listed is no ghost, even when that instance carries another run's tag", () => {
+    const report = reconcile(
+      sources({ journals: [journalEntry({ runId: "a", instanceId: 5 })], instances: [fakeInstance({ id: 5, tags: tags("b") })] }),
+      { now },
+    );
+    expect(report.ghosts).toEqual([]);
+  });
+});

@@ -157,6 +157,31 @@ describe("withProvisionedHost", () => {
     expect(fake.methods()).toEqual(["preflight", "up", "destroy", "removeStack"]);
   });
 
+  it("refuses outputs of the wrong shape (each field in turn), destroys, and never hands the host over", async () => {
+    const wrong: Record<string, unknown>[] = [{ ip: "not-an-ip" }, { ip: 2130706433 }, { user: 7 }, { instanceId: "777" }, { firewallId: "4242" }, { sshPort: "22" }];
+    for (const outputs of wrong) {
+      api.instances = [];
+      api.firewalls = [];
+      const fake = engine({ outputs });
+      let used = false;
+      const error = await withProvisionedHost(options(), fake, async () => {
+        used = true;
+      }).catch((caught: unknown) => caught);
+      expect(error, JSON.stringify(outputs)).toBeInstanceOf(ProvisionError);
+      expect((error as Error).message).toMatch(/^Stack rr-20261124-abc123 returned unexpected outputs \{.*\}\. It is being destroyed; report this as a bug\.$/);
+      expect(used).toBe(false);
+      expect(fake.methods()).toEqual(["preflight", "up", "destroy", "removeStack"]);
+      expect(taggedWithRun()).toEqual([]);
+    }
+  });
+
+  it("a stack from before the port was an output is reached on port 22; a stack's own port is kept", async () => {
+    const ports: number[] = [];
+    await withProvisionedHost(options(), engine({ outputs: { sshPort: undefined } }), async (host) => void ports.push(host.sshPort));
+    await withProvisionedHost(options(), engine({ outputs: { sshPort: 2222 } }), async (host) => void ports.push(host.sshPort));
+    expect(ports).toEqual([22, 2222]);
+  });
+
   it("retries destroy with backoff", async () => {
     const fake = engine({ destroyFailures: 2 });
     await withProvisionedHost(options(), fake, async () => "ok");
