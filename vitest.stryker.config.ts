@@ -5,10 +5,7 @@ import { configDefaults, defineConfig } from "vitest/config";
 // no sshd or render suites (slow, and they reach this code only through the bundles).
 export default defineConfig({
   test: {
-    include: [
-      "orchestrator/cloud/**/*.test.ts",
-      "orchestrator/audit/audit*.test.ts",
-    ],
+    include: ["orchestrator/cloud/**/*.test.ts", "orchestrator/audit/audit*.test.ts"],
     // the watchdog's test runs a real sshd (see above)
     exclude: [...configDefaults.exclude, "orchestrator/cloud/watchdog.test.ts"],
     testTimeout: 60_000,

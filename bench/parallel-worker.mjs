@@ -17,7 +17,7 @@ function renderTile(index) {
 }
 
 // warm up (WASM has no on-stack replacement: the first long call runs unoptimised code)
-for (let i = 0; i < Math.min(8, frames.length * bandsPerFrame); i++) renderTile(i * 7 % (frames.length * bandsPerFrame));
+for (let i = 0; i < Math.min(8, frames.length * bandsPerFrame); i++) renderTile((i * 7) % (frames.length * bandsPerFrame));
 parentPort.postMessage({ ready: true });
 
 parentPort.on("message", ({ next }) => {

@@ -17,7 +17,12 @@ function workspace(spec: Record<string, unknown> = tiny) {
   const dir = tempDir("render-remote-cli-");
   writeFileSync(path.join(dir, "spec.json"), JSON.stringify(spec));
   // no network in tests: prices come from the dated table at once (connection refused)
-  const env: NodeJS.ProcessEnv = { ...process.env, RENDER_REMOTE_HOME: path.join(dir, "state"), LINODE_URL: "http://127.0.0.1:9/v4", CI: "1" };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    RENDER_REMOTE_HOME: path.join(dir, "state"),
+    LINODE_URL: "http://127.0.0.1:9/v4",
+    CI: "1",
+  };
   return { dir, spec: path.join(dir, "spec.json"), out: path.join(dir, "out"), env };
 }
 
@@ -32,7 +37,11 @@ describe("render-remote: flags and exit codes", () => {
   it("a bad spec is exit 2 before any connection is made", async () => {
     const w = workspace({ ...tiny, maxIterations: 0 });
     // nothing listens on port 9: a connection attempt would fail differently and later
-    const run = await runBundle(renderRemote, ["--target", "ssh://nobody@127.0.0.1:9", "--identity", w.spec, "--spec", w.spec, "--out", w.out], { env: w.env });
+    const run = await runBundle(
+      renderRemote,
+      ["--target", "ssh://nobody@127.0.0.1:9", "--identity", w.spec, "--spec", w.spec, "--out", w.out],
+      { env: w.env },
+    );
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toMatch(/"maxIterations" must be an integer from 1 to 1,000,000, got 0/);
     expect(run.stderr).not.toMatch(/connect/);
@@ -48,22 +57,35 @@ describe("render-remote: flags and exit codes", () => {
     expect(flag.stderr).toMatch(/unknown option '--colour'/);
     const plan = await runBundle(renderRemote, ["--spec", w.spec, "--dry-run", "--plan", "47core"], { env: w.env });
     expect(plan.exitCode).toBe(2);
-    expect(plan.stderr).toMatch(/Unknown plan "47core"\. Use one of 2core, 4core, 8core, 16core, 32core, 48core, 50core, 56core, 64core, auto/);
-    const target = await runBundle(renderRemote, ["--spec", w.spec, "--target", "http://example.com", "--identity", w.spec], { env: w.env });
+    expect(plan.stderr).toMatch(
+      /Unknown plan "47core"\. Use one of 2core, 4core, 8core, 16core, 32core, 48core, 50core, 56core, 64core, auto/,
+    );
+    const target = await runBundle(renderRemote, ["--spec", w.spec, "--target", "http://example.com", "--identity", w.spec], {
+      env: w.env,
+    });
     expect(target.exitCode).toBe(2);
     expect(target.stderr).toMatch(/Expected ssh:\/\/user@host\[:port\]/);
   });
 
   it("--dry-run renders here through the pipeline; with --plan --json it prints the plan object", async () => {
     const w = workspace();
-    const run = await runBundle(renderRemote, ["--dry-run", "--plan", "48core", "--spec", w.spec, "--out", w.out, "--json", "--ssh-from", "198.51.100.7"], { env: w.env });
+    const run = await runBundle(
+      renderRemote,
+      ["--dry-run", "--plan", "48core", "--spec", w.spec, "--out", w.out, "--json", "--ssh-from", "198.51.100.7"],
+      { env: w.env },
+    );
     expect(run.exitCode, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(Object.keys(result)).toEqual(expect.arrayContaining(["plan", "resources", "estimate", "outputs", "run"]));
     expect(result.plan).toMatchObject({ alias: "48core", type: "g6-dedicated-48", vcpus: 48 });
-    expect(result.resources.map((r: { type: string }) => r.type).sort()).toEqual(["linode:index/firewall:Firewall", "linode:index/instance:Instance"]);
+    expect(result.resources.map((r: { type: string }) => r.type).sort()).toEqual([
+      "linode:index/firewall:Firewall",
+      "linode:index/instance:Instance",
+    ]);
     const firewall = result.resources.find((r: { type: string }) => r.type === "linode:index/firewall:Firewall");
-    expect(firewall.inputs.inbounds).toEqual([{ action: "ACCEPT", ipv4s: ["198.51.100.7/32"], label: "ssh-from-caller", ports: "22", protocol: "TCP" }]);
+    expect(firewall.inputs.inbounds).toEqual([
+      { action: "ACCEPT", ipv4s: ["198.51.100.7/32"], label: "ssh-from-caller", ports: "22", protocol: "TCP" },
+    ]);
     const instance = result.resources.find((r: { type: string }) => r.type === "linode:index/instance:Instance");
     expect(instance.inputs.metadatas[0].userData).toMatch(/^#cloud-config\n/);
     expect(run.stdout).not.toMatch(/PRIVATE KEY/);
@@ -74,16 +96,46 @@ describe("render-remote: flags and exit codes", () => {
 
   it("--plan auto picks the cheapest plan that meets the deadline and says why", async () => {
     const w = workspace();
-    const run = await runBundle(renderRemote, ["--dry-run", "--plan", "auto", "--deadline", "10m", "--max-cost", "3", "--spec", w.spec, "--out", w.out, "--ssh-from", "198.51.100.7"], { env: w.env });
+    const run = await runBundle(
+      renderRemote,
+      [
+        "--dry-run",
+        "--plan",
+        "auto",
+        "--deadline",
+        "10m",
+        "--max-cost",
+        "3",
+        "--spec",
+        w.spec,
+        "--out",
+        w.out,
+        "--ssh-from",
+        "198.51.100.7",
+      ],
+      { env: w.env },
+    );
     expect(run.exitCode, run.stderr).toBe(0);
     // every plan finishes a tiny job within one started hour, so the cheapest one wins
     expect(run.stderr).toMatch(/--plan auto chose 2core \(g6-dedicated-2\): the cheapest that finishes within 10 min 00 s under \$3/);
     expect(run.stderr).toMatch(/Render it here/);
     // the server-side deadline a real run would arm: with --max-cost, the last started hour within it
-    expect(run.stderr).toMatch(/Server-side deadline: a real run's server would delete itself \d+ h 58 min after the start \(\d+ started hour\(s\) at \$[\d.]+\/h stay within --max-cost 3\)/);
-    const hours = await runBundle(renderRemote, ["--dry-run", "--plan", "2core", "--max-hours", "2", "--spec", w.spec, "--out", w.out, "--ssh-from", "198.51.100.7"], { env: w.env });
-    expect(hours.stderr).toMatch(/Server-side deadline: a real run's server would delete itself 1 h 58 min after the start \(--max-hours 2\), if LINODE_TOKEN has account:read_write\./);
-    const impossible = await runBundle(renderRemote, ["--dry-run", "--plan", "auto", "--max-cost", "0.01", "--spec", w.spec, "--out", w.out], { env: w.env });
+    expect(run.stderr).toMatch(
+      /Server-side deadline: a real run's server would delete itself \d+ h 58 min after the start \(\d+ started hour\(s\) at \$[\d.]+\/h stay within --max-cost 3\)/,
+    );
+    const hours = await runBundle(
+      renderRemote,
+      ["--dry-run", "--plan", "2core", "--max-hours", "2", "--spec", w.spec, "--out", w.out, "--ssh-from", "198.51.100.7"],
+      { env: w.env },
+    );
+    expect(hours.stderr).toMatch(
+      /Server-side deadline: a real run's server would delete itself 1 h 58 min after the start \(--max-hours 2\), if LINODE_TOKEN has account:read_write\./,
+    );
+    const impossible = await runBundle(
+      renderRemote,
+      ["--dry-run", "--plan", "auto", "--max-cost", "0.01", "--spec", w.spec, "--out", w.out],
+      { env: w.env },
+    );
     expect(impossible.exitCode).toBe(2);
     expect(impossible.stderr).toMatch(/No plan meets the limits within --max-cost 0\.01/);
   });
@@ -91,10 +143,17 @@ describe("render-remote: flags and exit codes", () => {
   it("checks --out before anything runs or is rented: exit 2 in plain words, in every mode", async () => {
     const w = workspace();
     writeFileSync(path.join(w.dir, "README.md"), "# notes\n");
-    const modes = [["--dry-run"], ["--dry-run", "--plan", "48core", "--ssh-from", "198.51.100.7"], ["--plan", "48core", "--ssh-from", "198.51.100.7"],
-      ["--target", "ssh://nobody@127.0.0.1:9", "--identity", w.spec]];
+    const modes = [
+      ["--dry-run"],
+      ["--dry-run", "--plan", "48core", "--ssh-from", "198.51.100.7"],
+      ["--plan", "48core", "--ssh-from", "198.51.100.7"],
+      ["--target", "ssh://nobody@127.0.0.1:9", "--identity", w.spec],
+    ];
     for (const mode of modes) {
-      const run = await runBundle(renderRemote, [...mode, "--spec", w.spec, "--out", "README.md"], { env: { ...w.env, LINODE_TOKEN: "not-used" }, cwd: w.dir });
+      const run = await runBundle(renderRemote, [...mode, "--spec", w.spec, "--out", "README.md"], {
+        env: { ...w.env, LINODE_TOKEN: "not-used" },
+        cwd: w.dir,
+      });
       expect(run.exitCode, mode.join(" ")).toBe(2);
       expect(run.stderr).toContain("render-remote: `--out README.md` is a file, not a directory.");
       expect(run.stderr.trim().split("\n"), "no stage, estimate or connection came first").toHaveLength(1);
@@ -114,10 +173,23 @@ describe("render-remote: flags and exit codes", () => {
     const key = path.join(w.dir, "id_ed25519");
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
     const closedPort = "9"; // discard: nothing listens on 127.0.0.1:9 here
-    const args = ["--target", `ssh://nobody@127.0.0.1:${closedPort}`, "--identity", key, "--known-hosts", path.join(w.dir, "known_hosts"), "--spec", w.spec, "--out", w.out];
+    const args = [
+      "--target",
+      `ssh://nobody@127.0.0.1:${closedPort}`,
+      "--identity",
+      key,
+      "--known-hosts",
+      path.join(w.dir, "known_hosts"),
+      "--spec",
+      w.spec,
+      "--out",
+      w.out,
+    ];
     const short = await runBundle(renderRemote, [...args, "--connect-timeout", "2"], { env: w.env });
     expect(short.exitCode).toBe(1);
-    expect(short.stderr).toMatch(/waiting for sshd on ssh:\/\/nobody@127\.0\.0\.1:9: attempt 1 failed \(connection refused: nothing listens on that port\); trying again for [12] s more \(--connect-timeout 2\)/);
+    expect(short.stderr).toMatch(
+      /waiting for sshd on ssh:\/\/nobody@127\.0\.0\.1:9: attempt 1 failed \(connection refused: nothing listens on that port\); trying again for [12] s more \(--connect-timeout 2\)/,
+    );
     expect(short.stderr).toMatch(/attempt 2 failed/);
     expect(short.stderr).toMatch(/did not answer within 2 s \(\d+ attempts; last error: connect ECONNREFUSED/);
     // the default for --target is short, and Ctrl-C while waiting ends as an interrupt of connect
@@ -135,7 +207,13 @@ describe("render-remote: flags and exit codes", () => {
     const w = workspace();
     const run = await runBundle(renderRemote, ["estimate", "--spec", w.spec, "--deadline", "10m"], { env: w.env });
     expect(run.exitCode, run.all).toBe(0);
-    const steps = ["warming up the", "sampling 6 frames across the animation", "timing x264 (veryfast) on 64×48 frames", "timing colouring and the shortcut search", "timing the renderer's start"];
+    const steps = [
+      "warming up the",
+      "sampling 6 frames across the animation",
+      "timing x264 (veryfast) on 64×48 frames",
+      "timing colouring and the shortcut search",
+      "timing the renderer's start",
+    ];
     let at = -1;
     for (const step of steps) {
       const found = run.stderr.indexOf(step);
@@ -155,7 +233,11 @@ describe("render-remote: flags and exit codes", () => {
     const spec = await runBundle(renderRemote, ["--dry-run", "--spec", "nope.json", "--out", w.out], { env: w.env, cwd: w.dir });
     expect(spec.exitCode).toBe(2);
     expect(spec.stderr).toContain("Cannot read spec file nope.json (no such file or directory)");
-    const identity = await runBundle(renderRemote, ["--target", "ssh://me@127.0.0.1:9", "--identity", path.join(w.dir, "no-key"), "--spec", w.spec, "--out", w.out], { env: w.env });
+    const identity = await runBundle(
+      renderRemote,
+      ["--target", "ssh://me@127.0.0.1:9", "--identity", path.join(w.dir, "no-key"), "--spec", w.spec, "--out", w.out],
+      { env: w.env },
+    );
     expect(identity.exitCode).toBe(2);
     expect(identity.stderr).toContain(`Cannot read the identity file ${path.join(w.dir, "no-key")}: no such file or directory.`);
     expect(spec.all + identity.all).not.toMatch(/ENOENT/);
@@ -177,7 +259,10 @@ describe("render-remote: flags and exit codes", () => {
 
   it("--deadline without a unit is refused, naming the units", async () => {
     const w = workspace();
-    for (const args of [["--dry-run", "--plan", "auto", "--spec", w.spec, "--out", w.out], ["estimate", "--spec", w.spec]]) {
+    for (const args of [
+      ["--dry-run", "--plan", "auto", "--spec", w.spec, "--out", w.out],
+      ["estimate", "--spec", w.spec],
+    ]) {
       const run = await runBundle(renderRemote, [...args, "--deadline", "10"], { env: w.env });
       expect(run.exitCode).toBe(2);
       expect(run.stderr).toContain("--deadline 10 has no unit: write 10s, 10m or 10h (for example --deadline 10m).");
@@ -197,7 +282,10 @@ describe("render-remote: flags and exit codes", () => {
 
   it("a forced quit (third Ctrl-C) names the run directory exactly, with a command that removes it", async () => {
     const w = workspace(slow);
-    const child = execa(process.execPath, [renderRemote, "--dry-run", "--spec", w.spec, "--out", w.out, "--json"], { reject: false, env: w.env });
+    const child = execa(process.execPath, [renderRemote, "--dry-run", "--spec", w.spec, "--out", w.out, "--json"], {
+      reject: false,
+      env: w.env,
+    });
     await waitForOutput(child, "stderr", '"event":"frame"');
     for (let press = 0; press < 3; press++) {
       child.kill("SIGINT");
@@ -220,7 +308,11 @@ describe("render-remote: flags and exit codes", () => {
 
   it("a real run refuses to start over --max-cost, before anything is created", async () => {
     const w = workspace();
-    const run = await runBundle(renderRemote, ["--plan", "48core", "--spec", w.spec, "--out", w.out, "--max-cost", "0.5", "--ssh-from", "198.51.100.7"], { env: { ...w.env, LINODE_TOKEN: "not-used" } });
+    const run = await runBundle(
+      renderRemote,
+      ["--plan", "48core", "--spec", w.spec, "--out", w.out, "--max-cost", "0.5", "--ssh-from", "198.51.100.7"],
+      { env: { ...w.env, LINODE_TOKEN: "not-used" } },
+    );
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toMatch(/Worst-case cost: \$1\.30/);
     expect(run.stderr).toMatch(/is over --max-cost 0\.5\. Nothing was created/);
@@ -263,7 +355,14 @@ describe("render-remote audit and plans", () => {
     const env = { ...w.env, LINODE_URL: fake.url, LINODE_TOKEN: fake.token };
     const clean = await runBundle(renderRemote, ["audit"], { env });
     expect(clean.exitCode, clean.all).toBe(0);
-    fake.instances.push(fakeInstance({ id: 8, label: "rr-20261124-abcdef", type: "g6-dedicated-48", tags: ["render-remote", "render-remote-run:rr-20261124-abcdef"] }));
+    fake.instances.push(
+      fakeInstance({
+        id: 8,
+        label: "rr-20261124-abcdef",
+        type: "g6-dedicated-48",
+        tags: ["render-remote", "render-remote-run:rr-20261124-abcdef"],
+      }),
+    );
     const billing = await runBundle(renderRemote, ["audit", "--json"], { env });
     expect(billing.exitCode).toBe(1);
     expect(JSON.parse(billing.stdout).instances.map((i: { id: number }) => i.id)).toEqual([8]);
@@ -300,14 +399,32 @@ describeWithSshd("render-remote --target against real OpenSSH on 127.0.0.1", () 
 
   it("renders, downloads and leaves nothing on the host", async () => {
     const w = workspace();
-    const run = await runBundle(renderRemote, ["--target", target(), "--identity", sshd.identityFile, "--known-hosts", sshd.knownHostsFile, "--spec", w.spec, "--out", w.out], { env: w.env });
+    const run = await runBundle(
+      renderRemote,
+      ["--target", target(), "--identity", sshd.identityFile, "--known-hosts", sshd.knownHostsFile, "--spec", w.spec, "--out", w.out],
+      { env: w.env },
+    );
     expect(run.exitCode, run.all).toBe(0);
     expect(run.stdout).toMatch(/Nothing was left on the host\./);
     // the render time said once; the other stages listed
-    expect(run.stdout).toMatch(/^Took \d+\.\d s: rendering \d+\.\d s, the other stages \d+\.\d s \(connect \d+\.\d, prepare \d+\.\d, upload \d+\.\d, download \d+\.\d, teardown \d+\.\d\)\.$/m);
-    expect(run.stdout.split("\n").filter((line) => /\d s\b/.test(line)).join("\n").match(/render/gi)).toHaveLength(1);
+    expect(run.stdout).toMatch(
+      /^Took \d+\.\d s: rendering \d+\.\d s, the other stages \d+\.\d s \(connect \d+\.\d, prepare \d+\.\d, upload \d+\.\d, download \d+\.\d, teardown \d+\.\d\)\.$/m,
+    );
+    expect(
+      run.stdout
+        .split("\n")
+        .filter((line) => /\d s\b/.test(line))
+        .join("\n")
+        .match(/render/gi),
+    ).toHaveLength(1);
     expect(run.stdout).toContain(`Wrote ${path.join(w.out, "tiny.mp4")}\n`); // --out was absolute: so is the path
-    expect(await probeVideo(path.join(w.out, "tiny.mp4"))).toMatchObject({ codec: "h264", pixFmt: "yuv420p", width: 64, height: 48, frames: 6 });
+    expect(await probeVideo(path.join(w.out, "tiny.mp4"))).toMatchObject({
+      codec: "h264",
+      pixFmt: "yuv420p",
+      width: 64,
+      height: 48,
+      frames: 6,
+    });
     expect(leftovers()).toEqual([]);
     expect(renderers()).toEqual([]);
   });
@@ -320,10 +437,16 @@ describeWithSshd("render-remote --target against real OpenSSH on 127.0.0.1", () 
       for (let i = 0; i < 50 && !existsSync(socket); i++) await new Promise((resolve) => setTimeout(resolve, 50));
       await execa("ssh-add", [sshd.identityFile], { env: { SSH_AUTH_SOCK: socket } });
       const env = { ...w.env, SSH_AUTH_SOCK: socket, HOME: w.dir }; // no ~/.ssh keys to fall back on
-      const run = await runBundle(renderRemote, ["--target", target(), "--known-hosts", sshd.knownHostsFile, "--spec", w.spec, "--out", w.out], { env });
+      const run = await runBundle(
+        renderRemote,
+        ["--target", target(), "--known-hosts", sshd.knownHostsFile, "--spec", w.spec, "--out", w.out],
+        { env },
+      );
       expect(run.exitCode, run.all).toBe(0);
       expect((await probeVideo(path.join(w.out, "tiny.mp4"))).frames).toBe(6);
-      const noKey = await runBundle(renderRemote, ["--target", target(), "--known-hosts", sshd.knownHostsFile, "--spec", w.spec], { env: { ...env, SSH_AUTH_SOCK: "" } });
+      const noKey = await runBundle(renderRemote, ["--target", target(), "--known-hosts", sshd.knownHostsFile, "--spec", w.spec], {
+        env: { ...env, SSH_AUTH_SOCK: "" },
+      });
       expect(noKey.exitCode).toBe(2);
       expect(noKey.stderr).toMatch(/pass --identity KEYFILE, or run an ssh-agent/);
     } finally {
@@ -349,7 +472,24 @@ describeWithSshd("render-remote --target against real OpenSSH on 127.0.0.1", () 
 
   it("Ctrl-C mid-render: exit 130, no remote process or directory, no partial local file", async () => {
     const w = workspace(slow);
-    const child = execa(process.execPath, [renderRemote, "--target", target(), "--identity", sshd.identityFile, "--known-hosts", sshd.knownHostsFile, "--spec", w.spec, "--out", w.out, "--json"], { reject: false, env: w.env });
+    const child = execa(
+      process.execPath,
+      [
+        renderRemote,
+        "--target",
+        target(),
+        "--identity",
+        sshd.identityFile,
+        "--known-hosts",
+        sshd.knownHostsFile,
+        "--spec",
+        w.spec,
+        "--out",
+        w.out,
+        "--json",
+      ],
+      { reject: false, env: w.env },
+    );
     await waitForOutput(child, "stderr", '"event":"frame"');
     child.kill("SIGINT");
     const result = await child;
@@ -364,7 +504,28 @@ describeWithSshd("render-remote --target against real OpenSSH on 127.0.0.1", () 
 
   it("sshd dies mid-render and stays down past --reconnect-for: exit 1, the render may still run, how to attach; no partial local file", async () => {
     const w = workspace(slow);
-    const child = execa(process.execPath, [renderRemote, "--target", target(), "--identity", sshd.identityFile, "--known-hosts", sshd.knownHostsFile, "--spec", w.spec, "--out", w.out, "--json", "--connect-timeout", "2", "--reconnect-for", "3s"], { reject: false, env: w.env });
+    const child = execa(
+      process.execPath,
+      [
+        renderRemote,
+        "--target",
+        target(),
+        "--identity",
+        sshd.identityFile,
+        "--known-hosts",
+        sshd.knownHostsFile,
+        "--spec",
+        w.spec,
+        "--out",
+        w.out,
+        "--json",
+        "--connect-timeout",
+        "2",
+        "--reconnect-for",
+        "3s",
+      ],
+      { reject: false, env: w.env },
+    );
     await waitForOutput(child, "stderr", '"event":"frame"');
     await sshd.kill();
     const result = await child;
@@ -372,7 +533,9 @@ describeWithSshd("render-remote --target against real OpenSSH on 127.0.0.1", () 
     try {
       expect(result.exitCode).toBe(1);
       expect(String(result.stderr)).toMatch(/the link to ssh:\/\/.* dropped .*Reconnecting for up to 3 s \(--reconnect-for\)/);
-      expect(String(result.stderr)).toMatch(/Could not reconnect to ssh:\/\/.* within 3 s[\s\S]*The render may still be running on ssh:\/\/[\s\S]*render-remote attach rr-\d{8}-[a-z0-9]{6}/);
+      expect(String(result.stderr)).toMatch(
+        /Could not reconnect to ssh:\/\/.* within 3 s[\s\S]*The render may still be running on ssh:\/\/[\s\S]*render-remote attach rr-\d{8}-[a-z0-9]{6}/,
+      );
       expect(readdirSync(w.dir).includes("out") ? readdirSync(w.out) : []).toEqual([]);
       // detached: it outlived the session, still rendering or finished since (its wrapper wrote exit status 0)
       const [runDir] = leftovers();

@@ -9,7 +9,8 @@ import { X264_PRESETS } from "../renderer/output/ffmpeg.ts";
 
 const positiveInt = (flag: string) => (value: string) => {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 1024) throw new InvalidArgumentError(`${flag} takes a whole number from 1 to 1024, got "${value}".`);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 1024)
+    throw new InvalidArgumentError(`${flag} takes a whole number from 1 to 1024, got "${value}".`);
   return parsed;
 };
 const number = (flag: string) => (value: string) => {
@@ -19,7 +20,8 @@ const number = (flag: string) => (value: string) => {
 };
 const usd = (value: string) => {
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError(`takes an amount in US dollars, like 3 or 0.5; got "${value}".`);
+  if (!Number.isFinite(parsed) || parsed <= 0)
+    throw new InvalidArgumentError(`takes an amount in US dollars, like 3 or 0.5; got "${value}".`);
   return parsed;
 };
 
@@ -31,7 +33,9 @@ export function buildProgram(setAction: (action: Promise<number>) => void): Comm
     .version(packageJson.version, "--version", "print the version")
     // the root command has an action, so commander would not add `help <command>` by itself
     .helpCommand("help [command]", "show the options of a command, e.g. `render-remote help estimate`")
-    .description("Render a Julia-set animation on a rented Linode, on a server you have, or on this machine, and bring the MP4 home.\nA rented server is always destroyed when the run ends.")
+    .description(
+      "Render a Julia-set animation on a rented Linode, on a server you have, or on this machine, and bring the MP4 home.\nA rented server is always destroyed when the run ends.",
+    )
     .option("--spec <file>", "the animation to render (see specs/)")
     .option("--plan <plan>", "rent a Linode: 2core … 64core, a Linode type id, or auto (see `render-remote plans`)")
     .option("--out <dir>", "where the MP4 goes", "renders")
@@ -47,9 +51,20 @@ export function buildProgram(setAction: (action: Promise<number>) => void): Comm
     .option("--ssh-from <cidr>", "allow SSH only from this IPv4 address or CIDR (default: your public IPv4 /32; required behind a proxy)")
     .option("--max-cost <usd>", "refuse to start if the worst case costs more", usd)
     .option("--deadline <duration>", "with --plan auto: finish within this long, e.g. 10m or 1h30m")
-    .option("--max-hours <hours>", "the server deletes itself this many hours after the run starts, even if this laptop is gone (default: the hours the worst case pays for)", Number)
-    .option("--connect-timeout <seconds>", "how long to wait for sshd (default: 30 for --target, a server that should be up; 300 for a freshly booted --plan server)", (v) => positiveInt("--connect-timeout")(v))
-    .option("--reconnect-for <duration>", "when the link drops mid-render, keep reconnecting this long (the render goes on), e.g. 10m (default) or 1h")
+    .option(
+      "--max-hours <hours>",
+      "the server deletes itself this many hours after the run starts, even if this laptop is gone (default: the hours the worst case pays for)",
+      Number,
+    )
+    .option(
+      "--connect-timeout <seconds>",
+      "how long to wait for sshd (default: 30 for --target, a server that should be up; 300 for a freshly booted --plan server)",
+      (v) => positiveInt("--connect-timeout")(v),
+    )
+    .option(
+      "--reconnect-for <duration>",
+      "when the link drops mid-render, keep reconnecting this long (the render goes on), e.g. 10m (default) or 1h",
+    )
     .option("--json", "print one JSON result object on stdout; progress as JSON lines on stderr")
     .addHelpText(
       "after",

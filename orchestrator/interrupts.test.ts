@@ -23,7 +23,9 @@ describe("trapInterrupts", () => {
     expect(trap.signal.aborted).toBe(true);
     expect(stderr.text).toMatch(/^\nCtrl-C: stopping; cleaning up first/);
     process.emit("SIGINT", "SIGINT");
-    expect(stderr.text).toMatch(/Still cleaning up\. Quitting now may leave: run rr-1's g6-dedicated-48 server; remove it with: render-remote audit --destroy --yes\./);
+    expect(stderr.text).toMatch(
+      /Still cleaning up\. Quitting now may leave: run rr-1's g6-dedicated-48 server; remove it with: render-remote audit --destroy --yes\./,
+    );
   });
 
   it("says Ctrl-C when ora's stdin handler emits SIGINT without a name", () => {

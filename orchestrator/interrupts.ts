@@ -18,7 +18,8 @@ export function trapInterrupts(stderr: NodeJS.WritableStream = process.stderr): 
     // ora's stdin handler emits SIGINT without a name: a keypress either way
     const name = signal === undefined || signal === "SIGINT" ? "Ctrl-C" : signal;
     // the terminal is gone: a write to it fails (EIO), and that must not kill the teardown
-    if (name === "SIGHUP") for (const stream of [stderr, process.stdout, process.stderr] as NodeJS.EventEmitter[]) stream.on("error", () => undefined);
+    if (name === "SIGHUP")
+      for (const stream of [stderr, process.stdout, process.stderr] as NodeJS.EventEmitter[]) stream.on("error", () => undefined);
     count++;
     if (count === 1) {
       stderr.write(`\n${name}: stopping; cleaning up first (Ctrl-C again to see what a forced quit would leave).\n`);

@@ -24,7 +24,12 @@ const rawZoom = {
   height: 30,
   maxIterations: 200,
   frames: 60,
-  keyframes: zoom.map((k) => ({ frame: k.frame, center: [k.center.re, k.center.im], width: k.width, ...(k.c ? { c: [k.c.re, k.c.im] } : {}) })),
+  keyframes: zoom.map((k) => ({
+    frame: k.frame,
+    center: [k.center.re, k.center.im],
+    width: k.width,
+    ...(k.c ? { c: [k.c.re, k.c.im] } : {}),
+  })),
 };
 
 function rejection(raw: unknown): string {
@@ -44,7 +49,10 @@ describe("views along a camera path", () => {
 
   it("zooms log-linearly with the fixed point p = (c_b w_a - c_a w_b)/(w_a - w_b) still", () => {
     const [a, b] = zoom;
-    const p = { re: (b.center.re * a.width - a.center.re * b.width) / (a.width - b.width), im: (b.center.im * a.width - a.center.im * b.width) / (a.width - b.width) };
+    const p = {
+      re: (b.center.re * a.width - a.center.re * b.width) / (a.width - b.width),
+      im: (b.center.im * a.width - a.center.im * b.width) / (a.width - b.width),
+    };
     for (const frame of [1, 7, 15, 22, 29]) {
       const t = frame / 30;
       const w = a.width * (b.width / a.width) ** t;
@@ -71,9 +79,18 @@ describe("views along a camera path", () => {
   it("interpolates c linearly between the keyframes that give it, skipping those that do not", () => {
     expect(keyframeC(zoom, 20)!.im).toBeCloseTo(-0.42 + 0.03 * 0.5, 15);
     expect(keyframeC(zoom, 40)).toEqual({ re: -0.62772, im: -0.39 });
-    expect(keyframeC(zoom.map(({ c: _c, ...k }) => k), 20)).toBeUndefined();
+    expect(
+      keyframeC(
+        zoom.map(({ c: _c, ...k }) => k),
+        20,
+      ),
+    ).toBeUndefined();
     // without keyframe c, the spec's c.from/c.to as today (linspace over the frames)
-    const job = parseSpec({ ...rawZoom, keyframes: rawZoom.keyframes.map(({ c: _c, ...k }) => k), c: { from: [-0.7, 0], to: [-0.7, 0.59] } });
+    const job = parseSpec({
+      ...rawZoom,
+      keyframes: rawZoom.keyframes.map(({ c: _c, ...k }) => k),
+      c: { from: [-0.7, 0], to: [-0.7, 0.59] },
+    });
     expect(frameC(job, 10)).toEqual({ re: -0.7, im: 10 * (0.59 / 59) });
   });
 
@@ -92,8 +109,17 @@ describe("keyframed frames render as their views given as plain bounds", () => {
   it.each([0, 13, 30, 35, 52, 59])("frame %i", (frame) => {
     const b = frameBounds(job, frame);
     const c = frameC(job, frame);
-    const plain = parseSpec({ name: "plain", width: 48, height: 30, maxIterations: 200, frames: 1, bounds: { re: [b.reMin, b.reMax], im: [b.imMin, b.imMax] }, c: { from: [c.re, c.im], to: [c.re, c.im] } });
-    const keyed = new Uint8Array(48 * 30 * 3), expected = new Uint8Array(48 * 30 * 3);
+    const plain = parseSpec({
+      name: "plain",
+      width: 48,
+      height: 30,
+      maxIterations: 200,
+      frames: 1,
+      bounds: { re: [b.reMin, b.reMax], im: [b.imMin, b.imMax] },
+      c: { from: [c.re, c.im], to: [c.re, c.im] },
+    });
+    const keyed = new Uint8Array(48 * 30 * 3),
+      expected = new Uint8Array(48 * 30 * 3);
     // one renderer for every frame: its per-frame grid must follow the path
     createBandRenderer(job, createKernel().run, 4).renderFrame(frame, keyed, 48);
     createBandRenderer(plain, createKernel().run, 4).renderFrame(0, expected, 48);
@@ -105,7 +131,15 @@ describe("keyframed frames render as their views given as plain bounds", () => {
     const plainOf = (frame: number) => {
       const b = frameBounds(job, frame);
       const c = frameC(job, frame);
-      const plain = parseSpec({ name: "plain", width: 48, height: 30, maxIterations: 200, frames: 1, bounds: { re: [b.reMin, b.reMax], im: [b.imMin, b.imMax] }, c: { from: [c.re, c.im], to: [c.re, c.im] } });
+      const plain = parseSpec({
+        name: "plain",
+        width: 48,
+        height: 30,
+        maxIterations: 200,
+        frames: 1,
+        bounds: { re: [b.reMin, b.reMax], im: [b.imMin, b.imMax] },
+        c: { from: [c.re, c.im], to: [c.re, c.im] },
+      });
       const rgb = new Uint8Array(48 * 30 * 3);
       createBandRenderer(plain, createKernel().run).renderFrame(0, rgb, 48);
       return Buffer.from(rgb);
@@ -123,8 +157,22 @@ describe("keyframed frames render as their views given as plain bounds", () => {
     writeFileSync(path.join(dir, "zoom.json"), JSON.stringify(rawZoom));
     const b = frameBounds(job, 45);
     const c = frameC(job, 45);
-    writeFileSync(path.join(dir, "plain.json"), JSON.stringify({ name: "plain", width: 48, height: 30, maxIterations: 200, frames: 1, bounds: { re: [b.reMin, b.reMax], im: [b.imMin, b.imMax] }, c: { from: [c.re, c.im], to: [c.re, c.im] } }));
-    for (const [spec, extra] of [["zoom.json", ["--frame", "45"]], ["plain.json", []]] as const) {
+    writeFileSync(
+      path.join(dir, "plain.json"),
+      JSON.stringify({
+        name: "plain",
+        width: 48,
+        height: 30,
+        maxIterations: 200,
+        frames: 1,
+        bounds: { re: [b.reMin, b.reMax], im: [b.imMin, b.imMax] },
+        c: { from: [c.re, c.im], to: [c.re, c.im] },
+      }),
+    );
+    for (const [spec, extra] of [
+      ["zoom.json", ["--frame", "45"]],
+      ["plain.json", []],
+    ] as const) {
       const run = await runBundle(juliaRender, ["--spec", path.join(dir, spec), "--out", dir, "--progress", "quiet", ...extra]);
       expect(run.exitCode, run.all).toBe(0);
     }
@@ -139,13 +187,31 @@ describe("keyframed animations through the worker pool", () => {
     const dir = tempDir("keyframes-pool-");
     const raw = { ...rawZoom, name: "pool", frames: 8, keyframes: [rawZoom.keyframes[0], { ...rawZoom.keyframes[3], frame: 7 }] };
     writeFileSync(path.join(dir, "pool.json"), JSON.stringify(raw));
-    const run = await runBundle(juliaRender, ["--spec", path.join(dir, "pool.json"), "--out", dir, "--png-frames", "--processes", "2", "--progress", "quiet"]);
+    const run = await runBundle(juliaRender, [
+      "--spec",
+      path.join(dir, "pool.json"),
+      "--out",
+      dir,
+      "--png-frames",
+      "--processes",
+      "2",
+      "--progress",
+      "quiet",
+    ]);
     expect(run.exitCode, run.all).toBe(0);
     const job = parseSpec(raw);
     for (let frame = 0; frame < 8; frame++) {
       const b = frameBounds(job, frame);
       const c = frameC(job, frame);
-      const plain = parseSpec({ name: "plain", width: 48, height: 30, maxIterations: 200, frames: 1, bounds: { re: [b.reMin, b.reMax], im: [b.imMin, b.imMax] }, c: { from: [c.re, c.im], to: [c.re, c.im] } });
+      const plain = parseSpec({
+        name: "plain",
+        width: 48,
+        height: 30,
+        maxIterations: 200,
+        frames: 1,
+        bounds: { re: [b.reMin, b.reMax], im: [b.imMin, b.imMax] },
+        c: { from: [c.re, c.im], to: [c.re, c.im] },
+      });
       const expected = new Uint8Array(48 * 30 * 3);
       createBandRenderer(plain, createKernel().run).renderFrame(0, expected, 48);
       const png = PNG.sync.read(readFileSync(path.join(dir, "frames", `pool_${String(frame).padStart(5, "0")}.png`)));
@@ -164,16 +230,22 @@ describe("keyframe refusals (exit 2 via BadInputError)", () => {
 
   it("frames out of order, a first keyframe not at 0, a last not at frames - 1", () => {
     const keys = rawZoom.keyframes;
-    expect(rejection({ ...rawZoom, keyframes: [keys[0], keys[2], keys[1], keys[3]] })).toMatch(/"keyframes\.2\.frame" must be greater than the keyframe before it \(frame 40\)/);
+    expect(rejection({ ...rawZoom, keyframes: [keys[0], keys[2], keys[1], keys[3]] })).toMatch(
+      /"keyframes\.2\.frame" must be greater than the keyframe before it \(frame 40\)/,
+    );
     expect(rejection({ ...rawZoom, keyframes: [keys[0], { ...keys[1], frame: 0 }, keys[3]] })).toMatch(/strictly increasing/);
     expect(rejection({ ...rawZoom, keyframes: [{ ...keys[0], frame: 3 }, keys[3]] })).toMatch(/"keyframes\.0\.frame" must be 0/);
-    expect(rejection({ ...rawZoom, keyframes: [keys[0], { ...keys[3], frame: 58 }] })).toMatch(/"keyframes\.1\.frame" must be 59: the last keyframe is the last frame/);
+    expect(rejection({ ...rawZoom, keyframes: [keys[0], { ...keys[3], frame: 58 }] })).toMatch(
+      /"keyframes\.1\.frame" must be 59: the last keyframe is the last frame/,
+    );
     expect(rejection({ ...rawZoom, keyframes: [keys[0]] })).toMatch(/at least 2 keyframes/);
   });
 
   it("c on some keyframes but not the last, and c beside keyframe c", () => {
     const keys = rawZoom.keyframes;
-    expect(rejection({ ...rawZoom, keyframes: [keys[0], keys[1], { frame: 59, center: keys[3].center, width: keys[3].width }] })).toMatch(/the first and the last must give it too/);
+    expect(rejection({ ...rawZoom, keyframes: [keys[0], keys[1], { frame: 59, center: keys[3].center, width: keys[3].width }] })).toMatch(
+      /the first and the last must give it too/,
+    );
     expect(rejection({ ...rawZoom, c: { from: [0, 0], to: [0, 1] } })).toMatch(/"c" cannot be given when keyframes give "c"/);
   });
 

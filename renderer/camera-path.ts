@@ -32,7 +32,12 @@ const ULP_OF_ONE = 2 ** -52;
 /** re = [cx - w/2, cx + w/2], im = [cy - h/2, cy + h/2] with h = w (H - 1)/(W - 1): square pixels. */
 export function viewBounds(view: View, width: number, height: number): Bounds {
   const h = (view.width * (height - 1)) / (width - 1);
-  return { reMin: view.center.re - view.width / 2, reMax: view.center.re + view.width / 2, imMin: view.center.im - h / 2, imMax: view.center.im + h / 2 };
+  return {
+    reMin: view.center.re - view.width / 2,
+    reMax: view.center.re + view.width / 2,
+    imMin: view.center.im - h / 2,
+    imMax: view.center.im + h / 2,
+  };
 }
 
 /** The smallest view width doubles render faithfully at this output width, around this centre. */
@@ -47,7 +52,8 @@ export function minViewWidth(center: { re: number; im: number }, width: number):
 function segmentOf<K extends { frame: number }>(keys: readonly K[], frame: number): { a: K; b: K; t: number } {
   let i = 0;
   while (i < keys.length - 2 && keys[i + 1].frame <= frame) i++;
-  const a = keys[i], b = keys[i + 1];
+  const a = keys[i],
+    b = keys[i + 1];
   return { a, b, t: (frame - a.frame) / (b.frame - a.frame) };
 }
 
@@ -63,11 +69,17 @@ export function viewAt(keyframes: readonly Keyframe[], frame: number): View {
   if (exact) return { center: { ...exact.center }, width: exact.width };
   const { a, b, t } = segmentOf(keyframes, frame);
   if (a.width === b.width) {
-    return { center: { re: a.center.re + (b.center.re - a.center.re) * t, im: a.center.im + (b.center.im - a.center.im) * t }, width: a.width };
+    return {
+      center: { re: a.center.re + (b.center.re - a.center.re) * t, im: a.center.im + (b.center.im - a.center.im) * t },
+      width: a.width,
+    };
   }
   const width = a.width * (b.width / a.width) ** t;
   const along = (1 - width / a.width) / (1 - b.width / a.width);
-  return { center: { re: a.center.re + (b.center.re - a.center.re) * along, im: a.center.im + (b.center.im - a.center.im) * along }, width };
+  return {
+    center: { re: a.center.re + (b.center.re - a.center.re) * along, im: a.center.im + (b.center.im - a.center.im) * along },
+    width,
+  };
 }
 
 /** c at `frame` from the keyframes that give it (linear between them), or undefined when none does. */
@@ -104,30 +116,53 @@ interface RawKeyframed {
 }
 
 /** The spec-level rules of a keyframed spec, as messages keyed by field (spec.ts reports them). */
-export function checkKeyframes(spec: RawKeyframed, ctx: { addIssue(issue: { code: "custom"; path: (string | number)[]; message: string }): void }): void {
+export function checkKeyframes(
+  spec: RawKeyframed,
+  ctx: { addIssue(issue: { code: "custom"; path: (string | number)[]; message: string }): void },
+): void {
   const keys = spec.keyframes ?? [];
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
-  if (spec.bounds !== undefined) issue(["bounds"], `cannot be given with "keyframes": the keyframes set the view at every frame. Remove "bounds", or remove "keyframes" for a fixed view`);
-  const width = spec.width, height = spec.height ?? spec.width;
-  if (width < 2 || height < 2) issue(["keyframes"], `need width and height of at least 2 (a view's height is width × (H - 1)/(W - 1)), got ${width}×${height}`);
+  if (spec.bounds !== undefined)
+    issue(
+      ["bounds"],
+      `cannot be given with "keyframes": the keyframes set the view at every frame. Remove "bounds", or remove "keyframes" for a fixed view`,
+    );
+  const width = spec.width,
+    height = spec.height ?? spec.width;
+  if (width < 2 || height < 2)
+    issue(["keyframes"], `need width and height of at least 2 (a view's height is width × (H - 1)/(W - 1)), got ${width}×${height}`);
   const frames = spec.duration !== undefined ? spec.duration * spec.fps : (spec.frames ?? 20);
   if (keys[0].frame !== 0) issue(["keyframes", 0, "frame"], `must be 0: the first keyframe is the first frame, got ${keys[0].frame}`);
   if (keys[keys.length - 1].frame !== frames - 1) {
-    issue(["keyframes", keys.length - 1, "frame"], `must be ${frames - 1}: the last keyframe is the last frame (frames - 1), got ${keys[keys.length - 1].frame}`);
+    issue(
+      ["keyframes", keys.length - 1, "frame"],
+      `must be ${frames - 1}: the last keyframe is the last frame (frames - 1), got ${keys[keys.length - 1].frame}`,
+    );
   }
   for (let i = 1; i < keys.length; i++) {
-    if (keys[i].frame <= keys[i - 1].frame) issue(["keyframes", i, "frame"], `must be greater than the keyframe before it (frame ${keys[i - 1].frame}): keyframes go in strictly increasing frame order, got ${keys[i].frame}`);
+    if (keys[i].frame <= keys[i - 1].frame)
+      issue(
+        ["keyframes", i, "frame"],
+        `must be greater than the keyframe before it (frame ${keys[i - 1].frame}): keyframes go in strictly increasing frame order, got ${keys[i].frame}`,
+      );
   }
   const givesC = keys.map((k) => k.c !== undefined);
   if (givesC.some(Boolean)) {
-    if (!givesC[0] || !givesC[keys.length - 1]) issue(["keyframes"], `when some keyframes give "c", the first and the last must give it too (c moves linearly between the keyframes that give it)`);
+    if (!givesC[0] || !givesC[keys.length - 1])
+      issue(
+        ["keyframes"],
+        `when some keyframes give "c", the first and the last must give it too (c moves linearly between the keyframes that give it)`,
+      );
     if (spec.c !== undefined) issue(["c"], `cannot be given when keyframes give "c": remove one of them`);
   }
   if (width < 2) return;
   keys.forEach((k, i) => {
     const floor = minViewWidth({ re: k.center[0], im: k.center[1] }, width);
     if (k.width < floor) {
-      issue(["keyframes", i, "width"], `${k.width} is below the zoom floor: the smallest width double precision renders faithfully at ${width} pixels across is ${floor.toPrecision(3)} around this centre. Deeper zooms need perturbation techniques, which julia-render does not support`);
+      issue(
+        ["keyframes", i, "width"],
+        `${k.width} is below the zoom floor: the smallest width double precision renders faithfully at ${width} pixels across is ${floor.toPrecision(3)} around this centre. Deeper zooms need perturbation techniques, which julia-render does not support`,
+      );
     }
   });
 }

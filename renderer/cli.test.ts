@@ -21,12 +21,29 @@ describe("julia-render (the bundle)", () => {
     const w = workspace(tiny);
     const run = await runBundle(juliaRender, ["--spec", w.spec, "--out", w.out, "--png-frames", "--processes", "2"]);
     expect(run.exitCode, run.all).toBe(0);
-    expect(await probeVideo(path.join(w.out, "tiny.mp4"))).toEqual({ codec: "h264", pixFmt: "yuv420p", width: 48, height: 40, frames: 7, fps: "5/1" });
+    expect(await probeVideo(path.join(w.out, "tiny.mp4"))).toEqual({
+      codec: "h264",
+      pixFmt: "yuv420p",
+      width: 48,
+      height: 40,
+      frames: 7,
+      fps: "5/1",
+    });
     const frames = readdirSync(path.join(w.out, "frames")).sort();
-    expect(frames).toEqual(["tiny_00000.png", "tiny_00001.png", "tiny_00002.png", "tiny_00003.png", "tiny_00004.png", "tiny_00005.png", "tiny_00006.png"]);
+    expect(frames).toEqual([
+      "tiny_00000.png",
+      "tiny_00001.png",
+      "tiny_00002.png",
+      "tiny_00003.png",
+      "tiny_00004.png",
+      "tiny_00005.png",
+      "tiny_00006.png",
+    ]);
     const png = PNG.sync.read(readFileSync(path.join(w.out, "frames", "tiny_00003.png")));
     expect([png.width, png.height]).toEqual([48, 40]);
-    expect(run.stdout).toMatch(/Spent [\d.]+ seconds generating images\.\nSpent [\d.]+ seconds generating animation\.\nSpent [\d.]+ seconds in total\./);
+    expect(run.stdout).toMatch(
+      /Spent [\d.]+ seconds generating images\.\nSpent [\d.]+ seconds generating animation\.\nSpent [\d.]+ seconds in total\./,
+    );
     expect(readdirSync(w.out).filter((f) => f.startsWith("."))).toEqual([]); // no staging left
   });
 
@@ -56,10 +73,13 @@ describe("julia-render (the bundle)", () => {
     const logged = path.join(w.dir, "ffmpeg-args.txt");
     const wrapper = path.join(w.dir, "ffmpeg");
     const { stdout: realFfmpeg } = await execa("sh", ["-c", "command -v ffmpeg"]);
-    writeFileSync(wrapper, `#!/bin/sh
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh
 echo "$@" >> '${logged}'
 exec '${realFfmpeg.trim()}' "$@"
-`);
+`,
+    );
     chmodSync(wrapper, 0o755);
     const yuv = await runBundle(juliaRender, ["--spec", w.spec, "--out", path.join(w.dir, "yuv"), "--ffmpeg", wrapper]);
     expect(yuv.exitCode, yuv.all).toBe(0);
@@ -73,7 +93,11 @@ exec '${realFfmpeg.trim()}' "$@"
     // frame 4 of each video, decoded, against the exact PNG (its padding column left out)
     const exact = PNG.sync.read(readFileSync(path.join(w.dir, "rgb", "frames", "tiny_00004.png")));
     const meanError = async (video: string) => {
-      const { stdout } = await execa("ffmpeg", ["-v", "error", "-i", video, "-vf", "select=eq(n\\,4)", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgba", "-"], { encoding: "buffer" });
+      const { stdout } = await execa(
+        "ffmpeg",
+        ["-v", "error", "-i", video, "-vf", "select=eq(n\\,4)", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgba", "-"],
+        { encoding: "buffer" },
+      );
       let total = 0;
       for (let row = 0; row < 90; row++) {
         for (let i = 0; i < 121 * 4; i++) if (i % 4 !== 3) total += Math.abs(stdout[row * 122 * 4 + i] - exact.data[row * 121 * 4 + i]);
@@ -93,7 +117,9 @@ exec '${realFfmpeg.trim()}' "$@"
     expect((await runBundle(juliaRender, ["--spec", one.spec, "--out", one.out, "--png-frames", "--processes", "1"])).exitCode).toBe(0);
     expect((await runBundle(juliaRender, ["--spec", many.spec, "--out", many.out, "--png-frames", "--processes", "3"])).exitCode).toBe(0);
     for (const frame of readdirSync(path.join(one.out, "frames"))) {
-      expect(readFileSync(path.join(many.out, "frames", frame)).equals(readFileSync(path.join(one.out, "frames", frame))), frame).toBe(true);
+      expect(readFileSync(path.join(many.out, "frames", frame)).equals(readFileSync(path.join(one.out, "frames", frame))), frame).toBe(
+        true,
+      );
     }
   });
 
@@ -120,7 +146,26 @@ exec '${realFfmpeg.trim()}' "$@"
 
   it("takes the seed's flags", async () => {
     const w = workspace();
-    const run = await runBundle(juliaRender, ["--num-steps", "30", "--max-iterations", "50", "--framerate", "10", "--duration", "1", "--c-imag-initial", "-0.42", "--c-imag-increment", "0.042", "--num-processes", "1", "--out", w.out, "--progress", "json"]);
+    const run = await runBundle(juliaRender, [
+      "--num-steps",
+      "30",
+      "--max-iterations",
+      "50",
+      "--framerate",
+      "10",
+      "--duration",
+      "1",
+      "--c-imag-initial",
+      "-0.42",
+      "--c-imag-increment",
+      "0.042",
+      "--num-processes",
+      "1",
+      "--out",
+      w.out,
+      "--progress",
+      "json",
+    ]);
     expect(run.exitCode, run.all).toBe(0);
     const video = await probeVideo(path.join(w.out, "julia.mp4"));
     expect([video.width, video.height, video.frames, video.fps]).toEqual([30, 30, 10, "10/1"]);
@@ -159,7 +204,9 @@ exec '${realFfmpeg.trim()}' "$@"
     const fakeFfmpeg = path.join(w.dir, "ffmpeg");
     writeFileSync(fakeFfmpeg, "#!/bin/sh\necho 'Unknown encoder libx264-broken' >&2\nexit 1\n");
     chmodSync(fakeFfmpeg, 0o755);
-    const run = await runBundle(juliaRender, ["--spec", w.spec, "--out", w.out, "--png-frames"], { env: { JULIA_RENDER_FFMPEG: fakeFfmpeg } });
+    const run = await runBundle(juliaRender, ["--spec", w.spec, "--out", w.out, "--png-frames"], {
+      env: { JULIA_RENDER_FFMPEG: fakeFfmpeg },
+    });
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(/Unknown encoder libx264-broken/);
     expect(existsSync(w.out)).toBe(false); // nothing written: not even the directory it would have made
@@ -185,14 +232,23 @@ exec '${realFfmpeg.trim()}' "$@"
 
   it("a failed render leaves no new empty --out directory behind", async () => {
     const w = workspace(tiny);
-    const run = await runBundle(juliaRender, ["--spec", w.spec, "--out", path.join(w.out, "deep"), "--ffmpeg", path.join(w.dir, "no-such-ffmpeg")]);
+    const run = await runBundle(juliaRender, [
+      "--spec",
+      w.spec,
+      "--out",
+      path.join(w.out, "deep"),
+      "--ffmpeg",
+      path.join(w.dir, "no-such-ffmpeg"),
+    ]);
     expect(run.exitCode).toBe(1);
     expect(existsSync(w.out)).toBe(false);
   });
 
   it("on SIGINT stops, removes its partial output and exits 130", async () => {
     const w = workspace({ width: 400, maxIterations: 3000, frames: 200, fps: 30 });
-    const child = execa(process.execPath, [juliaRender, "--spec", w.spec, "--out", w.out, "--progress", "json", "--png-frames"], { reject: false });
+    const child = execa(process.execPath, [juliaRender, "--spec", w.spec, "--out", w.out, "--progress", "json", "--png-frames"], {
+      reject: false,
+    });
     await waitForOutput(child, "stdout", '"event":"frame"');
     child.kill("SIGINT");
     const result = await child;

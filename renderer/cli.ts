@@ -21,7 +21,9 @@ const number = (flag: string) => (value: string) => {
 
 function buildProgram(): Command {
   return new Command("julia-render")
-    .description("Render a Julia-set animation (MP4) or image (PNG) from a spec file, exactly as the seed's julia_set_plot.py would, on every core.")
+    .description(
+      "Render a Julia-set animation (MP4) or image (PNG) from a spec file, exactly as the seed's julia_set_plot.py would, on every core.",
+    )
     .version(packageJson.version, "--version", "print the version")
     .option("--spec <file>", "spec file (JSON); see specs/")
     .option("--out <dir>", "output directory", "renders")
@@ -30,11 +32,22 @@ function buildProgram(): Command {
     .option("--png-frames", "also write every frame as OUT/frames/<name>_00000.png")
     .option("--frame <k>", "render only frame K (0-based) to OUT/<name>_K.png", number("--frame"))
     .option("--contact-sheet <n>", "render N labelled thumbnails across the animation to OUT/<name>_sheet.png", number("--contact-sheet"))
-    .option("--thumb-width <w>", "with --contact-sheet: thumbnail width in pixels (default 240, or the spec's width if smaller)", number("--thumb-width"))
+    .option(
+      "--thumb-width <w>",
+      "with --contact-sheet: thumbnail width in pixels (default 240, or the spec's width if smaller)",
+      number("--thumb-width"),
+    )
     .addOption(new Option("--progress <mode>", "progress display").choices(["human", "json", "quiet"]).default("human"))
-    .option("--ffmpeg <path>", "the ffmpeg binary to use (default: JULIA_RENDER_FFMPEG, else the static build from node_modules, else ffmpeg on PATH)")
+    .option(
+      "--ffmpeg <path>",
+      "the ffmpeg binary to use (default: JULIA_RENDER_FFMPEG, else the static build from node_modules, else ffmpeg on PATH)",
+    )
     .addOption(new Option("--preset <name>", "x264 preset (speed vs. file size)").choices([...X264_PRESETS]).default("veryfast"))
-    .option("--supersample <n>", "anti-aliasing: each pixel is the linear-light mean of N×N subsamples, 1-8 (spec field \"supersample\"; default 1, the seed's one sample)", number("--supersample"))
+    .option(
+      "--supersample <n>",
+      'anti-aliasing: each pixel is the linear-light mean of N×N subsamples, 1-8 (spec field "supersample"; default 1, the seed\'s one sample)',
+      number("--supersample"),
+    )
     .option("--num-steps <n>", "seed flag: pixels per side (sets width and height)", number("--num-steps"))
     .option("--max-iterations <n>", "seed flag: iterations per pixel", number("--max-iterations"))
     .option("--num-frames <n>", "seed flag: frames in the animation", number("--num-frames"))
@@ -90,18 +103,35 @@ async function main(argv: string[]): Promise<void> {
     }
     const job = await loadJob(options.spec, options);
     if (options.frame !== undefined && (!Number.isInteger(options.frame) || options.frame < 0 || options.frame >= job.frames)) {
-      throw new BadInputError(`--frame must be an integer from 0 to ${job.frames - 1} (the spec has ${job.frames} frames), got ${options.frame}.`);
+      throw new BadInputError(
+        `--frame must be an integer from 0 to ${job.frames - 1} (the spec has ${job.frames} frames), got ${options.frame}.`,
+      );
     }
     // before the render: a bad --out would otherwise be found only when the finished outputs are moved into place
     const outDir = await prepareOutDir(options.out);
     cleanup = outDir.removeIfUnused;
-    const common = { outDir: options.out, workers, workerScript: renderWorkerScript(new URL(import.meta.url)), progress: createProgress(mode), kernelName: createKernel().name, signal: controller.signal };
+    const common = {
+      outDir: options.out,
+      workers,
+      workerScript: renderWorkerScript(new URL(import.meta.url)),
+      progress: createProgress(mode),
+      kernelName: createKernel().name,
+      signal: controller.signal,
+    };
     if (options.contactSheet !== undefined) {
-      if (options.frame !== undefined || options.pngFrames) throw new BadInputError("--contact-sheet makes one PNG of thumbnails; drop --frame and --png-frames, or run them separately.");
+      if (options.frame !== undefined || options.pngFrames)
+        throw new BadInputError("--contact-sheet makes one PNG of thumbnails; drop --frame and --png-frames, or run them separately.");
       await renderContactSheet(job, { ...common, count: options.contactSheet, thumbWidth: options.thumbWidth });
     } else {
-      if (options.thumbWidth !== undefined) throw new BadInputError("--thumb-width sizes contact-sheet thumbnails; use it with --contact-sheet N.");
-      await renderJob(job, { ...common, pngFrames: options.pngFrames === true, frame: options.frame, preset: options.preset, ffmpeg: options.ffmpeg });
+      if (options.thumbWidth !== undefined)
+        throw new BadInputError("--thumb-width sizes contact-sheet thumbnails; use it with --contact-sheet N.");
+      await renderJob(job, {
+        ...common,
+        pngFrames: options.pngFrames === true,
+        frame: options.frame,
+        preset: options.preset,
+        ffmpeg: options.ffmpeg,
+      });
     }
     process.exitCode = 0;
   } catch (error) {
@@ -119,7 +149,10 @@ function report(error: unknown, mode: ProgressMode): number {
     process.stderr.write("Run `julia-render --help` for the options.\n");
     return 2;
   }
-  const message = error instanceof InterruptedError ? "Interrupted; no output was written." : plainMessage(error instanceof Error ? error.message : String(error));
+  const message =
+    error instanceof InterruptedError
+      ? "Interrupted; no output was written."
+      : plainMessage(error instanceof Error ? error.message : String(error));
   if (mode === "json") process.stdout.write(`${JSON.stringify({ event: "error", message })}\n`);
   process.stderr.write(`julia-render: ${message}\n`);
   return exitCodeFor(error);

@@ -23,12 +23,16 @@ describe("band colouring", () => {
       limits,
     );
     for (const maxIterations of limits) {
-      expect([...bandPalette({ colormap: "viridis", maxIterations })], `max_iterations ${maxIterations}`).toEqual(seedColors[maxIterations]);
+      expect([...bandPalette({ colormap: "viridis", maxIterations })], `max_iterations ${maxIterations}`).toEqual(
+        seedColors[maxIterations],
+      );
     }
   });
 
   it("viridis is the seed's table exactly (colormaps/fixtures/seed-viridis-u8.json)", () => {
-    const seedTable = JSON.parse(readFileSync(path.resolve(import.meta.dirname, "colormaps/fixtures/seed-viridis-u8.json"), "utf8")) as number[][];
+    const seedTable = JSON.parse(
+      readFileSync(path.resolve(import.meta.dirname, "colormaps/fixtures/seed-viridis-u8.json"), "utf8"),
+    ) as number[][];
     expect(seedTable).toHaveLength(256);
     expect([...colormapTable("viridis")]).toEqual(seedTable.flat());
   });
@@ -72,7 +76,8 @@ describe("yuv420p colouring", () => {
     // black, white, red, green, blue
     const { y, uv } = yuvPalette(new Uint8Array([0, 0, 0, 255, 255, 255, 255, 0, 0, 0, 255, 0, 0, 0, 255]));
     expect([...y]).toEqual([16, 235, 81, 145, 41]);
-    const u = [...uv].map((v) => (v & 0xffff) / 4), v = [...uv].map((w) => (w >>> 16) / 4);
+    const u = [...uv].map((v) => (v & 0xffff) / 4),
+      v = [...uv].map((w) => (w >>> 16) / 4);
     // chroma in quarters: 128 + (-37.797 R - 74.203 G + 112 B) / 255 and 128 + (112 R - 93.786 G - 18.214 B) / 255
     expect(u).toEqual([128, 128, 90.25, 53.75, 240]); // 90.203, 53.797, 240
     expect(v).toEqual([128, 128, 240, 34.25, 109.75]); // 240, 34.214, 109.786

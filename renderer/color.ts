@@ -44,7 +44,10 @@ export function colorBandsWide(counts: Uint32Array, palette: Uint8Array, wide: U
   const quads = counts.length >> 2;
   const words = new Uint32Array(rgb.buffer, start, quads * 3);
   for (let q = 0, i = 0, w = 0; q < quads; q++, i += 4, w += 3) {
-    const p0 = wide[counts[i]], p1 = wide[counts[i + 1]], p2 = wide[counts[i + 2]], p3 = wide[counts[i + 3]];
+    const p0 = wide[counts[i]],
+      p1 = wide[counts[i + 1]],
+      p2 = wide[counts[i + 2]],
+      p3 = wide[counts[i + 3]];
     words[w] = p0 | (p1 << 24);
     words[w + 1] = (p1 >>> 8) | (p2 << 16);
     words[w + 2] = (p2 >>> 16) | (p3 << 8);
@@ -106,7 +109,9 @@ export function yuvPalette(palette: Uint8Array): { y: Uint8Array; uv: Uint32Arra
   const y = new Uint8Array(count);
   const uv = new Uint32Array(count);
   for (let i = 0; i < count; i++) {
-    const r = palette[i * 3], g = palette[i * 3 + 1], b = palette[i * 3 + 2];
+    const r = palette[i * 3],
+      g = palette[i * 3 + 1],
+      b = palette[i * 3 + 2];
     y[i] = Math.round(16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255);
     const u = 128 + (-37.797 * r - 74.203 * g + 112 * b) / 255;
     const v = 128 + (112 * r - 93.786 * g - 18.214 * b) / 255;
@@ -124,14 +129,26 @@ export function yuvPalette(palette: Uint8Array): { y: Uint8Array; uv: Uint32Arra
  * the caller falls back to a byte view otherwise).
  */
 export function colorYuvRowPair(
-  counts: Uint32Array, top: number, bottom: number, table: { y: Uint8Array; uv: Uint32Array }, width: number,
-  planes: Uint8Array, luma16: Uint16Array, yOffset: number, stride: number, uOffset: number, vOffset: number,
+  counts: Uint32Array,
+  top: number,
+  bottom: number,
+  table: { y: Uint8Array; uv: Uint32Array },
+  width: number,
+  planes: Uint8Array,
+  luma16: Uint16Array,
+  yOffset: number,
+  stride: number,
+  uOffset: number,
+  vOffset: number,
 ): void {
   const { y, uv } = table;
   const pairs = width >> 1;
   const below = yOffset + stride;
   for (let i = 0, c = 0; i < pairs; i++, c += 2) {
-    const a = counts[top + c], b = counts[top + c + 1], d = counts[bottom + c], e = counts[bottom + c + 1];
+    const a = counts[top + c],
+      b = counts[top + c + 1],
+      d = counts[bottom + c],
+      e = counts[bottom + c + 1];
     luma16[(yOffset + c) >> 1] = y[a] | (y[b] << 8);
     luma16[(below + c) >> 1] = y[d] | (y[e] << 8);
     const sum = uv[a] + uv[b] + uv[d] + uv[e];
@@ -141,7 +158,8 @@ export function colorYuvRowPair(
   if (width & 1) {
     // the last pixel and its padding copy
     const c = width - 1;
-    const a = counts[top + c], d = counts[bottom + c];
+    const a = counts[top + c],
+      d = counts[bottom + c];
     luma16[(yOffset + c) >> 1] = y[a] | (y[a] << 8);
     luma16[(below + c) >> 1] = y[d] | (y[d] << 8);
     const sum = 2 * (uv[a] + uv[d]);

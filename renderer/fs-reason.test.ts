@@ -10,7 +10,9 @@ describe("file-system errors in words", () => {
   });
 
   it("rewrites codes inside longer messages and leaves other text alone", () => {
-    expect(plainMessage("Could not write x: EACCES: permission denied, open '/root/x'. Try again.")).toBe("Could not write x: permission denied: /root/x. Try again.");
+    expect(plainMessage("Could not write x: EACCES: permission denied, open '/root/x'. Try again.")).toBe(
+      "Could not write x: permission denied: /root/x. Try again.",
+    );
     expect(plainMessage("Cannot read spec file a.json (ENOENT).")).toBe("Cannot read spec file a.json (no such file or directory).");
     expect(plainMessage("ECONNREFUSED 127.0.0.1:9 and EOF")).toBe("ECONNREFUSED 127.0.0.1:9 and EOF");
   });

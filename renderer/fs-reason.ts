@@ -25,6 +25,9 @@ export function plainReason(error: unknown): string {
 
 /** Rewrites Node's "CODE: text, syscall 'path'" parts of a message as "text: path". */
 export function plainMessage(message: string): string {
-  return message.replace(/\b(E[A-Z]+): [^,]*, \w+ '([^']*)'(?: -> '([^']*)')?/g, (whole, code: string, file: string) =>
-    REASONS[code] ? `${REASONS[code]}: ${file}` : whole).replace(/\b(E[A-Z]+)\b/g, (code: string) => REASONS[code] ?? code);
+  return message
+    .replace(/\b(E[A-Z]+): [^,]*, \w+ '([^']*)'(?: -> '([^']*)')?/g, (whole, code: string, file: string) =>
+      REASONS[code] ? `${REASONS[code]}: ${file}` : whole,
+    )
+    .replace(/\b(E[A-Z]+)\b/g, (code: string) => REASONS[code] ?? code);
 }

@@ -23,7 +23,9 @@ export async function readSpecFile(file: string): Promise<Record<string, unknown
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    throw new BadInputError(`Cannot read spec file ${file} (${plainReason(error)}). Check the path; example specs are in specs/.`, { cause: error });
+    throw new BadInputError(`Cannot read spec file ${file} (${plainReason(error)}). Check the path; example specs are in specs/.`, {
+      cause: error,
+    });
   }
   let raw: unknown;
   try {

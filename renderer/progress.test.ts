@@ -5,7 +5,13 @@ import { createProgress, parseProgressLine, type ProgressEvent } from "./progres
 const events: ProgressEvent[] = [
   { event: "start", name: "spiral", frames: 300, width: 500, height: 500, workers: 2, kernel: "wasm-simd" },
   { event: "frame", done: 3, total: 300, fps: 120.5, etaSeconds: 2.4 },
-  { event: "done", outputs: ["/tmp/out/spiral.mp4"], seconds: { images: 1.5, animation: 0.2, total: 1.7 }, iterations: 123456789, split: { kernel: 2.9, color: 0.1, encode: 0.8, io: 0.05 } },
+  {
+    event: "done",
+    outputs: ["/tmp/out/spiral.mp4"],
+    seconds: { images: 1.5, animation: 0.2, total: 1.7 },
+    iterations: 123456789,
+    split: { kernel: 2.9, color: 0.1, encode: 0.8, io: 0.05 },
+  },
   { event: "error", message: "ffmpeg exited 1" },
 ];
 
@@ -36,7 +42,10 @@ describe("parseProgressLine: the one reader of the renderer's progress protocol"
     ["a frame with a missing field", '{"event": "frame", "done": 1, "total": 2, "fps": 3}'],
     ["a frame with a string count", '{"event": "frame", "done": "1", "total": 2, "fps": 3, "etaSeconds": 1}'],
     ["a negative count", '{"event": "frame", "done": -1, "total": 2, "fps": 3, "etaSeconds": 1}'],
-    ["outputs that are not strings", '{"event": "done", "outputs": [1], "seconds": {"images": 1, "animation": 0, "total": 1}, "iterations": 1, "split": {"kernel": 0, "color": 0, "encode": 0, "io": 0}}'],
+    [
+      "outputs that are not strings",
+      '{"event": "done", "outputs": [1], "seconds": {"images": 1, "animation": 0, "total": 1}, "iterations": 1, "split": {"kernel": 0, "color": 0, "encode": 0, "io": 0}}',
+    ],
     ["an error message of 10 kB", JSON.stringify({ event: "error", message: "x".repeat(10_000) })],
     ["a JSON array", "[1, 2, 3]"],
     ["null", "null"],

@@ -12,14 +12,23 @@ import { wroteLines } from "./output/wrote-lines.ts";
 const count = z.number().int().nonnegative();
 const seconds = z.number().nonnegative();
 // JSON.stringify writes Infinity (a rate over no time, an ETA at no speed) as null
-const rate = z.number().nonnegative().or(z.null().transform(() => Infinity));
+const rate = z
+  .number()
+  .nonnegative()
+  .or(z.null().transform(() => Infinity));
 const text = z.string().max(4096);
 const runSeconds = z.object({ images: seconds, animation: seconds, total: seconds });
 const timeSplit = z.object({ kernel: seconds, color: seconds, encode: seconds, io: seconds });
 const progressEvent = z.discriminatedUnion("event", [
   z.object({ event: z.literal("start"), name: text, frames: count, width: count, height: count, workers: count, kernel: text }),
   z.object({ event: z.literal("frame"), done: count, total: count, fps: rate, etaSeconds: rate }),
-  z.object({ event: z.literal("done"), outputs: z.array(text).max(100_000), seconds: runSeconds, iterations: z.number().nonnegative(), split: timeSplit }),
+  z.object({
+    event: z.literal("done"),
+    outputs: z.array(text).max(100_000),
+    seconds: runSeconds,
+    iterations: z.number().nonnegative(),
+    split: timeSplit,
+  }),
   z.object({ event: z.literal("error"), message: text }),
 ]);
 
@@ -48,7 +57,11 @@ export interface ProgressReporter {
   emit(event: ProgressEvent): void;
 }
 
-export function createProgress(mode: ProgressMode, stdout: NodeJS.WritableStream = process.stdout, stderr: NodeJS.WriteStream | NodeJS.WritableStream = process.stderr): ProgressReporter {
+export function createProgress(
+  mode: ProgressMode,
+  stdout: NodeJS.WritableStream = process.stdout,
+  stderr: NodeJS.WriteStream | NodeJS.WritableStream = process.stderr,
+): ProgressReporter {
   if (mode === "json") return { emit: (event) => void stdout.write(`${JSON.stringify(event)}\n`) };
   if (mode === "quiet") return { emit: () => undefined };
   const isTty = "isTTY" in stderr && stderr.isTTY === true;
@@ -57,7 +70,9 @@ export function createProgress(mode: ProgressMode, stdout: NodeJS.WritableStream
     emit(event) {
       switch (event.event) {
         case "start":
-          stderr.write(`Rendering ${event.name}: ${event.frames} frame${event.frames === 1 ? "" : "s"} of ${event.width}x${event.height} on ${event.workers} worker${event.workers === 1 ? "" : "s"} (${event.kernel} kernel)\n`);
+          stderr.write(
+            `Rendering ${event.name}: ${event.frames} frame${event.frames === 1 ? "" : "s"} of ${event.width}x${event.height} on ${event.workers} worker${event.workers === 1 ? "" : "s"} (${event.kernel} kernel)\n`,
+          );
           break;
         case "frame": {
           const line = `  ${event.done}/${event.total} frames, ${event.fps.toFixed(1)} frames/s, ETA ${formatSeconds(event.etaSeconds)}`;

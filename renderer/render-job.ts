@@ -54,9 +54,25 @@ export async function renderJob(job: Job, options: RenderOptions): Promise<Rende
   let pngMs = 0;
   try {
     if (!single) {
-      encoder = new Mp4Encoder({ ffmpeg: options.ffmpeg ?? findFfmpeg(), width: size.width, height: size.height, fps: job.fps, preset: options.preset, outFile: staging.stage(`${job.name}.mp4`), inputFormat: format });
+      encoder = new Mp4Encoder({
+        ffmpeg: options.ffmpeg ?? findFfmpeg(),
+        width: size.width,
+        height: size.height,
+        fps: job.fps,
+        preset: options.preset,
+        outFile: staging.stage(`${job.name}.mp4`),
+        inputFormat: format,
+      });
     }
-    options.progress.emit({ event: "start", name: job.name, frames: frames.length, width: job.width, height: job.height, workers: options.workers, kernel: options.kernelName });
+    options.progress.emit({
+      event: "start",
+      name: job.name,
+      frames: frames.length,
+      width: job.width,
+      height: job.height,
+      workers: options.workers,
+      kernel: options.kernelName,
+    });
 
     let done = 0;
     let lastReport = 0;
@@ -73,7 +89,11 @@ export async function renderJob(job: Job, options: RenderOptions): Promise<Rende
         if (single || options.pngFrames) {
           const t0 = performance.now();
           const png = encodePng(rgb, job.width, job.height, size.width);
-          const file = single ? (options.frame !== undefined ? `${job.name}_${frame}.png` : `${job.name}.png`) : `frames/${job.name}_${String(frame).padStart(5, "0")}.png`;
+          const file = single
+            ? options.frame !== undefined
+              ? `${job.name}_${frame}.png`
+              : `${job.name}.png`
+            : `frames/${job.name}_${String(frame).padStart(5, "0")}.png`;
           await staging.write(file, png);
           pngMs += performance.now() - t0;
         }
@@ -95,7 +115,11 @@ export async function renderJob(job: Job, options: RenderOptions): Promise<Rende
     const outputs = await staging.commit();
     const finished = performance.now();
 
-    const seconds = { images: (imagesDone - started) / 1000, animation: (finished - imagesDone) / 1000, total: (finished - started) / 1000 };
+    const seconds = {
+      images: (imagesDone - started) / 1000,
+      animation: (finished - imagesDone) / 1000,
+      total: (finished - started) / 1000,
+    };
     const split = { kernel: stats.kernelMs / 1000, color: stats.colorMs / 1000, encode: (encoder?.encodeMs ?? 0) / 1000, io: pngMs / 1000 };
     const result = { outputs, seconds, iterations: stats.iterations, split };
     options.progress.emit({ event: "done", ...result });

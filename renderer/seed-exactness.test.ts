@@ -16,7 +16,22 @@ import { tempDir } from "../test/temp-dir.ts";
 // it gets the spec's c.from, c.to and frame count, never our per-frame c.
 function seedReference(job: Job, frame: number): { c: { re: number; im: number }; counts: number[]; rgb: Buffer } {
   const { bounds: b, c } = job;
-  const args = [job.width, job.height, b.reMin, b.reMax, b.imMin, b.imMax, c.from.re, c.from.im, c.to.re, c.to.im, job.frames, frame, job.maxIterations, job.escapeRadius];
+  const args = [
+    job.width,
+    job.height,
+    b.reMin,
+    b.reMax,
+    b.imMin,
+    b.imMax,
+    c.from.re,
+    c.from.im,
+    c.to.re,
+    c.to.im,
+    job.frames,
+    frame,
+    job.maxIterations,
+    job.escapeRadius,
+  ];
   const out = execFileSync(python, [path.join(repoRoot, "scripts/seed-reference.py"), ...args.map(String)], { maxBuffer: 1 << 28 });
   const parsed = JSON.parse(out.toString()) as { c: [number, number]; counts: number[]; rgb: string };
   return { c: { re: parsed.c[0], im: parsed.c[1] }, counts: parsed.counts, rgb: Buffer.from(parsed.rgb, "base64") };
@@ -25,10 +40,22 @@ function seedReference(job: Job, frame: number): { c: { re: number; im: number }
 const cases: [string, Record<string, unknown>, number][] = [
   ["seed default, first frame", { width: 200, maxIterations: 20, frames: 20 }, 0],
   ["seed default, frame 13", { width: 200, maxIterations: 20, frames: 20 }, 13],
-  ["spiral c, 500 iterations, odd sizes", { width: 97, height: 61, maxIterations: 500, frames: 300, c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] } }, 150],
+  [
+    "spiral c, 500 iterations, odd sizes",
+    { width: 97, height: 61, maxIterations: 500, frames: 300, c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] } },
+    150,
+  ],
   ["seed default, last frame (c.to exactly)", { width: 40, maxIterations: 20, frames: 20 }, 19],
-  ["moving real part, frame 2 of 7", { width: 50, height: 30, maxIterations: 60, frames: 7, c: { from: [-0.8, 0.156], to: [-0.7, 0.27015] } }, 2],
-  ["zoomed, escape radius 3", { width: 64, height: 48, maxIterations: 50, escapeRadius: 3, bounds: { re: [-0.5, 0.25], im: [-0.3, 0.4] }, frames: 5 }, 4],
+  [
+    "moving real part, frame 2 of 7",
+    { width: 50, height: 30, maxIterations: 60, frames: 7, c: { from: [-0.8, 0.156], to: [-0.7, 0.27015] } },
+    2,
+  ],
+  [
+    "zoomed, escape radius 3",
+    { width: 64, height: 48, maxIterations: 50, escapeRadius: 3, bounds: { re: [-0.5, 0.25], im: [-0.3, 0.4] }, frames: 5 },
+    4,
+  ],
 ];
 
 describe.skipIf(!hasReference)("pixel-exact against the seed's Python", () => {
@@ -42,7 +69,16 @@ describe.skipIf(!hasReference)("pixel-exact against the seed's Python", () => {
 
     // escape counts: the reference kernel and the shipped (fast) kernel
     const { re, im } = frameAxes(job);
-    const tile = { re, im, rowStart: 0, rowEnd: job.height, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius };
+    const tile = {
+      re,
+      im,
+      rowStart: 0,
+      rowEnd: job.height,
+      cRe: c.re,
+      cIm: c.im,
+      maxIterations: job.maxIterations,
+      escapeRadius: job.escapeRadius,
+    };
     const scalar = new Uint32Array(job.width * job.height);
     escapeCountsScalar(tile, scalar);
     expect([...scalar]).toEqual(reference.counts);
@@ -58,7 +94,16 @@ describe.skipIf(!hasReference)("pixel-exact against the seed's Python", () => {
     // colours from the bundle's PNG, as a user gets them
     const dir = tempDir("exact-");
     writeFileSync(path.join(dir, "spec.json"), JSON.stringify({ name: "exact", ...raw }));
-    const run = await runBundle(juliaRender, ["--spec", path.join(dir, "spec.json"), "--out", dir, "--frame", String(frame), "--progress", "quiet"]);
+    const run = await runBundle(juliaRender, [
+      "--spec",
+      path.join(dir, "spec.json"),
+      "--out",
+      dir,
+      "--frame",
+      String(frame),
+      "--progress",
+      "quiet",
+    ]);
     expect(run.exitCode, run.all).toBe(0);
     const png = PNG.sync.read(readFileSync(path.join(dir, `exact_${frame}.png`)));
     const pngRgb = Buffer.alloc(job.width * job.height * 3);

@@ -70,10 +70,43 @@ describe("spec rejections name the field, the value and what is allowed", () => 
     [{ supersample: 9 }, /"supersample" must be an integer from 1 to 8, got 9/],
     [{ supersample: 2.5 }, /"supersample" must be an integer from 1 to 8, got 2.5/],
     [{ width: 1, height: 5, supersample: 2 }, /"supersample" needs width and height of at least 2/],
-    [{ keyframes: [{ frame: 0, center: [0, 0], width: 1, zoom: 2 }, { frame: 19, center: [0, 0], width: 1 }] }, /unknown key "zoom" in "keyframes\.0"; allowed: frame, center, width, c/],
-    [{ keyframes: [{ frame: 0, center: [0, 0], width: -1 }, { frame: 19, center: [0, 0], width: 1 }] }, /"keyframes\.0\.width" must be a positive number/],
-    [{ keyframes: [{ frame: 0, center: [0], width: 1 }, { frame: 19, center: [0, 0], width: 1 }] }, /"keyframes\.0\.center" must be \[re, im\]/],
-    [{ width: 1, keyframes: [{ frame: 0, center: [0, 0], width: 1 }, { frame: 19, center: [0, 0], width: 1 }] }, /"keyframes" need width and height of at least 2/],
+    [
+      {
+        keyframes: [
+          { frame: 0, center: [0, 0], width: 1, zoom: 2 },
+          { frame: 19, center: [0, 0], width: 1 },
+        ],
+      },
+      /unknown key "zoom" in "keyframes\.0"; allowed: frame, center, width, c/,
+    ],
+    [
+      {
+        keyframes: [
+          { frame: 0, center: [0, 0], width: -1 },
+          { frame: 19, center: [0, 0], width: 1 },
+        ],
+      },
+      /"keyframes\.0\.width" must be a positive number/,
+    ],
+    [
+      {
+        keyframes: [
+          { frame: 0, center: [0], width: 1 },
+          { frame: 19, center: [0, 0], width: 1 },
+        ],
+      },
+      /"keyframes\.0\.center" must be \[re, im\]/,
+    ],
+    [
+      {
+        width: 1,
+        keyframes: [
+          { frame: 0, center: [0, 0], width: 1 },
+          { frame: 19, center: [0, 0], width: 1 },
+        ],
+      },
+      /"keyframes" need width and height of at least 2/,
+    ],
     [{ keyframes: "zoom" }, /"keyframes" must be a list of/],
   ])("%j", (raw, message) => {
     expect(rejection(raw)).toMatch(message);

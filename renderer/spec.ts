@@ -45,8 +45,7 @@ export const SEED_C_REAL = -0.62772;
 export const SEED_C_IMAG_INITIAL = -0.42193;
 export const SEED_C_IMAG_INCREMENT = 1.5;
 
-const finite = (what: string) =>
-  z.number({ error: (issue) => `must be a finite number (${what}), got ${describe(issue.input)}` });
+const finite = (what: string) => z.number({ error: (issue) => `must be a finite number (${what}), got ${describe(issue.input)}` });
 
 const side = z
   .number({ error: (issue) => `must be an integer from 1 to ${MAX_SIDE}, got ${describe(issue.input)}` })
@@ -69,7 +68,9 @@ const interval = z
   .tuple([finite("lower end"), finite("upper end")], {
     error: (issue) => `must be [min, max] with min < max, got ${describe(issue.input)}`,
   })
-  .refine(([lo, hi]) => lo < hi, { error: (issue) => `must be [min, max] with min < max (not empty, not inverted), got ${describe(issue.input)}` });
+  .refine(([lo, hi]) => lo < hi, {
+    error: (issue) => `must be [min, max] with min < max (not empty, not inverted), got ${describe(issue.input)}`,
+  });
 
 const point = z.tuple([finite("real part"), finite("imaginary part")], {
   error: (issue) => `must be [re, im], got ${describe(issue.input)}`,
@@ -82,7 +83,12 @@ const keyframeSchema = z.strictObject(
     width: positive("the view's width along re").refine(Number.isFinite, { error: "must be finite" }),
     c: point.optional(),
   },
-  { error: (issue) => (issue.code === "unrecognized_keys" ? undefined : `must be {"frame": k, "center": [re, im], "width": w} with an optional "c": [re, im], got ${describe(issue.input)}`) },
+  {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? undefined
+        : `must be {"frame": k, "center": [re, im], "width": w} with an optional "c": [re, im], got ${describe(issue.input)}`,
+  },
 );
 
 const specSchema = z
@@ -90,22 +96,32 @@ const specSchema = z
     {
       name: z
         .string({ error: (issue) => `must be a string, got ${describe(issue.input)}` })
-        .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: (issue) => `may use only letters, digits, '.', '_' and '-' (1-100 of them), got ${describe(issue.input)}` })
-        .refine((name) => !name.includes("..") && name !== "." , { error: (issue) => `must not contain '..', got ${describe(issue.input)}` })
+        .regex(/^[A-Za-z0-9._-]{1,100}$/, {
+          error: (issue) => `may use only letters, digits, '.', '_' and '-' (1-100 of them), got ${describe(issue.input)}`,
+        })
+        .refine((name) => !name.includes("..") && name !== ".", { error: (issue) => `must not contain '..', got ${describe(issue.input)}` })
         .optional(),
       width: side.default(200),
       height: side.optional(),
       bounds: z
-        .strictObject({ re: interval, im: interval }, { error: (issue) => `must be {"re": [min, max], "im": [min, max]}, got ${describe(issue.input)}` })
+        .strictObject(
+          { re: interval, im: interval },
+          { error: (issue) => `must be {"re": [min, max], "im": [min, max]}, got ${describe(issue.input)}` },
+        )
         .optional(),
       c: z
-        .strictObject({ from: point, to: point }, { error: (issue) => `must be {"from": [re, im], "to": [re, im]}, got ${describe(issue.input)}` })
+        .strictObject(
+          { from: point, to: point },
+          { error: (issue) => `must be {"from": [re, im], "to": [re, im]}, got ${describe(issue.input)}` },
+        )
         .optional(),
       maxIterations: intInRange(1, MAX_ITERATIONS).default(20),
       escapeRadius: positive("the escape radius").refine(Number.isFinite, { error: "must be finite" }).default(2),
       frames: intInRange(1, MAX_FRAMES).optional(),
       duration: positive("seconds").optional(),
-      fps: positive("frames per second").max(1000, { error: (issue) => `must be at most 1000, got ${describe(issue.input)}` }).default(5),
+      fps: positive("frames per second")
+        .max(1000, { error: (issue) => `must be at most 1000, got ${describe(issue.input)}` })
+        .default(5),
       colormap: z
         .enum(COLORMAP_NAMES, { error: (issue) => `must be one of ${COLORMAP_NAMES.join(", ")}, got ${describe(issue.input)}` })
         .default("viridis"),
@@ -115,7 +131,9 @@ const specSchema = z
       supersample: intInRange(1, MAX_SUPERSAMPLE).default(1),
       keyframes: z
         .array(keyframeSchema, { error: (issue) => `must be a list of {"frame", "center", "width"} objects, got ${describe(issue.input)}` })
-        .min(2, { error: (issue) => `must list at least 2 keyframes (the first at frame 0, the last at frames - 1), got ${describe(issue.input)}` })
+        .min(2, {
+          error: (issue) => `must list at least 2 keyframes (the first at frame 0, the last at frames - 1), got ${describe(issue.input)}`,
+        })
         .optional(),
     },
     { error: (issue) => (issue.code === "unrecognized_keys" ? undefined : `the spec must be a JSON object, got ${describe(issue.input)}`) },
@@ -123,10 +141,18 @@ const specSchema = z
   .superRefine((spec, ctx) => {
     if (spec.keyframes) checkKeyframes(spec, ctx);
     if (spec.supersample > 1 && (spec.width < 2 || (spec.height ?? spec.width) < 2)) {
-      ctx.addIssue({ code: "custom", path: ["supersample"], message: `needs width and height of at least 2 (subsamples are spaced by the grid step), got ${spec.width}×${spec.height ?? spec.width}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["supersample"],
+        message: `needs width and height of at least 2 (subsamples are spaced by the grid step), got ${spec.width}×${spec.height ?? spec.width}`,
+      });
     }
     if (spec.frames !== undefined && spec.duration !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["duration"], message: `give either "frames" or "duration", not both (frames = duration × fps)` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["duration"],
+        message: `give either "frames" or "duration", not both (frames = duration × fps)`,
+      });
     }
     if (spec.duration !== undefined) {
       const frames = spec.duration * spec.fps;
@@ -157,14 +183,21 @@ export function parseSpec(raw: unknown, fallbackName = "julia"): Job {
       const field = issue.path.length ? issue.path.join(".") : "(spec)";
       return `"${field}" ${issue.message}`;
     });
-    throw new BadInputError(`Invalid spec:\n  - ${lines.join("\n  - ")}\nFix the spec and run again; see specs/seed-default.json for a valid example.`);
+    throw new BadInputError(
+      `Invalid spec:\n  - ${lines.join("\n  - ")}\nFix the spec and run again; see specs/seed-default.json for a valid example.`,
+    );
   }
   const spec = result.data;
   const name = spec.name ?? sanitizeName(fallbackName);
   const width = spec.width;
   const height = spec.height ?? spec.width;
   const keyframes = spec.keyframes?.map(
-    (k): Keyframe => ({ frame: k.frame, center: { re: k.center[0], im: k.center[1] }, width: k.width, ...(k.c ? { c: { re: k.c[0], im: k.c[1] } } : {}) }),
+    (k): Keyframe => ({
+      frame: k.frame,
+      center: { re: k.center[0], im: k.center[1] },
+      width: k.width,
+      ...(k.c ? { c: { re: k.c[0], im: k.c[1] } } : {}),
+    }),
   );
   const bounds = spec.bounds ?? DEFAULT_BOUNDS;
   const c = spec.c ?? DEFAULT_C;
@@ -173,7 +206,9 @@ export function parseSpec(raw: unknown, fallbackName = "julia"): Job {
     width,
     height,
     // a keyframed job's bounds are frame 0's view, for whatever reads one window (the kernel's per-frame view is camera-path.ts's)
-    bounds: keyframes ? viewBounds(keyframes[0], width, height) : { reMin: bounds.re[0], reMax: bounds.re[1], imMin: bounds.im[0], imMax: bounds.im[1] },
+    bounds: keyframes
+      ? viewBounds(keyframes[0], width, height)
+      : { reMin: bounds.re[0], reMax: bounds.re[1], imMin: bounds.im[0], imMax: bounds.im[1] },
     c: { from: { re: c.from[0], im: c.from[1] }, to: { re: c.to[0], im: c.to[1] } },
     maxIterations: spec.maxIterations,
     escapeRadius: spec.escapeRadius,
@@ -206,14 +241,34 @@ export function jobToSpec(job: Job): RawSpec {
           bounds: undefined,
           // c from the keyframes when they give it (a "c" beside them is refused)
           ...(job.keyframes.some((k) => k.c) ? { c: undefined } : {}),
-          keyframes: job.keyframes.map((k) => ({ frame: k.frame, center: [k.center.re, k.center.im] as [number, number], width: k.width, ...(k.c ? { c: [k.c.re, k.c.im] as [number, number] } : {}) })),
+          keyframes: job.keyframes.map((k) => ({
+            frame: k.frame,
+            center: [k.center.re, k.center.im] as [number, number],
+            width: k.width,
+            ...(k.c ? { c: [k.c.re, k.c.im] as [number, number] } : {}),
+          })),
         }
       : {}),
   };
 }
 
 function allowedKeys(path: PropertyKey[]): string {
-  const top = ["name", "width", "height", "bounds", "c", "maxIterations", "escapeRadius", "frames", "duration", "fps", "colormap", "coloring", "supersample", "keyframes"];
+  const top = [
+    "name",
+    "width",
+    "height",
+    "bounds",
+    "c",
+    "maxIterations",
+    "escapeRadius",
+    "frames",
+    "duration",
+    "fps",
+    "colormap",
+    "coloring",
+    "supersample",
+    "keyframes",
+  ];
   if (path.length === 0) return top.join(", ");
   if (path[0] === "bounds") return "re, im";
   if (path[0] === "keyframes") return "frame, center, width, c";
@@ -222,7 +277,10 @@ function allowedKeys(path: PropertyKey[]): string {
 }
 
 function sanitizeName(base: string): string {
-  const cleaned = base.replace(/[^A-Za-z0-9._-]/g, "_").replace(/\.{2,}/g, "_").slice(0, 100);
+  const cleaned = base
+    .replace(/[^A-Za-z0-9._-]/g, "_")
+    .replace(/\.{2,}/g, "_")
+    .slice(0, 100);
   return cleaned === "" || cleaned === "." ? "julia" : cleaned;
 }
 

@@ -54,7 +54,9 @@ for (const { entry, outfile, options } of targets) {
   await build({
     absWorkingDir: root,
     entryPoints: { [name]: entry },
-    ...(options.splitting ? { outdir: dist, splitting: true, chunkNames: "chunks/[name]-[hash]", outExtension: { ".js": ".mjs" } } : { outfile }),
+    ...(options.splitting
+      ? { outdir: dist, splitting: true, chunkNames: "chunks/[name]-[hash]", outExtension: { ".js": ".mjs" } }
+      : { outfile }),
     bundle: true,
     platform: "node",
     format: "esm",

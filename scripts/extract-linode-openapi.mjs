@@ -33,8 +33,13 @@ const OPERATIONS = [
 ];
 const DOC_KEYS = new Set(["description", "summary", "example", "examples", "externalDocs", "title"]);
 
-const [source, output = path.join(path.dirname(fileURLToPath(import.meta.url)), "../orchestrator/cloud/testing/linode-openapi/linode-openapi-subset.json")] =
-  process.argv.slice(2);
+const [
+  source,
+  output = path.join(
+    path.dirname(fileURLToPath(import.meta.url)),
+    "../orchestrator/cloud/testing/linode-openapi/linode-openapi-subset.json",
+  ),
+] = process.argv.slice(2);
 if (!source) {
   console.error("Usage: node scripts/extract-linode-openapi.mjs <path to Linode's openapi.yaml> [output.json]");
   process.exit(2);
@@ -46,7 +51,10 @@ function resolve(node, seen = []) {
   if (node === null || typeof node !== "object") return node;
   if (typeof node.$ref === "string") {
     if (seen.includes(node.$ref)) throw new Error(`recursive $ref ${node.$ref}`);
-    const target = node.$ref.replace(/^#\//, "").split("/").reduce((at, key) => at[key.replace(/~1/g, "/").replace(/~0/g, "~")], document);
+    const target = node.$ref
+      .replace(/^#\//, "")
+      .split("/")
+      .reduce((at, key) => at[key.replace(/~1/g, "/").replace(/~0/g, "~")], document);
     return resolve(target, [...seen, node.$ref]);
   }
   const out = {};
@@ -54,7 +62,9 @@ function resolve(node, seen = []) {
     // `properties` maps field names, which may be called "description" or "title": keep those.
     const isFieldMap = key === "properties";
     if (!isFieldMap && (DOC_KEYS.has(key) || key.startsWith("x-"))) continue;
-    out[key] = isFieldMap ? Object.fromEntries(Object.entries(value).map(([name, schema]) => [name, resolve(schema, seen)])) : resolve(value, seen);
+    out[key] = isFieldMap
+      ? Object.fromEntries(Object.entries(value).map(([name, schema]) => [name, resolve(schema, seen)]))
+      : resolve(value, seen);
   }
   return out;
 }

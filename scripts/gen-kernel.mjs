@@ -21,8 +21,14 @@ async function loadGenerator() {
   mkdirSync(cache, { recursive: true });
   const outfile = path.join(cache, `gen-kernel-${process.pid}.mjs`);
   await build({
-    absWorkingDir: root, entryPoints: ["renderer/kernel/wasm/assemble.ts"], outfile,
-    bundle: true, platform: "node", format: "esm", packages: "external", logLevel: "warning",
+    absWorkingDir: root,
+    entryPoints: ["renderer/kernel/wasm/assemble.ts"],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    packages: "external",
+    logLevel: "warning",
   });
   try {
     return await import(pathToFileURL(outfile).href);

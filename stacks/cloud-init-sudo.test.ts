@@ -18,7 +18,8 @@ async function runDropSudo(withPackages: boolean): Promise<string> {
   const sudoers = path.join(dir, "90-cloud-init-users");
   writeFileSync(sudoers, "render ALL=(ALL) NOPASSWD:ALL\n", { mode: 0o440 });
   await execa("mkdir", [bin]);
-  for (const tool of ["sh", "rm", "printf", "chmod", "mv"]) await execa("ln", ["-s", (await execa("sh", ["-c", `command -v ${tool}`])).stdout, path.join(bin, tool)]).catch(() => undefined);
+  for (const tool of ["sh", "rm", "printf", "chmod", "mv"])
+    await execa("ln", ["-s", (await execa("sh", ["-c", `command -v ${tool}`])).stdout, path.join(bin, tool)]).catch(() => undefined);
   if (withPackages) for (const tool of ["node", "ffmpeg"]) writeFileSync(path.join(bin, tool), "#!/bin/sh\n", { mode: 0o755 });
   chmodSync(bin, 0o755);
   const [file, ...args] = dropSudoCommand("render", sudoers);
@@ -28,11 +29,17 @@ async function runDropSudo(withPackages: boolean): Promise<string> {
 
 describe("sudo on rented servers", () => {
   it("runs the drop after the packages, as runcmd, on the cloud-init sudoers file", () => {
-    const config = parse(buildCloudConfig({ userName: "render", userPublicKey: generateKeyPair("u").publicKey, hostKey: generateKeyPair("h") }));
+    const config = parse(
+      buildCloudConfig({ userName: "render", userPublicKey: generateKeyPair("u").publicKey, hostKey: generateKeyPair("h") }),
+    );
     expect(config.runcmd).toEqual([dropSudoCommand("render")]);
     expect(config.runcmd[0][4]).toBe(CLOUD_INIT_SUDOERS);
     // the watchdog comes with the server, root's, before anyone logs in; the token never does (it comes on stdin)
-    expect(config.write_files[1]).toMatchObject({ path: "/usr/local/sbin/render-remote-watchdog", permissions: "0755", owner: "root:root" });
+    expect(config.write_files[1]).toMatchObject({
+      path: "/usr/local/sbin/render-remote-watchdog",
+      permissions: "0755",
+      owner: "root:root",
+    });
     expect(config.write_files[1].content).toMatch(/^#!\/bin\/sh\n# render-remote watchdog/);
   });
 
@@ -64,10 +71,14 @@ describe("sudo on rented servers", () => {
     expect(scopedSudoRule(user, helper)).toBe(scopedSudoRule(user).replace("/usr/local/sbin/render-remote-watchdog", helper));
     writeFileSync(file, `${scopedSudoRule(user, helper)}\n`, { mode: 0o440 });
     try {
-      const allowed = async (...argv: string[]) => (await execa("su", ["-s", "/bin/sh", "-c", 'sudo -n -l "$@" >/dev/null 2>&1', user, "--", "sh", ...argv], { reject: false })).exitCode === 0;
+      const allowed = async (...argv: string[]) =>
+        (await execa("su", ["-s", "/bin/sh", "-c", 'sudo -n -l "$@" >/dev/null 2>&1', user, "--", "sh", ...argv], { reject: false }))
+          .exitCode === 0;
       expect(await allowed("env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "nodejs", "ffmpeg")).toBe(true);
       expect(await allowed("apt-get", "update", "-q")).toBe(true);
-      expect(await allowed("env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "nodejs", "ffmpeg", "evil")).toBe(false);
+      expect(await allowed("env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "nodejs", "ffmpeg", "evil")).toBe(
+        false,
+      );
       expect(await allowed("apt-get", "update", "-q", "-o", "APT::Update::Pre-Invoke::=sh")).toBe(false);
       expect(await allowed("sh")).toBe(false);
       // the watchdog: `arm` with any arguments (it checks them), never `run` or anything else of it

@@ -91,8 +91,8 @@ export function watchdogSudoRule(userName: string, helper = WATCHDOG_HELPER): st
 
 const DROP_SUDO_SCRIPT = [
   "set -e",
-  'rule=$2',
-  'if { command -v node || command -v nodejs; } >/dev/null 2>&1 && command -v ffmpeg >/dev/null 2>&1; then rule=$3; fi',
+  "rule=$2",
+  "if { command -v node || command -v nodejs; } >/dev/null 2>&1 && command -v ffmpeg >/dev/null 2>&1; then rule=$3; fi",
   // a name with a dot is skipped by sudo's includedir, so the rule appears whole or not at all
   'printf \'%s\\n\' "$rule" > "$1.new" && chmod 0440 "$1.new" && mv "$1.new" "$1"',
 ].join("\n");

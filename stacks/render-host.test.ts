@@ -78,9 +78,7 @@ describe("the render host program", () => {
     );
     expect(inboundPolicy).toBe("DROP");
     expect(outboundPolicy).toBe("ACCEPT");
-    expect(inbounds).toEqual([
-      { label: "ssh-from-caller", action: "ACCEPT", protocol: "TCP", ports: "22", ipv4s: ["198.51.100.7/32"] },
-    ]);
+    expect(inbounds).toEqual([{ label: "ssh-from-caller", action: "ACCEPT", protocol: "TCP", ports: "22", ipv4s: ["198.51.100.7/32"] }]);
     expect(outbounds ?? []).toEqual([]);
     expect(label).toBe("rr-20261124-abc123-fw");
     expect(tags).toEqual(["render-remote", "render-remote-run:rr-20261124-abc123"]);

@@ -29,8 +29,10 @@ export default function setup(): () => void {
     const left = readdirSync(tmp);
     rmSync(tmp, { recursive: true, force: true });
     if (left.length > 0) {
-      throw new Error(`The tests left ${left.length} entries in their TMPDIR (${tmp}), now removed: ${left.sort().join(", ")}. ` +
-        "Every test must remove what it creates (test/temp-dir.ts does it for you).");
+      throw new Error(
+        `The tests left ${left.length} entries in their TMPDIR (${tmp}), now removed: ${left.sort().join(", ")}. ` +
+          "Every test must remove what it creates (test/temp-dir.ts does it for you).",
+      );
     }
   };
 }

@@ -72,7 +72,9 @@ describe("the README's commands", () => {
     expect(runnable.length).toBeGreaterThanOrEqual(10);
     expect(targetExamples).toHaveLength(1);
     for (const { line, part } of parts) {
-      expect(part, `README.md line ${line}: after npm ci only npx finds render-remote and julia-render`).toMatch(/^(npx (render-remote|julia-render) |npm |scripts\/|export LINODE_TOKEN=)/);
+      expect(part, `README.md line ${line}: after npm ci only npx finds render-remote and julia-render`).toMatch(
+        /^(npx (render-remote|julia-render) |npm |scripts\/|export LINODE_TOKEN=)/,
+      );
     }
   });
 
@@ -88,7 +90,8 @@ describe("the README's commands", () => {
       expect(result.exitCode, String(result.all)).toBe(0);
       const named = [...comment.matchAll(/\brenders\/\S+\.(?:mp4|png)\b/g)].map((match) => match[0]);
       const outFile = / --out (\S+\.json)\b/.exec(part)?.[1];
-      for (const file of [...named, ...(outFile ? [outFile] : [])]) expect(existsSync(path.join(scratch, file)), `${file} after: ${part}`).toBe(true);
+      for (const file of [...named, ...(outFile ? [outFile] : [])])
+        expect(existsSync(path.join(scratch, file)), `${file} after: ${part}`).toBe(true);
     });
   });
 });
@@ -109,7 +112,8 @@ describeWithSshd("the README's --target example, against a real sshd on 127.0.0.
   it.each(targetExamples.map(({ line, part }) => [`line ${line}: ${part}`, part]))("%s", async (_title, part) => {
     expect(part).toContain("ssh://me@workstation:22");
     expect(part).toContain("--identity ~/.ssh/id_ed25519");
-    const rewritten = `${part.replace("ssh://me@workstation:22", `ssh://${sshd.user}@127.0.0.1:${sshd.port}`)
+    const rewritten = `${part
+      .replace("ssh://me@workstation:22", `ssh://${sshd.user}@127.0.0.1:${sshd.port}`)
       .replace("~/.ssh/id_ed25519", sshd.identityFile)} --known-hosts ${sshd.knownHostsFile}`;
     const result = await runHere(scratch, rewritten);
     expect(result.exitCode, String(result.all)).toBe(0);
@@ -121,7 +125,9 @@ describeWithSshd("the README's --target example, against a real sshd on 127.0.0.
 function runHere(cwd: string, part: string) {
   const command = part.replace(/^npx /, `npx --offline --prefix ${repoRoot} `);
   return execa("sh", ["-c", command], {
-    cwd, reject: false, all: true,
+    cwd,
+    reject: false,
+    all: true,
     env: { ...process.env, LINODE_URL: "http://127.0.0.1:9/v4", RENDER_REMOTE_HOME: path.join(cwd, "state"), CI: "1" },
   });
 }
@@ -129,7 +135,8 @@ function runHere(cwd: string, part: string) {
 // The parser, on a sample with a continuation and comments.
 describe("readmeCommands", () => {
   it("joins continued lines, splits off comments, skips other blocks", () => {
-    const sample = "text\n```bash\n# a comment line\nnpx a --x 1 \\\n      --y 2      # out: renders/a.mp4\nnpx b\n```\n```cron\nnot this\n```\n";
+    const sample =
+      "text\n```bash\n# a comment line\nnpx a --x 1 \\\n      --y 2      # out: renders/a.mp4\nnpx b\n```\n```cron\nnot this\n```\n";
     expect(readmeCommands(sample)).toEqual([
       { line: 4, command: "npx a --x 1 --y 2", comment: "out: renders/a.mp4" },
       { line: 6, command: "npx b", comment: "" },

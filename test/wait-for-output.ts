@@ -15,8 +15,12 @@ export function waitForOutput(child: ChildProcess, stream: "stdout" | "stderr", 
     const onStdout = onData("stdout");
     const onStderr = onData("stderr");
     const onExit = (code: number | null, signal: string | null) => {
-      finish(new Error(`The child exited (code ${code}, signal ${signal}) before printing ${JSON.stringify(text)} on ${stream}.\n` +
-        `Its stdout:\n${seen.stdout}\nIts stderr:\n${seen.stderr}`));
+      finish(
+        new Error(
+          `The child exited (code ${code}, signal ${signal}) before printing ${JSON.stringify(text)} on ${stream}.\n` +
+            `Its stdout:\n${seen.stdout}\nIts stderr:\n${seen.stderr}`,
+        ),
+      );
     };
     const finish = (error?: Error) => {
       child.stdout?.off("data", onStdout);

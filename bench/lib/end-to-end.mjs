@@ -28,14 +28,24 @@ export async function renderJob(spec, { timer } = {}) {
     child.stderr.on("data", (chunk) => (stderr += chunk));
     const code = await new Promise((resolve) => {
       child.on("close", resolve);
-      child.on("error", (error) => { stderr += error.message; resolve(-1); });
+      child.on("error", (error) => {
+        stderr += error.message;
+        resolve(-1);
+      });
     });
     const wall = (performance.now() - start) / 1000;
     if (code !== 0) return { skipped: `the CLI exited with ${code}: ${stderr.trim().split("\n").slice(-2).join(" / ")}` };
     const lines = stdout.trim().split("\n");
     const done = JSON.parse(lines[lines.length - 1]);
     if (done.event !== "done") return { skipped: `the CLI's last line was not a done event: ${lines[lines.length - 1]}` };
-    const cpu = timer && existsSync(cpuFile) ? readFileSync(cpuFile, "utf8").trim().split(/\s+/).map(Number).reduce((a, b) => a + b, 0) : undefined;
+    const cpu =
+      timer && existsSync(cpuFile)
+        ? readFileSync(cpuFile, "utf8")
+            .trim()
+            .split(/\s+/)
+            .map(Number)
+            .reduce((a, b) => a + b, 0)
+        : undefined;
     return { wall, reported: done.seconds?.total ?? wall, done, cpu };
   } catch (error) {
     return { skipped: `could not run the CLI: ${error.message}` };

@@ -14,21 +14,48 @@ const cli = path.join(benchDir, "..", "dist", "julia-render.mjs");
 // (slow escapers, Koenigs traps), the whole range of c, a zoom with odd proportions.
 export const ESTIMATE_SPECS = [
   { name: "light-many", width: 640, maxIterations: 30, frames: 240, fps: 30 },
-  { name: "spiral-heavy", width: 500, height: 400, maxIterations: 2000, frames: 90, fps: 30, c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] } },
+  {
+    name: "spiral-heavy",
+    width: 500,
+    height: 400,
+    maxIterations: 2000,
+    frames: 90,
+    fps: 30,
+    c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] },
+  },
   { name: "full-range", width: 400, maxIterations: 500, frames: 300, fps: 30, c: { from: [-0.62772, -0.7], to: [-0.62772, 0.7] } },
   { name: "zoom", width: 640, height: 360, maxIterations: 1000, frames: 120, fps: 30, bounds: { re: [-0.6, 0.2], im: [-0.25, 0.2] } },
   // a camera path: 1000× into the spiral of specs/spiral-zoom.json, the cost rising as the view fills with slow escapers
   {
-    name: "zoom-path", width: 480, height: 270, maxIterations: 500, frames: 90, fps: 30,
-    keyframes: [{ frame: 0, center: [0, 0], width: 3.6, c: [-0.62772, -0.42] }, { frame: 89, center: [-0.4619648066023434, -0.21830320460653785], width: 0.0036, c: [-0.62772, -0.42] }],
+    name: "zoom-path",
+    width: 480,
+    height: 270,
+    maxIterations: 500,
+    frames: 90,
+    fps: 30,
+    keyframes: [
+      { frame: 0, center: [0, 0], width: 3.6, c: [-0.62772, -0.42] },
+      { frame: 89, center: [-0.4619648066023434, -0.21830320460653785], width: 0.0036, c: [-0.62772, -0.42] },
+    ],
   },
-  { name: "supersampled", width: 240, height: 240, maxIterations: 500, frames: 60, fps: 30, supersample: 3, c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] } },
+  {
+    name: "supersampled",
+    width: 240,
+    height: 240,
+    maxIterations: 500,
+    frames: 60,
+    fps: 30,
+    supersample: 3,
+    c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] },
+  },
 ];
 
 /** Seconds the real CLI takes for the spec file, wall clock. */
 async function renderSeconds(specFile, outDir) {
   const start = performance.now();
-  const child = spawn(process.execPath, [cli, "--spec", specFile, "--out", outDir, "--progress", "quiet"], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [cli, "--spec", specFile, "--out", outDir, "--progress", "quiet"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr.on("data", (chunk) => (stderr += chunk));
   const code = await new Promise((resolve) => child.on("close", resolve));
@@ -44,10 +71,18 @@ async function renderSeconds(specFile, outDir) {
 export async function estimateAccuracy(rounds = 3) {
   if (!existsSync(cli)) return { skipped: "dist/julia-render.mjs does not exist (run `npm run build`)" };
   await build({
-    entryPoints: [path.join(benchDir, "estimate-entry.ts")], outfile: path.join(buildDir, "estimate.mjs"),
-    bundle: true, platform: "node", format: "esm", target: "node20", packages: "external", logLevel: "warning",
+    entryPoints: [path.join(benchDir, "estimate-entry.ts")],
+    outfile: path.join(buildDir, "estimate.mjs"),
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    logLevel: "warning",
   });
-  const { calibrate, predict, parseSpec, DEFAULT_OVERHEAD_SECONDS, DEFAULT_SPEED_FACTOR } = await import(path.join(buildDir, "estimate.mjs"));
+  const { calibrate, predict, parseSpec, DEFAULT_OVERHEAD_SECONDS, DEFAULT_SPEED_FACTOR } = await import(
+    path.join(buildDir, "estimate.mjs")
+  );
   const history = { speedFactor: DEFAULT_SPEED_FACTOR, overheadSeconds: DEFAULT_OVERHEAD_SECONDS, runs: 0 };
   const results = [];
   for (const raw of ESTIMATE_SPECS) {

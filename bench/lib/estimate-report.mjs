@@ -9,9 +9,17 @@ export async function reportEstimateAccuracy() {
     return undefined;
   }
   const signed = (error) => `${error >= 0 ? "+" : ""}${(error * 100).toFixed(0)} %`;
-  printTable("Estimate accuracy: predicted local time (calibration + model) against a real render right after it, 3 rounds",
+  printTable(
+    "Estimate accuracy: predicted local time (calibration + model) against a real render right after it, 3 rounds",
     ["job", "rounds: predicted / actual (error)", "best |error|"],
-    results.map((r) => [r.name, r.rounds.map((run) => `${run.predicted.toFixed(2)}/${run.actual.toFixed(2)} s (${signed(run.error)})`).join("; "), percent(r.best)]));
-  console.log("The model is judged on each job's best round: the machine's speed drifts, and a round caught across a change is no verdict.");
+    results.map((r) => [
+      r.name,
+      r.rounds.map((run) => `${run.predicted.toFixed(2)}/${run.actual.toFixed(2)} s (${signed(run.error)})`).join("; "),
+      percent(r.best),
+    ]),
+  );
+  console.log(
+    "The model is judged on each job's best round: the machine's speed drifts, and a round caught across a change is no verdict.",
+  );
   return { worst: Math.max(...results.map((r) => r.best)) };
 }

@@ -2,7 +2,17 @@
 // for pixel and work figure for work figure, on whole frames and in bands of rows;
 // then the band renderer (mirror-pixel copies and colouring included), byte for byte.
 import {
-  bandPalette, bandRows, colorBands, colorYuvRowPair, createBandRenderer, createInterleavedKernel, createWasmKernel, escapeCountsScalar, frameBytes, parseSpec, yuvPalette,
+  bandPalette,
+  bandRows,
+  colorBands,
+  colorYuvRowPair,
+  createBandRenderer,
+  createInterleavedKernel,
+  createWasmKernel,
+  escapeCountsScalar,
+  frameBytes,
+  parseSpec,
+  yuvPalette,
 } from "../build/kernels.mjs";
 import { frameTile, spiralC } from "./frames.mjs";
 
@@ -19,25 +29,45 @@ function checkSupersampled() {
   EXACTNESS_FRAMES.forEach((frame, index) => {
     for (const n of index < 4 ? [2, 3] : [2]) {
       const { width, height = width, re = [-1.8, 1.8], im = [-1.8, 1.8], c, max, radius = 2 } = frame;
-      const job = parseSpec({ name: "bench", width, height, bounds: { re, im }, c: { from: c, to: c }, maxIterations: max, escapeRadius: radius, frames: 1, supersample: n });
+      const job = parseSpec({
+        name: "bench",
+        width,
+        height,
+        bounds: { re, im },
+        c: { from: c, to: c },
+        maxIterations: max,
+        escapeRadius: radius,
+        frames: 1,
+        supersample: n,
+      });
       const tile = frameTile(frame);
-      const dx = (re[1] - re[0]) / (width - 1), dy = (im[1] - im[0]) / (height - 1);
+      const dx = (re[1] - re[0]) / (width - 1),
+        dy = (im[1] - im[0]) / (height - 1);
       const subRe = Float64Array.from({ length: width * n }, (_, s) => tile.re[Math.floor(s / n)] + (((s % n) + 0.5) / n - 0.5) * dx);
-      const subIm = Float64Array.from({ length: height * n }, (_, s) => tile.im[Math.floor(s / n)] + ((n - 1 - (s % n) + 0.5) / n - 0.5) * dy);
+      const subIm = Float64Array.from(
+        { length: height * n },
+        (_, s) => tile.im[Math.floor(s / n)] + ((n - 1 - (s % n) + 0.5) / n - 0.5) * dy,
+      );
       const counts = new Uint32Array(subRe.length * subIm.length);
       const work = escapeCountsScalar({ ...tile, re: subRe, im: subIm, rowEnd: subIm.length }, counts);
       const colours = new Uint8Array(counts.length * 3);
       colorBands(counts, bandPalette(job), colours, 0);
       const expected = new Uint8Array(width * height * 3);
-      for (let i = 0; i < height; i++) for (let j = 0; j < width; j++) for (let ch = 0; ch < 3; ch++) {
-        let sum = 0;
-        for (let l = 0; l < n; l++) for (let k = 0; k < n; k++) sum += linear(colours[((i * n + l) * subRe.length + j * n + k) * 3 + ch]);
-        expected[(i * width + j) * 3 + ch] = encode(sum / (n * n));
-      }
+      for (let i = 0; i < height; i++)
+        for (let j = 0; j < width; j++)
+          for (let ch = 0; ch < 3; ch++) {
+            let sum = 0;
+            for (let l = 0; l < n; l++)
+              for (let k = 0; k < n; k++) sum += linear(colours[((i * n + l) * subRe.length + j * n + k) * 3 + ch]);
+            expected[(i * width + j) * 3 + ch] = encode(sum / (n * n));
+          }
       const rgb = new Uint8Array(width * height * 3);
       const timing = createBandRenderer(job, createWasmKernel()).renderFrame(0, rgb, width);
       const at = rgb.findIndex((byte, i) => byte !== expected[i]);
-      if (at >= 0) failures.push(`supersample ${n} on ${frame.label}: pixel (${Math.floor(at / 3) % width}, ${Math.floor(at / 3 / width)}) differs from the plain sub-grid's mean`);
+      if (at >= 0)
+        failures.push(
+          `supersample ${n} on ${frame.label}: pixel (${Math.floor(at / 3) % width}, ${Math.floor(at / 3 / width)}) differs from the plain sub-grid's mean`,
+        );
       if (timing.iterations !== work) failures.push(`supersample ${n} on ${frame.label}: work ${timing.iterations} instead of ${work}`);
     }
   });
@@ -86,11 +116,17 @@ export function checkExactness() {
         const rowEnd = Math.min(tile.rowEnd, rowStart + BAND_ROWS);
         bandWork += kernel({ ...tile, rowStart, rowEnd }, banded.subarray(rowStart * width, rowEnd * width));
       }
-      for (const [how, counts, total] of [["whole frame", whole, work], [`${BAND_ROWS}-row bands`, banded, bandWork]]) {
+      for (const [how, counts, total] of [
+        ["whole frame", whole, work],
+        [`${BAND_ROWS}-row bands`, banded, bandWork],
+      ]) {
         const i = counts.findIndex((count, index) => count !== expected[index]);
         if (i >= 0) {
-          const x = i % width, y = Math.floor(i / width);
-          failures.push(`${name} on ${frame.label} (${how}): pixel (${x}, ${y}) = ${tile.re[x]} + ${tile.im[y]}i counts ${counts[i]}, scalar says ${expected[i]}`);
+          const x = i % width,
+            y = Math.floor(i / width);
+          failures.push(
+            `${name} on ${frame.label} (${how}): pixel (${x}, ${y}) = ${tile.re[x]} + ${tile.im[y]}i counts ${counts[i]}, scalar says ${expected[i]}`,
+          );
         } else if (total !== expectedWork) {
           failures.push(`${name} on ${frame.label} (${how}): work ${total}, scalar says ${expectedWork}`);
         }
@@ -112,7 +148,16 @@ function checkBandRenderer() {
   const failures = [];
   for (const frame of EXACTNESS_FRAMES) {
     const { width, height = width, re = [-1.8, 1.8], im = [-1.8, 1.8], c, max, radius = 2 } = frame;
-    const job = parseSpec({ name: "bench", width, height, bounds: { re, im }, c: { from: c, to: c }, maxIterations: max, escapeRadius: radius, frames: 1 });
+    const job = parseSpec({
+      name: "bench",
+      width,
+      height,
+      bounds: { re, im },
+      c: { from: c, to: c },
+      maxIterations: max,
+      escapeRadius: radius,
+      frames: 1,
+    });
     const tile = frameTile(frame);
     const counts = new Uint32Array(width * height);
     escapeCountsScalar(tile, counts);
@@ -121,7 +166,10 @@ function checkBandRenderer() {
     const rgb = new Uint8Array(width * height * 3);
     createBandRenderer(job, createWasmKernel()).renderFrame(0, rgb, width);
     const i = rgb.findIndex((byte, index) => byte !== expected[index]);
-    if (i >= 0) failures.push(`band renderer on ${frame.label}: pixel (${Math.floor(i / 3) % width}, ${Math.floor(i / 3 / width)}) colour differs from the scalar kernel's`);
+    if (i >= 0)
+      failures.push(
+        `band renderer on ${frame.label}: pixel (${Math.floor(i / 3) % width}, ${Math.floor(i / 3 / width)}) colour differs from the scalar kernel's`,
+      );
     if (height % 2 === 0) {
       const stride = width + (width % 2);
       const table = yuvPalette(bandPalette(job));
@@ -130,7 +178,19 @@ function checkBandRenderer() {
       const luma16 = new Uint16Array(expectedYuv.buffer);
       for (let row = 0; row < height; row += 2) {
         const chroma = stride * height + (row / 2) * (stride / 2);
-        colorYuvRowPair(counts, row * width, (row + 1) * width, table, width, expectedYuv, luma16, row * stride, stride, chroma, chroma + (stride * height) / 4);
+        colorYuvRowPair(
+          counts,
+          row * width,
+          (row + 1) * width,
+          table,
+          width,
+          expectedYuv,
+          luma16,
+          row * stride,
+          stride,
+          chroma,
+          chroma + (stride * height) / 4,
+        );
       }
       const yuv = planesOf();
       createBandRenderer(job, createWasmKernel(), bandRows(width, height, "yuv420p"), "yuv420p").renderFrame(0, yuv, stride);

@@ -25,7 +25,18 @@ export function sampledFrames(spec = flagshipSpec(), every = SAMPLE_EVERY) {
   for (let k = 0; k < job.frames; k += every) {
     // frame-geometry.ts frameC: each part of c by its own linspace, as the seed does
     const c = [linspaceAt(job.c.from.re, job.c.to.re, job.frames, k), linspaceAt(job.c.from.im, job.c.to.im, job.frames, k)];
-    frames.push({ k, frame: { width: job.width, height: job.height, re: [job.bounds.reMin, job.bounds.reMax], im: [job.bounds.imMin, job.bounds.imMax], c, max: job.maxIterations, radius: job.escapeRadius } });
+    frames.push({
+      k,
+      frame: {
+        width: job.width,
+        height: job.height,
+        re: [job.bounds.reMin, job.bounds.reMax],
+        im: [job.bounds.imMin, job.bounds.imMax],
+        c,
+        max: job.maxIterations,
+        radius: job.escapeRadius,
+      },
+    });
   }
   return { job, frames };
 }
@@ -43,7 +54,14 @@ export function flagshipKernels(c, every = SAMPLE_EVERY) {
   // warm-up: a trap frame, a frame without a shortcut and a fixed-point-trap frame, so V8 has tiered up every loop used
   for (const at of [0, 0.5, 1]) kernel(frameTile(frames[Math.round(at * (frames.length - 1))].frame), counts);
   // wall and CPU seconds: this process runs one thread here, so its CPU time is the kernel's, whatever else loads the machine
-  const result = { frames: frames.length, every, work: 0, wasm: { wall: 0, cpu: 0 }, c: c?.exe ? { wall: 0, cpu: 0 } : undefined, mismatches: [] };
+  const result = {
+    frames: frames.length,
+    every,
+    work: 0,
+    wasm: { wall: 0, cpu: 0 },
+    c: c?.exe ? { wall: 0, cpu: 0 } : undefined,
+    mismatches: [],
+  };
   const sums = [];
   for (const { frame } of frames) {
     const tile = frameTile(frame);

@@ -42,7 +42,9 @@ export async function renderWithPeakMemory(spec, args = []) {
     const specFile = path.join(dir, `${spec.name}.json`);
     writeFileSync(specFile, JSON.stringify(spec));
     const start = performance.now();
-    const child = spawn(process.execPath, [cli, "--spec", specFile, "--out", path.join(dir, "out"), "--progress", "quiet", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [cli, "--spec", specFile, "--out", path.join(dir, "out"), "--progress", "quiet", ...args], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (chunk) => (stderr += chunk));
     const peak = { node: 0, ffmpeg: 0, total: 0 };

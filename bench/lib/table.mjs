@@ -2,7 +2,9 @@
 export function printTable(title, header, rows) {
   const cells = [header, ...rows].map((row) => row.map((cell) => String(cell ?? "")));
   const widths = header.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
-  const numeric = header.map((_, i) => rows.every((row) => typeof row[i] === "number" || /^[\d.,×%+-]+[ GMs%×]*$/.test(String(row[i] ?? ""))));
+  const numeric = header.map((_, i) =>
+    rows.every((row) => typeof row[i] === "number" || /^[\d.,×%+-]+[ GMs%×]*$/.test(String(row[i] ?? ""))),
+  );
   const line = (row) => row.map((cell, i) => (numeric[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join("  ");
   console.log(`\n${title}`);
   console.log(line(cells[0]));

@@ -34,7 +34,11 @@ export async function destroyListed(report: AuditReport, deps: DestroyDeps): Pro
       outcome.steps.push({ target: `stack ${stack.name}`, outcome: "deleted" });
     } catch (error) {
       // The API route below still removes what bills; the stack stays listed for a later audit.
-      outcome.steps.push({ target: `stack ${stack.name}`, outcome: "failed", detail: `${(error as Error).message}; deleting its run's resources through the API instead` });
+      outcome.steps.push({
+        target: `stack ${stack.name}`,
+        outcome: "failed",
+        detail: `${(error as Error).message}; deleting its run's resources through the API instead`,
+      });
     }
     if (stack.runId) outcome.runIds.add(stack.runId);
   }
@@ -42,7 +46,11 @@ export async function destroyListed(report: AuditReport, deps: DestroyDeps): Pro
   for (const instance of report.instances) {
     const target = `instance ${instance.id} (${instance.label})`;
     if (!instance.tags.includes(RENDER_REMOTE_TAG)) {
-      outcome.steps.push({ target, outcome: "skipped", detail: `not tagged ${RENDER_REMOTE_TAG}, so render-remote never deletes it; delete it in Cloud Manager if it is yours` });
+      outcome.steps.push({
+        target,
+        outcome: "skipped",
+        detail: `not tagged ${RENDER_REMOTE_TAG}, so render-remote never deletes it; delete it in Cloud Manager if it is yours`,
+      });
       continue;
     }
     const step = await deleteOne(target, () => deps.client.deleteInstance(instance.id));

@@ -26,13 +26,15 @@ export function formatAuditReport(report: AuditReport): string {
   if (report.firewalls.length > 0) {
     lines.push("", "Firewalls tagged render-remote (free, but clutter):");
     for (const f of report.firewalls) {
-      const attached = f.linodeIds === undefined ? "" : f.linodeIds.length > 0 ? `  attached to ${f.linodeIds.join(", ")}` : "  attached to nothing";
+      const attached =
+        f.linodeIds === undefined ? "" : f.linodeIds.length > 0 ? `  attached to ${f.linodeIds.join(", ")}` : "  attached to nothing";
       lines.push(`  ${f.id}  ${f.label}  run ${f.runId ?? "?"}${attached}`);
     }
   }
   if (report.stacks.length > 0) {
     lines.push("", "Local Pulumi stacks still holding resources:");
-    for (const s of report.stacks) lines.push(`  ${s.name}  ${s.resourceCount === undefined ? "unknown number of" : s.resourceCount} resources`);
+    for (const s of report.stacks)
+      lines.push(`  ${s.name}  ${s.resourceCount === undefined ? "unknown number of" : s.resourceCount} resources`);
   }
   if (report.ghosts.length > 0) {
     lines.push("", "Journals that say a server is up, but the account has none:");
@@ -51,7 +53,9 @@ export function formatAuditReport(report: AuditReport): string {
   lines.push("", `Prices ${prices}.`);
   for (const warning of report.warnings) lines.push(`Warning: ${warning}`);
   if (report.instances.some((i) => !i.tagged)) {
-    lines.push("An instance above lost its render-remote tag: render-remote will not delete it. Delete it in Cloud Manager (cloud.linode.com).");
+    lines.push(
+      "An instance above lost its render-remote tag: render-remote will not delete it. Delete it in Cloud Manager (cloud.linode.com).",
+    );
   }
   if (report.next) lines.push(`To delete what is listed: ${report.next}`);
   return `${lines.join("\n")}\n`;
@@ -90,7 +94,12 @@ function table(instances: AuditInstance[]): string[] {
     [i.orphan ? "ORPHAN: no journal" : "", i.tagged ? "" : "UNTAGGED"].filter(Boolean).join(", "),
   ]);
   const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column].length)));
-  return [header, ...rows].map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd());
+  return [header, ...rows].map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]))
+      .join("  ")
+      .trimEnd(),
+  );
 }
 
 function age(hours: number): string {

@@ -46,7 +46,11 @@ describe("reconcile", () => {
   it("prices from the fallback table when the API could not be read, and from the journal for unknown types", () => {
     const journal = journalEntry({ runId: "c", instanceId: 3, hourly: 9.99 });
     const report = reconcile(
-      sources({ prices: fallbackPlans("offline"), journals: [journal], instances: [fakeInstance({ id: 3, type: "g9-new-1", tags: tags("c") })] }),
+      sources({
+        prices: fallbackPlans("offline"),
+        journals: [journal],
+        instances: [fakeInstance({ id: 3, type: "g9-new-1", tags: tags("c") })],
+      }),
       { now },
     );
     expect(report.instances[0].hourly).toBe(9.99);
@@ -57,7 +61,10 @@ describe("reconcile", () => {
     const report = reconcile(
       sources({
         journals: [journalEntry({ runId: "d", status: "destroy-failed" })],
-        stacks: [{ name: "d", resourceCount: 1 }, { name: "empty", resourceCount: 0 }],
+        stacks: [
+          { name: "d", resourceCount: 1 },
+          { name: "empty", resourceCount: 0 },
+        ],
         firewalls: [fakeFirewall({ id: 9, tags: tags("d") })],
       }),
       { now },
@@ -70,15 +77,22 @@ describe("reconcile", () => {
 
   it("narrows to one run for auditRun, and says what is left without an instance", () => {
     const report = reconcile(
-      sources({ instances: [fakeInstance({ id: 1, tags: tags("other") })], firewalls: [fakeFirewall({ id: 9, label: "fw", tags: tags("e") })] }),
+      sources({
+        instances: [fakeInstance({ id: 1, tags: tags("other") })],
+        firewalls: [fakeFirewall({ id: 9, label: "fw", tags: tags("e") })],
+      }),
       { now, runId: "e" },
     );
     expect(report.instances).toEqual([]);
-    expect(formatRunVerdict(report)).toBe("nothing left billing, but run e left: firewall 9 fw. Remove it with: render-remote audit --destroy --yes");
+    expect(formatRunVerdict(report)).toBe(
+      "nothing left billing, but run e left: firewall 9 fw. Remove it with: render-remote audit --destroy --yes",
+    );
   });
 
   it("prints warnings and the fallback date for people", () => {
-    const text = formatAuditReport(reconcile(sources({ prices: fallbackPlans("offline"), warnings: ["Could not list the local Pulumi stacks (x)"] }), { now }));
+    const text = formatAuditReport(
+      reconcile(sources({ prices: fallbackPlans("offline"), warnings: ["Could not list the local Pulumi stacks (x)"] }), { now }),
+    );
     expect(text).toContain("Prices from the fallback table dated 2026-11-01.");
     expect(text).toContain("Warning: Could not list the local Pulumi stacks (x)");
   });
@@ -93,7 +107,11 @@ describe("reconcile: which sources know each resource", () => {
           journalEntry({ runId: "b", instanceId: 2 }),
         ],
         stacks: [{ name: "custom-a", resourceCount: 2 }],
-        instances: [fakeInstance({ id: 1, tags: tags("a") }), fakeInstance({ id: 2, tags: tags("b") }), fakeInstance({ id: 3, tags: tags("c") })],
+        instances: [
+          fakeInstance({ id: 1, tags: tags("a") }),
+          fakeInstance({ id: 2, tags: tags("b") }),
+          fakeInstance({ id: 3, tags: tags("c") }),
+        ],
       }),
       { now },
     );
@@ -109,7 +127,10 @@ describe("reconcile: which sources know each resource", () => {
     const report = reconcile(
       sources({
         journals: [journalEntry({ runId: "b", stack: { name: "custom-b", backendUrl: "file:///tmp/pulumi" } })],
-        stacks: [{ name: "a", resourceCount: 1 }, { name: "custom-b", resourceCount: 0 }],
+        stacks: [
+          { name: "a", resourceCount: 1 },
+          { name: "custom-b", resourceCount: 0 },
+        ],
         firewalls: [fakeFirewall({ id: 8, tags: tags("a") }), fakeFirewall({ id: 9, tags: tags("b") })],
       }),
       { now },
@@ -122,7 +143,10 @@ describe("reconcile: which sources know each resource", () => {
 
   it("a firewall of a run without a journal is not attributed to a journal that has no instance id yet", () => {
     const report = reconcile(
-      sources({ journals: [journalEntry({ runId: "p", status: "provisioning", instanceId: undefined })], firewalls: [fakeFirewall({ id: 9, tags: tags("q") })] }),
+      sources({
+        journals: [journalEntry({ runId: "p", status: "provisioning", instanceId: undefined })],
+        firewalls: [fakeFirewall({ id: 9, tags: tags("q") })],
+      }),
       { now },
     );
     expect(report.firewalls[0]).toMatchObject({ runId: "q", knownBy: ["account"] });

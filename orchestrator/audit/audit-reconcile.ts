@@ -38,7 +38,9 @@ export function reconcile(sources: AuditSources, options: ReconcileOptions): Aud
   const journalFor = (runId: string | undefined, instanceId?: number) =>
     journals.find((j) => (runId !== undefined && j.runId === runId) || (instanceId !== undefined && j.instanceId === instanceId));
   const stackFor = (runId: string | undefined) =>
-    runId === undefined ? undefined : holding.find((s) => s.name === runId || journals.some((j) => j.runId === runId && j.stack.name === s.name));
+    runId === undefined
+      ? undefined
+      : holding.find((s) => s.name === runId || journals.some((j) => j.runId === runId && j.stack.name === s.name));
 
   const instances = [...sources.instances, ...sources.untaggedKnown].map((raw): AuditInstance => {
     const journal = journalFor(runIdFromTags(raw.tags), raw.id);
@@ -58,13 +60,20 @@ export function reconcile(sources: AuditSources, options: ReconcileOptions): Aud
     return { id: raw.id, label: raw.label, status: raw.status, tags: raw.tags, runId, linodeIds, knownBy };
   });
 
-  const stacks = holding.map((stack): AuditStack => ({ ...stack, runId: journals.find((j) => j.stack.name === stack.name)?.runId ?? stack.name }));
+  const stacks = holding.map(
+    (stack): AuditStack => ({ ...stack, runId: journals.find((j) => j.stack.name === stack.name)?.runId ?? stack.name }),
+  );
   const ghosts = journals
     .filter((j) => ACTIVE_STATUSES.has(j.status) && !instances.some((i) => i.runId === j.runId || i.id === j.instanceId))
     .map((j) => ghostOf(j, stackFor(j.runId), firewalls, options));
 
-  const inScope = <T extends { runId?: string }>(items: T[]) => (options.runId === undefined ? items : items.filter((i) => i.runId === options.runId));
-  return summarise({ instances: inScope(instances), firewalls: inScope(firewalls), stacks: inScope(stacks), ghosts: inScope(ghosts) }, sources, options);
+  const inScope = <T extends { runId?: string }>(items: T[]) =>
+    options.runId === undefined ? items : items.filter((i) => i.runId === options.runId);
+  return summarise(
+    { instances: inScope(instances), firewalls: inScope(firewalls), stacks: inScope(stacks), ghosts: inScope(ghosts) },
+    sources,
+    options,
+  );
 }
 
 export function runIdFromTags(tags: readonly string[]): string | undefined {
@@ -98,7 +107,11 @@ function costOf(raw: LinodeInstance, journal: RunJournal | undefined, sources: A
 function ghostOf(journal: RunJournal, stack: LocalStack | undefined, firewalls: AuditFirewall[], options: ReconcileOptions): AuditGhost {
   const base = { runId: journal.runId, status: journal.status, instanceId: journal.instanceId, startedAt: journal.startedAt };
   if (stack || firewalls.some((f) => f.runId === journal.runId)) {
-    return { ...base, action: "report", note: `The instance is gone, but the run still has resources (stack or firewall). Run \`${DESTROY_COMMAND}\`.` };
+    return {
+      ...base,
+      action: "report",
+      note: `The instance is gone, but the run still has resources (stack or firewall). Run \`${DESTROY_COMMAND}\`.`,
+    };
   }
   const age = options.now.getTime() - Date.parse(journal.updatedAt);
   if (journal.status === "provisioning" && age < PROVISIONING_GRACE_MS && !options.justDestroyed?.has(journal.runId)) {
@@ -124,7 +137,10 @@ function summarise(
     ...parts,
     totals: {
       instances: parts.instances.length,
-      hourly: roundCents(priced.reduce((sum, i) => sum + i.hourly!, 0), 1000),
+      hourly: roundCents(
+        priced.reduce((sum, i) => sum + i.hourly!, 0),
+        1000,
+      ),
       costSoFar: roundCents(priced.reduce((sum, i) => sum + i.costSoFar!, 0)),
       unpriced: parts.instances.length - priced.length,
     },

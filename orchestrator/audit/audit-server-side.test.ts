@@ -16,10 +16,25 @@ async function scene() {
   fixture = await auditFixture({ instances: [runInstance(701, "rr-late"), runInstance(702, "rr-away")] });
   await fixture.journal({ runId: "rr-late", instanceId: 701, deadline: "2026-11-24T11:00:00.000Z", clientPid: 4_000_001 });
   await fixture.journal({ runId: "rr-away", instanceId: 702, deadline: "2026-11-24T14:05:00.000Z", clientPid: 4_000_002, stage: "render" });
-  const live = await fixture.client.createToken({ label: "render-remote-run:rr-away", scopes: RUN_TOKEN_SCOPES, expiry: new Date(Date.now() + 3_600_000) });
-  const mine = await fixture.client.createToken({ label: "my-laptop", scopes: "linodes:read_only", expiry: new Date(Date.now() + 3_600_000) });
+  const live = await fixture.client.createToken({
+    label: "render-remote-run:rr-away",
+    scopes: RUN_TOKEN_SCOPES,
+    expiry: new Date(Date.now() + 3_600_000),
+  });
+  const mine = await fixture.client.createToken({
+    label: "my-laptop",
+    scopes: "linodes:read_only",
+    expiry: new Date(Date.now() + 3_600_000),
+  });
   // expired at the audit's clock (Linode still lists it until it drops it): not reported, not revoked
-  fixture.fake.tokens.list.push({ id: 5, label: "render-remote-run:old", scopes: RUN_TOKEN_SCOPES, expiry: "2026-11-24T11:30:00", created: "2026-11-24T10:00:00", token: "f".repeat(64) });
+  fixture.fake.tokens.list.push({
+    id: 5,
+    label: "render-remote-run:old",
+    scopes: RUN_TOKEN_SCOPES,
+    expiry: "2026-11-24T11:30:00",
+    created: "2026-11-24T10:00:00",
+    token: "f".repeat(64),
+  });
   return { live, mine };
 }
 
@@ -32,8 +47,12 @@ it("reports a run rendering with its client gone, a server past its deadline, an
     runTokens: [{ id: live.id, label: "render-remote-run:rr-away", expiry: live.expiry, runId: "rr-away" }],
   });
   const text = fixture.stdout.text;
-  expect(text).toContain("Run rr-away is rendering with its client gone; attach with `render-remote attach rr-away`; it deletes itself at 14:05 UTC.");
-  expect(text).toContain("Server 701 of run rr-late is still there after its deadline, 11:00 UTC: its watchdog failed. Delete it: render-remote audit --destroy");
+  expect(text).toContain(
+    "Run rr-away is rendering with its client gone; attach with `render-remote attach rr-away`; it deletes itself at 14:05 UTC.",
+  );
+  expect(text).toContain(
+    "Server 701 of run rr-late is still there after its deadline, 11:00 UTC: its watchdog failed. Delete it: render-remote audit --destroy",
+  );
   expect(text).toMatch(new RegExp(`Run tokens still valid .*revokes them:\\n  ${live.id}  render-remote-run:rr-away  expires \\S+ UTC\\n`));
   expect(text).not.toContain(live.token);
   expect(text).not.toContain("render-remote-run:old");
@@ -54,7 +73,9 @@ it("--destroy deletes the server past its deadline and revokes the run token, an
   expect(fixture.fake.deleted("instances").sort()).toEqual([701, 702]);
   expect(report.destroy?.steps).toContainEqual({ target: `run token ${live.id} (render-remote-run:rr-away)`, outcome: "deleted" });
   expect(fixture.fake.tokens.list.map((t) => t.label).sort()).toEqual(["my-laptop", "render-remote-run:old"]);
-  expect(fixture.fake.requests.filter((r) => r.method === "DELETE" && r.path.startsWith("/profile/tokens/")).map((r) => r.path)).toEqual([`/profile/tokens/${live.id}`]);
+  expect(fixture.fake.requests.filter((r) => r.method === "DELETE" && r.path.startsWith("/profile/tokens/")).map((r) => r.path)).toEqual([
+    `/profile/tokens/${live.id}`,
+  ]);
   expect(fixture.fake.tokens.list.find((t) => t.id === mine.id)).toBeDefined();
   expect(report.serverSide).toBeUndefined();
   expect(report.exitCode).toBe(0);
@@ -65,6 +86,8 @@ it("a token that may not list tokens (403) makes a warning, not a failed audit",
   await scene();
   fixture.fake.fail({ method: "GET", path: "/profile/tokens", exact: true, status: 403, reasons: ["Unauthorized"] });
   const report = await audit({ ...fixture.deps, clientAlive: () => false });
-  expect(report.warnings).toContainEqual(expect.stringMatching(/^Run tokens not checked: LINODE_TOKEN may not GET \/profile\/tokens \(403: Unauthorized\)/));
+  expect(report.warnings).toContainEqual(
+    expect.stringMatching(/^Run tokens not checked: LINODE_TOKEN may not GET \/profile\/tokens \(403: Unauthorized\)/),
+  );
   expect(report.serverSide?.runTokens).toEqual([]);
 });

@@ -21,7 +21,14 @@ export interface ServerSideReport {
 
 export async function inspectServerSide(
   client: LinodeClient,
-  context: { journals: RunJournal[]; instances: AuditInstance[]; now: Date; runId?: string; warnings: string[]; clientAlive?: (pid: number) => boolean },
+  context: {
+    journals: RunJournal[];
+    instances: AuditInstance[];
+    now: Date;
+    runId?: string;
+    warnings: string[];
+    clientAlive?: (pid: number) => boolean;
+  },
 ): Promise<ServerSideReport | undefined> {
   const { now } = context;
   const alive = context.clientAlive ?? isProcessAlive;
@@ -34,7 +41,9 @@ export async function inspectServerSide(
     else if (journal.clientPid === undefined || !alive(journal.clientPid)) report.detached.push({ ...entry, stage: journal.stage });
   }
   try {
-    const tokens = liveRunTokens(await client.listTokens(), now).filter((t) => context.runId === undefined || t.label === runTokenLabel(context.runId));
+    const tokens = liveRunTokens(await client.listTokens(), now).filter(
+      (t) => context.runId === undefined || t.label === runTokenLabel(context.runId),
+    );
     report.runTokens = tokens.map((t) => ({ id: t.id, label: t.label, expiry: t.expiry, runId: t.label.slice(RUN_TAG_PREFIX.length) }));
   } catch (error) {
     if (error instanceof LinodeApiError && error.kind === "no-token") throw error;
@@ -62,14 +71,21 @@ export function formatServerSide(report: ServerSideReport | undefined, now: Date
   const lines: string[] = [];
   for (const run of report.detached) {
     const doing = run.stage === "render" ? "is rendering" : `is in its ${run.stage} stage`;
-    lines.push("", `Run ${run.runId} ${doing} with its client gone; attach with \`render-remote attach ${run.runId}\`; it deletes itself at ${formatDeadlineTime(new Date(run.deadline), now)}.`);
+    lines.push(
+      "",
+      `Run ${run.runId} ${doing} with its client gone; attach with \`render-remote attach ${run.runId}\`; it deletes itself at ${formatDeadlineTime(new Date(run.deadline), now)}.`,
+    );
   }
   for (const run of report.pastDeadline) {
-    lines.push("", `Server ${run.instanceId} of run ${run.runId} is still there after its deadline, ${formatDeadlineTime(new Date(run.deadline), now)}: its watchdog failed. Delete it: ${DESTROY_COMMAND}`);
+    lines.push(
+      "",
+      `Server ${run.instanceId} of run ${run.runId} is still there after its deadline, ${formatDeadlineTime(new Date(run.deadline), now)}: its watchdog failed. Delete it: ${DESTROY_COMMAND}`,
+    );
   }
   if (report.runTokens.length > 0) {
     lines.push("", `Run tokens still valid (each can delete Linodes and firewalls until it expires); ${DESTROY_COMMAND} revokes them:`);
-    for (const token of report.runTokens) lines.push(`  ${token.id}  ${token.label}  expires ${token.expiry === null ? "never" : `${token.expiry.replace(/Z?$/, "")} UTC`}`);
+    for (const token of report.runTokens)
+      lines.push(`  ${token.id}  ${token.label}  expires ${token.expiry === null ? "never" : `${token.expiry.replace(/Z?$/, "")} UTC`}`);
   }
   return lines;
 }

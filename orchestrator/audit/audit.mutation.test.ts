@@ -52,7 +52,12 @@ describe("reconcile", () => {
     ]);
     // 0.054 + 0.054 = 0.108 per hour (to 1/1000), 0.05 + 0.16 = 0.21 so far
     expect(report.totals).toEqual({ instances: 2, hourly: 0.108, costSoFar: 0.21, unpriced: 0 });
-    expect(report).toMatchObject({ billing: true, exitCode: 1, next: "render-remote audit --destroy", checkedAt: "2026-11-24T12:00:00.000Z" });
+    expect(report).toMatchObject({
+      billing: true,
+      exitCode: 1,
+      next: "render-remote audit --destroy",
+      checkedAt: "2026-11-24T12:00:00.000Z",
+    });
   });
 
   it("takes the type from the journal when Linode has none, and leaves an unpriced instance out of the totals", () => {
@@ -81,7 +86,9 @@ describe("reconcile", () => {
       }),
       { now: NOW },
     );
-    expect(report.instances.map((i) => [i.id, i.runId, i.orphan, i.tagged, i.knownBy])).toEqual([[5, "a", false, false, ["account", "journal", "stack"]]]);
+    expect(report.instances.map((i) => [i.id, i.runId, i.orphan, i.tagged, i.knownBy])).toEqual([
+      [5, "a", false, false, ["account", "journal", "stack"]],
+    ]);
     expect(report.stacks).toEqual([{ name: "stack-of-a", resourceCount: 3, runId: "a" }]);
     expect(report.ghosts).toEqual([]);
   });
@@ -95,7 +102,10 @@ describe("reconcile", () => {
   });
 
   it("keeps a stack whose resource count Pulumi does not know, and drops an empty one", () => {
-    const report = reconcile(sources({ stacks: [{ name: "unknown" }, { name: "empty", resourceCount: 0 }, { name: "one", resourceCount: 1 }] }), { now: NOW });
+    const report = reconcile(
+      sources({ stacks: [{ name: "unknown" }, { name: "empty", resourceCount: 0 }, { name: "one", resourceCount: 1 }] }),
+      { now: NOW },
+    );
     expect(report.stacks.map((s) => s.name)).toEqual(["unknown", "one"]);
     expect(report).toMatchObject({ billing: false, exitCode: 0, next: "render-remote audit --destroy" });
   });
@@ -104,7 +114,14 @@ describe("reconcile", () => {
     const report = reconcile(
       sources({
         firewalls: [
-          fakeFirewall({ id: 7, tags: tags("a"), entities: [{ id: 1, type: "linode", label: "x" }, { id: 2, type: "nodebalancer", label: "y" }] }),
+          fakeFirewall({
+            id: 7,
+            tags: tags("a"),
+            entities: [
+              { id: 1, type: "linode", label: "x" },
+              { id: 2, type: "nodebalancer", label: "y" },
+            ],
+          }),
           { ...fakeFirewall({ id: 8, tags: tags("b") }), entities: undefined },
         ],
       }),
@@ -119,7 +136,9 @@ describe("reconcile", () => {
 
   it("says nothing is left when nothing is, with the balance, the fallback date and a copy of the warnings", () => {
     const warnings = ["w1"];
-    const report = reconcile(sources({ account: { balance: 3, balance_uninvoiced: 1.5 }, prices: fallbackPlans("offline"), warnings }), { now: NOW });
+    const report = reconcile(sources({ account: { balance: 3, balance_uninvoiced: 1.5 }, prices: fallbackPlans("offline"), warnings }), {
+      now: NOW,
+    });
     expect(report).toEqual({
       checkedAt: "2026-11-24T12:00:00.000Z",
       billing: false,
@@ -179,7 +198,9 @@ describe("reconcile", () => {
       note: "The journal says live, but the instance is gone from the account.",
     });
     expect(report.ghosts[3].note).toBe("Still provisioning, or stopped before the server was created; left as is.");
-    expect(report.ghosts[6].note).toBe("The instance is gone, but the run still has resources (stack or firewall). Run `render-remote audit --destroy`.");
+    expect(report.ghosts[6].note).toBe(
+      "The instance is gone, but the run still has resources (stack or firewall). Run `render-remote audit --destroy`.",
+    );
   });
 
   it("narrows every list to one run", () => {
@@ -206,7 +227,10 @@ describe("collectSources", () => {
     fixture = await auditFixture({ instances: [runInstance(1, "a")] });
     const home = fixture.env.RENDER_REMOTE_HOME!;
     await writeFile(path.join(home, "runs"), "a file where the runs directory should be");
-    const broken: LocalStacks = { listStacks: async () => Promise.reject(new Error("backend locked")), destroyStack: async () => undefined };
+    const broken: LocalStacks = {
+      listStacks: async () => Promise.reject(new Error("backend locked")),
+      destroyStack: async () => undefined,
+    };
     const collected = await collectSources({ client: fixture.client, env: fixture.env, stacks: broken });
     expect(collected.instances.map((i) => i.id)).toEqual([1]);
     expect(collected.journals).toEqual([]);
@@ -241,7 +265,9 @@ describe("collectSources", () => {
   });
 
   it("looks up by id only the instances of active journals that the tagged listing lacks, and drops the ones gone", async () => {
-    fixture = await auditFixture({ instances: [runInstance(1, "a"), fakeInstance({ id: 2, tags: [] }), fakeInstance({ id: 3, tags: [] })] });
+    fixture = await auditFixture({
+      instances: [runInstance(1, "a"), fakeInstance({ id: 2, tags: [] }), fakeInstance({ id: 3, tags: [] })],
+    });
     for (const entry of [
       { runId: "a", instanceId: 1 },
       { runId: "b", instanceId: 2 },
@@ -263,7 +289,9 @@ describe("collectSources", () => {
     fixture.fake.fail({ path: "/linode/instances/2", status: 400, reasons: ["bad id"] });
     const error = await collectSources({ client: fixture.client, env: fixture.env }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuditError);
-    expect((error as Error).message).toBe("The audit could not read the Linode account: Linode API GET /linode/instances/2 failed (400: bad id). Then run `render-remote audit` again.");
+    expect((error as Error).message).toBe(
+      "The audit could not read the Linode account: Linode API GET /linode/instances/2 failed (400: bad id). Then run `render-remote audit` again.",
+    );
   });
 });
 
@@ -271,10 +299,13 @@ describe("toAuditError", () => {
   it("keeps an AuditError, adds the retry hint except for token problems, and wraps anything else", () => {
     const audit = new AuditError("already");
     expect(toAuditError(audit)).toBe(audit);
-    const api = (kind: LinodeApiError["kind"]) => new LinodeApiError({ kind, status: 0, method: "GET", path: "/x", message: `${kind} message.` });
+    const api = (kind: LinodeApiError["kind"]) =>
+      new LinodeApiError({ kind, status: 0, method: "GET", path: "/x", message: `${kind} message.` });
     expect(toAuditError(api("auth")).message).toBe("The audit could not read the Linode account: auth message.");
     expect(toAuditError(api("no-token")).message).toBe("The audit could not read the Linode account: no-token message.");
-    expect(toAuditError(api("server")).message).toBe("The audit could not read the Linode account: server message. Then run `render-remote audit` again.");
+    expect(toAuditError(api("server")).message).toBe(
+      "The audit could not read the Linode account: server message. Then run `render-remote audit` again.",
+    );
     const server = api("server");
     expect(toAuditError(server).cause).toBe(server);
     const other = new Error("disk full");
@@ -290,8 +321,10 @@ describe("destroyListed", () => {
   afterEach(() => fixture.cleanup());
 
   const report = (parts: Partial<AuditReport>): AuditReport => ({ ...reconcile(sources({}), { now: NOW }), ...parts });
-  const instance = (id: number, runId: string | undefined, instanceTags = runId ? tags(runId) : ["render-remote"]) =>
-    ({ ...reconcile(sources({ instances: [fakeInstance({ id, tags: instanceTags })] }), { now: NOW }).instances[0], runId });
+  const instance = (id: number, runId: string | undefined, instanceTags = runId ? tags(runId) : ["render-remote"]) => ({
+    ...reconcile(sources({ instances: [fakeInstance({ id, tags: instanceTags })] }), { now: NOW }).instances[0],
+    runId,
+  });
 
   it("without a stack store, deletes each tagged instance and firewall through the API and says which ones were deleted", async () => {
     fixture = await auditFixture({ instances: [runInstance(1, "a")], firewalls: [fakeFirewall({ id: 7, tags: tags("a") })] });
@@ -322,7 +355,11 @@ describe("destroyListed", () => {
       { client: fixture.client },
     );
     expect(outcome.steps).toEqual([
-      { target: "instance 1 (linode1)", outcome: "skipped", detail: "not tagged render-remote, so render-remote never deletes it; delete it in Cloud Manager if it is yours" },
+      {
+        target: "instance 1 (linode1)",
+        outcome: "skipped",
+        detail: "not tagged render-remote, so render-remote never deletes it; delete it in Cloud Manager if it is yours",
+      },
       { target: "firewall 7 (fw)", outcome: "skipped", detail: "not tagged render-remote, so render-remote never deletes it" },
     ]);
     expect(outcome.runIds.size).toBe(0);
@@ -347,13 +384,19 @@ describe("destroyListed", () => {
     ]);
     expect([...outcome.runIds]).toEqual(["a"]);
     expect(outcome.deletedInstanceIds).toEqual([]);
-    expect(fixture.fake.requests.filter((r) => r.method === "DELETE").map((r) => r.path)).toEqual(["/linode/instances/1", "/networking/firewalls/7"]);
+    expect(fixture.fake.requests.filter((r) => r.method === "DELETE").map((r) => r.path)).toEqual([
+      "/linode/instances/1",
+      "/networking/firewalls/7",
+    ]);
   });
 
   it("names the stack's failure and goes on through the API", async () => {
     fixture = await auditFixture({ instances: [runInstance(1, "a")] });
     const stacks = new FakeStacks([{ name: "a", resourceCount: 2 }], fixture.fake, { destroy: "fail" });
-    const outcome = await destroyListed(report({ stacks: [{ name: "a", resourceCount: 2, runId: "a" }], instances: [instance(1, "a")] }), { client: fixture.client, stacks });
+    const outcome = await destroyListed(report({ stacks: [{ name: "a", resourceCount: 2, runId: "a" }], instances: [instance(1, "a")] }), {
+      client: fixture.client,
+      stacks,
+    });
     expect(outcome.steps).toEqual([
       {
         target: "stack a",
@@ -367,12 +410,16 @@ describe("destroyListed", () => {
   it("after a stack destroy that 'succeeded', deletes what it left, but stops on a rejected token", async () => {
     fixture = await auditFixture({ instances: [runInstance(1, "a"), runInstance(2, "b")] });
     const stacks = new FakeStacks([], fixture.fake, { destroy: "forget" });
-    const first = await destroyListed(report({ stacks: [{ name: "a", resourceCount: 2, runId: "a" }], instances: [instance(1, "a")] }), { client: fixture.client, stacks });
+    const first = await destroyListed(report({ stacks: [{ name: "a", resourceCount: 2, runId: "a" }], instances: [instance(1, "a")] }), {
+      client: fixture.client,
+      stacks,
+    });
     expect(first.steps.at(-1)).toEqual({ target: "instance 1 (linode1)", outcome: "deleted" });
     fixture.fake.fail({ method: "DELETE", path: "/linode/instances/2", status: 401 });
-    const error = await destroyListed(report({ stacks: [{ name: "b", resourceCount: 2, runId: "b" }], instances: [instance(2, "b")] }), { client: fixture.client, stacks }).catch(
-      (e: unknown) => e,
-    );
+    const error = await destroyListed(report({ stacks: [{ name: "b", resourceCount: 2, runId: "b" }], instances: [instance(2, "b")] }), {
+      client: fixture.client,
+      stacks,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuditError);
     expect(fixture.fake.deleted("instances")).toEqual([1]);
   });
@@ -389,9 +436,22 @@ describe("destroyListed", () => {
   it("reports a failed firewall DELETE with Linode's words, and stops on a token without the scope", async () => {
     fixture = await auditFixture({ firewalls: [fakeFirewall({ id: 7, tags: tags("a") }), fakeFirewall({ id: 8, tags: tags("b") })] });
     fixture.fake.fail({ method: "DELETE", path: "/networking/firewalls/7", status: 400, reasons: ["firewall in use"] });
-    const firewall = (id: number, runId: string) => ({ id, label: `firewall${id}`, status: "enabled", tags: tags(runId), runId, knownBy: ["account" as const] });
+    const firewall = (id: number, runId: string) => ({
+      id,
+      label: `firewall${id}`,
+      status: "enabled",
+      tags: tags(runId),
+      runId,
+      knownBy: ["account" as const],
+    });
     const outcome = await destroyListed(report({ firewalls: [firewall(7, "a")] }), { client: fixture.client });
-    expect(outcome.steps).toEqual([{ target: "firewall 7 (firewall7)", outcome: "failed", detail: "Linode API DELETE /networking/firewalls/7 failed (400: firewall in use)." }]);
+    expect(outcome.steps).toEqual([
+      {
+        target: "firewall 7 (firewall7)",
+        outcome: "failed",
+        detail: "Linode API DELETE /networking/firewalls/7 failed (400: firewall in use).",
+      },
+    ]);
     fixture.fake.fail({ method: "DELETE", path: "/networking/firewalls/8", status: 403 });
     await expect(destroyListed(report({ firewalls: [firewall(8, "b")] }), { client: fixture.client })).rejects.toBeInstanceOf(AuditError);
   });

@@ -24,17 +24,29 @@ describe("render-remote audit", () => {
   });
 
   it("reports only the two tagged instances, with age, price and cost in started hours", async () => {
-    fixture = await auditFixture({ instances: [runInstance(101, "run-a"), untagged, runInstance(102, "run-b", { type: "g6-dedicated-48" })] });
+    fixture = await auditFixture({
+      instances: [runInstance(101, "run-a"), untagged, runInstance(102, "run-b", { type: "g6-dedicated-48" })],
+    });
     await fixture.journal({ runId: "run-a", instanceId: 101 });
     const report = await audit(fixture.deps);
     expect(report.exitCode).toBe(1);
     expect(report.instances.map((i) => i.id)).toEqual([101, 102]);
     const [a, b] = report.instances;
     // created 10:30 UTC, audited 12:00 UTC: 1.5 h is 2 started hours; the fake prices g6-dedicated-2 at $0.081/h.
-    expect(a).toMatchObject({ runId: "run-a", ageHours: 1.5, startedHours: 2, hourly: 0.081, costSoFar: 0.16, knownBy: ["account", "journal"], orphan: false });
+    expect(a).toMatchObject({
+      runId: "run-a",
+      ageHours: 1.5,
+      startedHours: 2,
+      hourly: 0.081,
+      costSoFar: 0.16,
+      knownBy: ["account", "journal"],
+      orphan: false,
+    });
     expect(b).toMatchObject({ runId: "run-b", hourly: 1.944, costSoFar: 3.89, knownBy: ["account"], orphan: true });
     expect(report.totals).toEqual({ instances: 2, hourly: 2.025, costSoFar: 4.05, unpriced: 0 });
-    expect(fixture.stdout.text).toMatch(/run-b\s+102\s+render-remote-run-b\s+g6-dedicated-48\s+us-east\s+1h 30m\s+\$1\.944\s+\$3\.89\s+account\s+ORPHAN/);
+    expect(fixture.stdout.text).toMatch(
+      /run-b\s+102\s+render-remote-run-b\s+g6-dedicated-48\s+us-east\s+1h 30m\s+\$1\.944\s+\$3\.89\s+account\s+ORPHAN/,
+    );
     expect(fixture.stdout.text).toContain("To delete what is listed: render-remote audit --destroy");
   });
 
@@ -63,7 +75,9 @@ describe("render-remote audit", () => {
   });
 
   it("finds tagged instances spread over several pages", async () => {
-    const instances = Array.from({ length: 70 }, (_, i) => (i % 10 === 0 ? fakeInstance({ id: 500 + i }) : runInstance(500 + i, `run-${i}`)));
+    const instances = Array.from({ length: 70 }, (_, i) =>
+      i % 10 === 0 ? fakeInstance({ id: 500 + i }) : runInstance(500 + i, `run-${i}`),
+    );
     fixture = await auditFixture({ instances }, { pageSize: 25 });
     const report = await audit(fixture.deps);
     expect(report.instances).toHaveLength(63);
@@ -81,7 +95,9 @@ describe("render-remote audit", () => {
     ]);
     expect((await readJournal("run-gone", fixture.env))?.status).toBe("destroyed");
     expect(fixture.fake.requests.map((r) => r.path)).toContain("/linode/instances/4242");
-    expect(fixture.stdout.text).toContain("run run-gone (live, started 2026-11-24T10:00:00.000Z): The journal says live, but the instance is gone from the account. Journal marked destroyed.");
+    expect(fixture.stdout.text).toContain(
+      "run run-gone (live, started 2026-11-24T10:00:00.000Z): The journal says live, but the instance is gone from the account. Journal marked destroyed.",
+    );
   });
 
   it("leaves a recent 'provisioning' journal alone: the run may be starting right now", async () => {
@@ -107,14 +123,18 @@ describe("render-remote audit", () => {
     const error = await audit({ ...fixture.deps, json: true }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuditError);
     expect(exitCodeFor(error)).toBe(2);
-    expect((error as Error).message).toContain("LINODE_TOKEN was rejected (401: Invalid Token). Create a personal access token at https://cloud.linode.com/profile/tokens (renting (--plan) needs Linodes and Firewalls read/write");
+    expect((error as Error).message).toContain(
+      "LINODE_TOKEN was rejected (401: Invalid Token). Create a personal access token at https://cloud.linode.com/profile/tokens (renting (--plan) needs Linodes and Firewalls read/write",
+    );
     expect((error as Error).message).not.toContain("wrong-token");
     expect(JSON.parse(fixture.stdout.text)).toMatchObject({ exitCode: 2, error: expect.stringContaining("LINODE_TOKEN was rejected") });
   });
 
   it("exits 2 when LINODE_TOKEN is not set", async () => {
     fixture = await auditFixture();
-    const error = await audit({ ...fixture.deps, client: undefined, env: { ...fixture.env, LINODE_URL: fixture.fake.url } }).catch((e: unknown) => e);
+    const error = await audit({ ...fixture.deps, client: undefined, env: { ...fixture.env, LINODE_URL: fixture.fake.url } }).catch(
+      (e: unknown) => e,
+    );
     expect(exitCodeFor(error)).toBe(2);
     expect((error as Error).message).toContain("LINODE_TOKEN is not set");
   });
@@ -153,7 +173,9 @@ describe("audit token scopes", () => {
     fixture.fake.fail({ path: "/linode/instances", exact: true, status: 403, reasons: ["Unauthorized"] });
     const error = await audit(fixture.deps).catch((e: unknown) => e);
     expect(exitCodeFor(error)).toBe(2);
-    expect((error as Error).message).toContain("LINODE_TOKEN may not GET /linode/instances (403: Unauthorized): it needs the linodes:read_only scope");
+    expect((error as Error).message).toContain(
+      "LINODE_TOKEN may not GET /linode/instances (403: Unauthorized): it needs the linodes:read_only scope",
+    );
   });
 });
 
@@ -174,7 +196,13 @@ describe("render-remote audit --destroy", () => {
       firewalls: [fakeFirewall({ id: 7, tags: ["render-remote", "render-remote-run:run-a"] })],
     });
     await fixture.journal({ runId: "run-a", instanceId: 101 });
-    const stacks = new FakeStacks([{ name: "run-a", resourceCount: 4 }, { name: "old", resourceCount: 0 }], fixture.fake);
+    const stacks = new FakeStacks(
+      [
+        { name: "run-a", resourceCount: 4 },
+        { name: "old", resourceCount: 0 },
+      ],
+      fixture.fake,
+    );
     const before = await audit({ ...fixture.deps, stacks });
     expect(before.instances[0].knownBy).toEqual(["account", "journal", "stack"]);
     expect(before.stacks.map((s) => s.name)).toEqual(["run-a"]);
@@ -188,7 +216,10 @@ describe("render-remote audit --destroy", () => {
   });
 
   it("does not trust a stack destroy that 'succeeded': what is still tagged (a pending create) is deleted through the API", async () => {
-    fixture = await auditFixture({ instances: [runInstance(101, "run-a")], firewalls: [fakeFirewall({ id: 7, tags: ["render-remote", "render-remote-run:run-a"] })] });
+    fixture = await auditFixture({
+      instances: [runInstance(101, "run-a")],
+      firewalls: [fakeFirewall({ id: 7, tags: ["render-remote", "render-remote-run:run-a"] })],
+    });
     await fixture.journal({ runId: "run-a", instanceId: 101 });
     const stacks = new FakeStacks([{ name: "run-a", resourceCount: 3 }], fixture.fake, { destroy: "forget" });
     const after = await audit({ ...fixture.deps, stacks, destroy: true, yes: true });
@@ -196,14 +227,22 @@ describe("render-remote audit --destroy", () => {
     expect(fixture.fake.deleted("instances")).toEqual([101]);
     expect(fixture.fake.instances).toEqual([]);
     expect(after).toMatchObject({ exitCode: 0, billing: false, instances: [] });
-    expect(after.destroy?.steps.map((s) => `${s.target}: ${s.outcome}`)).toEqual(["stack run-a: deleted", "instance 101 (render-remote-run-a): deleted", "firewall 7 (firewall7): already-gone"]);
+    expect(after.destroy?.steps.map((s) => `${s.target}: ${s.outcome}`)).toEqual([
+      "stack run-a: deleted",
+      "instance 101 (render-remote-run-a): deleted",
+      "firewall 7 (firewall7): already-gone",
+    ]);
   });
 
   it("a stack destroy that fails is reported as failed, and what the run left is deleted through the API", async () => {
     fixture = await auditFixture({ instances: [runInstance(101, "run-a")] });
     const stacks = new FakeStacks([{ name: "run-a", resourceCount: 3 }], fixture.fake, { destroy: "fail" });
     const after = await audit({ ...fixture.deps, stacks, destroy: true, yes: true });
-    expect(after.destroy?.steps[0]).toMatchObject({ target: "stack run-a", outcome: "failed", detail: expect.stringMatching(/currently locked.*through the API instead/) });
+    expect(after.destroy?.steps[0]).toMatchObject({
+      target: "stack run-a",
+      outcome: "failed",
+      detail: expect.stringMatching(/currently locked.*through the API instead/),
+    });
     expect(fixture.fake.deleted("instances")).toEqual([101]);
     expect(after).toMatchObject({ exitCode: 0, instances: [] });
     expect(after.stacks.map((s) => s.name)).toEqual(["run-a"]); // still listed, for a later audit
@@ -296,14 +335,19 @@ describe("audit failure paths", () => {
   });
 
   it("checks the tag again on a firewall just before deleting it, whatever the listing said", async () => {
-    fixture = await auditFixture({ firewalls: [fakeFirewall({ id: 7, tags: ["render-remote"] }), fakeFirewall({ id: 8, label: "office", tags: ["office"] })] });
+    fixture = await auditFixture({
+      firewalls: [fakeFirewall({ id: 7, tags: ["render-remote"] }), fakeFirewall({ id: 8, label: "office", tags: ["office"] })],
+    });
     const report = await audit(fixture.deps);
     // As if the listing had been loose: the office firewall slipped into the report.
     const office = { ...report.firewalls[0], id: 8, label: "office", tags: ["office"] };
     const outcome = await destroyListed({ ...report, firewalls: [...report.firewalls, office] }, { client: fixture.client });
     expect(fixture.fake.deleted("firewalls")).toEqual([7]);
     expect(fixture.fake.requests.filter((r) => r.method === "DELETE").map((r) => r.path)).toEqual(["/networking/firewalls/7"]);
-    expect(outcome.steps.map((s) => `${s.target}: ${s.outcome}`)).toEqual(["firewall 7 (firewall7): deleted", "firewall 8 (office): skipped"]);
+    expect(outcome.steps.map((s) => `${s.target}: ${s.outcome}`)).toEqual([
+      "firewall 7 (firewall7): deleted",
+      "firewall 8 (office): skipped",
+    ]);
   });
 
   it("looks again while deleted instances linger in the listing, and then says nothing is billing", async () => {
@@ -329,7 +373,11 @@ describe("audit failure paths", () => {
     const report = await audit({ ...fixture.deps, destroy: true, yes: true });
     expect(fixture.fake.requests.filter((r) => r.method === "DELETE")).toHaveLength(5);
     expect(report.destroy?.steps).toEqual([
-      { target: "instance 101 (render-remote-run-a)", outcome: "failed", detail: expect.stringContaining("DELETE /linode/instances/101 kept failing (502") },
+      {
+        target: "instance 101 (render-remote-run-a)",
+        outcome: "failed",
+        detail: expect.stringContaining("DELETE /linode/instances/101 kept failing (502"),
+      },
     ]);
     expect(report).toMatchObject({ exitCode: 1, billing: true, next: "render-remote audit --destroy" });
   });
@@ -345,7 +393,10 @@ describe("audit failure paths", () => {
   });
 
   it("deletes through the API when the stack's destroy fails, and keeps the stack listed", async () => {
-    fixture = await auditFixture({ instances: [runInstance(101, "run-a")], firewalls: [fakeFirewall({ id: 7, tags: ["render-remote", "render-remote-run:run-a"] })] });
+    fixture = await auditFixture({
+      instances: [runInstance(101, "run-a")],
+      firewalls: [fakeFirewall({ id: 7, tags: ["render-remote", "render-remote-run:run-a"] })],
+    });
     await fixture.journal({ runId: "run-a", instanceId: 101 });
     const stacks = new FakeStacks([{ name: "run-a", resourceCount: 2 }], fixture.fake, { destroy: "fail" });
     const report = await audit({ ...fixture.deps, stacks, destroy: true, yes: true });

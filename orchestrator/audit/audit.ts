@@ -90,7 +90,14 @@ type ResolvedDeps = Required<Pick<AuditDeps, "client" | "env" | "now" | "sleep">
 
 function resolveDeps(deps: AuditDeps): ResolvedDeps {
   const env = deps.env ?? process.env;
-  return { client: deps.client ?? linodeClientFromEnv(env), env, stacks: deps.stacks, now: deps.now ?? (() => new Date()), sleep: deps.sleep ?? abortableSleep, clientAlive: deps.clientAlive };
+  return {
+    client: deps.client ?? linodeClientFromEnv(env),
+    env,
+    stacks: deps.stacks,
+    now: deps.now ?? (() => new Date()),
+    sleep: deps.sleep ?? abortableSleep,
+    clientAlive: deps.clientAlive,
+  };
 }
 
 async function inspect(
@@ -99,7 +106,14 @@ async function inspect(
 ): Promise<AuditReport> {
   const sources = await collectSources(deps);
   const report = reconcile(sources, { now: deps.now(), runId: options.runId, justDestroyed: options.justDestroyed });
-  const serverSide = await inspectServerSide(deps.client, { journals: sources.journals, instances: report.instances, now: deps.now(), runId: options.runId, warnings: report.warnings, clientAlive: deps.clientAlive });
+  const serverSide = await inspectServerSide(deps.client, {
+    journals: sources.journals,
+    instances: report.instances,
+    now: deps.now(),
+    runId: options.runId,
+    warnings: report.warnings,
+    clientAlive: deps.clientAlive,
+  });
   if (serverSide) report.serverSide = serverSide;
   if (serverSide?.runTokens.length) report.next ??= DESTROY_COMMAND;
   for (const ghost of report.ghosts) {
@@ -108,20 +122,31 @@ async function inspect(
       ghost.action = "report";
       continue;
     }
-    await updateJournal(ghost.runId, { status: "destroyed", error: `render-remote audit found no instance at ${report.checkedAt}` }, deps.env);
+    await updateJournal(
+      ghost.runId,
+      { status: "destroyed", error: `render-remote audit found no instance at ${report.checkedAt}` },
+      deps.env,
+    );
     ghost.action = "marked-destroyed";
   }
   return report;
 }
 
-async function destroyAndRecheck(report: AuditReport, deps: ResolvedDeps, options: AuditOptions, stderr: NodeJS.WritableStream): Promise<AuditReport> {
+async function destroyAndRecheck(
+  report: AuditReport,
+  deps: ResolvedDeps,
+  options: AuditOptions,
+  stderr: NodeJS.WritableStream,
+): Promise<AuditReport> {
   const tokens = report.serverSide?.runTokens.length ?? 0;
   const listed = report.instances.length + report.firewalls.length + report.stacks.length + tokens;
   if (listed === 0) return { ...report, destroy: { confirmed: true, steps: [] } };
   if (!options.yes) {
     const interactive = options.interactive ?? Boolean(process.stdin.isTTY && (stderr as { isTTY?: boolean }).isTTY);
     if (!interactive) {
-      throw new BadInputError(`\`audit --destroy\` asks before deleting, and there is no terminal to ask on. Run \`${DESTROY_YES_COMMAND}\` to delete without asking.`);
+      throw new BadInputError(
+        `\`audit --destroy\` asks before deleting, and there is no terminal to ask on. Run \`${DESTROY_YES_COMMAND}\` to delete without asking.`,
+      );
     }
     if (!options.json) stderr.write(formatAuditReport(report));
     const confirm = options.confirm ?? ((question: string) => askOnTerminal(question, stderr));

@@ -13,7 +13,13 @@ describe("the budget guard", () => {
 
   it("bills every started hour, at least one", () => {
     // 2700 s render + 900 s setup = exactly one hour; one more second starts a second hour.
-    expect(estimateWorstCase({ hourly: 0.5, expectedSeconds: 2700 })).toEqual({ hourly: 0.5, expectedSeconds: 2700, overheadSeconds: 900, billedHours: 1, worstCaseUsd: 0.5 });
+    expect(estimateWorstCase({ hourly: 0.5, expectedSeconds: 2700 })).toEqual({
+      hourly: 0.5,
+      expectedSeconds: 2700,
+      overheadSeconds: 900,
+      billedHours: 1,
+      worstCaseUsd: 0.5,
+    });
     expect(estimateWorstCase({ hourly: 0.5, expectedSeconds: 2701 }).billedHours).toBe(2);
     expect(estimateWorstCase({ hourly: 0.5, expectedSeconds: 0, overheadSeconds: 0 }).billedHours).toBe(1);
     expect(estimateWorstCase({ hourly: 0.054, expectedSeconds: 7200, overheadSeconds: 1 }).worstCaseUsd).toBe(0.162);
@@ -60,7 +66,9 @@ describe("the budget guard", () => {
     expect(formatEstimate(two, "g6-dedicated-48")).toBe(
       "Worst-case cost: $2.60 = 2 started hours × $1.296/h for g6-dedicated-48 (render ~1 min + ~60 min setup and teardown; Linode bills every started hour).",
     );
-    expect(formatEstimate(estimateWorstCase({ hourly: 1, expectedSeconds: 89, overheadSeconds: 0 }), "t")).toContain("render ~1 min + ~1 min setup");
+    expect(formatEstimate(estimateWorstCase({ hourly: 1, expectedSeconds: 89, overheadSeconds: 0 }), "t")).toContain(
+      "render ~1 min + ~1 min setup",
+    );
     expect(formatEstimate(estimateWorstCase({ hourly: 1, expectedSeconds: 90, overheadSeconds: 0 }), "t")).toContain("render ~2 min");
   });
 

@@ -30,7 +30,18 @@ afterEach(() => api.close());
 async function writeRunJournal() {
   const at = "2026-11-24T10:00:00.000Z";
   await writeJournal(
-    { runId: RUN_ID, plan: "48core", type: "g6-dedicated-48", region: "us-east", startedAt: at, updatedAt: at, hourly: 1.296, stack: { name: RUN_ID, backendUrl: "file:///x" }, status: "live", stage: "render" },
+    {
+      runId: RUN_ID,
+      plan: "48core",
+      type: "g6-dedicated-48",
+      region: "us-east",
+      startedAt: at,
+      updatedAt: at,
+      hourly: 1.296,
+      stack: { name: RUN_ID, backendUrl: "file:///x" },
+      status: "live",
+      stage: "render",
+    },
     env,
   );
 }
@@ -62,7 +73,10 @@ describe("tearDownRun", () => {
   it("a clean destroy: says it is destroying, deletes nothing through the API, journal destroyed at stage teardown", async () => {
     await writeRunJournal();
     await tearDownRun(context({}));
-    expect(logged).toEqual([`Destroying run ${RUN_ID}…`, `Destroyed run ${RUN_ID}: the account lists nothing tagged with it; nothing left billing.`]);
+    expect(logged).toEqual([
+      `Destroying run ${RUN_ID}…`,
+      `Destroyed run ${RUN_ID}: the account lists nothing tagged with it; nothing left billing.`,
+    ]);
     const journal = await readJournal(RUN_ID, env);
     expect(journal).toMatchObject({ status: "destroyed", stage: "teardown" });
     expect(journal?.stageSeconds).toEqual({ provision: 40, teardown: expect.any(Number) }); // the run's stages kept, teardown's added
@@ -113,7 +127,14 @@ describe("stillBillingMessage", () => {
   const failure = { error: new Error("error: v3.248.0 could not reach api.linode.com.") };
 
   it("names Pulumi's failure and the sweep's, each without its trailing dots, and every leftover", () => {
-    expect(stillBillingMessage("rr-1", 1.296, { deleted: [], left: ["instance 7 (a)", "firewall 8 (b)"], error: "instance 7: DELETE kept failing (500 ...)..." }, failure)).toBe(
+    expect(
+      stillBillingMessage(
+        "rr-1",
+        1.296,
+        { deleted: [], left: ["instance 7 (a)", "firewall 8 (b)"], error: "instance 7: DELETE kept failing (500 ...)..." },
+        failure,
+      ),
+    ).toBe(
       "Could not destroy run rr-1: pulumi destroy failed (error: v3.248.0 could not reach api.linode.com.); instance 7: DELETE kept failing (500 ...). " +
         "Still billing at $1.296/h: instance 7 (a), firewall 8 (b). To finish the teardown, run: render-remote audit --destroy --yes",
     );
@@ -126,7 +147,15 @@ describe("stillBillingMessage", () => {
     expect(stillBillingMessage("rr-1", 0.054, { deleted: [], left: ["instance 7 (a)"] })).toBe(
       "Could not destroy run rr-1. Still billing at $0.054/h: instance 7 (a). To finish the teardown, run: render-remote audit --destroy --yes",
     );
-    expect(stillBillingMessage("rr-1", 0.054, { deleted: [], left: ["whatever is tagged t"], unchecked: true, error: "the account could not be checked: 503" }, undefined, "ffmpeg")).toBe(
+    expect(
+      stillBillingMessage(
+        "rr-1",
+        0.054,
+        { deleted: [], left: ["whatever is tagged t"], unchecked: true, error: "the account could not be checked: 503" },
+        undefined,
+        "ffmpeg",
+      ),
+    ).toBe(
       "Could not destroy run rr-1: the account could not be checked: 503. It may still be billing at $0.054/h: whatever is tagged t. (The run had already failed: ffmpeg) To finish the teardown, run: render-remote audit --destroy --yes",
     );
   });

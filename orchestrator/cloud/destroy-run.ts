@@ -53,17 +53,28 @@ export async function tearDownRun(context: TeardownContext): Promise<void> {
   const start = Date.now();
   const note = async (changes: Partial<RunJournal>) => {
     // journal trouble must never stop the teardown itself
-    if (context.journalWritten) await updateJournal(runId, changes, env).catch((error: unknown) => log(`Warning: could not update the journal for run ${runId} (${errorMessage(error)}).`));
+    if (context.journalWritten)
+      await updateJournal(runId, changes, env).catch((error: unknown) =>
+        log(`Warning: could not update the journal for run ${runId} (${errorMessage(error)}).`),
+      );
   };
 
   await note({ status: "destroying", stage: "teardown" });
   const failure = context.upStarted ? await destroyWithRetries(engine, runId, retry) : undefined;
-  const sweep: SweepResult = context.upStarted ? await sweepRunResources(context.client, runId, { sleep: retry.sleep }) : { deleted: [], left: [] };
+  const sweep: SweepResult = context.upStarted
+    ? await sweepRunResources(context.client, runId, { sleep: retry.sleep })
+    : { deleted: [], left: [] };
   if (sweep.deleted.length > 0) log(`Deleted through the Linode API what Pulumi left of run ${runId}: ${sweep.deleted.join(", ")}.`);
   if (context.upStarted && !failure) {
-    await engine.removeStack(runId).catch((error: unknown) => log(`Warning: the server is gone, but stack ${runId} could not be removed (${errorMessage(error)}). Run: render-remote audit`));
+    await engine
+      .removeStack(runId)
+      .catch((error: unknown) =>
+        log(`Warning: the server is gone, but stack ${runId} could not be removed (${errorMessage(error)}). Run: render-remote audit`),
+      );
   }
-  await deleteRunKeys(runId, env).catch((error: unknown) => log(`Warning: could not delete run ${runId}'s keys (${errorMessage(error)}); delete them by hand.`));
+  await deleteRunKeys(runId, env).catch((error: unknown) =>
+    log(`Warning: could not delete run ${runId}'s keys (${errorMessage(error)}); delete them by hand.`),
+  );
 
   if (sweep.left.length > 0) {
     const message = stillBillingMessage(runId, context.hourly, sweep, failure, context.runError?.error);
@@ -72,7 +83,9 @@ export async function tearDownRun(context: TeardownContext): Promise<void> {
     throw new ProvisionError(message, { cause: failure?.error });
   }
   if (failure) {
-    log(`Pulumi could not destroy stack ${runId} (${errorMessage(failure.error)}), but nothing tagged with the run is left in the account. ${DESTROY_YES_COMMAND} removes the stale stack.`);
+    log(
+      `Pulumi could not destroy stack ${runId} (${errorMessage(failure.error)}), but nothing tagged with the run is left in the account. ${DESTROY_YES_COMMAND} removes the stale stack.`,
+    );
   }
   const previous = context.journalWritten ? (await readJournal(runId, env).catch(() => undefined))?.stageSeconds : undefined;
   const stageSeconds = { ...previous, ...context.stageSeconds, teardown: Math.round((Date.now() - start) / 1000) };
@@ -85,7 +98,11 @@ export async function tearDownRun(context: TeardownContext): Promise<void> {
  * has bad minutes. Resolves to undefined once destroyed, or to the last error
  * when every attempt failed. Never cancelled by Ctrl-C: the signal is not passed.
  */
-export async function destroyWithRetries(engine: ProvisionEngine, runId: string, options: RetryOptions): Promise<{ error: unknown } | undefined> {
+export async function destroyWithRetries(
+  engine: ProvisionEngine,
+  runId: string,
+  options: RetryOptions,
+): Promise<{ error: unknown } | undefined> {
   options.log(`Destroying run ${runId}…`);
   for (let attempt = 1; ; attempt += 1) {
     try {
@@ -94,7 +111,9 @@ export async function destroyWithRetries(engine: ProvisionEngine, runId: string,
     } catch (error) {
       if (attempt >= options.attempts) return { error };
       const delayMs = backoffMs(attempt, { firstMs: options.delayMs, factor: 3 });
-      options.log(`Destroy attempt ${attempt} of ${options.attempts} failed (${errorMessage(error)}); retrying in ${Math.round(delayMs / 1000)} s.`);
+      options.log(
+        `Destroy attempt ${attempt} of ${options.attempts} failed (${errorMessage(error)}); retrying in ${Math.round(delayMs / 1000)} s.`,
+      );
       await options.sleep(delayMs);
     }
   }
@@ -119,8 +138,17 @@ async function destroyWithDeadline(engine: ProvisionEngine, runId: string, optio
 }
 
 /** The message for a teardown that failed for good: what is still billing, and the command that finishes the job. */
-export function stillBillingMessage(runId: string, hourly: number, sweep: SweepResult, failure?: { error: unknown }, runError?: unknown): string {
-  const why = [failure ? `pulumi destroy failed (${errorMessage(failure.error)})` : "", sweep.error ?? ""].filter(Boolean).join("; ").replace(/\.+$/, "");
+export function stillBillingMessage(
+  runId: string,
+  hourly: number,
+  sweep: SweepResult,
+  failure?: { error: unknown },
+  runError?: unknown,
+): string {
+  const why = [failure ? `pulumi destroy failed (${errorMessage(failure.error)})` : "", sweep.error ?? ""]
+    .filter(Boolean)
+    .join("; ")
+    .replace(/\.+$/, "");
   const before = runError === undefined ? "" : ` (The run had already failed: ${errorMessage(runError)})`;
   const what = sweep.unchecked ? `It may still be billing at $${hourly}/h` : `Still billing at $${hourly}/h`;
   return `Could not destroy run ${runId}${why ? `: ${why}` : ""}. ${what}: ${sweep.left.join(", ")}.${before} To finish the teardown, run: ${DESTROY_YES_COMMAND}`;

@@ -90,7 +90,8 @@ describe("describeCloudPlan", () => {
 
 describe("redactCloudConfig", () => {
   it("replaces every *_private host key and keeps the rest", () => {
-    const text = "#cloud-config\nssh_keys:\n  ed25519_private: |\n    -----BEGIN OPENSSH PRIVATE KEY-----\n    abc\n  ed25519_public: ssh-ed25519 AAAA x\n  rsa_private: secret\npackages: [ffmpeg]\n";
+    const text =
+      "#cloud-config\nssh_keys:\n  ed25519_private: |\n    -----BEGIN OPENSSH PRIVATE KEY-----\n    abc\n  ed25519_public: ssh-ed25519 AAAA x\n  rsa_private: secret\npackages: [ffmpeg]\n";
     const redacted = redactCloudConfig(text);
     expect(redacted.startsWith("#cloud-config\n")).toBe(true);
     expect(parse(redacted)).toEqual({

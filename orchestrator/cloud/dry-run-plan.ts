@@ -75,15 +75,24 @@ export async function describeCloudPlan(input: CloudPlanInput): Promise<CloudPla
     hostKey,
     sshFrom: input.sshFrom ?? [CALLER_PLACEHOLDER],
   });
-  const values = await new Promise<Record<string, unknown>>((resolve) => pulumi.output(outputs).apply((resolved) => resolve({ ...resolved })));
+  const values = await new Promise<Record<string, unknown>>((resolve) =>
+    pulumi.output(outputs).apply((resolved) => resolve({ ...resolved })),
+  );
   for (const key of PROVIDER_COMPUTED_OUTPUTS) values[key] = KNOWN_AFTER_UP;
   values.hostKeyFingerprint = `(generated per run; this dry run's throwaway key is ${String(values.hostKeyFingerprint)})`;
 
   const describeId = (id: number) => (mockIds.has(id) ? `<id of ${mockIds.get(id)}, ${KNOWN_AFTER_UP}>` : undefined);
   const plan: CloudPlan = {
     plan: { ...input.plan, region: input.region, image: RENDER_HOST_IMAGE, runId },
-    resources: declared.map((resource) => ({ ...resource, inputs: present(resource.inputs, "", false, describeId) as Record<string, unknown> })),
-    estimate: estimateWorstCase({ hourly: input.plan.hourly, expectedSeconds: input.expectedSeconds, overheadSeconds: input.overheadSeconds }),
+    resources: declared.map((resource) => ({
+      ...resource,
+      inputs: present(resource.inputs, "", false, describeId) as Record<string, unknown>,
+    })),
+    estimate: estimateWorstCase({
+      hourly: input.plan.hourly,
+      expectedSeconds: input.expectedSeconds,
+      overheadSeconds: input.overheadSeconds,
+    }),
     outputs: values as CloudPlan["outputs"],
   };
   assertNoPrivateKey(plan, hostKey.privateKey);

@@ -25,7 +25,8 @@ afterEach(async () => {
 
 describe("generateKeyPair", () => {
   it("only returns keys ssh2 itself can read (it generates some it cannot: 7 of 3000 here)", () => {
-    for (let i = 0; i < 3000; i++) expect(ssh2.utils.parseKey(generateKeyPair("render-remote-rr-20261205-96bq9n").privateKey)).not.toBeInstanceOf(Error);
+    for (let i = 0; i < 3000; i++)
+      expect(ssh2.utils.parseKey(generateKeyPair("render-remote-rr-20261205-96bq9n").privateKey)).not.toBeInstanceOf(Error);
   });
 
   it("makes an OpenSSH ed25519 pair with the comment", () => {

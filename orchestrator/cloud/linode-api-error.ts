@@ -32,7 +32,15 @@ export class LinodeApiError extends Error {
   /** Linode's `errors[].reason`, with the field when it named one. */
   readonly reasons: string[];
 
-  constructor(init: { kind: LinodeApiErrorKind; status: number; method: string; path: string; reasons?: string[]; message?: string; cause?: unknown }) {
+  constructor(init: {
+    kind: LinodeApiErrorKind;
+    status: number;
+    method: string;
+    path: string;
+    reasons?: string[];
+    message?: string;
+    cause?: unknown;
+  }) {
     super(init.message ?? describe(init.kind, init.status, init.method, init.path, init.reasons ?? []), { cause: init.cause });
     this.name = "LinodeApiError";
     this.kind = init.kind;
@@ -72,6 +80,8 @@ function describe(kind: LinodeApiErrorKind, status: number, method: string, path
 /** 403: the token is valid but lacks a scope, or its user (restricted) lacks the grant. */
 function forbidden(method: string, path: string, why: string): string {
   const scope = scopeFor(method, path);
-  const needs = scope ? `it needs the ${scope} scope, and a restricted user also needs the grant for it` : "its scopes or its user's grants do not allow it";
+  const needs = scope
+    ? `it needs the ${scope} scope, and a restricted user also needs the grant for it`
+    : "its scopes or its user's grants do not allow it";
   return `LINODE_TOKEN may not ${method} ${path} (403${why}): ${needs}. ${TOKEN_HELP}`;
 }

@@ -28,7 +28,10 @@ function scripted(answers: (Response | Error)[], sent: Sent[] = []): typeof fetc
 const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status });
 const page = (data: unknown[], pageNumber = 1, pages = 1) => json({ data, page: pageNumber, pages, results: data.length });
 
-function client(answers: (Response | Error)[], options: { token?: string; maxAttempts?: number; pageSize?: number; maxPages?: number } = {}) {
+function client(
+  answers: (Response | Error)[],
+  options: { token?: string; maxAttempts?: number; pageSize?: number; maxPages?: number } = {},
+) {
   const sent: Sent[] = [];
   const delays: number[] = [];
   const api = new LinodeClient({
@@ -43,7 +46,11 @@ function client(answers: (Response | Error)[], options: { token?: string; maxAtt
   return { api, sent, delays };
 }
 
-const failure = (promise: Promise<unknown>) => promise.then(() => expect.fail("expected a rejection"), (error: unknown) => error as LinodeApiError);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.fail("expected a rejection"),
+    (error: unknown) => error as LinodeApiError,
+  );
 
 describe("LinodeClient requests", () => {
   it("sends Accept, User-Agent and the bearer token on authenticated calls, and no token on public ones", async () => {
@@ -119,7 +126,9 @@ describe("LinodeClient requests", () => {
     const { api, sent, delays } = client([cause, cause], { maxAttempts: 2 });
     const error = await failure(api.listFirewalls());
     expect(error).toMatchObject({ kind: "network", status: 0, method: "GET", path: "/networking/firewalls", cause });
-    expect(error.message).toBe("Could not reach the Linode API (GET /networking/firewalls). Check your network and LINODE_URL, then try again.");
+    expect(error.message).toBe(
+      "Could not reach the Linode API (GET /networking/firewalls). Check your network and LINODE_URL, then try again.",
+    );
     expect(sent).toHaveLength(2);
     expect(delays).toEqual([500]);
   });
@@ -177,7 +186,9 @@ describe("LinodeClient requests", () => {
     expect(missing).toMatchObject({ kind: "bad-response", status: 200, method: "GET", path: "/linode/instances/5" });
     expect(missing.reasons).toHaveLength(3);
     expect(missing.reasons.map((r) => r.split(":")[0])).toEqual(["label", "type", "region"]);
-    expect(missing.message).toMatch(/^Linode API GET \/linode\/instances\/5 answered with a body render-remote does not understand: label: .+; type: .+; region: .+\. Is LINODE_URL pointing at the Linode API v4\?$/);
+    expect(missing.message).toMatch(
+      /^Linode API GET \/linode\/instances\/5 answered with a body render-remote does not understand: label: .+; type: .+; region: .+\. Is LINODE_URL pointing at the Linode API v4\?$/,
+    );
     const text = await failure(api.getAccount());
     expect(text.reasons.map((r) => r.split(":")[0])).toEqual(["balance", "balance_uninvoiced"]);
     const array = await failure(api.getAccount());
@@ -194,7 +205,12 @@ describe("LinodeClient requests", () => {
   it("refuses an instance answer about another id, naming both", async () => {
     const { api } = client([json(fakeInstance({ id: 6 }))]);
     const error = await failure(api.getInstance(5));
-    expect(error).toMatchObject({ kind: "bad-response", method: "GET", path: "/linode/instances/{id}", reasons: ["asked for instance 5, got 6"] });
+    expect(error).toMatchObject({
+      kind: "bad-response",
+      method: "GET",
+      path: "/linode/instances/{id}",
+      reasons: ["asked for instance 5, got 6"],
+    });
   });
 
   it("filters by tag only when a tag is given", async () => {
@@ -217,13 +233,35 @@ describe("LINODE_URL", () => {
   });
 
   it("allows plain http only to loopback names and addresses", () => {
-    for (const ok of ["http://localhost:1/v4", "http://127.0.0.1/v4", "http://127.255.0.9/v4", "http://[::1]:4000/v4", "http://[::ffff:127.0.0.1]/v4", "http://[::FFFF:127.9.8.7]:80/v4", "https://10.0.0.1/v4"]) {
+    for (const ok of [
+      "http://localhost:1/v4",
+      "http://127.0.0.1/v4",
+      "http://127.255.0.9/v4",
+      "http://[::1]:4000/v4",
+      "http://[::ffff:127.0.0.1]/v4",
+      "http://[::FFFF:127.9.8.7]:80/v4",
+      "https://10.0.0.1/v4",
+    ]) {
       expect(requireSafeLinodeUrl(ok), ok).toBe(ok);
     }
-    for (const bad of ["http://128.0.0.1/v4", "http://1.127.0.0/v4", "http://[::2]/v4", "http://localhost.example.com/v4", "http://127.example.com/v4", "http://[2001:db8::1]/v4", "http://[::ffff:128.0.0.1]/v4", "http://[::ffff:10.127.0.1]/v4", "http://[1::ffff:127.0.0.1]/v4"]) {
-      expect(() => requireSafeLinodeUrl(bad), bad).toThrow(/^LINODE_URL must use https:\/\/ \(got http:\/\/.+\): LINODE_TOKEN would travel in clear text\. Unset LINODE_URL/);
+    for (const bad of [
+      "http://128.0.0.1/v4",
+      "http://1.127.0.0/v4",
+      "http://[::2]/v4",
+      "http://localhost.example.com/v4",
+      "http://127.example.com/v4",
+      "http://[2001:db8::1]/v4",
+      "http://[::ffff:128.0.0.1]/v4",
+      "http://[::ffff:10.127.0.1]/v4",
+      "http://[1::ffff:127.0.0.1]/v4",
+    ]) {
+      expect(() => requireSafeLinodeUrl(bad), bad).toThrow(
+        /^LINODE_URL must use https:\/\/ \(got http:\/\/.+\): LINODE_TOKEN would travel in clear text\. Unset LINODE_URL/,
+      );
     }
-    expect(() => requireSafeLinodeUrl("::")).toThrow('LINODE_URL "::" is not a URL. Unset it to use https://api.linode.com/v4, or set it to an https:// URL.');
+    expect(() => requireSafeLinodeUrl("::")).toThrow(
+      'LINODE_URL "::" is not a URL. Unset it to use https://api.linode.com/v4, or set it to an https:// URL.',
+    );
   });
 });
 
@@ -257,13 +295,21 @@ describe("LinodeApiError", () => {
   it("writes one message per kind, with Linode's reasons when there are some", () => {
     const message = (kind: LinodeApiError["kind"], status: number, reasons: string[] = [], path = "/linode/instances") =>
       new LinodeApiError({ kind, status, method: "GET", path, reasons }).message;
-    expect(message("rate-limit", 429)).toBe("Linode API GET /linode/instances kept failing (429) after retries. Check status.linode.com, then try again.");
-    expect(message("server", 502, ["a", "b"])).toBe("Linode API GET /linode/instances kept failing (502: a; b) after retries. Check status.linode.com, then try again.");
-    expect(message("auth", 401)).toMatch(/^LINODE_TOKEN was rejected \(401\)\. Create a personal access token at https:\/\/cloud\.linode\.com\/profile\/tokens \(renting/);
+    expect(message("rate-limit", 429)).toBe(
+      "Linode API GET /linode/instances kept failing (429) after retries. Check status.linode.com, then try again.",
+    );
+    expect(message("server", 502, ["a", "b"])).toBe(
+      "Linode API GET /linode/instances kept failing (502: a; b) after retries. Check status.linode.com, then try again.",
+    );
+    expect(message("auth", 401)).toMatch(
+      /^LINODE_TOKEN was rejected \(401\)\. Create a personal access token at https:\/\/cloud\.linode\.com\/profile\/tokens \(renting/,
+    );
     expect(message("auth", 403, [], "/regions/x")).toMatch(
       /^LINODE_TOKEN may not GET \/regions\/x \(403\): its scopes or its user's grants do not allow it\. Create a personal access token/,
     );
-    expect(message("bad-response", 200)).toBe("Linode API GET /linode/instances answered with a body render-remote does not understand. Is LINODE_URL pointing at the Linode API v4?");
+    expect(message("bad-response", 200)).toBe(
+      "Linode API GET /linode/instances answered with a body render-remote does not understand. Is LINODE_URL pointing at the Linode API v4?",
+    );
     expect(message("not-found", 404)).toBe("Linode API GET /linode/instances failed (404).");
     expect(new LinodeApiError({ kind: "client", status: 400, method: "GET", path: "/x", message: "own words" }).message).toBe("own words");
     const error = new LinodeApiError({ kind: "client", status: 400, method: "GET", path: "/x" });
@@ -284,13 +330,22 @@ describe("Linode schemas", () => {
 
   it("reads the Linode devices a firewall lists, when a server sends them", () => {
     const firewall = { id: 7, label: "fw", status: "enabled", tags: [], created: "2026-11-24T00:00:00" };
-    expect(firewallSchema.parse({ ...firewall, entities: [{ id: 1, type: "linode", label: null, url: "/v4/x" }] }).entities).toEqual([{ id: 1, type: "linode", label: null }]);
+    expect(firewallSchema.parse({ ...firewall, entities: [{ id: 1, type: "linode", label: null, url: "/v4/x" }] }).entities).toEqual([
+      { id: 1, type: "linode", label: null },
+    ]);
     expect(firewallSchema.parse(firewall).entities).toBeUndefined();
   });
 
   it("defaults a region's capabilities and a type's region prices to empty lists", () => {
     expect(regionSchema.parse({ id: "us-east" }).capabilities).toEqual([]);
-    const type = typeSchema.parse({ id: "g6-dedicated-2", label: "D", class: "dedicated", vcpus: 2, memory: 4096, price: { hourly: 0.054, monthly: 36 } });
+    const type = typeSchema.parse({
+      id: "g6-dedicated-2",
+      label: "D",
+      class: "dedicated",
+      vcpus: 2,
+      memory: 4096,
+      price: { hourly: 0.054, monthly: 36 },
+    });
     expect(type.region_prices).toEqual([]);
   });
 });

@@ -14,7 +14,10 @@ afterEach(async () => {
 });
 
 /** A client against a fresh fake API; `delays` records every backoff instead of waiting. */
-async function setup(options: FakeLinodeOptions = {}, client: { token?: string | null; pageSize?: number; maxAttempts?: number; maxPages?: number } = {}) {
+async function setup(
+  options: FakeLinodeOptions = {},
+  client: { token?: string | null; pageSize?: number; maxAttempts?: number; maxPages?: number } = {},
+) {
   fake = await startFakeLinodeApi(options);
   const delays: number[] = [];
   const api = new LinodeClient({
@@ -37,7 +40,11 @@ describe("LinodeClient.listInstances", () => {
     const listed = await api.listInstances({ tag: "render-remote" });
     expect(listed.map((i) => i.id)).toEqual(instances.map((i) => i.id));
     const pages = fake.requests.filter((r) => r.path === "/linode/instances").map((r) => [r.query.page, r.query.page_size]);
-    expect(pages).toEqual([["1", "25"], ["2", "25"], ["3", "25"]]);
+    expect(pages).toEqual([
+      ["1", "25"],
+      ["2", "25"],
+      ["3", "25"],
+    ]);
   });
 
   it("asks for 500 a page by default (the API maximum)", async () => {
@@ -72,9 +79,12 @@ describe("LinodeClient.listInstances", () => {
     // Without a cap the client would read all 10,000 pages: the stub pulls the plug at 300 requests so the test fails instead of hanging.
     const runaway = new AbortController();
     let calls = 0;
-    const guarded: typeof fetch = (url, init) => (++calls > 300 ? (runaway.abort(), Promise.reject(new Error("runaway paging"))) : fetch(url, init));
+    const guarded: typeof fetch = (url, init) =>
+      ++calls > 300 ? (runaway.abort(), Promise.reject(new Error("runaway paging"))) : fetch(url, init);
     const api = new LinodeClient({ baseUrl: fake.url, token: fake.token, fetch: guarded, maxPages: 50 });
-    const error = (await api.listInstances({ tag: "render-remote" }, { signal: runaway.signal }).catch((e: unknown) => e)) as LinodeApiError;
+    const error = (await api
+      .listInstances({ tag: "render-remote" }, { signal: runaway.signal })
+      .catch((e: unknown) => e)) as LinodeApiError;
     expect(error).toBeInstanceOf(LinodeApiError);
     expect(error.kind).toBe("bad-response");
     expect(error.message).toContain("it claims 10000 pages, more than the 50 render-remote reads");
@@ -90,13 +100,25 @@ describe("LinodeClient.listInstances", () => {
   it("rejects a page other than the one asked for (a server that always answers page 1)", async () => {
     const page = (n: number) => ({ data: [fakeInstance({ id: n, tags: ["render-remote"] })], page: 1, pages: 3, results: 3 });
     let calls = 0;
-    const api = new LinodeClient({ token: "t", baseUrl: "http://127.0.0.1:9/v4", fetch: async () => (++calls > 50 ? new Response("{}", { status: 400 }) : new Response(JSON.stringify(page(calls)))) });
-    await expect(api.listInstances({ tag: "render-remote" })).rejects.toMatchObject({ kind: "bad-response", message: expect.stringContaining("asked for page 2, got page 1") });
+    const api = new LinodeClient({
+      token: "t",
+      baseUrl: "http://127.0.0.1:9/v4",
+      fetch: async () => (++calls > 50 ? new Response("{}", { status: 400 }) : new Response(JSON.stringify(page(calls)))),
+    });
+    await expect(api.listInstances({ tag: "render-remote" })).rejects.toMatchObject({
+      kind: "bad-response",
+      message: expect.stringContaining("asked for page 2, got page 1"),
+    });
     expect(calls).toBe(2);
   });
 
   it("drops anything without the exact tag even when the server filter is looser", async () => {
-    const page = { data: [fakeInstance({ id: 1, tags: ["render-remote"] }), fakeInstance({ id: 2, tags: ["render-remote-old"] })], page: 1, pages: 1, results: 2 };
+    const page = {
+      data: [fakeInstance({ id: 1, tags: ["render-remote"] }), fakeInstance({ id: 2, tags: ["render-remote-old"] })],
+      page: 1,
+      pages: 1,
+      results: 2,
+    };
     const api = new LinodeClient({ token: "t", baseUrl: "http://127.0.0.1:9/v4", fetch: async () => new Response(JSON.stringify(page)) });
     expect((await api.listInstances({ tag: "render-remote" })).map((i) => i.id)).toEqual([1]);
   });
@@ -106,7 +128,10 @@ describe("LinodeClient.getInstance", () => {
   it("refuses an answer about another instance than the one asked for", async () => {
     const other = fakeInstance({ id: 99, tags: ["render-remote"] });
     const api = new LinodeClient({ token: "t", baseUrl: "http://127.0.0.1:9/v4", fetch: async () => new Response(JSON.stringify(other)) });
-    await expect(api.getInstance(5)).rejects.toMatchObject({ kind: "bad-response", message: expect.stringContaining("asked for instance 5, got 99") });
+    await expect(api.getInstance(5)).rejects.toMatchObject({
+      kind: "bad-response",
+      message: expect.stringContaining("asked for instance 5, got 99"),
+    });
   });
 });
 
@@ -146,7 +171,9 @@ describe("LinodeClient errors and retries", () => {
     fake.fail({ method: "DELETE", status: 403, reasons: ["Unauthorized"] });
     const error = (await api.deleteInstance(5).catch((e: unknown) => e)) as LinodeApiError;
     expect(error).toMatchObject({ status: 403, kind: "auth" });
-    expect(error.message).toMatch(/^LINODE_TOKEN may not DELETE \/linode\/instances\/5 \(403: Unauthorized\): it needs the linodes:read_write scope, and a restricted user also needs the grant for it\./);
+    expect(error.message).toMatch(
+      /^LINODE_TOKEN may not DELETE \/linode\/instances\/5 \(403: Unauthorized\): it needs the linodes:read_write scope, and a restricted user also needs the grant for it\./,
+    );
     fake.fail({ path: "/networking/firewalls", status: 403 });
     expect(((await api.listFirewalls().catch((e: unknown) => e)) as Error).message).toContain("it needs the firewall:read_only scope");
     fake.fail({ path: "/account", status: 403 });
@@ -163,7 +190,10 @@ describe("LinodeClient errors and retries", () => {
 
   it("fails before any request when there is no token", async () => {
     const { fake, api } = await setup({}, { token: null });
-    await expect(api.listInstances()).rejects.toMatchObject({ kind: "no-token", message: expect.stringMatching(/^LINODE_TOKEN is not set/) });
+    await expect(api.listInstances()).rejects.toMatchObject({
+      kind: "no-token",
+      message: expect.stringMatching(/^LINODE_TOKEN is not set/),
+    });
     expect(fake.requests).toHaveLength(0);
   });
 
@@ -202,8 +232,17 @@ describe("LinodeClient errors and retries", () => {
   });
 
   it("keeps Linode's reason when the error names no field (field: null)", async () => {
-    const body = { errors: [{ field: null, reason: "Linode busy." }, { field: "label", reason: "Label must be unique" }] };
-    const api = new LinodeClient({ token: "t", baseUrl: "http://127.0.0.1:9/v4", fetch: async () => new Response(JSON.stringify(body), { status: 400 }) });
+    const body = {
+      errors: [
+        { field: null, reason: "Linode busy." },
+        { field: "label", reason: "Label must be unique" },
+      ],
+    };
+    const api = new LinodeClient({
+      token: "t",
+      baseUrl: "http://127.0.0.1:9/v4",
+      fetch: async () => new Response(JSON.stringify(body), { status: 400 }),
+    });
     const error = (await api.getAccount().catch((e: unknown) => e)) as LinodeApiError;
     expect(error.reasons).toEqual(["Linode busy.", "label: Label must be unique"]);
     expect(error.message).toBe("Linode API GET /account failed (400: Linode busy.; label: Label must be unique).");
@@ -242,7 +281,9 @@ describe("LinodeClient public calls and base URL", () => {
       expect(exitCodeFor(error)).toBe(2);
       expect((error as Error).message).toContain("LINODE_URL");
     }
-    expect(() => linodeClientFromEnv({ LINODE_URL: "http://api.linode.com/v4" })).toThrow("LINODE_URL must use https:// (got http://api.linode.com): LINODE_TOKEN would travel in clear text.");
+    expect(() => linodeClientFromEnv({ LINODE_URL: "http://api.linode.com/v4" })).toThrow(
+      "LINODE_URL must use https:// (got http://api.linode.com): LINODE_TOKEN would travel in clear text.",
+    );
     expect(resolveBaseUrl("http://localhost:4000")).toBe("http://localhost:4000/v4");
     expect(resolveBaseUrl("http://[::1]:4000/v4")).toBe("http://[::1]:4000/v4");
     expect(resolveBaseUrl("http://127.3.4.5/v4")).toBe("http://127.3.4.5/v4");

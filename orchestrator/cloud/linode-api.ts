@@ -23,7 +23,15 @@ import {
 import { abortableSleep, isRetryableStatus, retryDelayMs, type Sleep } from "./retry.ts";
 
 export { LinodeApiError, TOKEN_HELP } from "./linode-api-error.ts";
-export type { LinodeAccount, LinodeFirewall, LinodeInstance, LinodeRegion, LinodeRegionAvailability, LinodeToken, LinodeType } from "./linode-schemas.ts";
+export type {
+  LinodeAccount,
+  LinodeFirewall,
+  LinodeInstance,
+  LinodeRegion,
+  LinodeRegionAvailability,
+  LinodeToken,
+  LinodeType,
+} from "./linode-schemas.ts";
 
 /**
  * A thin typed client over fetch for the few Linode API v4 calls render-remote
@@ -125,7 +133,10 @@ export class LinodeClient {
 
   /** Public: which plans the region can (not) offer now (GET /regions/{id}/availability); plans with ample capacity may be absent. */
   getRegionAvailability(id: string, options: CallOptions = {}): Promise<LinodeRegionAvailability[]> {
-    return this.#call("GET", `/regions/${encodeURIComponent(id)}/availability`, z.array(regionAvailabilitySchema), { ...options, auth: false });
+    return this.#call("GET", `/regions/${encodeURIComponent(id)}/availability`, z.array(regionAvailabilitySchema), {
+      ...options,
+      auth: false,
+    });
   }
 
   /** The user's personal access tokens (needs account:read_only); their secrets are not in the answer. */
@@ -137,7 +148,10 @@ export class LinodeClient {
    * A new personal access token (needs account:read_write). Sent once, never
    * retried: a retry whose first attempt landed would leave a second live token.
    */
-  async createToken(request: { label: string; scopes: string; expiry: Date }, options: CallOptions = {}): Promise<LinodeToken & { token: string }> {
+  async createToken(
+    request: { label: string; scopes: string; expiry: Date },
+    options: CallOptions = {},
+  ): Promise<LinodeToken & { token: string }> {
     // RFC 3339 in UTC, whole seconds: what Linode's own clients send
     const body = { label: request.label, scopes: request.scopes, expiry: request.expiry.toISOString().replace(/\.\d{3}Z$/, "Z") };
     const created = await this.#call("POST", "/profile/tokens", tokenSchema, { ...options, auth: true, body, attempts: 1 });

@@ -49,8 +49,13 @@ describe("readStackCheckpoints", () => {
   });
 
   it("a pending operation other than a CREATE (an interrupted update or delete) adds nothing: its resource is counted once", async () => {
-    const checkpoint = JSON.parse(await readFile(path.join(FIXTURES, "pending-create.json"), "utf8")) as { checkpoint: { latest: { pending_operations: { type: string }[] } } };
-    checkpoint.checkpoint.latest.pending_operations = checkpoint.checkpoint.latest.pending_operations.map((op) => ({ ...op, type: "deleting" }));
+    const checkpoint = JSON.parse(await readFile(path.join(FIXTURES, "pending-create.json"), "utf8")) as {
+      checkpoint: { latest: { pending_operations: { type: string }[] } };
+    };
+    checkpoint.checkpoint.latest.pending_operations = checkpoint.checkpoint.latest.pending_operations.map((op) => ({
+      ...op,
+      type: "deleting",
+    }));
     await writeFile(path.join(stacksDir, "rr-20261124-pend02.json"), JSON.stringify(checkpoint));
     expect(await readStackCheckpoints(backend)).toEqual([{ name: "rr-20261124-pend02", resourceCount: 1 }]);
   });

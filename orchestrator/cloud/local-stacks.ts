@@ -53,7 +53,13 @@ export async function readStackCheckpoints(backendDir: string): Promise<LocalSta
       const latest = checkpoint.checkpoint?.latest;
       // the stack itself and its providers are bookkeeping, not billable; a pending CREATE may exist in the account
       const pendingCreates = (latest?.pending_operations ?? []).filter((op) => op.type === "creating").length;
-      stacks.push({ name: match[1], resourceCount: latest?.resources === undefined ? undefined : latest.resources.filter((r) => !r.type.startsWith("pulumi:")).length + pendingCreates });
+      stacks.push({
+        name: match[1],
+        resourceCount:
+          latest?.resources === undefined
+            ? undefined
+            : latest.resources.filter((r) => !r.type.startsWith("pulumi:")).length + pendingCreates,
+      });
     } catch {
       stacks.push({ name: match[1] });
     }

@@ -29,7 +29,10 @@ async function checkToken(client: LinodeClient): Promise<void> {
     await client.listInstances({ tag: RENDER_REMOTE_TAG });
   } catch (error) {
     if (error instanceof LinodeApiError && (error.kind === "auth" || error.kind === "no-token")) {
-      throw new BadInputError(`LINODE_TOKEN was not accepted (${error.status || "missing"}${error.reasons.length ? `: ${error.reasons.join("; ")}` : ""}). ${NOTHING_CREATED} ${TOKEN_HELP}`, { cause: error });
+      throw new BadInputError(
+        `LINODE_TOKEN was not accepted (${error.status || "missing"}${error.reasons.length ? `: ${error.reasons.join("; ")}` : ""}). ${NOTHING_CREATED} ${TOKEN_HELP}`,
+        { cause: error },
+      );
     }
     throw new ProvisionError(`Could not check LINODE_TOKEN: ${(error as Error).message} ${NOTHING_CREATED}`, { cause: error });
   }
@@ -40,7 +43,8 @@ async function checkPlanOffered(client: LinodeClient, region: string, type: stri
   const availability = await client.getRegionAvailability(region);
   const entry = availability.find((item) => item.plan === type);
   // The list names plans whose capacity is limited; a plan it does not name is offered.
-  if (entry && !entry.available) throw new BadInputError(`Plan ${type} is not available in region ${region} at the moment. Pick another --region or --plan.`);
+  if (entry && !entry.available)
+    throw new BadInputError(`Plan ${type} is not available in region ${region} at the moment. Pick another --region or --plan.`);
 }
 
 async function nothingCreated(check: () => Promise<void>): Promise<void> {

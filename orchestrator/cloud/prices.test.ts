@@ -61,7 +61,9 @@ describe("loadPlans", () => {
     expect(result.plans.find((p) => p.alias === "64core")).toMatchObject({ priceSource: "fallback", hourly: findPlan("64core")!.hourly });
     expect(result.warning).toContain("g6-dedicated-64");
     expect(result.source).toBe("mixed");
-    expect(priceSourceLabel(result)).toBe(`live prices from the Linode API, except 64core (from the table checked on ${FALLBACK_PRICES_DATE})`);
+    expect(priceSourceLabel(result)).toBe(
+      `live prices from the Linode API, except 64core (from the table checked on ${FALLBACK_PRICES_DATE})`,
+    );
   });
 
   it("does not call prices live when the API answered but priced none of the plans", () => {

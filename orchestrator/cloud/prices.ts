@@ -109,7 +109,8 @@ function priceTable(types: LinodeType[]): Record<string, TypePrice> {
     if (type.price.hourly === null) continue;
     const regions: TypePrice["regions"] = {};
     for (const regional of type.region_prices) {
-      if (regional.hourly !== null) regions[regional.id] = { hourly: regional.hourly, ...(regional.monthly !== null ? { monthly: regional.monthly } : {}) };
+      if (regional.hourly !== null)
+        regions[regional.id] = { hourly: regional.hourly, ...(regional.monthly !== null ? { monthly: regional.monthly } : {}) };
     }
     table[type.id] = { hourly: type.price.hourly, ...(type.price.monthly !== null ? { monthly: type.price.monthly } : {}), regions };
   }

@@ -42,7 +42,9 @@ describe("withProvisionedHost, step by step", () => {
   it("already aborted: says nothing was created", async () => {
     const controller = new AbortController();
     controller.abort();
-    const error = await withProvisionedHost(options({ signal: controller.signal }), engine(), async () => "never").catch((caught: unknown) => caught);
+    const error = await withProvisionedHost(options({ signal: controller.signal }), engine(), async () => "never").catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(InterruptedError);
     expect((error as Error).message).toBe("Interrupted before anything was created.");
   });
@@ -59,7 +61,9 @@ describe("withProvisionedHost, step by step", () => {
       },
     });
     const fake = engine();
-    const error = await withProvisionedHost(options({ signal: controller.signal, client }), fake, async () => "never").catch((caught: unknown) => caught);
+    const error = await withProvisionedHost(options({ signal: controller.signal, client }), fake, async () => "never").catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(InterruptedError);
     expect((error as Error).message).toBe("Interrupted before anything was created.");
     expect(fake.methods()).toEqual(["preflight"]);
@@ -86,7 +90,9 @@ describe("withProvisionedHost, step by step", () => {
   it("Ctrl-C during up: the error says the update was cancelled, with Pulumi's error as its cause", async () => {
     const controller = new AbortController();
     const fake = engine({ up: "hang", onUp: () => setTimeout(() => controller.abort(new Error("SIGINT")), 5) });
-    const error = await withProvisionedHost(options({ signal: controller.signal }), fake, async () => "never").catch((caught: unknown) => caught);
+    const error = await withProvisionedHost(options({ signal: controller.signal }), fake, async () => "never").catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(InterruptedError);
     expect((error as Error).message).toBe(`Interrupted while the server for run ${RUN_ID} was being created; the update was cancelled.`);
     expect(((error as Error).cause as Error).message).toBe("update canceled by SIGINT");

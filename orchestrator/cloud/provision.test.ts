@@ -145,7 +145,9 @@ describe("withProvisionedHost", () => {
     const fake = engine({ up: "throw" });
     const error = await withProvisionedHost(options(), fake, async () => "never").catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ProvisionError);
-    expect((error as Error).message).toMatch(/Creating the server for run rr-20261124-abc123 failed: .*not available in this region.*run the same command again\.$/);
+    expect((error as Error).message).toMatch(
+      /Creating the server for run rr-20261124-abc123 failed: .*not available in this region.*run the same command again\.$/,
+    );
     expect((error as Error).cause).toBeInstanceOf(Error);
     expect(fake.methods()).toEqual(["preflight", "up", "destroy", "removeStack"]);
     expect((await readJournal(RUN_ID, env))?.status).toBe("destroyed");
@@ -158,7 +160,14 @@ describe("withProvisionedHost", () => {
   });
 
   it("refuses outputs of the wrong shape (each field in turn), destroys, and never hands the host over", async () => {
-    const wrong: Record<string, unknown>[] = [{ ip: "not-an-ip" }, { ip: 2130706433 }, { user: 7 }, { instanceId: "777" }, { firewallId: "4242" }, { sshPort: "22" }];
+    const wrong: Record<string, unknown>[] = [
+      { ip: "not-an-ip" },
+      { ip: 2130706433 },
+      { user: 7 },
+      { instanceId: "777" },
+      { firewallId: "4242" },
+      { sshPort: "22" },
+    ];
     for (const outputs of wrong) {
       api.instances = [];
       api.firewalls = [];
@@ -168,7 +177,9 @@ describe("withProvisionedHost", () => {
         used = true;
       }).catch((caught: unknown) => caught);
       expect(error, JSON.stringify(outputs)).toBeInstanceOf(ProvisionError);
-      expect((error as Error).message).toMatch(/^Stack rr-20261124-abc123 returned unexpected outputs \{.*\}\. It is being destroyed; report this as a bug\.$/);
+      expect((error as Error).message).toMatch(
+        /^Stack rr-20261124-abc123 returned unexpected outputs \{.*\}\. It is being destroyed; report this as a bug\.$/,
+      );
       expect(used).toBe(false);
       expect(fake.methods()).toEqual(["preflight", "up", "destroy", "removeStack"]);
       expect(taggedWithRun()).toEqual([]);
@@ -194,12 +205,16 @@ describe("withProvisionedHost", () => {
   it("a successful render whose destroy never succeeds: exit non-zero, journal destroy-failed, last line says what still bills and the command", async () => {
     const fake = engine({ destroyFailures: Infinity });
     api.fail({ method: "DELETE", path: "/linode/instances", status: 500, times: 1000 });
-    const error = await withProvisionedHost(options({ destroyAttempts: 4 }), fake, async () => "rendered fine").catch((caught: unknown) => caught);
+    const error = await withProvisionedHost(options({ destroyAttempts: 4 }), fake, async () => "rendered fine").catch(
+      (caught: unknown) => caught,
+    );
 
     expect(error).toBeInstanceOf(ProvisionError);
     expect(exitCodeFor(error)).toBe(1);
     const message = (error as Error).message;
-    expect(message).toMatch(/^Could not destroy run rr-20261124-abc123: pulumi destroy failed \(.*429.*\); instance 777: .*DELETE \/linode\/instances\/777 kept failing \(500.*\. Still billing at \$1\.296\/h: instance 777 \(rr-20261124-abc123, g6-dedicated-48, us-east\)/);
+    expect(message).toMatch(
+      /^Could not destroy run rr-20261124-abc123: pulumi destroy failed \(.*429.*\); instance 777: .*DELETE \/linode\/instances\/777 kept failing \(500.*\. Still billing at \$1\.296\/h: instance 777 \(rr-20261124-abc123, g6-dedicated-48, us-east\)/,
+    );
     expect(message).not.toContain("The run had already failed");
     expect(message.endsWith("To finish the teardown, run: render-remote audit --destroy --yes")).toBe(true);
     expect(fake.methods()).toEqual(["preflight", "up", "destroy", "destroy", "destroy", "destroy"]);
@@ -235,7 +250,10 @@ describe("withProvisionedHost", () => {
     expect(api.deleted("instances")).toEqual([777]);
     expect(api.deleted("firewalls")).toEqual([4242]);
     // the instance before its firewall
-    expect(api.requests.filter((r) => r.method === "DELETE" && !r.path.startsWith("/profile/tokens/")).map((r) => r.path)).toEqual(["/linode/instances/777", "/networking/firewalls/4242"]);
+    expect(api.requests.filter((r) => r.method === "DELETE" && !r.path.startsWith("/profile/tokens/")).map((r) => r.path)).toEqual([
+      "/linode/instances/777",
+      "/networking/firewalls/4242",
+    ]);
     expect(taggedWithRun()).toEqual([]);
     expect((await readJournal(RUN_ID, env))?.status).toBe("destroyed");
     expect(logged.at(-1)).toMatch(/nothing left billing\.$/);
@@ -245,7 +263,9 @@ describe("withProvisionedHost", () => {
     const fake = engine({ onUp: () => api.fail({ method: "GET", path: "/linode/instances", status: 503, times: 1000 }) });
     const error = await withProvisionedHost(options(), fake, async () => "ok").catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ProvisionError);
-    expect((error as Error).message).toMatch(/^Could not destroy run rr-20261124-abc123: the Linode account could not be checked: .*503.*\. It may still be billing at \$1\.296\/h: whatever is tagged render-remote-run:rr-20261124-abc123\. To finish the teardown, run: render-remote audit --destroy --yes$/);
+    expect((error as Error).message).toMatch(
+      /^Could not destroy run rr-20261124-abc123: the Linode account could not be checked: .*503.*\. It may still be billing at \$1\.296\/h: whatever is tagged render-remote-run:rr-20261124-abc123\. To finish the teardown, run: render-remote audit --destroy --yes$/,
+    );
     expect(fake.methods()).toEqual(["preflight", "up", "destroy", "removeStack"]);
     expect((await readJournal(RUN_ID, env))?.status).toBe("destroy-failed");
     expect(logged.some((line) => line.includes("nothing left billing"))).toBe(false);
@@ -254,7 +274,9 @@ describe("withProvisionedHost", () => {
   it("a hung pulumi destroy times out per attempt (its deadline is signalled), then ends like a failed destroy", async () => {
     const fake = engine({ destroy: "hang" });
     api.fail({ method: "DELETE", status: 500, times: 1000 });
-    const error = await withProvisionedHost(options({ destroyAttempts: 3, destroyTimeoutMs: 20 }), fake, async () => "ok").catch((caught: unknown) => caught);
+    const error = await withProvisionedHost(options({ destroyAttempts: 3, destroyTimeoutMs: 20 }), fake, async () => "ok").catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(ProvisionError);
     expect((error as Error).message).toMatch(/pulumi destroy failed \(pulumi destroy did not finish within 0 s\); .*\. Still billing/);
     expect(fake.methods()).toEqual(["preflight", "up", "destroy", "destroy", "destroy"]);
@@ -268,7 +290,9 @@ describe("withProvisionedHost", () => {
     expect(error).toBeInstanceOf(ProvisionError);
     expect(api.deleted("instances")).toEqual([777]); // Pulumi's destroy never knew it
     expect(taggedWithRun()).toEqual([]);
-    expect(logged.some((line) => /Deleted through the Linode API what Pulumi left of run rr-20261124-abc123: instance 777/.test(line))).toBe(true);
+    expect(
+      logged.some((line) => /Deleted through the Linode API what Pulumi left of run rr-20261124-abc123: instance 777/.test(line)),
+    ).toBe(true);
     expect(logged.at(-1)).toMatch(/nothing left billing\.$/);
     expect((await readJournal(RUN_ID, env))?.status).toBe("destroyed");
   });
@@ -317,15 +341,29 @@ describe("withProvisionedHost", () => {
     const fake = engine();
     await withProvisionedHost(options({ sshFrom: ["198.51.100.7", "2001:db8::7"] }), fake, async () => "ok");
     const firewall = fake.sentInputs("linode:index/firewall:Firewall");
-    expect(firewall).toMatchObject({ inboundPolicy: "DROP", outboundPolicy: "ACCEPT", tags: ["render-remote", `render-remote-run:${RUN_ID}`] });
-    expect(firewall.inbounds).toEqual([{ label: "ssh-from-caller", action: "ACCEPT", protocol: "TCP", ports: "22", ipv4s: ["198.51.100.7/32"], ipv6s: ["2001:db8::7/128"] }]);
+    expect(firewall).toMatchObject({
+      inboundPolicy: "DROP",
+      outboundPolicy: "ACCEPT",
+      tags: ["render-remote", `render-remote-run:${RUN_ID}`],
+    });
+    expect(firewall.inbounds).toEqual([
+      { label: "ssh-from-caller", action: "ACCEPT", protocol: "TCP", ports: "22", ipv4s: ["198.51.100.7/32"], ipv6s: ["2001:db8::7/128"] },
+    ]);
     const instance = fake.sentInputs("linode:index/instance:Instance");
-    expect(instance).toMatchObject({ type: "g6-dedicated-48", region: "us-east", image: "linode/ubuntu24.04", label: RUN_ID, firewallId: 4242 });
+    expect(instance).toMatchObject({
+      type: "g6-dedicated-48",
+      region: "us-east",
+      image: "linode/ubuntu24.04",
+      label: RUN_ID,
+      firewallId: 4242,
+    });
     expect(instance.tags).toEqual(["render-remote", `render-remote-run:${RUN_ID}`]);
   });
 
   it("preflight failure (e.g. an old Pulumi CLI): nothing created, no journal, no keys, no destroy retries", async () => {
-    const fake = engine({ preflightError: new ProvisionError("The Pulumi CLI v3.248.0 is missing (the pulumi on PATH is v3.100.0). Nothing was created.") });
+    const fake = engine({
+      preflightError: new ProvisionError("The Pulumi CLI v3.248.0 is missing (the pulumi on PATH is v3.100.0). Nothing was created."),
+    });
     const error = await withProvisionedHost(options(), fake, async () => "never").catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ProvisionError);
     expect((error as Error).message).toMatch(/v3\.100\.0.*Nothing was created\.$/);
@@ -338,7 +376,11 @@ describe("withProvisionedHost", () => {
 
   it("preflight: a refused token, a region without Metadata, a plan the region cannot offer: exit 2, nothing created", async () => {
     const fake = engine();
-    const badToken = await withProvisionedHost(options({ client: new LinodeClient({ token: "wrong", baseUrl: api.url, maxAttempts: 1 }) }), fake, async () => "x").catch((e: unknown) => e);
+    const badToken = await withProvisionedHost(
+      options({ client: new LinodeClient({ token: "wrong", baseUrl: api.url, maxAttempts: 1 }) }),
+      fake,
+      async () => "x",
+    ).catch((e: unknown) => e);
     expect(badToken).toBeInstanceOf(BadInputError);
     expect((badToken as Error).message).toMatch(/^LINODE_TOKEN was not accepted \(401: Invalid Token\)\. Nothing was created\./);
     const noMetadata = await withProvisionedHost(options({ region: "ap-south" }), fake, async () => "x").catch((e: unknown) => e);
@@ -348,7 +390,9 @@ describe("withProvisionedHost", () => {
     const soldOut = await withProvisionedHost(options(), fake, async () => "x").catch((e: unknown) => e);
     api.availability = [];
     expect(exitCodeFor(soldOut)).toBe(2);
-    expect((soldOut as Error).message).toBe("Plan g6-dedicated-48 is not available in region us-east at the moment. Pick another --region or --plan. Nothing was created.");
+    expect((soldOut as Error).message).toBe(
+      "Plan g6-dedicated-48 is not available in region us-east at the moment. Pick another --region or --plan. Nothing was created.",
+    );
     expect(fake.calls).toEqual([]);
     expect(await exists(runsDir(env))).toBe(false);
   });
@@ -391,7 +435,9 @@ describe("withProvisionedHost", () => {
     const fake = engine();
     const controller = new AbortController();
     controller.abort();
-    await expect(withProvisionedHost(options({ signal: controller.signal }), fake, async () => "never")).rejects.toBeInstanceOf(InterruptedError);
+    await expect(withProvisionedHost(options({ signal: controller.signal }), fake, async () => "never")).rejects.toBeInstanceOf(
+      InterruptedError,
+    );
     expect(fake.calls).toEqual([]);
     expect(await exists(runKeysDir(RUN_ID, env))).toBe(false);
   });
@@ -400,7 +446,9 @@ describe("withProvisionedHost", () => {
     const fake = engine();
     await expect(withProvisionedHost(options({ sshFrom: [] }), fake, async () => "x")).rejects.toThrow(/--ssh-from/);
     await expect(withProvisionedHost(options({ sshFrom: ["not-an-ip"] }), fake, async () => "x")).rejects.toThrow(BadInputError);
-    await expect(withProvisionedHost(options({ userName: "root" }), fake, async () => "x")).rejects.toThrow(/not a valid login name other than root/);
+    await expect(withProvisionedHost(options({ userName: "root" }), fake, async () => "x")).rejects.toThrow(
+      /not a valid login name other than root/,
+    );
     expect(fake.calls).toEqual([]);
   });
 
@@ -425,7 +473,10 @@ describe("estimateWorstCase", () => {
     });
     expect(estimateWorstCase({ hourly: 0.054, expectedSeconds: 3601, overheadSeconds: 0 }).billedHours).toBe(2);
     expect(estimateWorstCase({ hourly: 0.054, expectedSeconds: 0, overheadSeconds: 0 }).billedHours).toBe(1);
-    expect(estimateWorstCase({ hourly: 0.054, expectedSeconds: 3 * 3600 - 900, overheadSeconds: 900 })).toMatchObject({ billedHours: 3, worstCaseUsd: 0.162 });
+    expect(estimateWorstCase({ hourly: 0.054, expectedSeconds: 3 * 3600 - 900, overheadSeconds: 900 })).toMatchObject({
+      billedHours: 3,
+      worstCaseUsd: 0.162,
+    });
   });
 
   it("adds 15 minutes of setup and teardown by default", () => {

@@ -88,11 +88,16 @@ export async function withProvisionedHost<T>(
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { env, signal, plan } = options;
   const userName = options.userName ?? DEFAULT_USER;
-  if (!USER_NAME_PATTERN.test(userName) || userName === "root") throw new BadInputError(`The login user "${userName}" is not a valid login name other than root: use e.g. "${DEFAULT_USER}".`);
+  if (!USER_NAME_PATTERN.test(userName) || userName === "root")
+    throw new BadInputError(`The login user "${userName}" is not a valid login name other than root: use e.g. "${DEFAULT_USER}".`);
   if (options.sshFrom.length === 0) throw new BadInputError("No address may reach the server's SSH port. Pass --ssh-from <your-ip>/32.");
   const sshFrom = options.sshFrom.map(toCallerCidr);
 
-  const estimate = estimateWorstCase({ hourly: plan.hourly, expectedSeconds: options.expectedSeconds, overheadSeconds: options.overheadSeconds });
+  const estimate = estimateWorstCase({
+    hourly: plan.hourly,
+    expectedSeconds: options.expectedSeconds,
+    overheadSeconds: options.overheadSeconds,
+  });
   log(formatEstimate(estimate, plan.type));
   checkBudget(estimate, options.maxCostUsd, plan.type);
   const deadline = serverDeadline({ startedAt: new Date(), estimate, maxCostUsd: options.maxCostUsd, maxHours: options.maxHours });
@@ -155,9 +160,14 @@ export async function withProvisionedHost<T>(
       (raw) => parseOutputs(raw, keys.summary().hostKeyFingerprint, runId),
       (error: unknown) => {
         if (signal?.aborted || error instanceof InterruptedError) {
-          throw new InterruptedError(`Interrupted while the server for run ${runId} was being created; the update was cancelled.`, { cause: error });
+          throw new InterruptedError(`Interrupted while the server for run ${runId} was being created; the update was cancelled.`, {
+            cause: error,
+          });
         }
-        throw new ProvisionError(`Creating the server for run ${runId} failed: ${pulumiErrorText(error).replace(/\.$/, "")}. Check LINODE_TOKEN and --region, then run the same command again.`, { cause: error });
+        throw new ProvisionError(
+          `Creating the server for run ${runId} failed: ${pulumiErrorText(error).replace(/\.$/, "")}. Check LINODE_TOKEN and --region, then run the same command again.`,
+          { cause: error },
+        );
       },
     );
     stageSeconds.provision = Math.round((Date.now() - upStart) / 1000);
@@ -182,30 +192,33 @@ export async function withProvisionedHost<T>(
   } finally {
     // a server left for `attach` keeps its token too: its watchdog is what bounds the bill
     const leave = runError !== undefined && (await options.leaveRunning?.(runError.error).catch(() => false)) === true;
-    if (leave) log(`Left run ${runId}'s server running for \`render-remote attach ${runId}\`; its keys stay in ${keys.files.dir} until it is torn down.`);
+    if (leave)
+      log(
+        `Left run ${runId}'s server running for \`render-remote attach ${runId}\`; its keys stay in ${keys.files.dir} until it is torn down.`,
+      );
     else {
       let destroyed = false;
       try {
-      await tearDownRun({
-        engine,
-        client: options.client,
-        runId,
-        hourly: plan.hourly,
-        env,
-        upStarted,
-        journalWritten,
-        runError,
-        stageSeconds,
-        retry: {
-          attempts: options.destroyAttempts ?? 4,
-          attemptTimeoutMs: options.destroyTimeoutMs,
-          delayMs: options.retryDelayMs ?? 10_000,
-          sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-          log,
-          onOutput: options.onOutput,
-        },
-      });
-      destroyed = true;
+        await tearDownRun({
+          engine,
+          client: options.client,
+          runId,
+          hourly: plan.hourly,
+          env,
+          upStarted,
+          journalWritten,
+          runError,
+          stageSeconds,
+          retry: {
+            attempts: options.destroyAttempts ?? 4,
+            attemptTimeoutMs: options.destroyTimeoutMs,
+            delayMs: options.retryDelayMs ?? 10_000,
+            sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+            log,
+            onOutput: options.onOutput,
+          },
+        });
+        destroyed = true;
       } finally {
         if (runToken) await settleRunToken(options.client, { runId, token: runToken, destroyed, log, env });
       }
@@ -218,12 +231,23 @@ function parseOutputs(raw: Record<string, unknown>, expectedFingerprint: string,
   const { ip, user, hostKeyFingerprint, instanceId, firewallId } = raw;
   // stacks created before the port was an output listen on 22
   const sshPort = raw.sshPort === undefined ? 22 : raw.sshPort;
-  if (typeof ip !== "string" || !isIPv4(ip) || typeof user !== "string" || typeof instanceId !== "number" || typeof firewallId !== "number" || typeof sshPort !== "number") {
-    throw new ProvisionError(`Stack ${runId} returned unexpected outputs ${JSON.stringify(raw)}. It is being destroyed; report this as a bug.`);
+  if (
+    typeof ip !== "string" ||
+    !isIPv4(ip) ||
+    typeof user !== "string" ||
+    typeof instanceId !== "number" ||
+    typeof firewallId !== "number" ||
+    typeof sshPort !== "number"
+  ) {
+    throw new ProvisionError(
+      `Stack ${runId} returned unexpected outputs ${JSON.stringify(raw)}. It is being destroyed; report this as a bug.`,
+    );
   }
   // The program computes it from the key we generated: anything else means the wrong stack.
   if (hostKeyFingerprint !== expectedFingerprint) {
-    throw new ProvisionError(`Stack ${runId} reports host key ${String(hostKeyFingerprint)}, not the run's ${expectedFingerprint}. It is being destroyed; run the command again.`);
+    throw new ProvisionError(
+      `Stack ${runId} reports host key ${String(hostKeyFingerprint)}, not the run's ${expectedFingerprint}. It is being destroyed; run the command again.`,
+    );
   }
   return { ip, sshPort, user, hostKeyFingerprint, instanceId, firewallId };
 }

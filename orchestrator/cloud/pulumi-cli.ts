@@ -35,7 +35,9 @@ export function versionAtLeast(version: string, minimum: string): boolean {
 }
 
 const recentEnough = (cli: PulumiCommand) =>
-  cli.version !== null && versionAtLeast(cli.version.toString(), REQUIRED_PULUMI_VERSION) && versionAtLeast(cli.version.toString(), INLINE_DESTROY_MIN_VERSION);
+  cli.version !== null &&
+  versionAtLeast(cli.version.toString(), REQUIRED_PULUMI_VERSION) &&
+  versionAtLeast(cli.version.toString(), INLINE_DESTROY_MIN_VERSION);
 
 /**
  * The CLI on PATH if it is recent enough, else our own copy under the state
@@ -43,7 +45,11 @@ const recentEnough = (cli: PulumiCommand) =>
  * RENDER_REMOTE_NO_PULUMI_INSTALL=1 (offline or managed machines). Nothing is
  * created in the cloud before this succeeds.
  */
-export async function findPulumiCli(env: NodeJS.ProcessEnv, log: (line: string) => void, install: InstallPulumi = defaultInstall): Promise<PulumiCommand> {
+export async function findPulumiCli(
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+  install: InstallPulumi = defaultInstall,
+): Promise<PulumiCommand> {
   const root = pulumiCliRoot(env);
   const tooOld: string[] = [];
   for (const where of [undefined, root]) {
@@ -56,7 +62,10 @@ export async function findPulumiCli(env: NodeJS.ProcessEnv, log: (line: string) 
     if (recentEnough(cli)) return detachedCli(cli);
     tooOld.push(`${where === undefined ? "the pulumi on PATH" : cli.command} is v${cli.version?.toString() ?? "unknown"}`);
   }
-  const why = tooOld.length > 0 ? `${tooOld.join(" and ")}, older than the v${REQUIRED_PULUMI_VERSION} render-remote needs` : "it was not found on PATH";
+  const why =
+    tooOld.length > 0
+      ? `${tooOld.join(" and ")}, older than the v${REQUIRED_PULUMI_VERSION} render-remote needs`
+      : "it was not found on PATH";
   if (env.RENDER_REMOTE_NO_PULUMI_INSTALL === "1") {
     throw new ProvisionError(
       `The Pulumi CLI v${REQUIRED_PULUMI_VERSION} is missing (${why}), and RENDER_REMOTE_NO_PULUMI_INSTALL=1 forbids installing it. ` +
@@ -75,7 +84,9 @@ export async function findPulumiCli(env: NodeJS.ProcessEnv, log: (line: string) 
     );
   }
   if (!recentEnough(installed)) {
-    throw new ProvisionError(`The Pulumi CLI installed into ${root} is v${installed.version?.toString() ?? "unknown"}, not v${REQUIRED_PULUMI_VERSION}. Remove ${root} and run the same command again.`);
+    throw new ProvisionError(
+      `The Pulumi CLI installed into ${root} is v${installed.version?.toString() ?? "unknown"}, not v${REQUIRED_PULUMI_VERSION}. Remove ${root} and run the same command again.`,
+    );
   }
   return detachedCli(installed);
 }
@@ -97,7 +108,14 @@ export class CliDeadline extends Error {
   }
 }
 
-type RunCli = (args: string[], cwd: string, additionalEnv: Record<string, string>, onOutput?: (out: string) => void, onError?: (err: string) => void, signal?: AbortSignal) => Promise<unknown>;
+type RunCli = (
+  args: string[],
+  cwd: string,
+  additionalEnv: Record<string, string>,
+  onOutput?: (out: string) => void,
+  onError?: (err: string) => void,
+  signal?: AbortSignal,
+) => Promise<unknown>;
 
 /**
  * The Automation API starts the CLI in our process group, so a terminal's
@@ -107,7 +125,8 @@ type RunCli = (args: string[], cwd: string, additionalEnv: Record<string, string
  * starts it in its own session: only we signal it, exactly once.
  */
 export function detachedCli(cli: PulumiCommand): PulumiCommand {
-  const run: RunCli = (args, cwd, additionalEnv, onOutput, onError, signal) => runDetached(cli.command, args, cwd, additionalEnv, { onOutput, onError, signal });
+  const run: RunCli = (args, cwd, additionalEnv, onOutput, onError, signal) =>
+    runDetached(cli.command, args, cwd, additionalEnv, { onOutput, onError, signal });
   (cli as unknown as { run: RunCli }).run = run;
   return cli;
 }
@@ -118,7 +137,9 @@ interface CommandResultLike {
   code: number;
 }
 // Pulumi's own result and error types, so StackNotFoundError & co. are recognised as the SDK expects.
-const { CommandResult } = pulumiCmd as unknown as { CommandResult: new (stdout: string, stderr: string, code: number, err?: Error) => CommandResultLike };
+const { CommandResult } = pulumiCmd as unknown as {
+  CommandResult: new (stdout: string, stderr: string, code: number, err?: Error) => CommandResultLike;
+};
 const { createCommandError } = pulumiErrors as unknown as { createCommandError: (result: CommandResultLike) => Error };
 
 /** What PulumiCommand.run does (non-interactive, the CLI's folder first on PATH), in a session of its own. */

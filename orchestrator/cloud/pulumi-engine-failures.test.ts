@@ -45,7 +45,9 @@ const state = () => path.join(home, "state");
 const backend = () => path.join(state(), "pulumi");
 const checkpoint = () => path.join(backend(), ".pulumi", "stacks", "render-remote", `${RUN}.json`);
 function engine(install?: (root: string) => Promise<PulumiCommand>) {
-  return createPulumiEngine({ RENDER_REMOTE_HOME: state(), LINODE_TOKEN: "tok-123" }, (line) => logged.push(line), { installPulumi: install });
+  return createPulumiEngine({ RENDER_REMOTE_HOME: state(), LINODE_TOKEN: "tok-123" }, (line) => logged.push(line), {
+    installPulumi: install,
+  });
 }
 
 describe("the Pulumi CLI version", () => {
@@ -68,9 +70,13 @@ describe("the Pulumi CLI version", () => {
     await created.preflight();
     await created.up(RUN, async () => ({}));
     expect(installedRoots).toEqual([path.join(state(), "pulumi-cli")]);
-    expect(logged[0]).toMatch(/^Pulumi CLI: the pulumi on PATH is v3\.100\.0, older than the v3\.248\.0 render-remote needs; installing v3\.248\.0 into .*pulumi-cli/);
+    expect(logged[0]).toMatch(
+      /^Pulumi CLI: the pulumi on PATH is v3\.100\.0, older than the v3\.248\.0 render-remote needs; installing v3\.248\.0 into .*pulumi-cli/,
+    );
     const calls = await readCliCalls(logFile);
-    expect(calls.filter((c) => c.argv[0] !== "version").every((c) => c.self === path.join(state(), "pulumi-cli", "bin", "pulumi"))).toBe(true);
+    expect(calls.filter((c) => c.argv[0] !== "version").every((c) => c.self === path.join(state(), "pulumi-cli", "bin", "pulumi"))).toBe(
+      true,
+    );
   });
 
   it("an old pulumi and no way to install the right one: preflight says what is missing and that nothing was created; no stack command runs", async () => {
@@ -81,30 +87,42 @@ describe("the Pulumi CLI version", () => {
       .preflight()
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ProvisionError);
-    expect((error as Error).message).toMatch(/^The Pulumi CLI v3\.248\.0 is missing \(the pulumi on PATH is v3\.100\.0, older than the v3\.248\.0 render-remote needs\) and could not be installed .*ENOTFOUND.* Nothing was created\.$/);
+    expect((error as Error).message).toMatch(
+      /^The Pulumi CLI v3\.248\.0 is missing \(the pulumi on PATH is v3\.100\.0, older than the v3\.248\.0 render-remote needs\) and could not be installed .*ENOTFOUND.* Nothing was created\.$/,
+    );
     expect(await commandLines(logFile)).toEqual(["version"]);
   });
 
   it("RENDER_REMOTE_NO_PULUMI_INSTALL=1 never downloads: it says what to install", async () => {
     await installFakeCli(path.join(home, "bin"), "v3.180.0");
-    const created = createPulumiEngine({ RENDER_REMOTE_HOME: state(), LINODE_TOKEN: "t", RENDER_REMOTE_NO_PULUMI_INSTALL: "1" }, (line) => logged.push(line), {
-      installPulumi: async () => {
-        throw new Error("must not install");
+    const created = createPulumiEngine(
+      { RENDER_REMOTE_HOME: state(), LINODE_TOKEN: "t", RENDER_REMOTE_NO_PULUMI_INSTALL: "1" },
+      (line) => logged.push(line),
+      {
+        installPulumi: async () => {
+          throw new Error("must not install");
+        },
       },
-    });
-    await expect(created.preflight()).rejects.toThrow(/v3\.180\.0.*forbids installing it\. Install it .*version 3\.248\.0\) and run the same command again\. Nothing was created\.$/);
+    );
+    await expect(created.preflight()).rejects.toThrow(
+      /v3\.180\.0.*forbids installing it\. Install it .*version 3\.248\.0\) and run the same command again\. Nothing was created\.$/,
+    );
   });
 });
 
 describe("preflight: the linode plugin", () => {
   it("offline: says the plugin could not be installed and that nothing was created", async () => {
     process.env.FAKE_PULUMI_PLUGIN = "fail";
-    await expect(engine().preflight()).rejects.toThrow(/^The Pulumi linode plugin v5\.1\.1 could not be installed: .*no such host\. Check the network and run the same command again\. Nothing was created\.$/);
+    await expect(engine().preflight()).rejects.toThrow(
+      /^The Pulumi linode plugin v5\.1\.1 could not be installed: .*no such host\. Check the network and run the same command again\. Nothing was created\.$/,
+    );
   });
 
   it("refuses a linode plugin of another version than @pulumi/linode's", async () => {
     process.env.FAKE_PULUMI_PLUGIN = "wrong";
-    await expect(engine().preflight()).rejects.toThrow("The Pulumi linode plugin v5.1.1 is not installed (found: v5.0.0). Run the same command again. Nothing was created.");
+    await expect(engine().preflight()).rejects.toThrow(
+      "The Pulumi linode plugin v5.1.1 is not installed (found: v5.0.0). Run the same command again. Nothing was created.",
+    );
   });
 });
 
@@ -155,7 +173,10 @@ describe("failures the engine must pass on", () => {
     const created = engine();
     await created.up(RUN, async () => ({}));
     await mkdir(stackLockDir(backend(), RUN), { recursive: true });
-    await writeFile(path.join(stackLockDir(backend(), RUN), "other.json"), JSON.stringify({ pid: process.pid, hostname: os.hostname(), username: "me" }));
+    await writeFile(
+      path.join(stackLockDir(backend(), RUN), "other.json"),
+      JSON.stringify({ pid: process.pid, hostname: os.hostname(), username: "me" }),
+    );
     await expect(created.destroy(RUN)).rejects.toThrow(/the stack is currently locked by 1 lock\(s\)/);
     expect((await commandLines(logFile)).some((line) => line.startsWith("cancel"))).toBe(false);
   });
@@ -173,7 +194,10 @@ describe("failures the engine must pass on", () => {
   });
 
   it("the stand-in exits non-zero on a command it does not know", async () => {
-    const result = await execa(process.execPath, [FAKE_CLI, "frobnicate", "--stack", RUN], { reject: false, env: { FAKE_PULUMI_LOG: logFile } });
+    const result = await execa(process.execPath, [FAKE_CLI, "frobnicate", "--stack", RUN], {
+      reject: false,
+      env: { FAKE_PULUMI_LOG: logFile },
+    });
     expect(result.exitCode).toBe(255);
     expect(result.stderr).toMatch(/unknown command "frobnicate/);
   });

@@ -47,7 +47,10 @@ async function installFakeCli(dir: string) {
 
 async function calls(): Promise<CliCall[]> {
   const text = await readFile(logFile, "utf8").catch(() => "");
-  return text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as CliCall);
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as CliCall);
 }
 
 const commands = async () => (await calls()).map((call) => call.argv.filter((arg) => !arg.startsWith("--client=")).join(" "));
@@ -110,7 +113,9 @@ describe("pulumi-engine against a scripted pulumi CLI", () => {
     await created.removeStack("rr-20261124-abc123");
     await created.removeStack("rr-20261124-abc123");
     const run = await commands();
-    expect(run).toContain("destroy --yes --skip-preview --refresh --color never --exec-kind auto.inline --stack rr-20261124-abc123 --non-interactive");
+    expect(run).toContain(
+      "destroy --yes --skip-preview --refresh --color never --exec-kind auto.inline --stack rr-20261124-abc123 --non-interactive",
+    );
     expect(run.filter((line) => line.startsWith("stack rm --yes rr-20261124-abc123"))).toHaveLength(2);
     expect(await stacks()).toEqual([]);
   });

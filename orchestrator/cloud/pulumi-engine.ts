@@ -95,7 +95,10 @@ export function createPulumiEngine(
         await workspaceOptions();
       } catch (error) {
         // before `up`, so nothing exists: say so (the same failure during a teardown or an audit says no such thing)
-        const message = error instanceof ProvisionError ? error.message : `Pulumi is not ready: ${pulumiErrorText(error)}. Fix this and run the same command again.`;
+        const message =
+          error instanceof ProvisionError
+            ? error.message
+            : `Pulumi is not ready: ${pulumiErrorText(error)}. Fix this and run the same command again.`;
         throw new ProvisionError(`${message} Nothing was created.`, { cause: error });
       }
     },
@@ -115,7 +118,11 @@ export function createPulumiEngine(
 }
 
 /** The local file backend, passphrase secrets, the CLI (installed when missing) and the linode plugin. */
-async function prepareWorkspace(env: NodeJS.ProcessEnv, log: (line: string) => void, installPulumi?: InstallPulumi): Promise<LocalWorkspaceOptions> {
+async function prepareWorkspace(
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+  installPulumi?: InstallPulumi,
+): Promise<LocalWorkspaceOptions> {
   const passphrase = await ensurePassphrase(env);
   const { workDir, pulumiHome } = await preparePulumiDirs(env);
   const options: LocalWorkspaceOptions = {
@@ -130,15 +137,18 @@ async function prepareWorkspace(env: NodeJS.ProcessEnv, log: (line: string) => v
   try {
     await workspace.installPlugin("linode", `v${LINODE_PLUGIN_VERSION}`);
   } catch (error) {
-    throw new ProvisionError(`The Pulumi linode plugin v${LINODE_PLUGIN_VERSION} could not be installed: ${pulumiErrorText(error)}. Check the network and run the same command again.`, { cause: error });
+    throw new ProvisionError(
+      `The Pulumi linode plugin v${LINODE_PLUGIN_VERSION} could not be installed: ${pulumiErrorText(error)}. Check the network and run the same command again.`,
+      { cause: error },
+    );
   }
   // exactly @pulumi/linode's version: another one would read and write the state differently
   const plugins = await workspace.listPlugins();
   if (!plugins.some((plugin) => plugin.name === "linode" && plugin.kind === "resource" && plugin.version === LINODE_PLUGIN_VERSION)) {
     const found = plugins.filter((plugin) => plugin.name === "linode").map((plugin) => `v${plugin.version ?? "?"}`);
-    throw new ProvisionError(`The Pulumi linode plugin v${LINODE_PLUGIN_VERSION} is not installed (found: ${found.join(", ") || "none"}). Run the same command again.`);
+    throw new ProvisionError(
+      `The Pulumi linode plugin v${LINODE_PLUGIN_VERSION} is not installed (found: ${found.join(", ") || "none"}). Run the same command again.`,
+    );
   }
   return options;
 }
-
-

@@ -58,7 +58,11 @@ describe("workspace settings", () => {
       PULUMI_SKIP_CONFIRMATIONS: "true",
       PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS: "true", // no .bak copies of the state beside the passphrase
     });
-    expect(pulumiProjectSettings(env)).toMatchObject({ name: "render-remote", runtime: "nodejs", backend: { url: `file://${home}/pulumi` } });
+    expect(pulumiProjectSettings(env)).toMatchObject({
+      name: "render-remote",
+      runtime: "nodejs",
+      backend: { url: `file://${home}/pulumi` },
+    });
   });
 
   it("creates the work, home and backend directories 0700", async () => {

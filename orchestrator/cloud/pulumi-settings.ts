@@ -39,7 +39,10 @@ export async function ensurePassphrase(env?: NodeJS.ProcessEnv): Promise<string>
   }
   await assertPrivateFile(file);
   const passphrase = (await readFile(file, "utf8")).trim();
-  if (!passphrase) throw new BadInputError(`The Pulumi passphrase file ${file} is empty. Restore it from a backup; without it existing stacks cannot be read.`);
+  if (!passphrase)
+    throw new BadInputError(
+      `The Pulumi passphrase file ${file} is empty. Restore it from a backup; without it existing stacks cannot be read.`,
+    );
   return passphrase;
 }
 
@@ -83,7 +86,13 @@ export function pulumiProjectSettings(env?: NodeJS.ProcessEnv) {
 export async function preparePulumiDirs(env?: NodeJS.ProcessEnv): Promise<{ workDir: string; pulumiHome: string; backendDir: string }> {
   // our installed CLI runs with LINODE_TOKEN: its directories must be ours too (PulumiCommand.install makes them)
   for (const dir of [pulumiCliRoot(env), path.join(pulumiCliRoot(env), "bin")]) {
-    if (await lstat(dir).then(() => true, () => false)) await assertOurs(dir);
+    if (
+      await lstat(dir).then(
+        () => true,
+        () => false,
+      )
+    )
+      await assertOurs(dir);
   }
   return {
     workDir: await ensurePrivateDir(pulumiWorkDir(env), env),

@@ -20,8 +20,14 @@ describe("checkRegion (GET /v4/regions/{id}, public)", () => {
   });
 
   it("refuses a region without Metadata, and an unknown one, as bad input", async () => {
-    await expect(checkRegion(client(), "ap-south")).rejects.toMatchObject({ kind: "bad-input", message: expect.stringMatching(/no Metadata service/) });
-    await expect(checkRegion(client(), "mars-1")).rejects.toMatchObject({ kind: "bad-input", message: expect.stringMatching(/Unknown --region "mars-1"/) });
+    await expect(checkRegion(client(), "ap-south")).rejects.toMatchObject({
+      kind: "bad-input",
+      message: expect.stringMatching(/no Metadata service/),
+    });
+    await expect(checkRegion(client(), "mars-1")).rejects.toMatchObject({
+      kind: "bad-input",
+      message: expect.stringMatching(/Unknown --region "mars-1"/),
+    });
   });
 
   it("only warns when the API cannot be reached", async () => {

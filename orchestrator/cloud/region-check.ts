@@ -14,9 +14,14 @@ export async function checkRegion(client: LinodeClient, region: string): Promise
   } catch (error) {
     return `Could not check region ${region} (${(error as Error).message}); going ahead.`;
   }
-  if (!found) throw new BadInputError(`Unknown --region "${region}". Pick one with the Metadata capability, e.g. us-east or us-iad (list: https://api.linode.com/v4/regions).`);
+  if (!found)
+    throw new BadInputError(
+      `Unknown --region "${region}". Pick one with the Metadata capability, e.g. us-east or us-iad (list: https://api.linode.com/v4/regions).`,
+    );
   if (!found.capabilities.includes("Metadata")) {
-    throw new BadInputError(`Region ${region} has no Metadata service, which the server's cloud-init needs. Pick another --region, e.g. us-east or us-iad.`);
+    throw new BadInputError(
+      `Region ${region} has no Metadata service, which the server's cloud-init needs. Pick another --region, e.g. us-east or us-iad.`,
+    );
   }
   return undefined;
 }

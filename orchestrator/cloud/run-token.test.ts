@@ -24,7 +24,13 @@ it("asks for exactly linodes and firewalls read/write, expiring 15 minutes after
   const { fake, client } = await setup();
   const made = await createRunToken(client, "rr-1", deadline);
   expect(made.token).toMatchObject({ label: "render-remote-run:rr-1", expiry: new Date(deadline.getTime() + 15 * 60_000).toISOString() });
-  expect(fake.tokens.created).toEqual([expect.objectContaining({ label: "render-remote-run:rr-1", scopes: RUN_TOKEN_SCOPES, expiry: new Date(deadline.getTime() + 15 * 60_000).toISOString().slice(0, 19) })]);
+  expect(fake.tokens.created).toEqual([
+    expect.objectContaining({
+      label: "render-remote-run:rr-1",
+      scopes: RUN_TOKEN_SCOPES,
+      expiry: new Date(deadline.getTime() + 15 * 60_000).toISOString().slice(0, 19),
+    }),
+  ]);
   expect(made.token?.secret).toBe(fake.tokens.created[0].token);
   // the token works for what the watchdog does, and for nothing else
   const watchdog = new LinodeClient({ baseUrl: fake.url, token: made.token!.secret });
@@ -46,7 +52,12 @@ it("without account:read_write: no token, and the reason names the scope (403)",
 it("never more than the user's token has: Linode refuses wider scopes (400), and the run is told why", async () => {
   const { client } = await setup({ tokenScopes: "linodes:read_only firewall:read_write account:read_write" });
   const made = await createRunToken(client, "rr-3", deadline);
-  expect(made).toMatchObject({ missingScope: false, reason: expect.stringMatching(/^Linode refused a token with linodes:read_write firewall:read_write: scopes: Scopes may not exceed the acting token's: linodes:read_write$/) });
+  expect(made).toMatchObject({
+    missingScope: false,
+    reason: expect.stringMatching(
+      /^Linode refused a token with linodes:read_write firewall:read_write: scopes: Scopes may not exceed the acting token's: linodes:read_write$/,
+    ),
+  });
 });
 
 it("is sent once: a 5xx on POST is not retried (a retry could leave a second live token)", async () => {
@@ -71,8 +82,15 @@ it("a revoked token gets 401 at once, and revoking it again is 'already-gone'", 
 it("liveRunTokens: label render-remote-run:*, not expired", () => {
   const now = new Date("2026-11-24T12:00:00Z");
   const token = (label: string, expiry: string | null) => ({ id: 1, label, scopes: "*", expiry, created: "2026-11-24T00:00:00" });
-  expect(liveRunTokens([token("render-remote-run:a", "2026-11-24T12:00:01"), token("render-remote-run:b", "2026-11-24T12:00:00"), token("laptop", null), token("render-remote-run:c", null)], now).map((t) => t.label)).toEqual([
-    "render-remote-run:a",
-    "render-remote-run:c",
-  ]);
+  expect(
+    liveRunTokens(
+      [
+        token("render-remote-run:a", "2026-11-24T12:00:01"),
+        token("render-remote-run:b", "2026-11-24T12:00:00"),
+        token("laptop", null),
+        token("render-remote-run:c", null),
+      ],
+      now,
+    ).map((t) => t.label),
+  ).toEqual(["render-remote-run:a", "render-remote-run:c"]);
 });

@@ -46,8 +46,10 @@ export function noServerDeadlineLine(reason: string, missingScope = false): stri
 }
 
 function whyNoToken(error: unknown): string {
-  if (error instanceof LinodeApiError && error.status === 403) return `LINODE_TOKEN lacks ${RUN_TOKEN_NEEDS}, which creating the run's own token needs`;
-  if (error instanceof LinodeApiError && error.status === 400) return `Linode refused a token with ${RUN_TOKEN_SCOPES}: ${error.reasons.join("; ") || "400"}`;
+  if (error instanceof LinodeApiError && error.status === 403)
+    return `LINODE_TOKEN lacks ${RUN_TOKEN_NEEDS}, which creating the run's own token needs`;
+  if (error instanceof LinodeApiError && error.status === 400)
+    return `Linode refused a token with ${RUN_TOKEN_SCOPES}: ${error.reasons.join("; ") || "400"}`;
   return `creating the run's own token failed: ${(error as Error).message}`;
 }
 
@@ -70,9 +72,13 @@ export async function settleRunToken(
   if (!context.destroyed) return;
   try {
     await revokeRunToken(client, token.id);
-    await updateJournal(runId, { runToken: { id: token.id, label: token.label, expiry: token.expiry, revoked: true } }, context.env).catch(() => undefined);
+    await updateJournal(runId, { runToken: { id: token.id, label: token.label, expiry: token.expiry, revoked: true } }, context.env).catch(
+      () => undefined,
+    );
   } catch (error) {
-    log(`Warning: could not revoke run token ${token.id} (${(error as Error).message}); it expires at ${token.expiry}. Run: render-remote audit --destroy`);
+    log(
+      `Warning: could not revoke run token ${token.id} (${(error as Error).message}); it expires at ${token.expiry}. Run: render-remote audit --destroy`,
+    );
   }
 }
 

@@ -27,10 +27,29 @@ describe("serverDeadline", () => {
     const estimate = estimateWorstCase({ hourly: 0.5, expectedSeconds: 600, overheadSeconds: 900 });
     expect(serverDeadline({ startedAt, estimate, maxHours: 1.5 }).at.toISOString()).toBe(minus(1.5));
     expect(serverDeadline({ startedAt, estimate, maxHours: 2, maxCostUsd: 1 }).hours).toBe(2);
-    const over = (() => { try { return serverDeadline({ startedAt, estimate, maxHours: 2.5, maxCostUsd: 1 }); } catch (error) { return error; } })();
+    const over = (() => {
+      try {
+        return serverDeadline({ startedAt, estimate, maxHours: 2.5, maxCostUsd: 1 });
+      } catch (error) {
+        return error;
+      }
+    })();
     expect(exitCodeFor(over)).toBe(2);
-    expect((over as Error).message).toMatch(/^--max-hours 2\.5 starts 3 hour\(s\) at \$0\.5\/h = \$1\.50, over --max-cost 1\. Nothing was created\./);
-    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, 0.01]) expect(exitCodeFor((() => { try { serverDeadline({ startedAt, estimate, maxHours: bad }); } catch (error) { return error; } })())).toBe(2);
+    expect((over as Error).message).toMatch(
+      /^--max-hours 2\.5 starts 3 hour\(s\) at \$0\.5\/h = \$1\.50, over --max-cost 1\. Nothing was created\./,
+    );
+    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, 0.01])
+      expect(
+        exitCodeFor(
+          (() => {
+            try {
+              serverDeadline({ startedAt, estimate, maxHours: bad });
+            } catch (error) {
+              return error;
+            }
+          })(),
+        ),
+      ).toBe(2);
   });
 
   it("prints HH:MM UTC, with the date when it is another day", () => {

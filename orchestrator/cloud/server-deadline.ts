@@ -31,14 +31,16 @@ export function serverDeadline(input: DeadlineInput): ServerDeadline {
   const { estimate, maxCostUsd, maxHours } = input;
   const at = (hours: number) => new Date(input.startedAt.getTime() + (hours * 3600 - DELETE_MARGIN_SECONDS) * 1000);
   if (maxHours !== undefined) {
-    if (!(maxHours > 0) || !Number.isFinite(maxHours)) throw new BadInputError(`--max-hours takes a number of hours above 0, e.g. 1.5; got ${maxHours}.`);
+    if (!(maxHours > 0) || !Number.isFinite(maxHours))
+      throw new BadInputError(`--max-hours takes a number of hours above 0, e.g. 1.5; got ${maxHours}.`);
     const paid = Math.ceil(maxHours);
     if (maxCostUsd !== undefined && paid * estimate.hourly > maxCostUsd + 1e-9) {
       throw new BadInputError(
         `--max-hours ${maxHours} starts ${paid} hour(s) at $${estimate.hourly}/h = ${formatUsd(paid * estimate.hourly)}, over --max-cost ${maxCostUsd}. Nothing was created. Lower --max-hours or raise --max-cost.`,
       );
     }
-    if (maxHours * 3600 <= DELETE_MARGIN_SECONDS) throw new BadInputError(`--max-hours ${maxHours} leaves no time to render: give at least 0.1 (6 minutes).`);
+    if (maxHours * 3600 <= DELETE_MARGIN_SECONDS)
+      throw new BadInputError(`--max-hours ${maxHours} leaves no time to render: give at least 0.1 (6 minutes).`);
     return { at: at(maxHours), hours: maxHours, reason: `--max-hours ${maxHours}` };
   }
   if (maxCostUsd !== undefined && estimate.hourly > 0) {

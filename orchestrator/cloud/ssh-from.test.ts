@@ -23,7 +23,16 @@ describe("toCallerCidr", () => {
   });
 
   it("refuses what is not an address or CIDR, naming the value", () => {
-    for (const value of ["", "example.com", "198.51.100.7/33", "198.51.100.7/0", "198.51.100.7/x", "1.2.3.4/8/9", "2001:db8::/129", "300.1.1.1"]) {
+    for (const value of [
+      "",
+      "example.com",
+      "198.51.100.7/33",
+      "198.51.100.7/0",
+      "198.51.100.7/x",
+      "1.2.3.4/8/9",
+      "2001:db8::/129",
+      "300.1.1.1",
+    ]) {
       expect(() => toCallerCidr(value), value).toThrow(BadInputError);
     }
     expect(() => toCallerCidr("example.com")).toThrow(/--ssh-from "example.com" is not an IPv4 or IPv6 address or CIDR/);
@@ -58,7 +67,9 @@ describe("discoverCallerCidrs (against a local HTTP server)", () => {
     answers["/bad"] = [200, "<html>captive portal</html>"];
     const error = await discoverCallerCidrs({ ipv4Url: `${base}/bad`, ipv6Url: `${base}/missing` }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ProvisionError);
-    expect((error as Error).message).toMatch(/Could not find this machine's public IPv4 address .*captive portal.*nothing was created. Pass the address SSH will come from: --ssh-from <your-ip>\/32$/);
+    expect((error as Error).message).toMatch(
+      /Could not find this machine's public IPv4 address .*captive portal.*nothing was created. Pass the address SSH will come from: --ssh-from <your-ip>\/32$/,
+    );
   });
 });
 
@@ -93,8 +104,12 @@ describe("resolveSshFrom", () => {
     for (const name of ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "ALL_PROXY"]) {
       const error = await resolveSshFrom(undefined, { [name]: "http://proxy.example:3128" }, never).catch((e: unknown) => e);
       expect(error, name).toBeInstanceOf(BadInputError);
-      expect((error as Error).message).toContain(`${name} is set, so the public address render-remote would look up may not be the one SSH comes from`);
-      expect((error as Error).message).toContain("Nothing was created. Pass the public IPv4 address SSH leaves from: --ssh-from <your-ip>/32.");
+      expect((error as Error).message).toContain(
+        `${name} is set, so the public address render-remote would look up may not be the one SSH comes from`,
+      );
+      expect((error as Error).message).toContain(
+        "Nothing was created. Pass the public IPv4 address SSH leaves from: --ssh-from <your-ip>/32.",
+      );
     }
   });
 

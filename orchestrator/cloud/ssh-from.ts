@@ -46,7 +46,11 @@ const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy
  * proxy the address an IP-echo service sees (Node's fetch ignores the proxy;
  * ssh does not use it) cannot be trusted to be SSH's, so ask instead.
  */
-export async function resolveSshFrom(option: string | undefined, env: NodeJS.ProcessEnv, discover: () => Promise<string[]> = discoverCallerCidrs): Promise<string[]> {
+export async function resolveSshFrom(
+  option: string | undefined,
+  env: NodeJS.ProcessEnv,
+  discover: () => Promise<string[]> = discoverCallerCidrs,
+): Promise<string[]> {
   if (option) return [parseSshFrom(option)];
   const proxy = PROXY_VARIABLES.find((name) => env[name]);
   if (proxy) {

@@ -19,7 +19,8 @@ async function writeLock(name: string, content: string, stack = STACK) {
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, name), content);
 }
-const lock = (pid: unknown, hostname: unknown = os.hostname()) => JSON.stringify({ pid, hostname, username: "render", timestamp: "2026-11-24T10:00:00Z" });
+const lock = (pid: unknown, hostname: unknown = os.hostname()) =>
+  JSON.stringify({ pid, hostname, username: "render", timestamp: "2026-11-24T10:00:00Z" });
 /** The pid of a process that has exited. */
 const deadPid = () => spawnSync("true").pid;
 
@@ -84,7 +85,11 @@ describe("removeStackBackups", () => {
     await mkdir(path.join(backups, "rr-20261124-other1"), { recursive: true });
     await writeFile(path.join(backups, STACK, `${STACK}.1732440000.json`), "{}");
     const mine = [`${STACK}.json.bak`, `${STACK}.json.gz.bak`].map((name) => path.join(stacks, name));
-    const kept = [path.join(stacks, `${STACK}.json`), path.join(stacks, "rr-20261124-other1.json.bak"), path.join(backups, "rr-20261124-other1")];
+    const kept = [
+      path.join(stacks, `${STACK}.json`),
+      path.join(stacks, "rr-20261124-other1.json.bak"),
+      path.join(backups, "rr-20261124-other1"),
+    ];
     for (const file of [...mine, ...kept.slice(0, 2)]) await writeFile(file, "{}");
 
     await removeStackBackups(backend, STACK);

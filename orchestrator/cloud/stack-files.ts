@@ -10,7 +10,8 @@ import { PROJECT_NAME } from "./pulumi-settings.ts";
  * pulumi/pulumi pkg/backend/diy (lock.go, state.go, store.go).
  */
 const bookkeeping = (backendDir: string) => path.join(backendDir, ".pulumi");
-export const stackLockDir = (backendDir: string, stack: string) => path.join(bookkeeping(backendDir), "locks", "organization", PROJECT_NAME, stack);
+export const stackLockDir = (backendDir: string, stack: string) =>
+  path.join(bookkeeping(backendDir), "locks", "organization", PROJECT_NAME, stack);
 
 /** A lock as diy/lock.go writes it. */
 export interface StackLock {
@@ -31,7 +32,11 @@ export async function readStackLocks(backendDir: string, stack: string): Promise
     const file = path.join(dir, name);
     try {
       const content = JSON.parse(await readFile(file, "utf8")) as { pid?: unknown; hostname?: unknown };
-      locks.push({ file, pid: typeof content.pid === "number" ? content.pid : -1, hostname: typeof content.hostname === "string" ? content.hostname : "" });
+      locks.push({
+        file,
+        pid: typeof content.pid === "number" ? content.pid : -1,
+        hostname: typeof content.hostname === "string" ? content.hostname : "",
+      });
     } catch {
       locks.push({ file, pid: -1, hostname: "" }); // unreadable: nobody can be holding it meaningfully
     }

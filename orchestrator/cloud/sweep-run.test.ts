@@ -9,8 +9,10 @@ import { sweepRunResources, type SweepClient } from "./sweep-run.ts";
  */
 const RUN = "rr-20261124-abc123";
 const tags = (run = RUN) => ["render-remote", `render-remote-run:${run}`];
-const instance = (id: number, instanceTags: string[]) => ({ id, label: `i${id}`, type: "g6-dedicated-2", region: "us-east", status: "running", tags: instanceTags }) as unknown as LinodeInstance;
-const firewall = (id: number, firewallTags: string[]) => ({ id, label: `f${id}`, status: "enabled", tags: firewallTags }) as unknown as LinodeFirewall;
+const instance = (id: number, instanceTags: string[]) =>
+  ({ id, label: `i${id}`, type: "g6-dedicated-2", region: "us-east", status: "running", tags: instanceTags }) as unknown as LinodeInstance;
+const firewall = (id: number, firewallTags: string[]) =>
+  ({ id, label: `f${id}`, status: "enabled", tags: firewallTags }) as unknown as LinodeFirewall;
 
 class ScriptedAccount implements SweepClient {
   deletes: string[] = [];

@@ -51,13 +51,21 @@ export async function sweepRunResources(client: SweepClient, runId: string, opti
     const attempts = options.confirmAttempts ?? 6;
     for (let attempt = 1; ; attempt++) {
       const after = await listTagged(client, tag);
-      const left = [...after.instances.map((i) => `instance ${i.id} (${i.label}, ${i.type}, ${i.region})`), ...after.firewalls.map((f) => `firewall ${f.id} (${f.label})`)];
+      const left = [
+        ...after.instances.map((i) => `instance ${i.id} (${i.label}, ${i.type}, ${i.region})`),
+        ...after.firewalls.map((f) => `firewall ${f.id} (${f.label})`),
+      ];
       if (left.length === 0) return { deleted, left };
       if (attempt >= attempts) return { deleted, left, error: failures.length > 0 ? failures.join("; ") : undefined };
       await options.sleep(options.confirmDelayMs ?? 5_000);
     }
   } catch (error) {
-    return { deleted, left: [`whatever is tagged ${tag}`], unchecked: true, error: `the Linode account could not be checked: ${(error as Error).message}` };
+    return {
+      deleted,
+      left: [`whatever is tagged ${tag}`],
+      unchecked: true,
+      error: `the Linode account could not be checked: ${(error as Error).message}`,
+    };
   }
 }
 

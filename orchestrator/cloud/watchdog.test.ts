@@ -65,10 +65,16 @@ describeWithSshd("the watchdog deletes its own server at the deadline (real sshd
     chmodSync(root, 0o777); // the test user plays root here
     writeFileSync(path.join(bin, "sudo"), FAKE_SUDO, { mode: 0o755 });
     writeFileSync(helperPath, WATCHDOG_SCRIPT, { mode: 0o755 });
-    sshd = await startTestSshd(undefined, { env: { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`, BIN: bin, RENDER_REMOTE_WATCHDOG_ROOT: root } });
+    sshd = await startTestSshd(undefined, {
+      env: { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`, BIN: bin, RENDER_REMOTE_WATCHDOG_ROOT: root },
+    });
     api = await startFakeLinodeApi();
     client = new LinodeClient({ token: api.token, baseUrl: api.url });
-    host = await connectSsh(sshd, { identityFile: sshd.identityFile, hostKeys: { kind: "known_hosts", file: sshd.knownHostsFile, acceptNew: false }, timeoutMs: 20_000 });
+    host = await connectSsh(sshd, {
+      identityFile: sshd.identityFile,
+      hostKeys: { kind: "known_hosts", file: sshd.knownHostsFile, acceptNew: false },
+      timeoutMs: 20_000,
+    });
   });
   afterEach(async () => {
     // whatever a test did, no watchdog outlives it
@@ -82,7 +88,8 @@ describeWithSshd("the watchdog deletes its own server at the deadline (real sshd
 
   const logOf = (runId: string) => readFileSync(path.join(root, watchdogLogPath(runId)), "utf8");
   const stateOf = (runId: string) => path.join(root, "var/lib/render-remote", runId);
-  const runToken = (runId: string, minutes = 20) => client.createToken({ label: `render-remote-run:${runId}`, scopes: RUN_TOKEN_SCOPES, expiry: new Date(Date.now() + minutes * 60_000) });
+  const runToken = (runId: string, minutes = 20) =>
+    client.createToken({ label: `render-remote-run:${runId}`, scopes: RUN_TOKEN_SCOPES, expiry: new Date(Date.now() + minutes * 60_000) });
 
   it("deletes exactly its own instance, then its own firewall, by id, with its own token, which never appears in an argv", async () => {
     api.instances.push(
@@ -90,9 +97,21 @@ describeWithSshd("the watchdog deletes its own server at the deadline (real sshd
       fakeInstance({ id: 502, label: "other-run", tags: ["render-remote", "render-remote-run:other"] }),
       fakeInstance({ id: 503, label: "not-ours" }),
     );
-    api.firewalls.push(fakeFirewall({ id: 601, tags: ["render-remote-run:wd-a"] }), fakeFirewall({ id: 602, tags: ["render-remote-run:other"] }));
+    api.firewalls.push(
+      fakeFirewall({ id: 601, tags: ["render-remote-run:wd-a"] }),
+      fakeFirewall({ id: 602, tags: ["render-remote-run:other"] }),
+    );
     const token = await runToken("wd-a");
-    const order = { runId: "wd-a", instanceId: 501, firewallId: 601, deadline: new Date(Date.now() + 3_000), until: new Date(Date.now() + 60_000), apiUrl: api.url, retrySeconds: 1, helperPath };
+    const order = {
+      runId: "wd-a",
+      instanceId: 501,
+      firewallId: 601,
+      deadline: new Date(Date.now() + 3_000),
+      until: new Date(Date.now() + 60_000),
+      apiUrl: api.url,
+      retrySeconds: 1,
+      helperPath,
+    };
     expect(await armWatchdog(host, { ...order, token: token.token })).toEqual({ armed: true });
 
     // armed: the token sits in a file only its owner can read, in a directory only its owner can enter
@@ -113,9 +132,14 @@ describeWithSshd("the watchdog deletes its own server at the deadline (real sshd
     expect(api.instances.map((i) => i.id)).toEqual([502, 503]);
     expect(api.firewalls.map((f) => f.id)).toEqual([602]);
     const deletes = api.requests.filter((r) => r.method === "DELETE");
-    expect(deletes.map((r) => `${r.path} ${r.tokenId}`)).toEqual([`/linode/instances/501 ${token.id}`, `/networking/firewalls/601 ${token.id}`]);
+    expect(deletes.map((r) => `${r.path} ${r.tokenId}`)).toEqual([
+      `/linode/instances/501 ${token.id}`,
+      `/networking/firewalls/601 ${token.id}`,
+    ]);
     expect(done).toMatch(/armed for run wd-a: at \S+ deletes instance 501, then firewall 601/);
-    expect(done).toMatch(/deleted instance 501 \(DELETE \/linode\/instances\/501: 200\)\n.*deleted firewall 601 \(DELETE \/networking\/firewalls\/601: 200\)\n.*done: instance 501 and firewall 601 deleted\n$/);
+    expect(done).toMatch(
+      /deleted instance 501 \(DELETE \/linode\/instances\/501: 200\)\n.*deleted firewall 601 \(DELETE \/networking\/firewalls\/601: 200\)\n.*done: instance 501 and firewall 601 deleted\n$/,
+    );
     expect(done).not.toContain(token.token);
     // it leaves its log and nothing else; sudo was asked for exactly the arm command, without the token
     expect(existsSync(stateOf("wd-a"))).toBe(false);
@@ -126,22 +150,51 @@ describeWithSshd("the watchdog deletes its own server at the deadline (real sshd
     api.instances.push(fakeInstance({ id: 511, label: "wd-b" }));
     const token = await runToken("wd-b");
     expect(await client.revokeToken(token.id)).toBe("deleted");
-    const order = { runId: "wd-b", instanceId: 511, firewallId: 611, deadline: new Date(Date.now() + 1_000), until: new Date(Date.now() + 5_000), apiUrl: api.url, retrySeconds: 1, helperPath };
+    const order = {
+      runId: "wd-b",
+      instanceId: 511,
+      firewallId: 611,
+      deadline: new Date(Date.now() + 1_000),
+      until: new Date(Date.now() + 5_000),
+      apiUrl: api.url,
+      retrySeconds: 1,
+      helperPath,
+    };
     expect(await armWatchdog(host, { ...order, token: token.token })).toEqual({ armed: true });
-    const log = await until("the watchdog to give up", () => existsSync(path.join(root, watchdogLogPath("wd-b"))) && /gave up at /.test(logOf("wd-b")) && logOf("wd-b"));
-    const unauthorized = log.split("\n").filter((line) => line.includes("DELETE /linode/instances/511: 401: the token was revoked or has expired; retrying every 1 s until"));
+    const log = await until(
+      "the watchdog to give up",
+      () => existsSync(path.join(root, watchdogLogPath("wd-b"))) && /gave up at /.test(logOf("wd-b")) && logOf("wd-b"),
+    );
+    const unauthorized = log
+      .split("\n")
+      .filter((line) => line.includes("DELETE /linode/instances/511: 401: the token was revoked or has expired; retrying every 1 s until"));
     expect(unauthorized.length).toBeGreaterThanOrEqual(2);
     expect(log).toMatch(/gave up at \S+: instance 511 may still exist; run: render-remote audit --destroy\n$/);
-    expect(api.requests.filter((r) => r.method === "DELETE" && r.path === "/linode/instances/511").every((r) => r.status === 401)).toBe(true);
+    expect(api.requests.filter((r) => r.method === "DELETE" && r.path === "/linode/instances/511").every((r) => r.status === 401)).toBe(
+      true,
+    );
     expect(api.instances.some((i) => i.id === 511)).toBe(true);
     expect(existsSync(stateOf("wd-b"))).toBe(false);
   });
 
   it("killed, it leaves nothing behind: no process, no token file, no request", async () => {
     const token = await runToken("wd-c");
-    const order = { runId: "wd-c", instanceId: 521, firewallId: 621, deadline: new Date(Date.now() + 600_000), until: new Date(Date.now() + 900_000), apiUrl: api.url, helperPath };
+    const order = {
+      runId: "wd-c",
+      instanceId: 521,
+      firewallId: 621,
+      deadline: new Date(Date.now() + 600_000),
+      until: new Date(Date.now() + 900_000),
+      apiUrl: api.url,
+      helperPath,
+    };
     expect(await armWatchdog(host, { ...order, token: token.token })).toEqual({ armed: true });
-    const pid = Number(await until("the pid file", () => existsSync(path.join(stateOf("wd-c"), "pid")) && readFileSync(path.join(stateOf("wd-c"), "pid"), "utf8").trim()));
+    const pid = Number(
+      await until(
+        "the pid file",
+        () => existsSync(path.join(stateOf("wd-c"), "pid")) && readFileSync(path.join(stateOf("wd-c"), "pid"), "utf8").trim(),
+      ),
+    );
     await until("the armed line", () => existsSync(path.join(root, watchdogLogPath("wd-c"))) && /armed for run wd-c/.test(logOf("wd-c")));
     const before = api.requests.length;
     process.kill(pid, "SIGTERM");
@@ -153,7 +206,10 @@ describeWithSshd("the watchdog deletes its own server at the deadline (real sshd
 
   it("refuses a token that is not one, before anything reaches the host", async () => {
     const order = { runId: "wd-d", instanceId: 1, firewallId: 2, deadline: new Date(), until: new Date(), apiUrl: api.url, helperPath };
-    expect(await armWatchdog(host, { ...order, token: "abc; rm -rf /" })).toEqual({ armed: false, reason: "the run's token is not in the form Linode issues" });
+    expect(await armWatchdog(host, { ...order, token: "abc; rm -rf /" })).toEqual({
+      armed: false,
+      reason: "the run's token is not in the form Linode issues",
+    });
     expect(existsSync(stateOf("wd-d"))).toBe(false);
   });
 });

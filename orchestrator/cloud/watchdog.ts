@@ -39,8 +39,17 @@ const epoch = (at: Date) => String(Math.floor(at.getTime() / 1000));
 /** The argv sent: no secret in it (the test reads every argv on the host to prove it). */
 export function watchdogArmCommand(order: Omit<WatchdogOrder, "token" | "signal">): string[] {
   return [
-    "sudo", "-n", order.helperPath ?? WATCHDOG_HELPER, "arm",
-    order.runId, String(order.instanceId), String(order.firewallId), epoch(order.deadline), epoch(order.until), order.apiUrl, String(order.retrySeconds ?? 30),
+    "sudo",
+    "-n",
+    order.helperPath ?? WATCHDOG_HELPER,
+    "arm",
+    order.runId,
+    String(order.instanceId),
+    String(order.firewallId),
+    epoch(order.deadline),
+    epoch(order.until),
+    order.apiUrl,
+    String(order.retrySeconds ?? 30),
   ];
 }
 
@@ -52,7 +61,10 @@ export async function armWatchdog(host: Host, order: WatchdogOrder): Promise<Wat
     const result = await host.exec(watchdogArmCommand(order), { stdin: `${order.token}\n`, signal: order.signal, idleTimeoutMs: 60_000 });
     if (result.exitCode === 0) return { armed: true };
     const said = printable(result.stderr.trim().split("\n").slice(-2).join("; ")).slice(0, 300);
-    return { armed: false, reason: `arming it on ${host.description} failed (exit ${result.exitCode ?? "none"}${said ? `: ${said}` : ""})` };
+    return {
+      armed: false,
+      reason: `arming it on ${host.description} failed (exit ${result.exitCode ?? "none"}${said ? `: ${said}` : ""})`,
+    };
   } catch (error) {
     return { armed: false, reason: `arming it on ${host.description} failed: ${(error as Error).message}` };
   }

@@ -8,18 +8,29 @@ import type { RunJournal } from "../state/journal.ts";
 import { parseReconnectFor } from "./reconnect-for.ts";
 
 /** `render-remote attach <run-id>`: exit 0 once the results are home and verified. */
-export async function attachCommand(runId: string, options: { reconnectFor?: string; connectTimeout?: number; json?: boolean }, deps: { engine?: ProvisionEngine; env?: NodeJS.ProcessEnv } = {}): Promise<number> {
+export async function attachCommand(
+  runId: string,
+  options: { reconnectFor?: string; connectTimeout?: number; json?: boolean },
+  deps: { engine?: ProvisionEngine; env?: NodeJS.ProcessEnv } = {},
+): Promise<number> {
   const reconnectForSeconds = parseReconnectFor(options.reconnectFor);
   const reporter = createReporter(options.json ? "json" : "auto");
   const interrupts = trapInterrupts();
   try {
     const result = await attachRun(runId, {
-      reporter, signal: interrupts.signal, reconnectForSeconds, connectTimeoutSeconds: options.connectTimeout ?? TARGET_CONNECT_TIMEOUT_SECONDS,
-      agent: process.env.SSH_AUTH_SOCK, env: deps.env,
+      reporter,
+      signal: interrupts.signal,
+      reconnectForSeconds,
+      connectTimeoutSeconds: options.connectTimeout ?? TARGET_CONNECT_TIMEOUT_SECONDS,
+      agent: process.env.SSH_AUTH_SOCK,
+      env: deps.env,
       destroyCloud: (journal) => destroyCloudRun(journal, reporter.info, deps),
     });
     if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else process.stdout.write(`${["", ...wroteLines(result.outputs, showUnder(".")), result.leftovers.length === 0 ? "Nothing was left on the host." : `Left on the host:\n  ${result.leftovers.join("\n  ")}`].join("\n")}\n`);
+    else
+      process.stdout.write(
+        `${["", ...wroteLines(result.outputs, showUnder(".")), result.leftovers.length === 0 ? "Nothing was left on the host." : `Left on the host:\n  ${result.leftovers.join("\n  ")}`].join("\n")}\n`,
+      );
     return result.leftovers.length > 0 ? 1 : 0;
   } finally {
     interrupts.dispose();
@@ -27,14 +38,27 @@ export async function attachCommand(runId: string, options: { reconnectFor?: str
 }
 
 /** The cloud run's own teardown (cloud/teardown.ts): destroy with retries, sweep the tag, remove the stack, delete the keys. */
-async function destroyCloudRun(journal: RunJournal, log: (line: string) => void, deps: { engine?: ProvisionEngine; env?: NodeJS.ProcessEnv }): Promise<void> {
+async function destroyCloudRun(
+  journal: RunJournal,
+  log: (line: string) => void,
+  deps: { engine?: ProvisionEngine; env?: NodeJS.ProcessEnv },
+): Promise<void> {
   const [{ tearDownRun }, { createPulumiEngine }, { linodeClientFromEnv }, { settleRunToken }] = await Promise.all([
-    import("../cloud/destroy-run.ts"), import("../cloud/pulumi-engine.ts"), import("../cloud/linode-api.ts"), import("../cloud/run-token.ts"),
+    import("../cloud/destroy-run.ts"),
+    import("../cloud/pulumi-engine.ts"),
+    import("../cloud/linode-api.ts"),
+    import("../cloud/run-token.ts"),
   ]);
   const client = linodeClientFromEnv(deps.env ?? process.env);
   await tearDownRun({
-    engine: deps.engine ?? createPulumiEngine(), client, runId: journal.runId, hourly: journal.hourly, env: deps.env,
-    upStarted: true, journalWritten: true, stageSeconds: {},
+    engine: deps.engine ?? createPulumiEngine(),
+    client,
+    runId: journal.runId,
+    hourly: journal.hourly,
+    env: deps.env,
+    upStarted: true,
+    journalWritten: true,
+    stageSeconds: {},
     retry: { attempts: 4, delayMs: 10_000, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), log },
   });
   // the server is gone, so its watchdog's token has nothing left to guard (tearDownRun throws while it still bills)

@@ -39,12 +39,27 @@ afterEach(async () => {
 });
 
 /** Starts a run in its own process group, as a shell starts a foreground job. */
-function startRun(extraEnv: NodeJS.ProcessEnv = {}): ResultPromise<{ detached: true; reject: false; all: true; cwd: string; env: NodeJS.ProcessEnv }> {
-  const args = [renderRemote, "--plan", "2core", "--spec", path.join(dir, "spec.json"), "--out", path.join(dir, "out"), "--region", "us-east", "--ssh-from", "198.51.100.7"];
+function startRun(
+  extraEnv: NodeJS.ProcessEnv = {},
+): ResultPromise<{ detached: true; reject: false; all: true; cwd: string; env: NodeJS.ProcessEnv }> {
+  const args = [
+    renderRemote,
+    "--plan",
+    "2core",
+    "--spec",
+    path.join(dir, "spec.json"),
+    "--out",
+    path.join(dir, "out"),
+    "--region",
+    "us-east",
+    "--ssh-from",
+    "198.51.100.7",
+  ];
   return execa(process.execPath, args, { detached: true, reject: false, all: true, cwd: repoRoot, env: { ...env, ...extraEnv } });
 }
 
-const taggedRuns = () => [...api.instances, ...api.firewalls].flatMap((item) => item.tags.filter((tag) => tag.startsWith("render-remote-run:")));
+const taggedRuns = () =>
+  [...api.instances, ...api.firewalls].flatMap((item) => item.tags.filter((tag) => tag.startsWith("render-remote-run:")));
 const lastLine = (text: string) => text.trimEnd().split("\n").at(-1) ?? "";
 
 describe("render-remote --plan: every way out leaves nothing billing", () => {
@@ -52,7 +67,9 @@ describe("render-remote --plan: every way out leaves nothing billing", () => {
     await installFakeCli(path.join(dir, "bin"), "v3.100.0");
     const run = await startRun();
     expect(run.exitCode, run.all).toBe(1);
-    expect(lastLine(run.all)).toMatch(/the pulumi on PATH is v3\.100\.0, older than the v3\.248\.0 render-remote needs.*Nothing was created\./);
+    expect(lastLine(run.all)).toMatch(
+      /the pulumi on PATH is v3\.100\.0, older than the v3\.248\.0 render-remote needs.*Nothing was created\./,
+    );
     expect(api.requests.filter((r) => r.method === "POST")).toEqual([]);
     expect(taggedRuns()).toEqual([]);
     expect(existsSync(path.join(dir, "state", "runs"))).toBe(false); // no journal
@@ -98,7 +115,12 @@ describe("render-remote --plan: every way out leaves nothing billing", () => {
     expect((await run).signal).toBe("SIGKILL");
     expect(taggedRuns().length).toBe(2);
 
-    const audit = await execa(process.execPath, [renderRemote, "audit", "--destroy", "--yes"], { reject: false, all: true, cwd: repoRoot, env });
+    const audit = await execa(process.execPath, [renderRemote, "audit", "--destroy", "--yes"], {
+      reject: false,
+      all: true,
+      cwd: repoRoot,
+      env,
+    });
     expect(audit.exitCode, audit.all).toBe(0);
     expect(taggedRuns()).toEqual([]);
     expect(audit.all).toMatch(/Nothing of render-remote's is billing|nothing.*billing/i);

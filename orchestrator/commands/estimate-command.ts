@@ -33,11 +33,17 @@ export async function estimateCommand(options: EstimateCommandOptions): Promise<
   const pricesLoading = loadPlans({ region: options.region });
   pricesLoading.catch(() => undefined); // awaited below; no unhandled rejection while calibrating
   const { value: calibration } = await reporter.stage("calibrate", () =>
-    calibrate(job, { preset: options.preset, bundle: locateRendererBundle(), onStep: (step) => reporter.info(`  ${step}…`) }));
+    calibrate(job, { preset: options.preset, bundle: locateRendererBundle(), onStep: (step) => reporter.info(`  ${step}…`) }),
+  );
   const prices = await pricesLoading;
-  const prediction = predict(calibration, job, prices.plans, await readHistory(calibration.kernelRate), { deadlineSeconds, maxCostUsd: options.maxCost });
+  const prediction = predict(calibration, job, prices.plans, await readHistory(calibration.kernelRate), {
+    deadlineSeconds,
+    maxCostUsd: options.maxCost,
+  });
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ job: job.name, calibration, prediction, prices: { source: prices.source, fallbackDate: prices.fallbackDate } }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ job: job.name, calibration, prediction, prices: { source: prices.source, fallbackDate: prices.fallbackDate } }, null, 2)}\n`,
+    );
     return 0;
   }
   if (prices.warning) process.stderr.write(`${prices.warning}\n`);
@@ -49,13 +55,23 @@ export function formatPrediction(name: string, prediction: Prediction, kernel: s
   const rows = [["", "plan", "vCPUs", "render", "+ setup", "total", "hours", "cost"]];
   for (const plan of prediction.plans) {
     const mark = prediction.choice?.alias === plan.alias ? "→" : plan.meetsDeadline && plan.withinBudget ? " " : "✗";
-    rows.push([mark, plan.alias, String(plan.vcpus), formatDuration(plan.renderSeconds), formatDuration(plan.totalSeconds - plan.renderSeconds), formatDuration(plan.totalSeconds), String(plan.billedHours), `$${plan.costUsd.toFixed(2)}`]);
+    rows.push([
+      mark,
+      plan.alias,
+      String(plan.vcpus),
+      formatDuration(plan.renderSeconds),
+      formatDuration(plan.totalSeconds - plan.renderSeconds),
+      formatDuration(plan.totalSeconds),
+      String(plan.billedHours),
+      `$${plan.costUsd.toFixed(2)}`,
+    ]);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
   const table = rows.map((row) => row.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ")).join("\n");
-  const history = prediction.history.runs > 0
-    ? `speed factor ${prediction.history.speedFactor.toFixed(2)} and setup ${formatDuration(prediction.history.overheadSeconds)} measured on ${prediction.history.runs} past run(s)`
-    : `default speed factor ${prediction.history.speedFactor} per vCPU and ${formatDuration(prediction.history.overheadSeconds)} setup (no past runs yet)`;
+  const history =
+    prediction.history.runs > 0
+      ? `speed factor ${prediction.history.speedFactor.toFixed(2)} and setup ${formatDuration(prediction.history.overheadSeconds)} measured on ${prediction.history.runs} past run(s)`
+      : `default speed factor ${prediction.history.speedFactor} per vCPU and ${formatDuration(prediction.history.overheadSeconds)} setup (no past runs yet)`;
   return [
     `${name}: ${(prediction.totalIterations / 1e9).toFixed(2)} G iterations; about ${formatDuration(prediction.localSeconds)} on this machine (${kernel} kernel).`,
     "",

@@ -7,7 +7,15 @@ import { planContactSheet } from "../../renderer/sheet/layout.ts";
 import { renderRemote, runBundle } from "../../test/run-bundle.ts";
 import { tempDir } from "../../test/temp-dir.ts";
 
-const spec = { name: "preview-test", width: 120, height: 90, maxIterations: 40, frames: 20, fps: 10, c: { from: [-0.62772, -0.7], to: [-0.62772, 0] } };
+const spec = {
+  name: "preview-test",
+  width: 120,
+  height: 90,
+  maxIterations: 40,
+  frames: 20,
+  fps: 10,
+  c: { from: [-0.62772, -0.7], to: [-0.62772, 0] },
+};
 
 function workspace() {
   const dir = tempDir("render-remote-preview-");
@@ -27,7 +35,9 @@ describe("render-remote preview (the bundle)", () => {
 
   it("runs julia-render --contact-sheet here and prints the sheet's path and what to run next", async () => {
     const w = workspace();
-    const run = await runBundle(renderRemote, ["preview", "--spec", w.spec, "--frames", "6", "--out", w.out, "--processes", "2"], { env: w.env });
+    const run = await runBundle(renderRemote, ["preview", "--spec", w.spec, "--frames", "6", "--out", w.out, "--processes", "2"], {
+      env: w.env,
+    });
     expect(run.exitCode, run.all).toBe(0);
     const sheet = path.join(w.out, "preview-test_sheet.png");
     expect(run.stdout).toContain(`Wrote ${sheet}\n`);

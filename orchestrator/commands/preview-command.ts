@@ -31,7 +31,9 @@ export async function previewCommand(options: PreviewCommandOptions): Promise<nu
   if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {
     process.stdout.write(`Wrote ${result.sheet}\n`);
-    process.stdout.write(`Next: pick a segment from the labels and run \`npx render-remote refine --spec ${options.spec} --from 4s --to 5s\` (times like 4.5s, or frame numbers like 120).\n`);
+    process.stdout.write(
+      `Next: pick a segment from the labels and run \`npx render-remote refine --spec ${options.spec} --from 4s --to 5s\` (times like 4.5s, or frame numbers like 120).\n`,
+    );
   }
   return 0;
 }
@@ -49,7 +51,10 @@ export async function preview(options: PreviewCommandOptions): Promise<PreviewRe
   const reporter = createReporter(options.json ? "json" : "auto");
   const interrupts = trapInterrupts();
   try {
-    const { value: sheet } = await reporter.stage(`Contact sheet of ${job.name}: ${thumbnails} thumbnail${thumbnails === 1 ? "" : "s"}`, () => runSheetBundle(args, reporter, interrupts.signal));
+    const { value: sheet } = await reporter.stage(
+      `Contact sheet of ${job.name}: ${thumbnails} thumbnail${thumbnails === 1 ? "" : "s"}`,
+      () => runSheetBundle(args, reporter, interrupts.signal),
+    );
     return { sheet, thumbnails };
   } finally {
     interrupts.dispose();
@@ -58,7 +63,12 @@ export async function preview(options: PreviewCommandOptions): Promise<PreviewRe
 
 /** Runs `julia-render ... --contact-sheet N --progress json`, relays its progress, returns the sheet's path. */
 async function runSheetBundle(args: string[], reporter: StageReporter, signal: AbortSignal): Promise<string> {
-  const child = execa(process.execPath, [locateRendererBundle(), ...args], { reject: false, stdin: "ignore", cancelSignal: signal, forceKillAfterDelay: 5000 });
+  const child = execa(process.execPath, [locateRendererBundle(), ...args], {
+    reject: false,
+    stdin: "ignore",
+    cancelSignal: signal,
+    forceKillAfterDelay: 5000,
+  });
   let outputs: string[] = [];
   const lines = createInterface({ input: child.stdout! });
   lines.on("line", (line) => {
@@ -68,11 +78,19 @@ async function runSheetBundle(args: string[], reporter: StageReporter, signal: A
     if (parsed.event.event === "done") outputs = parsed.event.outputs;
   });
   const result = await child;
-  const message = String(result.stderr).split("\n").reverse().find((line) => line.startsWith("julia-render: "))?.slice("julia-render: ".length);
+  const message = String(result.stderr)
+    .split("\n")
+    .reverse()
+    .find((line) => line.startsWith("julia-render: "))
+    ?.slice("julia-render: ".length);
   if (result.exitCode === 2) throw new BadInputError(message ?? `The renderer rejected its input:\n${result.stderr}`);
-  if (result.exitCode === 130 || result.isCanceled || signal.aborted) throw new InterruptedError("Interrupted; no contact sheet was written.");
+  if (result.exitCode === 130 || result.isCanceled || signal.aborted)
+    throw new InterruptedError("Interrupted; no contact sheet was written.");
   if (result.exitCode !== 0 || outputs.length === 0) {
-    throw new RenderError(`The renderer failed (exit ${result.exitCode ?? result.signal}): ${message ?? (String(result.stderr).trim() || result.shortMessage)}`, { cause: result.cause });
+    throw new RenderError(
+      `The renderer failed (exit ${result.exitCode ?? result.signal}): ${message ?? (String(result.stderr).trim() || result.shortMessage)}`,
+      { cause: result.cause },
+    );
   }
   return outputs[0];
 }

@@ -7,7 +7,15 @@ import { renderRemote, runBundle } from "../../test/run-bundle.ts";
 import { tempDir } from "../../test/temp-dir.ts";
 
 // the seed's "first half": 10 s at 30 fps, c.im from -0.7 with increment 0.7
-const firstHalf = { name: "first-half", width: 500, maxIterations: 500, duration: 10, fps: 30, colormap: "magma", c: { from: [-0.62772, -0.7], to: [-0.62772, -0.7 + 0.7] } };
+const firstHalf = {
+  name: "first-half",
+  width: 500,
+  maxIterations: 500,
+  duration: 10,
+  fps: 30,
+  colormap: "magma",
+  c: { from: [-0.62772, -0.7], to: [-0.62772, -0.7 + 0.7] },
+};
 
 function workspace() {
   const dir = tempDir("render-remote-refine-");
@@ -24,10 +32,20 @@ describe("render-remote refine (the bundle)", () => {
     const run = await runBundle(renderRemote, ["refine", "--spec", w.spec, "--from", "4s", "--to", "5s"]);
     expect(run.exitCode, run.all).toBe(0);
     const file = path.join(w.dir, "first-half-4s-5s.json");
-    expect(run.stdout).toContain(`Wrote ${file}: c from -0.62772-0.42000i to -0.62772-0.35000i (first-half from 4s to 5s), 300 frames at 30 fps (10 s).`);
+    expect(run.stdout).toContain(
+      `Wrote ${file}: c from -0.62772-0.42000i to -0.62772-0.35000i (first-half from 4s to 5s), 300 frames at 30 fps (10 s).`,
+    );
     expect(run.stdout).toContain(`npx render-remote preview --spec ${file}`);
     const job = readJob(file);
-    expect(job).toMatchObject({ name: "first-half-4s-5s", width: 500, height: 500, maxIterations: 500, colormap: "magma", frames: 300, fps: 30 });
+    expect(job).toMatchObject({
+      name: "first-half-4s-5s",
+      width: 500,
+      height: 500,
+      maxIterations: 500,
+      colormap: "magma",
+      frames: 300,
+      fps: 30,
+    });
     expect(job.c.from.im).toBeCloseTo(-0.42, 12);
     expect(job.c.to.im - job.c.from.im).toBeCloseTo(0.07, 12);
     expect(readdirSync(w.dir).sort()).toEqual(["first-half-4s-5s.json", "first-half.json"]);

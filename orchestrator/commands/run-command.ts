@@ -51,11 +51,31 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     if (!options.dryRun && !options.target && options.plan) {
       const { runInCloud } = await import("./run-on-cloud.ts");
       const connectTimeout = options.connectTimeout ?? CLOUD_CONNECT_TIMEOUT_SECONDS;
-      return report(await runInCloud({ ...options, connectTimeout, reconnectForSeconds, spec: options.spec, plan: options.plan, deadlineSeconds, reporter, interrupts }), options.json === true, options.out);
+      return report(
+        await runInCloud({
+          ...options,
+          connectTimeout,
+          reconnectForSeconds,
+          spec: options.spec,
+          plan: options.plan,
+          deadlineSeconds,
+          reporter,
+          interrupts,
+        }),
+        options.json === true,
+        options.out,
+      );
     }
     if (options.dryRun && options.plan) {
       const { showCloudPlan } = await import("./run-on-cloud.ts");
-      const cloudPlan = await showCloudPlan({ ...options, spec: options.spec, plan: options.plan, deadlineSeconds, reporter, json: options.json });
+      const cloudPlan = await showCloudPlan({
+        ...options,
+        spec: options.spec,
+        plan: options.plan,
+        deadlineSeconds,
+        reporter,
+        json: options.json,
+      });
       const run = await runOnHost({ ...common(options), reporter, signal: interrupts.signal });
       if (options.json) {
         // the plan's own shape, {plan, resources, estimate, outputs}, plus the local render
@@ -67,7 +87,11 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     const where = options.target ?? "this machine";
     interrupts.setLeftoverAdvice(runDirAdvice(undefined, where, []));
     const onRunDir = (runDir: string, hostHint: readonly string[]) => interrupts.setLeftoverAdvice(runDirAdvice(runDir, where, hostHint));
-    return report(await runOnHost({ ...common(options), reconnectForSeconds, reporter, signal: interrupts.signal, onRunDir }), options.json === true, options.out);
+    return report(
+      await runOnHost({ ...common(options), reconnectForSeconds, reporter, signal: interrupts.signal, onRunDir }),
+      options.json === true,
+      options.out,
+    );
   } finally {
     interrupts.dispose();
     await outDir.removeIfUnused(); // a run that wrote nothing leaves no new empty directory
@@ -94,7 +118,10 @@ function common(options: RunCommandOptions) {
 
 function defaultIdentity(): string | undefined {
   const found = ["id_ed25519", "id_ecdsa", "id_rsa"].map((name) => path.join(os.homedir(), ".ssh", name)).find((file) => existsSync(file));
-  if (!found) throw new BadInputError("--target needs a private key: pass --identity KEYFILE, or run an ssh-agent (no SSH_AUTH_SOCK, and no ~/.ssh/id_ed25519, id_ecdsa or id_rsa was found).");
+  if (!found)
+    throw new BadInputError(
+      "--target needs a private key: pass --identity KEYFILE, or run an ssh-agent (no SSH_AUTH_SOCK, and no ~/.ssh/id_ed25519, id_ecdsa or id_rsa was found).",
+    );
   return found;
 }
 
@@ -114,7 +141,8 @@ function report(result: RunResult & { verdict?: string }, json: boolean, out: st
     `Took ${total.toFixed(1)} s: rendering ${render.toFixed(1)} s, the other stages ${(total - render).toFixed(1)} s ` +
       `(${others.map(([stage, seconds]) => `${stage} ${seconds.toFixed(1)}`).join(", ")}).`,
   ];
-  if (result.mode !== "cloud") lines.push(result.leftovers.length === 0 ? "Nothing was left on the host." : `Left on the host:\n  ${result.leftovers.join("\n  ")}`);
+  if (result.mode !== "cloud")
+    lines.push(result.leftovers.length === 0 ? "Nothing was left on the host." : `Left on the host:\n  ${result.leftovers.join("\n  ")}`);
   if (result.verdict) lines.push(result.verdict);
   process.stdout.write(`${lines.join("\n")}\n`);
   return result.leftovers.length > 0 ? 1 : 0;

@@ -32,9 +32,18 @@ const serverRoot = (() => {
   const root = tempDir("rr-cloud-root-");
   chmodSync(bin, 0o755);
   chmodSync(root, 0o777);
-  writeFileSync(path.join(bin, "sudo"), `#!/bin/sh\nprintf '%s\\n' "$*" >> "$RENDER_REMOTE_WATCHDOG_ROOT/sudo-argv.log"\n[ "$1" = -n ] && shift\nexec "$@"\n`, { mode: 0o755 });
+  writeFileSync(
+    path.join(bin, "sudo"),
+    `#!/bin/sh\nprintf '%s\\n' "$*" >> "$RENDER_REMOTE_WATCHDOG_ROOT/sudo-argv.log"\n[ "$1" = -n ] && shift\nexec "$@"\n`,
+    { mode: 0o755 },
+  );
   writeFileSync(path.join(bin, "render-remote-watchdog"), WATCHDOG_SCRIPT, { mode: 0o755 });
-  return { bin, root, helperPath: path.join(bin, "render-remote-watchdog"), env: { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`, RENDER_REMOTE_WATCHDOG_ROOT: root } };
+  return {
+    bin,
+    root,
+    helperPath: path.join(bin, "render-remote-watchdog"),
+    env: { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`, RENDER_REMOTE_WATCHDOG_ROOT: root },
+  };
 })();
 
 /** The server is deleted: its watchdog dies with it (SIGKILL to its process group, as a power-off). */
@@ -82,17 +91,30 @@ class LocalServerEngine implements ProvisionEngine {
     const keys = runKeysDir(runId);
     const hostPrivateKey = readFileSync(path.join(keys, "ssh_host_ed25519_key"), "utf8");
     const hostPublicKey = readFileSync(path.join(keys, "ssh_host_ed25519_key.pub"), "utf8").trim();
-    this.sshd = await startTestSshd({ hostPrivateKey, authorizedKey: readFileSync(path.join(keys, "id_ed25519.pub"), "utf8") }, { env: serverRoot.env });
+    this.sshd = await startTestSshd(
+      { hostPrivateKey, authorizedKey: readFileSync(path.join(keys, "id_ed25519.pub"), "utf8") },
+      { env: serverRoot.env },
+    );
     this.before = this.runDirs();
-    this.api.instances.push(fakeInstance({ id: 4242, label: runId, type: "g6-dedicated-2", tags: ["render-remote", `render-remote-run:${runId}`] }));
-    return { ip: "127.0.0.1", sshPort: this.sshd.port, user: this.sshd.user, hostKeyFingerprint: fingerprint(hostPublicKey), instanceId: 4242, firewallId: 77 };
+    this.api.instances.push(
+      fakeInstance({ id: 4242, label: runId, type: "g6-dedicated-2", tags: ["render-remote", `render-remote-run:${runId}`] }),
+    );
+    return {
+      ip: "127.0.0.1",
+      sshPort: this.sshd.port,
+      user: this.sshd.user,
+      hostKeyFingerprint: fingerprint(hostPublicKey),
+      instanceId: 4242,
+      firewallId: 77,
+    };
   }
   /** The run's token file as the destroy found it (mode, content), while the watchdog was armed. */
   tokenFile: { mode: number; content: string } | undefined;
   async destroy(runId: string) {
     this.calls.push(`destroy ${runId}`);
     const state = path.join(serverRoot.root, "var/lib/render-remote", runId);
-    if (existsSync(path.join(state, "token"))) this.tokenFile = { mode: statSync(path.join(state, "token")).mode & 0o777, content: readFileSync(path.join(state, "token"), "utf8") };
+    if (existsSync(path.join(state, "token")))
+      this.tokenFile = { mode: statSync(path.join(state, "token")).mode & 0o777, content: readFileSync(path.join(state, "token"), "utf8") };
     killWatchdogs(runId);
     rmSync(state, { recursive: true, force: true }); // the disk goes with the server
     // a deleted server takes every process on it along, detached renders included
@@ -112,10 +134,16 @@ class FirstBootEngine extends LocalServerEngine {
     const host = await super.up(runId, program);
     const sshd = this.sshd!;
     const keys = runKeysDir(runId);
-    const ours = { hostPrivateKey: readFileSync(path.join(keys, "ssh_host_ed25519_key"), "utf8"), authorizedKey: readFileSync(path.join(keys, "id_ed25519.pub"), "utf8") };
+    const ours = {
+      hostPrivateKey: readFileSync(path.join(keys, "ssh_host_ed25519_key"), "utf8"),
+      authorizedKey: readFileSync(path.join(keys, "id_ed25519.pub"), "utf8"),
+    };
     const image = mkdtempSync(path.join(os.tmpdir(), "image-key-"));
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(image, "key")]);
-    await sshd.restart({ hostPrivateKey: readFileSync(path.join(image, "key"), "utf8"), authorizedKey: readFileSync(path.join(image, "key.pub"), "utf8") });
+    await sshd.restart({
+      hostPrivateKey: readFileSync(path.join(image, "key"), "utf8"),
+      authorizedKey: readFileSync(path.join(image, "key.pub"), "utf8"),
+    });
     rmSync(image, { recursive: true, force: true });
     this.cloudInitDone = new Promise((resolve) => setTimeout(() => void sshd.restart(ours).then(resolve), 1_500));
     return host;
@@ -123,7 +151,12 @@ class FirstBootEngine extends LocalServerEngine {
   cloudInitDone: Promise<void> | undefined;
 }
 
-const quiet: StageReporter = { stage: async (_n, run) => ({ value: await run(), seconds: 0 }), progress: () => undefined, info: () => undefined, warn: () => undefined };
+const quiet: StageReporter = {
+  stage: async (_n, run) => ({ value: await run(), seconds: 0 }),
+  progress: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+};
 
 describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi engine played by a local sshd", () => {
   let api: FakeLinodeApi;
@@ -143,12 +176,25 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
   });
 
   it("provisions, renders over SSH with the pinned host key, downloads, destroys, and ends with the audit line", async () => {
-    writeFileSync(path.join(home, "spec.json"), JSON.stringify({ name: "cloudy", width: 64, height: 48, maxIterations: 40, frames: 6, fps: 6 }));
+    writeFileSync(
+      path.join(home, "spec.json"),
+      JSON.stringify({ name: "cloudy", width: 64, height: 48, maxIterations: 40, frames: 6, fps: 6 }),
+    );
     const engine = new LocalServerEngine(api);
     const interrupts = trapInterrupts();
     try {
       const result = await runInCloud(
-        { spec: path.join(home, "spec.json"), plan: "2core", out: path.join(home, "out"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 20, reporter: quiet, interrupts },
+        {
+          spec: path.join(home, "spec.json"),
+          plan: "2core",
+          out: path.join(home, "out"),
+          region: "us-east",
+          sshFrom: "198.51.100.7",
+          preset: "veryfast",
+          connectTimeout: 20,
+          reporter: quiet,
+          interrupts,
+        },
         { engine },
       );
       expect(engine.calls).toEqual(["preflight", `up ${result.runId}`, `destroy ${result.runId}`, `removeStack ${result.runId}`]);
@@ -158,11 +204,15 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
       const journal = await readJournal(result.runId);
       expect(journal).toMatchObject({ status: "destroyed", plan: "2core", type: "g6-dedicated-2", instanceId: 4242, ip: "127.0.0.1" });
       expect(journal?.measured?.iterations).toBeGreaterThan(0);
-      expect(Object.keys(journal?.stageSeconds ?? {})).toEqual(expect.arrayContaining(["provision", "connect", "prepare", "upload", "render", "download", "teardown"]));
+      expect(Object.keys(journal?.stageSeconds ?? {})).toEqual(
+        expect.arrayContaining(["provision", "connect", "prepare", "upload", "render", "download", "teardown"]),
+      );
       expect(existsSync(runKeysDir(result.runId))).toBe(false); // the run's keys are gone
       expect(engine.runDirs().filter((name) => !engine.before.includes(name))).toEqual([]); // nothing left on the server
       // the API saw the region check and the audit, never a DELETE of anything but the run's token
-      expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(["GET /regions/us-east", "GET /linode/instances"]));
+      expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(
+        expect.arrayContaining(["GET /regions/us-east", "GET /linode/instances"]),
+      );
       expect(api.requests.filter((r) => r.method === "DELETE" && !r.path.startsWith("/profile/tokens/"))).toEqual([]);
     } finally {
       interrupts.dispose();
@@ -170,15 +220,29 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
   });
 
   it("refuses to guess the caller's address behind a proxy, and an IPv6 --ssh-from, before anything is created (exit 2)", async () => {
-    writeFileSync(path.join(home, "tiny.json"), JSON.stringify({ name: "tiny", width: 32, height: 24, maxIterations: 20, frames: 2, fps: 2 }));
+    writeFileSync(
+      path.join(home, "tiny.json"),
+      JSON.stringify({ name: "tiny", width: 32, height: 24, maxIterations: 20, frames: 2, fps: 2 }),
+    );
     const engine = new LocalServerEngine(api);
     const interrupts = trapInterrupts();
-    const base = { spec: path.join(home, "tiny.json"), plan: "2core", out: path.join(home, "out3"), region: "us-east", preset: "veryfast" as const, connectTimeout: 5, reporter: quiet, interrupts };
+    const base = {
+      spec: path.join(home, "tiny.json"),
+      plan: "2core",
+      out: path.join(home, "out3"),
+      region: "us-east",
+      preset: "veryfast" as const,
+      connectTimeout: 5,
+      reporter: quiet,
+      interrupts,
+    };
     process.env.HTTPS_PROXY = "http://proxy.example:3128";
     try {
       const proxied = await runInCloud({ ...base, sshFrom: undefined }, { engine }).catch((e: unknown) => e);
       expect(exitCodeFor(proxied)).toBe(2);
-      expect((proxied as Error).message).toMatch(/^HTTPS_PROXY is set, .* Nothing was created\. Pass the public IPv4 address SSH leaves from: --ssh-from <your-ip>\/32\.$/);
+      expect((proxied as Error).message).toMatch(
+        /^HTTPS_PROXY is set, .* Nothing was created\. Pass the public IPv4 address SSH leaves from: --ssh-from <your-ip>\/32\.$/,
+      );
       const ipv6 = await runInCloud({ ...base, sshFrom: "2001:db8::7" }, { engine }).catch((e: unknown) => e);
       expect(exitCodeFor(ipv6)).toBe(2);
       expect((ipv6 as Error).message).toContain('--ssh-from "2001:db8::7" is IPv6');
@@ -190,12 +254,25 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
   });
 
   it("rides out the first boot: the image's host key and no user of ours at first, then cloud-init's", async () => {
-    writeFileSync(path.join(home, "boot.json"), JSON.stringify({ name: "boot", width: 32, height: 24, maxIterations: 20, frames: 2, fps: 2 }));
+    writeFileSync(
+      path.join(home, "boot.json"),
+      JSON.stringify({ name: "boot", width: 32, height: 24, maxIterations: 20, frames: 2, fps: 2 }),
+    );
     const engine = new FirstBootEngine(api);
     const interrupts = trapInterrupts();
     try {
       const result = await runInCloud(
-        { spec: path.join(home, "boot.json"), plan: "2core", out: path.join(home, "out4"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 60, reporter: quiet, interrupts },
+        {
+          spec: path.join(home, "boot.json"),
+          plan: "2core",
+          out: path.join(home, "out4"),
+          region: "us-east",
+          sshFrom: "198.51.100.7",
+          preset: "veryfast",
+          connectTimeout: 60,
+          reporter: quiet,
+          interrupts,
+        },
         { engine },
       );
       await engine.cloudInitDone;
@@ -222,8 +299,27 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
     const interrupts = trapInterrupts();
     try {
       await expect(
-        runInCloud({ spec: path.join(home, "slow.json"), plan: "2core", out: path.join(home, "out2"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 5, reconnectForSeconds: 2, reporter, interrupts }, { engine }),
-      ).rejects.toMatchObject({ kind: "remote", message: expect.stringMatching(/Could not reconnect to ssh:\/\/.* within 2 s[\s\S]*The server was destroyed, as every run's is without a server-side deadline[\s\S]*\nnothing left billing$/) });
+        runInCloud(
+          {
+            spec: path.join(home, "slow.json"),
+            plan: "2core",
+            out: path.join(home, "out2"),
+            region: "us-east",
+            sshFrom: "198.51.100.7",
+            preset: "veryfast",
+            connectTimeout: 5,
+            reconnectForSeconds: 2,
+            reporter,
+            interrupts,
+          },
+          { engine },
+        ),
+      ).rejects.toMatchObject({
+        kind: "remote",
+        message: expect.stringMatching(
+          /Could not reconnect to ssh:\/\/.* within 2 s[\s\S]*The server was destroyed, as every run's is without a server-side deadline[\s\S]*\nnothing left billing$/,
+        ),
+      });
       const runId = engine.calls[1].split(" ")[1];
       expect(engine.calls).toEqual(["preflight", `up ${runId}`, `destroy ${runId}`, `removeStack ${runId}`]);
       expect(await readJournal(runId)).toMatchObject({ status: "destroyed" });
@@ -255,13 +351,34 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
     let runId = "";
     try {
       const error = await runInCloud(
-        { spec: path.join(home, "kept.json"), plan: "2core", out: path.join(home, "out5"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 5, reconnectForSeconds: 3, processes: 1, reporter, interrupts },
+        {
+          spec: path.join(home, "kept.json"),
+          plan: "2core",
+          out: path.join(home, "out5"),
+          region: "us-east",
+          sshFrom: "198.51.100.7",
+          preset: "veryfast",
+          connectTimeout: 5,
+          reconnectForSeconds: 3,
+          processes: 1,
+          reporter,
+          interrupts,
+        },
         { engine, watchdog: { helperPath: serverRoot.helperPath } },
       ).catch((caught: unknown) => caught);
       runId = engine.calls[1].split(" ")[1];
-      expect((error as Error).message).toMatch(new RegExp(`Could not reconnect[\s\S]*The render may still be running[\s\S]*render-remote attach ${runId}[\s\S]*deletes itself at its deadline`));
+      expect((error as Error).message).toMatch(
+        new RegExp(
+          `Could not reconnect[\\s\\S]*The render may still be running[\\s\\S]*render-remote attach ${runId}[\\s\\S]*deletes itself at its deadline`,
+        ),
+      );
       expect(engine.calls).toEqual(["preflight", `up ${runId}`]); // not destroyed
-      expect(await readJournal(runId)).toMatchObject({ status: "live", renderState: "unreachable", mode: "cloud", access: { host: "127.0.0.1", port: engine.sshd!.port } });
+      expect(await readJournal(runId)).toMatchObject({
+        status: "live",
+        renderState: "unreachable",
+        mode: "cloud",
+        access: { host: "127.0.0.1", port: engine.sshd!.port },
+      });
       expect(existsSync(runKeysDir(runId))).toBe(true); // the per-run key lives until teardown
     } finally {
       interrupts.dispose();
@@ -269,7 +386,12 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
     await engine.sshd!.restart(); // the server is reachable again
     const exit = await attachCommand(runId, { json: true }, { engine });
     expect(exit).toBe(0);
-    expect(await probeVideo(path.join(home, "out5", "kept.mp4"))).toMatchObject({ codec: "h264", width: 192, height: 144, frames: spec.frames });
+    expect(await probeVideo(path.join(home, "out5", "kept.mp4"))).toMatchObject({
+      codec: "h264",
+      width: 192,
+      height: 144,
+      frames: spec.frames,
+    });
     expect(engine.calls).toEqual(["preflight", `up ${runId}`, `destroy ${runId}`, `removeStack ${runId}`]);
     expect(api.instances.filter((i) => i.tags.includes(`render-remote-run:${runId}`))).toEqual([]);
     expect(await readJournal(runId)).toMatchObject({ status: "destroyed", renderState: "downloaded", runToken: { revoked: true } });
@@ -291,7 +413,17 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
     const interrupts = trapInterrupts(new PassThrough());
     try {
       const error = await runInCloud(
-        { spec: path.join(home, "slow3.json"), plan: "2core", out: path.join(home, "out3"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 5, reporter, interrupts },
+        {
+          spec: path.join(home, "slow3.json"),
+          plan: "2core",
+          out: path.join(home, "out3"),
+          region: "us-east",
+          sshFrom: "198.51.100.7",
+          preset: "veryfast",
+          connectTimeout: 5,
+          reporter,
+          interrupts,
+        },
         { engine },
       ).catch((caught: unknown) => caught);
       expect(error, String((error as Error).message)).toMatchObject({ kind: "interrupted" }); // the whole message on failure
@@ -314,7 +446,17 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
     const interrupts = trapInterrupts();
     try {
       const result = await runInCloud(
-        { spec: path.join(home, "wd.json"), plan: "2core", out: path.join(home, "out-wd"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 20, reporter, interrupts },
+        {
+          spec: path.join(home, "wd.json"),
+          plan: "2core",
+          out: path.join(home, "out-wd"),
+          region: "us-east",
+          sshFrom: "198.51.100.7",
+          preset: "veryfast",
+          connectTimeout: 20,
+          reporter,
+          interrupts,
+        },
         { engine, watchdog: { helperPath: serverRoot.helperPath } },
       );
       expect(result.verdict).toMatch(/nothing left billing/);
@@ -334,7 +476,9 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
       expect(api.tokens.list).toEqual([]);
       expect(api.requests).toContainEqual(expect.objectContaining({ method: "DELETE", path: `/profile/tokens/${token.id}`, status: 200 }));
       // the deadline was printed before anything was created; the secret never was, nor journaled
-      const deadlineLine = lines.findIndex((line) => /^Server-side deadline: \d\d:\d\d UTC \(the 1 started hour\(s\) the worst case pays for\)/.test(line));
+      const deadlineLine = lines.findIndex((line) =>
+        /^Server-side deadline: \d\d:\d\d UTC \(the 1 started hour\(s\) the worst case pays for\)/.test(line),
+      );
       expect(deadlineLine).toBeGreaterThanOrEqual(0);
       expect(deadlineLine).toBeLessThan(lines.findIndex((line) => line.startsWith("Creating a g6-dedicated-2 server")));
       expect(lines).toContainEqual(expect.stringMatching(/watchdog armed: the server deletes itself at \d\d:\d\d UTC/));
@@ -346,7 +490,10 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
   });
 
   it("without account:read_write (403), runs on with the client-side guarantees and says in one line why there is no server-side deadline", async () => {
-    writeFileSync(path.join(home, "nowd.json"), JSON.stringify({ name: "nowd", width: 32, height: 24, maxIterations: 20, frames: 2, fps: 2 }));
+    writeFileSync(
+      path.join(home, "nowd.json"),
+      JSON.stringify({ name: "nowd", width: 32, height: 24, maxIterations: 20, frames: 2, fps: 2 }),
+    );
     const engine = new LocalServerEngine(api);
     const lines: string[] = [];
     const reporter: StageReporter = { ...quiet, info: (line) => void lines.push(line), warn: (line) => void lines.push(line) };
@@ -356,7 +503,18 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
     const tokensBefore = api.tokens.created.length;
     try {
       const result = await runInCloud(
-        { spec: path.join(home, "nowd.json"), plan: "2core", out: path.join(home, "out-nowd"), region: "us-east", sshFrom: "198.51.100.7", preset: "veryfast", connectTimeout: 20, reporter, interrupts, maxHours: 1.5 },
+        {
+          spec: path.join(home, "nowd.json"),
+          plan: "2core",
+          out: path.join(home, "out-nowd"),
+          region: "us-east",
+          sshFrom: "198.51.100.7",
+          preset: "veryfast",
+          connectTimeout: 20,
+          reporter,
+          interrupts,
+          maxHours: 1.5,
+        },
         { engine, watchdog: { helperPath: serverRoot.helperPath } },
       );
       expect(await probeVideo(path.join(home, "out-nowd", "nowd.mp4"))).toMatchObject({ frames: 2 });
@@ -366,14 +524,19 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
       const line = noServerDeadlineLine("LINODE_TOKEN lacks account:read_write, which creating the run's own token needs", true);
       expect(lines.filter((l) => l.startsWith("No server-side deadline"))).toEqual([line]);
       expect(line).toMatch(/Give LINODE_TOKEN the account:read_write scope to add it\.$/);
-      expect(await readJournal(result.runId)).toMatchObject({ watchdog: "unavailable", watchdogReason: expect.stringContaining("account:read_write") });
+      expect(await readJournal(result.runId)).toMatchObject({
+        watchdog: "unavailable",
+        watchdogReason: expect.stringContaining("account:read_write"),
+      });
       expect((await readJournal(result.runId))?.runToken).toBeUndefined();
       // --max-hours 1.5 set the deadline all the same (the clock starts just before the journal is written), printed first
       const journal = (await readJournal(result.runId))!;
       const ahead = Date.parse(journal.deadline!) - Date.parse(journal.startedAt);
       expect(ahead).toBeLessThanOrEqual(88 * 60_000);
       expect(ahead).toBeGreaterThan(87 * 60_000);
-      expect(lines[lines.findIndex((l) => l.startsWith("Server-side deadline: "))]).toMatch(/^Server-side deadline: (\d{4}-\d\d-\d\d )?\d\d:\d\d UTC \(--max-hours 1\.5\); at that moment/);
+      expect(lines[lines.findIndex((l) => l.startsWith("Server-side deadline: "))]).toMatch(
+        /^Server-side deadline: (\d{4}-\d\d-\d\d )?\d\d:\d\d UTC \(--max-hours 1\.5\); at that moment/,
+      );
     } finally {
       api.tokens.ownScopes = scopes;
       interrupts.dispose();

@@ -54,7 +54,10 @@ export interface CloudRunOptions {
  * `render-remote --plan P --spec FILE`: estimate, provision (Pulumi), run the
  * pipeline on the new server, destroy it in finally, then audit the run's tag.
  */
-export async function runInCloud(options: CloudRunOptions, deps: { engine?: ProvisionEngine; watchdog?: { helperPath?: string; retrySeconds?: number } } = {}): Promise<RunResult & { runId: string; verdict: string }> {
+export async function runInCloud(
+  options: CloudRunOptions,
+  deps: { engine?: ProvisionEngine; watchdog?: { helperPath?: string; retrySeconds?: number } } = {},
+): Promise<RunResult & { runId: string; verdict: string }> {
   const { reporter } = options;
   const job = await loadJob(options.spec, {});
   checkMp4FrameSize(job); // before a server is rented or reached
@@ -62,7 +65,10 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
   const engine = deps.engine ?? createPulumiEngine(); // no LINODE_TOKEN: say so before anything else is done
   const prices = await loadPlans({ region: options.region });
   if (prices.warning) reporter.warn(prices.warning);
-  const { plan, prediction, reason } = await choosePlan(job, options.plan, prices, { deadlineSeconds: options.deadlineSeconds, maxCostUsd: options.maxCost });
+  const { plan, prediction, reason } = await choosePlan(job, options.plan, prices, {
+    deadlineSeconds: options.deadlineSeconds,
+    maxCostUsd: options.maxCost,
+  });
   if (reason) reporter.info(reason);
   const expected = prediction.plans.find((p) => p.type === plan.type)!;
   reporter.info(prediction.advice);
@@ -73,8 +79,18 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
   try {
     await withProvisionedHost(
       {
-        runId, plan, region: options.region, client: linodeClientFromEnv(process.env), sshFrom, expectedSeconds: expected.renderSeconds, overheadSeconds: worstCaseOverheadSeconds(prediction.history.overheadSeconds),
-        maxCostUsd: options.maxCost, maxHours: options.maxHours, signal: options.interrupts.signal, log: (line) => reporter.info(line), setLeftoverAdvice: options.interrupts.setLeftoverAdvice,
+        runId,
+        plan,
+        region: options.region,
+        client: linodeClientFromEnv(process.env),
+        sshFrom,
+        expectedSeconds: expected.renderSeconds,
+        overheadSeconds: worstCaseOverheadSeconds(prediction.history.overheadSeconds),
+        maxCostUsd: options.maxCost,
+        maxHours: options.maxHours,
+        signal: options.interrupts.signal,
+        log: (line) => reporter.info(line),
+        setLeftoverAdvice: options.interrupts.setLeftoverAdvice,
         leaveRunning: (error) => leaveForAttach(error, runId),
       },
       engine,
@@ -83,9 +99,16 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
         const armOnce = onceArmed(host, reporter, deps.watchdog, options.interrupts.signal);
         // what `attach` needs, should this client go away: the per-run key lives until teardown
         await updateJournal(host.runId, {
-          mode: "cloud", access: { host: host.ip, port: host.sshPort, user: host.user, keyPath: host.privateKeyPath, knownHostsPath: host.knownHostsPath },
-          outDir: path.resolve(options.out), spec: jobToSpec(job) as unknown as Record<string, unknown>, keepFrames: options.keepFrames === true,
-        }).catch((error: Error) => reporter.warn(`could not record run ${host.runId}'s address in its journal (${error.message}); \`render-remote attach\` will not reach it`));
+          mode: "cloud",
+          access: { host: host.ip, port: host.sshPort, user: host.user, keyPath: host.privateKeyPath, knownHostsPath: host.knownHostsPath },
+          outDir: path.resolve(options.out),
+          spec: jobToSpec(job) as unknown as Record<string, unknown>,
+          keepFrames: options.keepFrames === true,
+        }).catch((error: Error) =>
+          reporter.warn(
+            `could not record run ${host.runId}'s address in its journal (${error.message}); \`render-remote attach\` will not reach it`,
+          ),
+        );
         const hooks = journalHooks(host.runId, (line) => reporter.warn(line));
         const ctx: PipelineContext = {
           job,
@@ -96,14 +119,17 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
           preset: options.preset,
           waitForCloudInit: true,
           openHost: (signal) =>
-            connectSsh({ user: host.user, host: host.ip, port: host.sshPort }, {
-              identityFile: host.privateKeyPath,
-              hostKeys: { kind: "pinned", publicKey: host.hostPublicKey },
-              timeoutMs: options.connectTimeout * 1000,
-              bootRaceUntil,
-              signal,
-              onRetry: ({ attempt }) => attempt === 1 && reporter.info(`  waiting for sshd on ${host.ip} (the server is booting)…`),
-            }).then(armOnce, (error: unknown) => {
+            connectSsh(
+              { user: host.user, host: host.ip, port: host.sshPort },
+              {
+                identityFile: host.privateKeyPath,
+                hostKeys: { kind: "pinned", publicKey: host.hostPublicKey },
+                timeoutMs: options.connectTimeout * 1000,
+                bootRaceUntil,
+                signal,
+                onRetry: ({ attempt }) => attempt === 1 && reporter.info(`  waiting for sshd on ${host.ip} (the server is booting)…`),
+              },
+            ).then(armOnce, (error: unknown) => {
               throw withSshFromHint(error, sshFrom);
             }),
           hostHint: ["ssh", "-i", host.privateKeyPath, "-p", String(host.sshPort), `${host.user}@${host.ip}`],
@@ -116,18 +142,32 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
         const run = await runPipeline(ctx);
         await updateJournal(host.runId, {
           stageSeconds: run.stageSeconds as Record<string, number>,
-          measured: { iterations: run.iterations, renderSeconds: run.renderSeconds, vcpus: run.workers, overheadSeconds: run.overheadSeconds },
+          measured: {
+            iterations: run.iterations,
+            renderSeconds: run.renderSeconds,
+            vcpus: run.workers,
+            overheadSeconds: run.overheadSeconds,
+          },
         });
-        result = { mode: "cloud", job, outputs: run.outputs, stageSeconds: run.stageSeconds, renderSeconds: run.renderSeconds, overheadSeconds: run.overheadSeconds, leftovers: run.leftovers };
+        result = {
+          mode: "cloud",
+          job,
+          outputs: run.outputs,
+          stageSeconds: run.stageSeconds,
+          renderSeconds: run.renderSeconds,
+          overheadSeconds: run.overheadSeconds,
+          leftovers: run.leftovers,
+        };
       },
     );
   } catch (error) {
     if (error instanceof LinkLostError) {
       const journal = await readJournal(runId).catch(() => undefined);
       await updateJournal(runId, { renderState: "unreachable" }).catch(() => undefined);
-      error.message = journal?.status === "live"
-        ? `${error.message}\n${lostLinkAdvice(runId, `the server of run ${runId}`, { ...journal, mode: "cloud" })}`
-        : `${error.message}\nThe server was destroyed, as every run's is without a server-side deadline to bound its bill; the render on it is lost. Run again.`;
+      error.message =
+        journal?.status === "live"
+          ? `${error.message}\n${lostLinkAdvice(runId, `the server of run ${runId}`, { ...journal, mode: "cloud" })}`
+          : `${error.message}\nThe server was destroyed, as every run's is without a server-side deadline to bound its bill; the render on it is lost. Run again.`;
     }
     // a failed run ends with the same line as a good one, once it may have created something: the error's last line
     if (await readJournal(runId).catch(() => undefined)) {
@@ -144,14 +184,26 @@ export async function runInCloud(options: CloudRunOptions, deps: { engine?: Prov
  * Arms the watchdog on the first connection (later ones, after a dropped link, find it armed):
  * the server then deletes itself at the deadline even if this process never comes back.
  */
-function onceArmed(host: ProvisionedHost, reporter: StageReporter, options: { helperPath?: string; retrySeconds?: number } = {}, signal?: AbortSignal) {
+function onceArmed(
+  host: ProvisionedHost,
+  reporter: StageReporter,
+  options: { helperPath?: string; retrySeconds?: number } = {},
+  signal?: AbortSignal,
+) {
   let done = false;
   return async (connected: Host): Promise<Host> => {
     if (done || !host.runToken) return connected;
     done = true;
     const state = await armWatchdog(connected, {
-      runId: host.runId, instanceId: host.instanceId, firewallId: host.firewallId, deadline: host.deadline, until: new Date(host.runToken.expiry),
-      apiUrl: host.apiUrl, token: host.runToken.secret, signal, ...options,
+      runId: host.runId,
+      instanceId: host.instanceId,
+      firewallId: host.firewallId,
+      deadline: host.deadline,
+      until: new Date(host.runToken.expiry),
+      apiUrl: host.apiUrl,
+      token: host.runToken.secret,
+      signal,
+      ...options,
     });
     if (state.armed) {
       reporter.info(`  watchdog armed: the server deletes itself at ${formatDeadlineTime(host.deadline)} even if this laptop is gone.`);
@@ -207,15 +259,31 @@ function journaling(reporter: StageReporter, runId: string): StageReporter {
 }
 
 /** --dry-run --plan: the resources a real run would create and what it would cost, without creating anything. */
-export async function showCloudPlan(options: { spec: string; plan: string; region: string; sshFrom?: string; maxCost?: number; maxHours?: number; deadlineSeconds?: number; reporter: StageReporter; json?: boolean }): Promise<CloudPlan> {
+export async function showCloudPlan(options: {
+  spec: string;
+  plan: string;
+  region: string;
+  sshFrom?: string;
+  maxCost?: number;
+  maxHours?: number;
+  deadlineSeconds?: number;
+  reporter: StageReporter;
+  json?: boolean;
+}): Promise<CloudPlan> {
   const job = await loadJob(options.spec, {});
   const prices = await loadPlans({ region: options.region });
   if (prices.warning) options.reporter.warn(prices.warning);
-  const { plan, prediction, reason } = await choosePlan(job, options.plan, prices, { deadlineSeconds: options.deadlineSeconds, maxCostUsd: options.maxCost });
+  const { plan, prediction, reason } = await choosePlan(job, options.plan, prices, {
+    deadlineSeconds: options.deadlineSeconds,
+    maxCostUsd: options.maxCost,
+  });
   const expected = prediction.plans.find((p) => p.type === plan.type)!;
   const cloudPlan = await describeCloudPlan({
-    plan, region: options.region, sshFrom: options.sshFrom ? [parseSshFrom(options.sshFrom)] : undefined,
-    expectedSeconds: expected.renderSeconds, overheadSeconds: worstCaseOverheadSeconds(prediction.history.overheadSeconds),
+    plan,
+    region: options.region,
+    sshFrom: options.sshFrom ? [parseSshFrom(options.sshFrom)] : undefined,
+    expectedSeconds: expected.renderSeconds,
+    overheadSeconds: worstCaseOverheadSeconds(prediction.history.overheadSeconds),
   });
   if (!options.json) {
     const lines = [

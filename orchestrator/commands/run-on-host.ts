@@ -55,13 +55,19 @@ export interface RunResult {
 
 /** `render-remote --spec FILE` with --dry-run (this machine) or --target (a server you have). */
 export async function runOnHost(options: RunOptions): Promise<RunResult> {
-  if (options.dryRun && options.target) throw new BadInputError("Use either --dry-run (render on this machine) or --target (render on your server), not both.");
-  if (!options.dryRun && !options.target) throw new BadInputError("Say where to render: --dry-run (this machine), --target ssh://user@host (your server), or --plan 48core (a rented Linode).");
+  if (options.dryRun && options.target)
+    throw new BadInputError("Use either --dry-run (render on this machine) or --target (render on your server), not both.");
+  if (!options.dryRun && !options.target)
+    throw new BadInputError(
+      "Say where to render: --dry-run (this machine), --target ssh://user@host (your server), or --plan 48core (a rented Linode).",
+    );
   const job = await loadJob(options.spec, {});
   checkMp4FrameSize(job); // before a server is rented or reached
   const target = options.target ? parseSshTarget(options.target) : undefined;
   if (options.identity === undefined && options.agent === undefined && target) {
-    throw new BadInputError("--target needs a key: pass --identity KEYFILE (the private key that logs in to the server), or run an ssh-agent.");
+    throw new BadInputError(
+      "--target needs a key: pass --identity KEYFILE (the private key that logs in to the server), or run an ssh-agent.",
+    );
   }
 
   const openHost = async (signal: AbortSignal): Promise<Host> => {
@@ -75,7 +81,9 @@ export async function runOnHost(options: RunOptions): Promise<RunResult> {
       timeoutMs,
       signal,
       onRetry: ({ attempt, error }) =>
-        options.reporter.info(waitingForSshd(formatSshTarget(target), attempt, error, timeoutMs - (Date.now() - started), options.connectTimeoutSeconds)),
+        options.reporter.info(
+          waitingForSshd(formatSshTarget(target), attempt, error, timeoutMs - (Date.now() - started), options.connectTimeoutSeconds),
+        ),
       onNotice: (message) => options.reporter.info(`  ${message}`),
     });
   };
@@ -86,8 +94,16 @@ export async function runOnHost(options: RunOptions): Promise<RunResult> {
   const warn = (line: string) => options.reporter.warn(line);
   const hooks = runId ? journalHooks(runId, warn) : undefined;
   if (target && runId) {
-    const access = { host: target.host, port: target.port, user: target.user, keyPath: options.identity && path.resolve(options.identity), knownHostsPath: options.knownHosts && path.resolve(options.knownHosts) };
-    await startTargetJournal({ runId, target: formatSshTarget(target), access, outDir, job, keepFrames: options.keepFrames }).catch((error: Error) => warn(`could not write the journal of run ${runId} (${error.message}); \`render-remote attach\` will not find it`));
+    const access = {
+      host: target.host,
+      port: target.port,
+      user: target.user,
+      keyPath: options.identity && path.resolve(options.identity),
+      knownHostsPath: options.knownHosts && path.resolve(options.knownHosts),
+    };
+    await startTargetJournal({ runId, target: formatSshTarget(target), access, outDir, job, keepFrames: options.keepFrames }).catch(
+      (error: Error) => warn(`could not write the journal of run ${runId} (${error.message}); \`render-remote attach\` will not find it`),
+    );
     options.reporter.info(`run ${runId} on ${formatSshTarget(target)}`);
   }
   const ctx: PipelineContext = {
@@ -123,10 +139,18 @@ export async function runOnHost(options: RunOptions): Promise<RunResult> {
 }
 
 /** The pipeline, with the journal told how the run ended; a lost link says how to attach. */
-async function runJournaled(ctx: PipelineContext, runId: string | undefined, hooks: ReturnType<typeof journalHooks> | undefined, where: string): Promise<PipelineResult> {
+async function runJournaled(
+  ctx: PipelineContext,
+  runId: string | undefined,
+  hooks: ReturnType<typeof journalHooks> | undefined,
+  where: string,
+): Promise<PipelineResult> {
   try {
     const result = await runPipeline(ctx);
-    await hooks?.state(result.leftovers.length === 0 ? "torn-down" : "downloaded", { status: result.leftovers.length === 0 ? "destroyed" : "live", stage: "teardown" });
+    await hooks?.state(result.leftovers.length === 0 ? "torn-down" : "downloaded", {
+      status: result.leftovers.length === 0 ? "destroyed" : "live",
+      stage: "teardown",
+    });
     return result;
   } catch (error) {
     if (error instanceof LinkLostError && runId) {

@@ -28,8 +28,26 @@ describeWithSshd("a client killed mid-render: runs, then attach", () => {
     const env = { ...process.env, RENDER_REMOTE_HOME: path.join(dir, "state"), LINODE_URL: "http://127.0.0.1:9/v4", CI: "1" };
     const before = runDirs();
     const out = path.join(dir, "out");
-    const client = execa(process.execPath, [renderRemote, "--target", `ssh://${sshd.user}@127.0.0.1:${sshd.port}`, "--identity", sshd.identityFile, "--known-hosts", sshd.knownHostsFile,
-      "--spec", path.join(dir, "spec.json"), "--out", out, "--processes", "1", "--json"], { reject: false, env, cwd: repoRoot });
+    const client = execa(
+      process.execPath,
+      [
+        renderRemote,
+        "--target",
+        `ssh://${sshd.user}@127.0.0.1:${sshd.port}`,
+        "--identity",
+        sshd.identityFile,
+        "--known-hosts",
+        sshd.knownHostsFile,
+        "--spec",
+        path.join(dir, "spec.json"),
+        "--out",
+        out,
+        "--processes",
+        "1",
+        "--json",
+      ],
+      { reject: false, env, cwd: repoRoot },
+    );
     await waitForOutput(client, "stderr", '"event":"frame"'); // the render runs over there
     client.kill("SIGKILL"); // no finally, no teardown: the laptop is gone
     const killed = await client;
@@ -40,7 +58,12 @@ describeWithSshd("a client killed mid-render: runs, then attach", () => {
     expect(runs.exitCode, runs.stderr).toBe(0);
     const listed = JSON.parse(runs.stdout) as { id: string; mode: string; state: string; where: string; outDir: string }[];
     expect(listed).toHaveLength(1);
-    expect(listed[0]).toMatchObject({ mode: "target", state: "rendering", where: `ssh://${sshd.user}@127.0.0.1:${sshd.port}`, outDir: out });
+    expect(listed[0]).toMatchObject({
+      mode: "target",
+      state: "rendering",
+      where: `ssh://${sshd.user}@127.0.0.1:${sshd.port}`,
+      outDir: out,
+    });
     const runId = listed[0].id;
 
     const attach = await runBundle(renderRemote, ["attach", runId, "--json"], { env });
@@ -60,10 +83,17 @@ describeWithSshd("a client killed mid-render: runs, then attach", () => {
     // the host is gone (nothing listens on port 9): attach says what happened
     const journalFile = path.join(dir, "state", "runs", `${runId}.json`);
     const journal = JSON.parse(readFileSync(journalFile, "utf8"));
-    writeFileSync(journalFile, JSON.stringify({ ...journal, status: "live", renderState: "rendering", access: { ...journal.access, port: 9 } }));
+    writeFileSync(
+      journalFile,
+      JSON.stringify({ ...journal, status: "live", renderState: "rendering", access: { ...journal.access, port: 9 } }),
+    );
     const gone = await runBundle(renderRemote, ["attach", runId, "--connect-timeout", "2"], { env });
     expect(gone.exitCode).toBe(1);
-    expect(gone.stderr).toMatch(new RegExp(`Could not reach run ${runId}'s host ssh://.*:9: [\\s\\S]*If the server is down, the render stopped with it; when it is back up, run \`render-remote attach ${runId}\` again`));
+    expect(gone.stderr).toMatch(
+      new RegExp(
+        `Could not reach run ${runId}'s host ssh://.*:9: [\\s\\S]*If the server is down, the render stopped with it; when it is back up, run \`render-remote attach ${runId}\` again`,
+      ),
+    );
     expect(JSON.parse((await runBundle(renderRemote, ["runs", "--json"], { env })).stdout)[0]).toMatchObject({ state: "unreachable" });
   });
 
@@ -72,7 +102,9 @@ describeWithSshd("a client killed mid-render: runs, then attach", () => {
     const env = { ...process.env, RENDER_REMOTE_HOME: path.join(dir, "state") };
     const bad = await runBundle(renderRemote, ["attach", "../../etc/passwd"], { env });
     expect(bad.exitCode).toBe(2);
-    expect(bad.stderr).toMatch(/"..\/..\/etc\/passwd" is not a run id \(they look like rr-20261205-k3x9q2\)\. `render-remote runs` lists yours/);
+    expect(bad.stderr).toMatch(
+      /"..\/..\/etc\/passwd" is not a run id \(they look like rr-20261205-k3x9q2\)\. `render-remote runs` lists yours/,
+    );
     const unknown = await runBundle(renderRemote, ["attach", "rr-20261205-zzzzzz"], { env });
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toMatch(/There is no run rr-20261205-zzzzzz in .*state\/runs\. `render-remote runs` lists/);
@@ -84,11 +116,28 @@ describeWithSshd("a client killed mid-render: runs, then attach", () => {
     // a journal whose run directory is not one upload makes (teardown would rm -rf it): refused, nothing touched
     mkdirSync(path.join(dir, "state", "runs"), { recursive: true, mode: 0o700 });
     const now = new Date().toISOString();
-    writeFileSync(path.join(dir, "state", "runs", "rr-20261205-aaaaaa.json"), JSON.stringify({
-      runId: "rr-20261205-aaaaaa", mode: "target", target: "ssh://me@127.0.0.1:9", plan: "target", type: "", region: "", hourly: 0, stack: { name: "", backendUrl: "" },
-      startedAt: now, updatedAt: now, status: "live", stage: "render", renderState: "rendering", outDir: path.join(dir, "out"), spec,
-      access: { host: "127.0.0.1", port: 9, user: "me" }, remoteRunDir: "/home/me",
-    }));
+    writeFileSync(
+      path.join(dir, "state", "runs", "rr-20261205-aaaaaa.json"),
+      JSON.stringify({
+        runId: "rr-20261205-aaaaaa",
+        mode: "target",
+        target: "ssh://me@127.0.0.1:9",
+        plan: "target",
+        type: "",
+        region: "",
+        hourly: 0,
+        stack: { name: "", backendUrl: "" },
+        startedAt: now,
+        updatedAt: now,
+        status: "live",
+        stage: "render",
+        renderState: "rendering",
+        outDir: path.join(dir, "out"),
+        spec,
+        access: { host: "127.0.0.1", port: 9, user: "me" },
+        remoteRunDir: "/home/me",
+      }),
+    );
     const tampered = await runBundle(renderRemote, ["attach", "rr-20261205-aaaaaa"], { env });
     expect(tampered.exitCode).toBe(2);
     expect(tampered.stderr).toMatch(/names an unexpected run directory .* Nothing was touched/);

@@ -32,9 +32,13 @@ export interface AttachResult {
 
 /** The journal of `runId`, or exit 2 saying why there is none. */
 export async function journalFor(runId: string, env?: NodeJS.ProcessEnv): Promise<RunJournal> {
-  if (!RUN_ID_PATTERN.test(runId)) throw new BadInputError(`${JSON.stringify(runId.slice(0, 80))} is not a run id (they look like rr-20261205-k3x9q2). \`render-remote runs\` lists yours.`);
+  if (!RUN_ID_PATTERN.test(runId))
+    throw new BadInputError(
+      `${JSON.stringify(runId.slice(0, 80))} is not a run id (they look like rr-20261205-k3x9q2). \`render-remote runs\` lists yours.`,
+    );
   const journal = await readJournal(runId, env);
-  if (!journal) throw new BadInputError(`There is no run ${runId} in ${runsDir(env)}. \`render-remote runs\` lists the runs this machine knows.`);
+  if (!journal)
+    throw new BadInputError(`There is no run ${runId} in ${runsDir(env)}. \`render-remote runs\` lists the runs this machine knows.`);
   return journal;
 }
 
@@ -48,21 +52,44 @@ export async function attachRun(runId: string, options: AttachOptions): Promise<
   const journal = await journalFor(runId, options.env);
   const { reporter } = options;
   if (journal.status === "destroyed") {
-    throw new BadInputError(`Run ${runId} is already torn down (${journal.renderState ?? "finished"}); its outputs, if it made any, are in ${journal.outDir ?? "its --out directory"}.`);
+    throw new BadInputError(
+      `Run ${runId} is already torn down (${journal.renderState ?? "finished"}); its outputs, if it made any, are in ${journal.outDir ?? "its --out directory"}.`,
+    );
   }
   if (!journal.remoteRunDir || !journal.spec || !journal.outDir) {
-    throw new BadInputError(`Run ${runId} never started its render (its journal has no run directory), so there is nothing to bring home. ${journal.mode === "target" ? "" : "`render-remote audit --destroy` removes its server."}`);
+    throw new BadInputError(
+      `Run ${runId} never started its render (its journal has no run directory), so there is nothing to bring home. ${journal.mode === "target" ? "" : "`render-remote audit --destroy` removes its server."}`,
+    );
   }
   // teardown runs rm -rf on it: only a directory of the shape upload makes (pipeline/upload.ts checkedRunDir)
-  if (!/^(\/[^\u0000-\u001f\u007f/]+)*\/\.render-remote-run\.[A-Za-z0-9]{8}$/.test(journal.remoteRunDir) || journal.remoteRunDir.split("/").includes("..") || !path.isAbsolute(journal.outDir)) {
-    throw new BadInputError(`Run ${runId}'s journal names an unexpected run directory or output directory; it was changed by hand or is damaged. Nothing was touched.`);
+  if (
+    !/^(\/[^\u0000-\u001f\u007f/]+)*\/\.render-remote-run\.[A-Za-z0-9]{8}$/.test(journal.remoteRunDir) ||
+    journal.remoteRunDir.split("/").includes("..") ||
+    !path.isAbsolute(journal.outDir)
+  ) {
+    throw new BadInputError(
+      `Run ${runId}'s journal names an unexpected run directory or output directory; it was changed by hand or is damaged. Nothing was touched.`,
+    );
   }
   const job = parseSpec(journal.spec);
-  const { open, where, hostHint } = attachOpener(journal, { connectTimeoutSeconds: options.connectTimeoutSeconds, agent: options.agent, say: (line) => reporter.info(line) });
+  const { open, where, hostHint } = attachOpener(journal, {
+    connectTimeoutSeconds: options.connectTimeoutSeconds,
+    agent: options.agent,
+    say: (line) => reporter.info(line),
+  });
   const note = (changes: Partial<RunJournal>) => updateJournal(runId, changes, options.env).catch(() => undefined);
   const ctx: PipelineContext = {
-    job, bundlePath: "", outDir: journal.outDir, keepFrames: journal.keepFrames === true, preset: "", waitForCloudInit: false,
-    openHost: open, hostHint, signal: options.signal, reporter, reconnectForSeconds: options.reconnectForSeconds,
+    job,
+    bundlePath: "",
+    outDir: journal.outDir,
+    keepFrames: journal.keepFrames === true,
+    preset: "",
+    waitForCloudInit: false,
+    openHost: open,
+    hostHint,
+    signal: options.signal,
+    reporter,
+    reconnectForSeconds: options.reconnectForSeconds,
   };
   const runDirPath = journal.remoteRunDir;
   const runDir: RunDirectory = { path: runDirPath, bundle: "", spec: "", pidFile: `${runDirPath}/${RUN_FILES.pid}` };
@@ -71,15 +98,23 @@ export async function attachRun(runId: string, options: AttachOptions): Promise<
   let leftovers: string[] = [];
   let outputs: string[] = [];
   try {
-    let host = (await reporter.stage("connect", () => open(options.signal).catch((error: unknown) => {
-      throw new RemoteError(hostGone(journal, where, error));
-    }))).value;
+    let host = (
+      await reporter.stage("connect", () =>
+        open(options.signal).catch((error: unknown) => {
+          throw new RemoteError(hostGone(journal, where, error));
+        }),
+      )
+    ).value;
     made.host = host;
     made.runDir = runDir;
     const pidRead = await host.exec(["cat", "--", runDir.pidFile], { signal: options.signal });
     const pid = pidRead.exitCode === 0 ? parsePid(pidRead.stdout) : undefined;
-    if (pid === undefined) throw new RemoteError(`Run ${runId}'s directory on ${where} has no readable render pid (${RUN_FILES.pid}); the run directory is gone or was changed. Nothing to bring home.`);
-    const rendered = (await reporter.stage("render", () => follow(ctx, host, runDirPath, pid, (fresh) => (host = made.host = fresh)))).value;
+    if (pid === undefined)
+      throw new RemoteError(
+        `Run ${runId}'s directory on ${where} has no readable render pid (${RUN_FILES.pid}); the run directory is gone or was changed. Nothing to bring home.`,
+      );
+    const rendered = (await reporter.stage("render", () => follow(ctx, host, runDirPath, pid, (fresh) => (host = made.host = fresh))))
+      .value;
     await note({ renderState: "rendered" });
     outputs = (await reporter.stage("download", () => download(ctx, host, runDir, rendered))).value;
     await note({ renderState: "downloaded" });
@@ -96,7 +131,8 @@ export async function attachRun(runId: string, options: AttachOptions): Promise<
     const pastDeadline = journal.deadline !== undefined && Date.parse(journal.deadline) <= Date.now();
     if ((journal.mode ?? "cloud") === "cloud" && options.destroyCloud && (made.host || pastDeadline)) await options.destroyCloud(journal);
   }
-  if (journal.mode === "target") await note({ renderState: leftovers.length === 0 ? "torn-down" : "downloaded", status: leftovers.length === 0 ? "destroyed" : "live" });
+  if (journal.mode === "target")
+    await note({ renderState: leftovers.length === 0 ? "torn-down" : "downloaded", status: leftovers.length === 0 ? "destroyed" : "live" });
   return { runId, outputs, leftovers };
 }
 
@@ -107,11 +143,17 @@ function hostGone(journal: RunJournal, where: string, error: unknown): string {
   const armed = armedDeadline(journal);
   const deadline = armed ? Date.parse(armed) : NaN;
   if (armed && Number.isFinite(deadline) && deadline <= Date.now()) {
-    lines.push(`The server was due to delete itself at its deadline, ${formatUtc(armed)}, so it is most likely gone, and with it the results. \`render-remote audit\` checks the account.`);
+    lines.push(
+      `The server was due to delete itself at its deadline, ${formatUtc(armed)}, so it is most likely gone, and with it the results. \`render-remote audit\` checks the account.`,
+    );
   } else if (journal.mode === "target") {
-    lines.push(`If the server is down, the render stopped with it; when it is back up, run \`render-remote attach ${journal.runId}\` again to bring home what it finished.`);
+    lines.push(
+      `If the server is down, the render stopped with it; when it is back up, run \`render-remote attach ${journal.runId}\` again to bring home what it finished.`,
+    );
   } else {
-    lines.push(`Try again in a moment: render-remote attach ${journal.runId}. \`render-remote audit\` shows whether the server still exists.`);
+    lines.push(
+      `Try again in a moment: render-remote attach ${journal.runId}. \`render-remote audit\` shows whether the server still exists.`,
+    );
   }
   return lines.join("\n");
 }

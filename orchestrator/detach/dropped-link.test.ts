@@ -44,13 +44,26 @@ describeWithSshd("a dropped link mid-render is not a failure", () => {
       warn: (line) => void lines.push(`warning: ${line}`),
     };
     const result = await runOnHost({
-      spec: path.join(dir, "spec.json"), out: path.join(dir, "out"), dryRun: false, target: `ssh://${sshd.user}@127.0.0.1:${sshd.port}`,
-      identity: sshd.identityFile, knownHosts: sshd.knownHostsFile, acceptNewHostKey: false, keepFrames: false, preset: "veryfast",
-      processes: 1, reporter, signal: new AbortController().signal, connectTimeoutSeconds: 20, reconnectForSeconds: 120,
+      spec: path.join(dir, "spec.json"),
+      out: path.join(dir, "out"),
+      dryRun: false,
+      target: `ssh://${sshd.user}@127.0.0.1:${sshd.port}`,
+      identity: sshd.identityFile,
+      knownHosts: sshd.knownHostsFile,
+      acceptNewHostKey: false,
+      keepFrames: false,
+      preset: "veryfast",
+      processes: 1,
+      reporter,
+      signal: new AbortController().signal,
+      connectTimeoutSeconds: 20,
+      reconnectForSeconds: 120,
     });
     expect(killed.length).toBeGreaterThan(0);
     expect(frames[0]).toBeLessThan(spec.frames); // the link was cut while frames were still to come
-    expect(lines.join("\n")).toMatch(/the link to ssh:\/\/.* dropped .*; the render goes on there\. Reconnecting for up to 2 min \(--reconnect-for\)/);
+    expect(lines.join("\n")).toMatch(
+      /the link to ssh:\/\/.* dropped .*; the render goes on there\. Reconnecting for up to 2 min \(--reconnect-for\)/,
+    );
     expect(lines.join("\n")).toMatch(/reconnected to ssh:\/\/.* after \d+ s/);
     expect(frames.at(-1)).toBe(spec.frames); // progress picked up where it was, to the end
     expect(result.outputs).toEqual([path.join(dir, "out", "mid.mp4")]);

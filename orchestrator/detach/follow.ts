@@ -33,7 +33,14 @@ const MAX_FAILED_READS = 5;
  * normal end of tail, proves it was whole, so a drop mid-line re-reads it.
  * A dropped link is handed to `link.reconnect`, and reading resumes where it was.
  */
-export async function followRender(link: HostLink, runDir: string, pid: number, state: FollowState, signal: AbortSignal, onEvent: (event: ProgressEvent) => void): Promise<FollowResult> {
+export async function followRender(
+  link: HostLink,
+  runDir: string,
+  pid: number,
+  state: FollowState,
+  signal: AbortSignal,
+  onEvent: (event: ProgressEvent) => void,
+): Promise<FollowResult> {
   const accept = (line: string) => {
     state.offset += Buffer.byteLength(line, "utf8") + 1;
     const parsed = parseProgressLine(line);
@@ -61,7 +68,8 @@ export async function followRender(link: HostLink, runDir: string, pid: number, 
       });
     };
     const result = await reading().catch((error: unknown) => {
-      if (error instanceof RemoteError && !signal.aborted) return { exitCode: null, connectionLost: true, stderr: printable(error.message) };
+      if (error instanceof RemoteError && !signal.aborted)
+        return { exitCode: null, connectionLost: true, stderr: printable(error.message) };
       throw error;
     });
     if (signal.aborted) throw new InterruptedError("Interrupted during render.");
@@ -70,11 +78,16 @@ export async function followRender(link: HostLink, runDir: string, pid: number, 
       return await finalStatus(link, runDir, signal);
     }
     if (result.exitCode === null && result.connectionLost !== false) {
-      if (++failedReads > MAX_FAILED_READS) throw new RemoteError(`The link to ${link.current.description} kept dropping while following the render (${MAX_FAILED_READS} times in a row).`);
+      if (++failedReads > MAX_FAILED_READS)
+        throw new RemoteError(
+          `The link to ${link.current.description} kept dropping while following the render (${MAX_FAILED_READS} times in a row).`,
+        );
       await link.reconnect(result.stderr.trim().split("\n").at(-1) || "the connection closed", signal);
       continue;
     }
-    throw new RemoteError(`Could not follow the render's progress on ${link.current.description}: tail ended with ${result.exitCode === null ? "a signal" : `exit ${result.exitCode}`}: ${printable(result.stderr.trim()).slice(-500)}`);
+    throw new RemoteError(
+      `Could not follow the render's progress on ${link.current.description}: tail ended with ${result.exitCode === null ? "a signal" : `exit ${result.exitCode}`}: ${printable(result.stderr.trim()).slice(-500)}`,
+    );
   }
 }
 

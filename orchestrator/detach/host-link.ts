@@ -27,7 +27,10 @@ export interface HostLinkOptions {
  * drop: that fails at once, as on the first connect.
  */
 export class HostLink {
-  constructor(private host: Host, private readonly options: HostLinkOptions) {}
+  constructor(
+    private host: Host,
+    private readonly options: HostLinkOptions,
+  ) {}
 
   get current(): Host {
     return this.host;
@@ -39,7 +42,9 @@ export class HostLink {
     await this.host.close().catch(() => undefined);
     const started = Date.now();
     const deadline = started + reconnectForMs;
-    say(`  the link to ${where} dropped (${printable(why).slice(0, 300)}); the render goes on there. Reconnecting for up to ${formatSpan(reconnectForMs)} (--reconnect-for)…`);
+    say(
+      `  the link to ${where} dropped (${printable(why).slice(0, 300)}); the render goes on there. Reconnecting for up to ${formatSpan(reconnectForMs)} (--reconnect-for)…`,
+    );
     let delayMs = this.options.firstDelayMs ?? 1_000;
     let lastError = "";
     for (let attempt = 1; ; attempt++) {
@@ -54,11 +59,15 @@ export class HostLink {
       } catch (error) {
         if (signal.aborted) throw signal.reason;
         if (error instanceof HostKeyError || error instanceof BadInputError) throw error; // not a drop: someone else answers
-        lastError = printable(error instanceof Error ? error.message : String(error)).split("\n")[0].slice(0, 300);
+        lastError = printable(error instanceof Error ? error.message : String(error))
+          .split("\n")[0]
+          .slice(0, 300);
       }
       const wait = Math.min(delayMs, deadline - Date.now());
       if (wait <= 0) break;
-      say(`  still no link to ${where} (${lastError}); trying again in ${Math.ceil(wait / 1000)} s, for ${formatSpan(deadline - Date.now())} more.`);
+      say(
+        `  still no link to ${where} (${lastError}); trying again in ${Math.ceil(wait / 1000)} s, for ${formatSpan(deadline - Date.now())} more.`,
+      );
       await sleep(wait, undefined, { signal }).catch(() => signal.throwIfAborted());
       delayMs = Math.min(delayMs * 2, this.options.maxDelayMs ?? 30_000);
     }

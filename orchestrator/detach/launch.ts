@@ -26,7 +26,7 @@ const INNER = [
 
 /** The launcher: start the session, then wait (10 s at most) until the renderer's pid is on disk, and print it. */
 const OUTER = [
-  'inner=$1; shift',
+  "inner=$1; shift",
   'setsid -f sh -c "$inner" julia-render "$@" < /dev/null > /dev/null 2>&1 || exit 126',
   "i=0",
   `while [ ! -s ${RUN_FILES.pid} ]; do i=$((i+1)); [ $i -gt 100 ] && exit 125; sleep 0.1; done`,
@@ -39,9 +39,16 @@ export async function launchDetached(host: Host, runDir: string, argv: readonly 
   if (signal?.aborted) return 0;
   const pid = result.exitCode === 0 ? parsePid(result.stdout) : undefined;
   if (pid !== undefined) return pid;
-  const why = result.exitCode === 126 ? "setsid failed (the host needs util-linux's setsid with --fork)"
-    : result.exitCode === 125 ? "the renderer did not start within 10 s"
-    : result.exitCode === 0 ? `it reported an unusable pid ${JSON.stringify(printable(result.stdout).slice(0, 40))}`
-    : `exit ${result.exitCode ?? "without status"}`;
-  throw new RemoteError(`Could not start the renderer on ${host.description}: ${why}.${result.stderr.trim() ? `\n${printable(result.stderr.trim()).slice(-2000)}` : ""}`, { stderr: result.stderr });
+  const why =
+    result.exitCode === 126
+      ? "setsid failed (the host needs util-linux's setsid with --fork)"
+      : result.exitCode === 125
+        ? "the renderer did not start within 10 s"
+        : result.exitCode === 0
+          ? `it reported an unusable pid ${JSON.stringify(printable(result.stdout).slice(0, 40))}`
+          : `exit ${result.exitCode ?? "without status"}`;
+  throw new RemoteError(
+    `Could not start the renderer on ${host.description}: ${why}.${result.stderr.trim() ? `\n${printable(result.stderr.trim()).slice(-2000)}` : ""}`,
+    { stderr: result.stderr },
+  );
 }

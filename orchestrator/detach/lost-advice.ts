@@ -11,8 +11,12 @@ export function lostLinkAdvice(runId: string, where: string, journal?: Pick<RunJ
     `The render may still be running on ${where}; its results stay there until you attach.`,
     `When the host is reachable again, run: render-remote attach ${runId}   (render-remote runs lists your runs)`,
   ];
-  if (deadline) lines.push(`The server deletes itself at its deadline, ${formatUtc(deadline)}; attach before then or the results are lost.`);
-  else if (journal?.mode === "cloud") lines.push("This run has no server-side deadline: the server bills until it is destroyed (render-remote attach, or render-remote audit --destroy).");
+  if (deadline)
+    lines.push(`The server deletes itself at its deadline, ${formatUtc(deadline)}; attach before then or the results are lost.`);
+  else if (journal?.mode === "cloud")
+    lines.push(
+      "This run has no server-side deadline: the server bills until it is destroyed (render-remote attach, or render-remote audit --destroy).",
+    );
   return lines.join("\n");
 }
 

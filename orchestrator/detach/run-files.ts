@@ -17,9 +17,17 @@ export const RUN_FILES = {
 } as const;
 
 /** A pid as a file holds it: digits only, no sign (a negative pid would signal a whole group), no more than the kernel's 2^22. */
-const pidText = z.string().regex(/^\d{1,7}\n?$/).transform((text) => Number(text.trim())).pipe(z.number().int().min(2).max(4_194_304));
+const pidText = z
+  .string()
+  .regex(/^\d{1,7}\n?$/)
+  .transform((text) => Number(text.trim()))
+  .pipe(z.number().int().min(2).max(4_194_304));
 /** An exit status as `echo $?` writes it: 0 to 255. */
-const exitText = z.string().regex(/^\d{1,3}\n?$/).transform((text) => Number(text.trim())).pipe(z.number().int().min(0).max(255));
+const exitText = z
+  .string()
+  .regex(/^\d{1,3}\n?$/)
+  .transform((text) => Number(text.trim()))
+  .pipe(z.number().int().min(0).max(255));
 
 /** The pid in a file the server sent back, or undefined when it is not one. */
 export function parsePid(text: string): number | undefined {

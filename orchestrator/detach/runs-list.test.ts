@@ -3,14 +3,35 @@ import type { RunJournal } from "../state/journal.ts";
 import { costSoFar, formatRuns, runRow } from "./runs-list.ts";
 
 const cloud: RunJournal = {
-  runId: "rr-20261205-abc123", plan: "48core", type: "g6-dedicated-48", region: "us-east", startedAt: "2026-12-05T10:00:00.000Z", updatedAt: "2026-12-05T10:20:00.000Z",
-  hourly: 1.44, stack: { name: "rr-20261205-abc123", backendUrl: "file://x" }, status: "live", stage: "render", renderState: "rendering", outDir: "/home/me/renders",
-  deadline: "2026-12-05T11:00:00.000Z", watchdog: "armed",
+  runId: "rr-20261205-abc123",
+  plan: "48core",
+  type: "g6-dedicated-48",
+  region: "us-east",
+  startedAt: "2026-12-05T10:00:00.000Z",
+  updatedAt: "2026-12-05T10:20:00.000Z",
+  hourly: 1.44,
+  stack: { name: "rr-20261205-abc123", backendUrl: "file://x" },
+  status: "live",
+  stage: "render",
+  renderState: "rendering",
+  outDir: "/home/me/renders",
+  deadline: "2026-12-05T11:00:00.000Z",
+  watchdog: "armed",
 };
 
 it("a cloud row shows the plan, region, state, cost in started hours and the deadline", () => {
   const row = runRow(cloud, new Date("2026-12-05T11:30:00.000Z"));
-  expect(row).toEqual({ id: cloud.runId, mode: "cloud", plan: "48core (g6-dedicated-48)", where: "us-east", state: "rendering", startedAt: cloud.startedAt, outDir: "/home/me/renders", costSoFarUsd: 2.88, deadline: cloud.deadline });
+  expect(row).toEqual({
+    id: cloud.runId,
+    mode: "cloud",
+    plan: "48core (g6-dedicated-48)",
+    where: "us-east",
+    state: "rendering",
+    startedAt: cloud.startedAt,
+    outDir: "/home/me/renders",
+    costSoFarUsd: 2.88,
+    deadline: cloud.deadline,
+  });
   expect(runRow({ ...cloud, status: "destroyed" }).state).toBe("torn down");
   expect(runRow({ ...cloud, status: "destroy-failed" }).state).toBe("destroy failed");
   // torn down after 20 minutes: one started hour, whenever `runs` is asked
@@ -21,7 +42,24 @@ it("a cloud row shows the plan, region, state, cost in started hours and the dea
 });
 
 it("a target row shows the target and no cost", () => {
-  const row = runRow({ ...cloud, mode: "target", target: "ssh://me@box:22", plan: "target", type: "", region: "", hourly: 0, deadline: undefined, renderState: "unreachable" });
-  expect(row).toMatchObject({ mode: "target", plan: "--target", where: "ssh://me@box:22", state: "unreachable", costSoFarUsd: null, deadline: null });
+  const row = runRow({
+    ...cloud,
+    mode: "target",
+    target: "ssh://me@box:22",
+    plan: "target",
+    type: "",
+    region: "",
+    hourly: 0,
+    deadline: undefined,
+    renderState: "unreachable",
+  });
+  expect(row).toMatchObject({
+    mode: "target",
+    plan: "--target",
+    where: "ssh://me@box:22",
+    state: "unreachable",
+    costSoFarUsd: null,
+    deadline: null,
+  });
   expect(formatRuns([])).toMatch(/No runs yet/);
 });

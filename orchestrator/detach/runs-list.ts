@@ -18,16 +18,29 @@ export interface RunRow {
   deadline: string | null;
 }
 
-const CLOUD_STATES: Record<string, string> = { provisioning: "provisioning", destroying: "destroying", destroyed: "torn down", "destroy-failed": "destroy failed" };
+const CLOUD_STATES: Record<string, string> = {
+  provisioning: "provisioning",
+  destroying: "destroying",
+  destroyed: "torn down",
+  "destroy-failed": "destroy failed",
+};
 
 export function runRow(journal: RunJournal, now = new Date()): RunRow {
   const mode = journal.mode ?? "cloud";
   const renderState = journal.renderState === "torn-down" ? "torn down" : journal.renderState;
-  const state = mode === "cloud" ? (CLOUD_STATES[journal.status] ?? renderState ?? journal.status) : (renderState ?? (journal.status === "destroyed" ? "torn down" : "connecting"));
+  const state =
+    mode === "cloud"
+      ? (CLOUD_STATES[journal.status] ?? renderState ?? journal.status)
+      : (renderState ?? (journal.status === "destroyed" ? "torn down" : "connecting"));
   const plan = mode === "cloud" ? `${journal.plan} (${journal.type})` : "--target";
   const where = mode === "cloud" ? journal.region : (journal.target ?? "?");
   return {
-    id: journal.runId, mode, plan, where, state, startedAt: journal.startedAt,
+    id: journal.runId,
+    mode,
+    plan,
+    where,
+    state,
+    startedAt: journal.startedAt,
     outDir: journal.outDir ?? null,
     costSoFarUsd: mode === "cloud" ? costSoFar(journal, now) : null,
     deadline: armedDeadline(journal) ?? null,

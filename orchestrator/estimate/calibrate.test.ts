@@ -19,7 +19,14 @@ describe("computedShare on sub-grids and camera paths", () => {
     expect(supersampled).toBeGreaterThan(0.85);
     expect(supersampled).toBeLessThan(0.95);
     // a path that starts centred and leaves the centre: only its first frames have mirror copies
-    const path = parseSpec({ width: 200, frames: 9, keyframes: [{ frame: 0, center: [0, 0], width: 3.6 }, { frame: 8, center: [0.3, 0.2], width: 0.5 }] });
+    const path = parseSpec({
+      width: 200,
+      frames: 9,
+      keyframes: [
+        { frame: 0, center: [0, 0], width: 3.6 },
+        { frame: 8, center: [0.3, 0.2], width: 0.5 },
+      ],
+    });
     expect(computedShare(path)).toBeGreaterThan(computedShare(parseSpec({ width: 200 })));
     expect(computedShare(path)).toBeLessThan(1);
   });
@@ -57,19 +64,27 @@ describe("calibrate (no timing asserted: the timing comparison is `npm run bench
     const { re, im } = frameAxes(job);
     const exact = Array.from({ length: job.frames }, (_, frame) => {
       const c = frameC(job, frame);
-      return escapeCountsScalar({ re, im, rowStart: 0, rowEnd: job.height, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius },
-        new Uint32Array(job.width * job.height));
+      return escapeCountsScalar(
+        { re, im, rowStart: 0, rowEnd: job.height, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius },
+        new Uint32Array(job.width * job.height),
+      );
     });
     expect(calibration.sampleWidth).toBe(24);
     expect(calibration.samples.map((sample) => sample.frame)).toEqual([0, 1, 2, 3, 4]);
     expect(calibration.samples.map((sample) => Math.round(sample.iterationsPerPixel * job.width * job.height))).toEqual(exact);
-    expect(calibration.totalIterations).toBeCloseTo(exact.reduce((sum, work) => sum + work, 0), 6);
+    expect(calibration.totalIterations).toBeCloseTo(
+      exact.reduce((sum, work) => sum + work, 0),
+      6,
+    );
     expect(calibration.computedShare).toBe(1); // off centre: no mirror copies
     expect(calibration.encodeSecondsPerFrame).toBe(0); // encode: false
     expect(calibration.kernelRate).toBeGreaterThan(0);
     const history = { speedFactor: DEFAULT_SPEED_FACTOR, overheadSeconds: DEFAULT_OVERHEAD_SECONDS, runs: 0 };
     const prediction = predict(calibration, job, [], history);
     expect(prediction.totalIterations).toBe(calibration.totalIterations);
-    expect(prediction.cpuSeconds).toBeCloseTo(calibration.totalIterations / calibration.kernelRate + job.frames * calibration.colorSecondsPerFrame, 9);
+    expect(prediction.cpuSeconds).toBeCloseTo(
+      calibration.totalIterations / calibration.kernelRate + job.frames * calibration.colorSecondsPerFrame,
+      9,
+    );
   });
 });

@@ -103,7 +103,9 @@ export async function calibrate(job: Job, options: CalibrateOptions = {}): Promi
   step("timing colouring and the shortcut search");
   const { colorSecondsPerFrame, searchSecondsPerFrame } = frameCosts(job, sampleJob(job, Math.min(best!.width, 128)), frames, kernel.run);
   if (options.bundle) step("timing the renderer's start (three tiny renders)");
-  const startupSeconds = options.bundle ? await measureStartup(options.bundle, job, { kernelRate: rate, encodeSecondsPerFrame }) : DEFAULT_STARTUP_SECONDS;
+  const startupSeconds = options.bundle
+    ? await measureStartup(options.bundle, job, { kernelRate: rate, encodeSecondsPerFrame })
+    : DEFAULT_STARTUP_SECONDS;
   return {
     samples: frames.map((frame, i) => ({ frame, iterationsPerPixel: samplesPerPixel * best!.perFrame[i] })),
     sampleWidth: best!.width,
@@ -130,7 +132,10 @@ async function measureStartup(bundle: string, job: Job, costs: { kernelRate: num
   try {
     const spec = path.join(dir, "startup.json");
     const frames = Math.min(2, job.frames);
-    await writeFile(spec, JSON.stringify({ ...jobToSpec(fixedView(job)), name: "startup", frames, maxIterations: Math.min(64, job.maxIterations) }));
+    await writeFile(
+      spec,
+      JSON.stringify({ ...jobToSpec(fixedView(job)), name: "startup", frames, maxIterations: Math.min(64, job.maxIterations) }),
+    );
     // the fastest of three runs: on a shared machine the slower ones measure the neighbours
     let seconds = Infinity;
     let stdout = "";
@@ -156,14 +161,31 @@ async function measureStartup(bundle: string, job: Job, costs: { kernelRate: num
  * to the job's size) and finding the frame's exact shortcut (trap.ts), which the main thread plans
  * once per frame for all the workers. The fastest of three passes.
  */
-function frameCosts(job: Job, sample: Job, frames: number[], run: ReturnType<typeof createKernel>["run"]): { colorSecondsPerFrame: number; searchSecondsPerFrame: number } {
+function frameCosts(
+  job: Job,
+  sample: Job,
+  frames: number[],
+  run: ReturnType<typeof createKernel>["run"],
+): { colorSecondsPerFrame: number; searchSecondsPerFrame: number } {
   const palette = bandPalette(job);
   const wide = widePalette(palette);
   const counts = frames.map((frame) => {
     const { re, im } = frameAxes(sample, frame);
     const c = frameC(sample, frame);
     const into = new Uint32Array(sample.width * sample.height);
-    run({ re, im, rowStart: 0, rowEnd: sample.height, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius }, into);
+    run(
+      {
+        re,
+        im,
+        rowStart: 0,
+        rowEnd: sample.height,
+        cRe: c.re,
+        cIm: c.im,
+        maxIterations: job.maxIterations,
+        escapeRadius: job.escapeRadius,
+      },
+      into,
+    );
     return into;
   });
   const rgb = new Uint8Array(sample.width * sample.height * 3);
@@ -201,7 +223,10 @@ function frameComputedShare(job: Job, frame: number): number {
   const { re, im } = frameAxes(job, frame);
   const b = frameBounds(job, frame);
   const n = job.supersample;
-  const plan = mirrorPlan(subsampleAxis(re, (b.reMax - b.reMin) / (job.width - 1), n), subsampleAxis(im, (b.imMax - b.imMin) / (job.height - 1), n));
+  const plan = mirrorPlan(
+    subsampleAxis(re, (b.reMax - b.reMin) / (job.width - 1), n),
+    subsampleAxis(im, (b.imMax - b.imMin) / (job.height - 1), n),
+  );
   if (!plan) return 1;
   const rows = plan.rowMirrored.reduce((sum, mirrored) => sum + mirrored, 0);
   return 1 - (rows * plan.mirroredColumns.length) / (job.width * job.height * n * n);
@@ -238,7 +263,21 @@ function sampler(job: Job, run: ReturnType<typeof createKernel>["run"]): (frame:
     // a camera path moves the view every frame
     if (job.keyframes) axes = frameAxes(job, frame);
     const c = frameC(job, frame);
-    return run({ re: axes.re, im: axes.im, rowStart: 0, rowEnd: job.height, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius }, counts) / counts.length;
+    return (
+      run(
+        {
+          re: axes.re,
+          im: axes.im,
+          rowStart: 0,
+          rowEnd: job.height,
+          cRe: c.re,
+          cIm: c.im,
+          maxIterations: job.maxIterations,
+          escapeRadius: job.escapeRadius,
+        },
+        counts,
+      ) / counts.length
+    );
   };
 }
 
@@ -279,8 +318,23 @@ async function measureEncode(job: Job, preset: string, fullFrameSeconds: number)
   const frames = consecutiveFrames(job, width, rows, few + extra, format);
   const encode = async (count: number) => {
     const t0 = performance.now();
-    const child = execa(findFfmpeg(), ["-hide_banner", "-loglevel", "error", ...rawFramesInput(format, width, rows, 30),
-      "-c:v", "libx264", "-preset", preset, "-threads", "1", "-pix_fmt", "yuv420p", "-f", "null", "-"]);
+    const child = execa(findFfmpeg(), [
+      "-hide_banner",
+      "-loglevel",
+      "error",
+      ...rawFramesInput(format, width, rows, 30),
+      "-c:v",
+      "libx264",
+      "-preset",
+      preset,
+      "-threads",
+      "1",
+      "-pix_fmt",
+      "yuv420p",
+      "-f",
+      "null",
+      "-",
+    ]);
     // Distinct frames in order (a job with fewer frames has them repeated from the start).
     // Repeating a few frames back and forth measured x264 at 0.6-0.75x its real cost: repeats are almost free to encode.
     for (let i = 0; i < count; i++) {
@@ -308,7 +362,8 @@ function consecutiveFrames(job: Job, width: number, rows: number, count: number,
   return Array.from({ length: Math.min(count, job.frames) }, (_, i) => {
     const frame = Buffer.alloc(frameBytes(format, width, rows));
     renderer.renderFrame(first + i, frame, width);
-    if (format === "rgb24" && rows > strip.height) frame.copyWithin(strip.height * width * 3, (strip.height - 1) * width * 3, strip.height * width * 3);
+    if (format === "rgb24" && rows > strip.height)
+      frame.copyWithin(strip.height * width * 3, (strip.height - 1) * width * 3, strip.height * width * 3);
     return frame;
   });
 }

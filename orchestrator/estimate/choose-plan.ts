@@ -20,10 +20,22 @@ export interface PlanChoice {
  * Either way the job is calibrated here first, so the cost printed before
  * anything is created comes from a measurement.
  */
-export async function choosePlan(job: Job, requested: string, prices: PlansResult, limits: { deadlineSeconds?: number; maxCostUsd?: number }, env?: NodeJS.ProcessEnv): Promise<PlanChoice> {
+export async function choosePlan(
+  job: Job,
+  requested: string,
+  prices: PlansResult,
+  limits: { deadlineSeconds?: number; maxCostUsd?: number },
+  env?: NodeJS.ProcessEnv,
+): Promise<PlanChoice> {
   const explicit = requested === "auto" ? undefined : resolvePlan(requested, prices);
   const calibration = await calibrate(job, { bundle: locateRendererBundle() });
-  const prediction = predict(calibration, job, explicit ? [explicit] : prices.plans, await readHistory(calibration.kernelRate, env), limits);
+  const prediction = predict(
+    calibration,
+    job,
+    explicit ? [explicit] : prices.plans,
+    await readHistory(calibration.kernelRate, env),
+    limits,
+  );
   if (explicit) return { plan: explicit, prediction };
   const choice = prediction.choice;
   if (!choice) {

@@ -3,7 +3,12 @@ import { PLANS, type Plan } from "../cloud/plans.ts";
 import type { RunJournal } from "../state/journal.ts";
 import type { Calibration } from "./calibrate.ts";
 import { historyFrom } from "./history.ts";
-import { DEFAULT_OVERHEAD_SECONDS as BUDGET_DEFAULT_OVERHEAD_SECONDS, checkBudget, estimateWorstCase, worstCaseOverheadSeconds } from "../cloud/budget.ts";
+import {
+  DEFAULT_OVERHEAD_SECONDS as BUDGET_DEFAULT_OVERHEAD_SECONDS,
+  checkBudget,
+  estimateWorstCase,
+  worstCaseOverheadSeconds,
+} from "../cloud/budget.ts";
 import { DEFAULT_OVERHEAD_SECONDS, DEFAULT_SPEED_FACTOR, PARALLEL_EFFICIENCY, formatDuration, parseDuration, predict } from "./predict.ts";
 
 const plans: Plan[] = PLANS.map((plan) => ({ ...plan, priceSource: "fallback" }));
@@ -11,7 +16,20 @@ const defaults = { speedFactor: DEFAULT_SPEED_FACTOR, overheadSeconds: DEFAULT_O
 
 // 1e9 iterations/s on one core, 2 cores, no encoding cost, 1 s start-up: easy arithmetic
 function calibration(totalIterations: number): Calibration {
-  return { samples: [], sampleWidth: 64, totalIterations, kernelRate: 1e9, computedShare: 1, encodeSecondsPerFrame: 0, startupSeconds: 1, colorSecondsPerFrame: 0, searchSecondsPerFrame: 0, cores: 2, kernelName: "test", seconds: 0 };
+  return {
+    samples: [],
+    sampleWidth: 64,
+    totalIterations,
+    kernelRate: 1e9,
+    computedShare: 1,
+    encodeSecondsPerFrame: 0,
+    startupSeconds: 1,
+    colorSecondsPerFrame: 0,
+    searchSecondsPerFrame: 0,
+    cores: 2,
+    kernelName: "test",
+    seconds: 0,
+  };
 }
 
 describe("predict", () => {
@@ -31,7 +49,12 @@ describe("predict", () => {
 
   it("adds colouring per frame to the CPU time, and the shortcut search per frame to the wall time", () => {
     // 100 frames: 0.017 CPU-s of colour each (1.7 s over 2 cores), 1 ms of search each (0.1 s whatever the cores)
-    const prediction = predict({ ...calibration(0), colorSecondsPerFrame: 0.017, searchSecondsPerFrame: 0.001 }, { frames: 100 }, plans, defaults);
+    const prediction = predict(
+      { ...calibration(0), colorSecondsPerFrame: 0.017, searchSecondsPerFrame: 0.001 },
+      { frames: 100 },
+      plans,
+      defaults,
+    );
     expect(prediction.cpuSeconds).toBeCloseTo(1.7, 9);
     expect(prediction.localSeconds).toBeCloseTo(1 + 0.1 + 1.7 / 1.7, 9);
     expect(prediction.plans.find((p) => p.alias === "48core")!.renderSeconds).toBeCloseTo(1 + 0.1 + 1.7 / (48 * 0.6 * 0.85), 9);
@@ -65,7 +88,14 @@ describe("predict", () => {
 });
 
 describe("parseDuration", () => {
-  it.each([["10m", 600], ["90s", 90], ["1h30m", 5400], ["2h", 7200], ["45", 45], ["1.5m", 90]])("%s", (text, seconds) => {
+  it.each([
+    ["10m", 600],
+    ["90s", 90],
+    ["1h30m", 5400],
+    ["2h", 7200],
+    ["45", 45],
+    ["1.5m", 90],
+  ])("%s", (text, seconds) => {
     expect(parseDuration(text)).toBe(seconds);
   });
   it.each(["", "soon", "10 minutes", "-5m"])("rejects %j", (text) => {
@@ -82,7 +112,11 @@ describe("one cost model", () => {
     const twoCore = prediction.plans.find((p) => p.alias === "2core")!;
     expect(twoCore.renderSeconds).toBeCloseTo(3000, 6);
     for (const plan of prediction.plans) {
-      const guard = estimateWorstCase({ hourly: plan.hourly, expectedSeconds: plan.renderSeconds, overheadSeconds: worstCaseOverheadSeconds(defaults.overheadSeconds) });
+      const guard = estimateWorstCase({
+        hourly: plan.hourly,
+        expectedSeconds: plan.renderSeconds,
+        overheadSeconds: worstCaseOverheadSeconds(defaults.overheadSeconds),
+      });
       expect([plan.alias, plan.billedHours, plan.costUsd]).toEqual([plan.alias, guard.billedHours, guard.worstCaseUsd]);
     }
     expect(twoCore.billedHours).toBe(2);
@@ -94,7 +128,9 @@ describe("one cost model", () => {
     const oneHourOf2core = plans.find((p) => p.alias === "2core")!.hourly;
     const prediction = predict(fiftyMinutesOn2core, { frames: 1 }, plans, defaults, { maxCostUsd: oneHourOf2core });
     for (const plan of prediction.plans.filter((p) => p.withinBudget)) {
-      expect(() => checkBudget(estimateWorstCase({ hourly: plan.hourly, expectedSeconds: plan.renderSeconds }), oneHourOf2core, plan.type)).not.toThrow();
+      expect(() =>
+        checkBudget(estimateWorstCase({ hourly: plan.hourly, expectedSeconds: plan.renderSeconds }), oneHourOf2core, plan.type),
+      ).not.toThrow();
     }
     expect(prediction.choice?.alias).not.toBe("2core");
   });

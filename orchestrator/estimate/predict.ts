@@ -70,24 +70,51 @@ export interface Limits {
   maxCostUsd?: number;
 }
 
-export function predict(calibration: Calibration, job: { frames: number }, plans: readonly Plan[], history: History, limits: Limits = {}): Prediction {
-  const cpuSeconds = (calibration.totalIterations * calibration.computedShare) / calibration.kernelRate + job.frames * (calibration.encodeSecondsPerFrame + calibration.colorSecondsPerFrame);
+export function predict(
+  calibration: Calibration,
+  job: { frames: number },
+  plans: readonly Plan[],
+  history: History,
+  limits: Limits = {},
+): Prediction {
+  const cpuSeconds =
+    (calibration.totalIterations * calibration.computedShare) / calibration.kernelRate +
+    job.frames * (calibration.encodeSecondsPerFrame + calibration.colorSecondsPerFrame);
   const fixedSeconds = calibration.startupSeconds + job.frames * calibration.searchSecondsPerFrame;
   const localSeconds = fixedSeconds + cpuSeconds / (calibration.cores * PARALLEL_EFFICIENCY);
   const predictions = plans.map((plan): PlanPrediction => {
     const renderSeconds = fixedSeconds + cpuSeconds / (plan.vcpus * history.speedFactor * PARALLEL_EFFICIENCY);
     const totalSeconds = renderSeconds + history.overheadSeconds;
-    const cost = estimateWorstCase({ hourly: plan.hourly, expectedSeconds: renderSeconds, overheadSeconds: worstCaseOverheadSeconds(history.overheadSeconds) });
+    const cost = estimateWorstCase({
+      hourly: plan.hourly,
+      expectedSeconds: renderSeconds,
+      overheadSeconds: worstCaseOverheadSeconds(history.overheadSeconds),
+    });
     const { billedHours, worstCaseUsd: costUsd } = cost;
     return {
-      alias: plan.alias, type: plan.type, vcpus: plan.vcpus, hourly: plan.hourly, renderSeconds, totalSeconds, billedHours, costUsd,
+      alias: plan.alias,
+      type: plan.type,
+      vcpus: plan.vcpus,
+      hourly: plan.hourly,
+      renderSeconds,
+      totalSeconds,
+      billedHours,
+      costUsd,
       meetsDeadline: limits.deadlineSeconds === undefined || totalSeconds <= limits.deadlineSeconds,
       withinBudget: limits.maxCostUsd === undefined || costUsd <= limits.maxCostUsd,
     };
   });
   const eligible = predictions.filter((p) => p.meetsDeadline && p.withinBudget);
   const choice = eligible.sort((a, b) => a.costUsd - b.costUsd || a.totalSeconds - b.totalSeconds)[0];
-  return { totalIterations: calibration.totalIterations, cpuSeconds, localSeconds, plans: predictions, choice, advice: advise(localSeconds, predictions, limits), history };
+  return {
+    totalIterations: calibration.totalIterations,
+    cpuSeconds,
+    localSeconds,
+    plans: predictions,
+    choice,
+    advice: advise(localSeconds, predictions, limits),
+    history,
+  };
 }
 
 function advise(localSeconds: number, plans: readonly PlanPrediction[], limits: Limits): string {

@@ -24,7 +24,8 @@ const path = parseSpec({
 /** Every frame of the new path against old frame `from + k`: views and c to within a few ulps (relative 1e-12 of the width). */
 function expectSameViews(refined: Job, old: Job, from: number): void {
   for (let k = 0; k < refined.frames; k++) {
-    const a = viewAt(refined.keyframes!, k), b = viewAt(old.keyframes!, from + k);
+    const a = viewAt(refined.keyframes!, k),
+      b = viewAt(old.keyframes!, from + k);
     expect(Math.abs(a.width - b.width) / b.width, `width at ${k}`).toBeLessThan(1e-12);
     expect(Math.abs(a.center.re - b.center.re) / b.width, `centre.re at ${k}`).toBeLessThan(1e-9);
     expect(Math.abs(a.center.im - b.center.im) / b.width, `centre.im at ${k}`).toBeLessThan(1e-9);
@@ -50,19 +51,28 @@ describe("refine on a camera path", () => {
   });
 
   it("without keyframe c, c keeps following c.from/c.to", () => {
-    const plainC = parseSpec({ ...{ name: "z", width: 64, height: 48, frames: 50, c: { from: [-0.7, 0], to: [-0.7, 0.49] } }, keyframes: [{ frame: 0, center: [0, 0], width: 3 }, { frame: 49, center: [0.2, 0.1], width: 0.03 }] });
+    const plainC = parseSpec({
+      ...{ name: "z", width: 64, height: 48, frames: 50, c: { from: [-0.7, 0], to: [-0.7, 0.49] } },
+      keyframes: [
+        { frame: 0, center: [0, 0], width: 3 },
+        { frame: 49, center: [0.2, 0.1], width: 0.03 },
+      ],
+    });
     const { job } = refineJob(plainC, { from: at("5"), to: at("45") });
     expectSameViews(job, plainC, 5);
   });
 
   it("refuses times between frames, and a new frame count across an inner keyframe", () => {
-    expect(() => refineJob(path, { from: at("0.51s"), to: at("100") })).toThrow(/falls between frames \(30 fps\): a camera path is cut at whole frames/);
+    expect(() => refineJob(path, { from: at("0.51s"), to: at("100") })).toThrow(
+      /falls between frames \(30 fps\): a camera path is cut at whole frames/,
+    );
     expect(() => refineJob(path, { from: at("10"), to: at("100"), frames: 50 })).toThrow(BadInputError);
     expect(() => refineJob(path, { from: at("10"), to: at("100"), frames: 50 })).toThrow(/span the path's keyframe at frame 60/);
     // inside one zoom a new frame count resamples the same zoom
     const resampled = refineJob(path, { from: at("10"), to: at("50"), frames: 81 }).job;
     expect(resampled.frames).toBe(81);
-    const a = viewAt(resampled.keyframes!, 40), b = viewAt(path.keyframes!, 30);
+    const a = viewAt(resampled.keyframes!, 40),
+      b = viewAt(path.keyframes!, 30);
     expect(Math.abs(a.width - b.width) / b.width).toBeLessThan(1e-12);
   });
 });

@@ -11,7 +11,12 @@ import { BadInputError } from "../errors.ts";
  * to the rounding of re-evaluating the zoom from other ends: a few units in the
  * last place). Every new keyframe gives c, so c stays what it was.
  */
-export function refinePath(job: Job & { keyframes: Keyframe[] }, from: number, to: number, timing: { frames: number; fps: number } | undefined): Pick<Job, "keyframes" | "frames" | "fps" | "c"> {
+export function refinePath(
+  job: Job & { keyframes: Keyframe[] },
+  from: number,
+  to: number,
+  timing: { frames: number; fps: number } | undefined,
+): Pick<Job, "keyframes" | "frames" | "fps" | "c"> {
   const inside = job.keyframes.filter((k) => k.frame > from && k.frame < to);
   const frames = timing?.frames ?? to - from + 1;
   if (timing && frames !== to - from + 1 && inside.length > 0) {
@@ -32,7 +37,9 @@ export function refinePath(job: Job & { keyframes: Keyframe[] }, from: number, t
 export function wholeFrame(job: Job, seconds: number, text: string, flag: string): number {
   const frame = Math.round(seconds * job.fps);
   if (Math.abs(seconds * job.fps - frame) > 1e-9) {
-    throw new BadInputError(`${flag} ${text} falls between frames (${job.fps} fps): a camera path is cut at whole frames. Give a frame number, e.g. ${flag} ${Math.floor(seconds * job.fps)}.`);
+    throw new BadInputError(
+      `${flag} ${text} falls between frames (${job.fps} fps): a camera path is cut at whole frames. Give a frame number, e.g. ${flag} ${Math.floor(seconds * job.fps)}.`,
+    );
   }
   return frame;
 }

@@ -6,7 +6,14 @@ import { cAtSeconds, parseSegmentPoint, refineJob, segmentName, type SegmentPoin
 
 const at = (value: string, flag = "--from"): SegmentPoint => parseSegmentPoint(flag, value);
 const seed = (initial: number, increment: number, name = "seed") =>
-  parseSpec({ name, width: 500, maxIterations: 500, duration: 10, fps: 30, c: { from: [-0.62772, initial], to: [-0.62772, initial + increment] } });
+  parseSpec({
+    name,
+    width: 500,
+    maxIterations: 500,
+    duration: 10,
+    fps: 30,
+    c: { from: [-0.62772, initial], to: [-0.62772, initial + increment] },
+  });
 
 describe("parseSegmentPoint", () => {
   it("reads times in seconds and frame numbers", () => {
@@ -16,7 +23,9 @@ describe("parseSegmentPoint", () => {
   });
 
   it("rejects anything else, naming the flag and the value", () => {
-    expect(() => at("4.5", "--to")).toThrow(`--to takes a time like 4s or 4.5s, or a frame number like 120; got "4.5" (frame numbers are whole; for a time write 4.5s).`);
+    expect(() => at("4.5", "--to")).toThrow(
+      `--to takes a time like 4s or 4.5s, or a frame number like 120; got "4.5" (frame numbers are whole; for a time write 4.5s).`,
+    );
     for (const value of ["-1", "4 s", "4m", "", "s", "1e3"]) expect(() => at(value), value).toThrow(BadInputError);
   });
 });
@@ -65,9 +74,24 @@ describe("refineJob", () => {
   });
 
   it("keeps everything else, and takes the new timing when given", () => {
-    const colourful = parseSpec({ ...{ name: "x", width: 320, height: 200, maxIterations: 77, escapeRadius: 3, colormap: "magma", coloring: "smooth" }, bounds: { re: [-1, 1], im: [-0.5, 0.5] }, frames: 50, fps: 25 });
+    const colourful = parseSpec({
+      ...{ name: "x", width: 320, height: 200, maxIterations: 77, escapeRadius: 3, colormap: "magma", coloring: "smooth" },
+      bounds: { re: [-1, 1], im: [-0.5, 0.5] },
+      frames: 50,
+      fps: 25,
+    });
     const { job } = refineJob(colourful, { from: at("10"), to: at("1.5s") });
-    expect(job).toMatchObject({ width: 320, height: 200, maxIterations: 77, escapeRadius: 3, colormap: "magma", coloring: "smooth", bounds: colourful.bounds, frames: 50, fps: 25 });
+    expect(job).toMatchObject({
+      width: 320,
+      height: 200,
+      maxIterations: 77,
+      escapeRadius: 3,
+      colormap: "magma",
+      coloring: "smooth",
+      bounds: colourful.bounds,
+      frames: 50,
+      fps: 25,
+    });
     expect(refineJob(old, { from: at("4s"), to: at("5s"), duration: 60 }).job).toMatchObject({ frames: 1800, fps: 30 });
     expect(refineJob(old, { from: at("4s"), to: at("5s"), duration: 6.1 }).job.frames).toBe(183);
     expect(refineJob(old, { from: at("4s"), to: at("5s"), fps: 60 }).job).toMatchObject({ frames: 600, fps: 60 });
@@ -80,7 +104,9 @@ describe("refineJob", () => {
     const bad = (from: string, to: string) => () => refineJob(old, { from: at(from, "--from"), to: at(to, "--to") });
     expect(bad("4s", "11s")).toThrow("--to 11s is past the end: the animation runs from 0s to 10s, frames 0 to 299 at 30 fps.");
     expect(bad("300", "301")).toThrow("--from 300 is past the last frame: the animation runs from 0s to 10s, frames 0 to 299 at 30 fps.");
-    expect(bad("5s", "4s")).toThrow("--from 5s must come before --to 4s: the segment runs forward in time, and here --from is at 5s, --to at 4s. Swap them: --from 4s --to 5s.");
+    expect(bad("5s", "4s")).toThrow(
+      "--from 5s must come before --to 4s: the segment runs forward in time, and here --from is at 5s, --to at 4s. Swap them: --from 4s --to 5s.",
+    );
     expect(bad("4s", "4s")).toThrow(BadInputError);
     expect(bad("4s", "120")).toThrow("--from 4s and --to 120 are the same moment (4s). A segment needs a --to later than its --from.");
     expect(bad("150", "4s")).toThrow(/here --from is at 5s, --to at 4s\. Swap them: --from 4s --to 150\./);
@@ -90,7 +116,9 @@ describe("refineJob", () => {
     const with_ = (extra: object) => () => refineJob(old, { from: at("4s"), to: at("5s"), ...extra });
     expect(with_({ frames: 10, duration: 2 })).toThrow("Give --frames or --duration, not both");
     expect(with_({ frames: 0 })).toThrow("--frames takes a whole number from 1 to 1,000,000, got 0.");
-    expect(with_({ duration: 0.01 })).toThrow("--duration × fps must be a whole number of frames from 1 to 1,000,000, got 0.01 × 30 = 0.3.");
+    expect(with_({ duration: 0.01 })).toThrow(
+      "--duration × fps must be a whole number of frames from 1 to 1,000,000, got 0.01 × 30 = 0.3.",
+    );
     expect(with_({ fps: 0 })).toThrow(/--fps takes/);
   });
 });

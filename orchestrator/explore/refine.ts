@@ -8,9 +8,7 @@ import { refinePath, wholeFrame } from "./refine-path.ts";
  * author worked out by hand ("seconds 4-5" of -0.7 + 0.7 is -0.42 + 0.07).
  * Pure arithmetic; the command reads and writes the files.
  */
-export type SegmentPoint =
-  | { kind: "seconds"; seconds: number; text: string }
-  | { kind: "frame"; frame: number; text: string };
+export type SegmentPoint = { kind: "seconds"; seconds: number; text: string } | { kind: "frame"; frame: number; text: string };
 
 /** `4s` or `4.5s` is a time; `120` is a frame number. */
 export function parseSegmentPoint(flag: string, value: string): SegmentPoint {
@@ -61,7 +59,9 @@ export function refineJob(job: Job, request: RefineRequest): Refinement {
   const fromSeconds = secondsOf(job, request.from, "--from");
   const toSeconds = secondsOf(job, request.to, "--to");
   if (fromSeconds === toSeconds) {
-    throw new BadInputError(`--from ${request.from.text} and --to ${request.to.text} are the same moment (${describeTime(fromSeconds)}). A segment needs a --to later than its --from.`);
+    throw new BadInputError(
+      `--from ${request.from.text} and --to ${request.to.text} are the same moment (${describeTime(fromSeconds)}). A segment needs a --to later than its --from.`,
+    );
   }
   if (fromSeconds > toSeconds) {
     throw new BadInputError(
@@ -120,7 +120,9 @@ function newTiming(job: Job, request: RefineRequest): { frames: number; fps: num
   if (request.duration !== undefined) {
     const frames = wholeFrames(request.duration * fps);
     if (!(request.duration > 0) || frames === undefined) {
-      throw new BadInputError(`--duration × fps must be a whole number of frames from 1 to ${MAX_FRAMES.toLocaleString("en-US")}, got ${request.duration} × ${fps} = ${request.duration * fps}.`);
+      throw new BadInputError(
+        `--duration × fps must be a whole number of frames from 1 to ${MAX_FRAMES.toLocaleString("en-US")}, got ${request.duration} × ${fps} = ${request.duration * fps}.`,
+      );
     }
     return { frames, fps };
   }

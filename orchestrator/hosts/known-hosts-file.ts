@@ -99,6 +99,9 @@ function hashedMatches(hosts: string, name: string): boolean {
 
 /** `*` and `?` wildcards; host names compare case-insensitively, as in ssh. */
 function globMatches(pattern: string, name: string): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replaceAll("*", ".*").replaceAll("?", ".");
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replaceAll("*", ".*")
+    .replaceAll("?", ".");
   return new RegExp(`^${source}$`, "i").test(name);
 }

@@ -27,7 +27,10 @@ function knownHosts(text: string): string {
 
 async function refusal(policy: HostKeyPolicy, host: string, port: number, key: Buffer): Promise<HostKeyError> {
   const check = await prepareHostKeyCheck(policy, host, port);
-  const error = await check.verify(key).then(() => undefined, (caught: unknown) => caught);
+  const error = await check.verify(key).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(HostKeyError);
   return error as HostKeyError;
 }
@@ -49,7 +52,9 @@ describe("known_hosts format", () => {
   });
 
   it("parses markers, comments and line numbers, and skips malformed lines", () => {
-    const entries = parseKnownHosts(`# comment\n\nh1 ${a.line}\n@revoked * ${b.line}\n@cert-authority *.example ${a.line}\ngarbage\nh2 ssh-ed25519 !!!\n  h3,h4 ${rsa.line} comment\n`);
+    const entries = parseKnownHosts(
+      `# comment\n\nh1 ${a.line}\n@revoked * ${b.line}\n@cert-authority *.example ${a.line}\ngarbage\nh2 ssh-ed25519 !!!\n  h3,h4 ${rsa.line} comment\n`,
+    );
     expect(entries.map(({ line, marker, hosts, keyType }) => ({ line, marker, hosts, keyType }))).toEqual([
       { line: 3, marker: undefined, hosts: "h1", keyType: "ssh-ed25519" },
       { line: 4, marker: "revoked", hosts: "*", keyType: "ssh-ed25519" },
@@ -65,13 +70,36 @@ describe("known_hosts format", () => {
   });
 
   it("matches host fields the way ssh-keygen -F does, hashed entries included", () => {
-    const fields = ["example.com", "Example.COM", "a.example.com,b.example.com", "[127.0.0.1]:2222", "127.0.0.1",
-      "*.example.com", "*.example.com,!bad.example.com", "[10.0.0.?]:22", "[127.0.0.1]:*"];
-    const names = ["example.com", "a.example.com", "b.example.com", "bad.example.com", "[127.0.0.1]:2222", "127.0.0.1",
-      "[127.0.0.1]:2223", "[10.0.0.7]:22", "other"];
+    const fields = [
+      "example.com",
+      "Example.COM",
+      "a.example.com,b.example.com",
+      "[127.0.0.1]:2222",
+      "127.0.0.1",
+      "*.example.com",
+      "*.example.com,!bad.example.com",
+      "[10.0.0.?]:22",
+      "[127.0.0.1]:*",
+    ];
+    const names = [
+      "example.com",
+      "a.example.com",
+      "b.example.com",
+      "bad.example.com",
+      "[127.0.0.1]:2222",
+      "127.0.0.1",
+      "[127.0.0.1]:2223",
+      "[10.0.0.7]:22",
+      "other",
+    ];
     const plain = knownHosts(fields.map((field) => `${field} ${a.line}\n`).join(""));
     // Wildcard patterns cannot be hashed, so the hashed file holds only the literal names.
-    const hashed = knownHosts(fields.filter((field) => !/[*?!]/.test(field)).map((field) => `${field} ${a.line}\n`).join(""));
+    const hashed = knownHosts(
+      fields
+        .filter((field) => !/[*?!]/.test(field))
+        .map((field) => `${field} ${a.line}\n`)
+        .join(""),
+    );
     execFileSync("ssh-keygen", ["-q", "-H", "-f", hashed], { stdio: "ignore" });
     for (const file of [plain, hashed]) {
       const entries = parseKnownHosts(readFileSync(file, "utf8"));
@@ -89,10 +117,14 @@ describe("known_hosts format", () => {
 describe("host key policies", () => {
   it("accepts a key listed for [host]:port, plain or hashed", async () => {
     const file = knownHosts(`other ${b.line}\n[127.0.0.1]:2222 ${a.line}\n`);
-    await expect((await prepareHostKeyCheck({ kind: "known_hosts", file, acceptNew: false }, "127.0.0.1", 2222)).verify(a.blob)).resolves.toEqual({});
+    await expect(
+      (await prepareHostKeyCheck({ kind: "known_hosts", file, acceptNew: false }, "127.0.0.1", 2222)).verify(a.blob),
+    ).resolves.toEqual({});
     execFileSync("ssh-keygen", ["-q", "-H", "-f", file], { stdio: "ignore" });
     expect(readFileSync(file, "utf8")).not.toContain("127.0.0.1");
-    await expect((await prepareHostKeyCheck({ kind: "known_hosts", file, acceptNew: false }, "127.0.0.1", 2222)).verify(a.blob)).resolves.toEqual({});
+    await expect(
+      (await prepareHostKeyCheck({ kind: "known_hosts", file, acceptNew: false }, "127.0.0.1", 2222)).verify(a.blob),
+    ).resolves.toEqual({});
   });
 
   it("refuses a changed key loudly, naming the file and line", async () => {
@@ -124,7 +156,9 @@ describe("host key policies", () => {
     expect(readFileSync(file, "utf8")).toBe(`[127.0.0.1]:2222 ${a.line}\n`);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
-    await expect((await prepareHostKeyCheck({ kind: "known_hosts", file, acceptNew: false }, "127.0.0.1", 2222)).verify(a.blob)).resolves.toEqual({});
+    await expect(
+      (await prepareHostKeyCheck({ kind: "known_hosts", file, acceptNew: false }, "127.0.0.1", 2222)).verify(a.blob),
+    ).resolves.toEqual({});
     expect((await refusal({ kind: "known_hosts", file, acceptNew: true }, "127.0.0.1", 2222, b.blob)).reason).toBe("mismatch");
   });
 

@@ -3,7 +3,13 @@ import path from "node:path";
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { BadInputError, RemoteError } from "../errors.ts";
 import {
-  fingerprint, hostsFieldMatches, keyTypeLabel, keyTypeOf, knownHostsName, parseKnownHosts, parsePublicKey,
+  fingerprint,
+  hostsFieldMatches,
+  keyTypeLabel,
+  keyTypeOf,
+  knownHostsName,
+  parseKnownHosts,
+  parsePublicKey,
   type KnownHostsEntry,
 } from "./known-hosts-file.ts";
 import { quoteArg } from "./shell-quote.ts";
@@ -40,8 +46,15 @@ export interface HostKeyCheck {
 }
 
 // ssh2's default order; we only move known types to the front.
-const ALGORITHMS = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-  "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"];
+const ALGORITHMS = [
+  "ssh-ed25519",
+  "ecdsa-sha2-nistp256",
+  "ecdsa-sha2-nistp384",
+  "ecdsa-sha2-nistp521",
+  "rsa-sha2-512",
+  "rsa-sha2-256",
+  "ssh-rsa",
+];
 
 export const defaultKnownHostsFile = () => path.join(os.homedir(), ".ssh", "known_hosts");
 
@@ -52,16 +65,21 @@ export async function prepareHostKeyCheck(policy: HostKeyPolicy, host: string, p
   if (policy.kind === "pinned") {
     const pinned = parsePublicKey(policy.publicKey);
     if (!pinned) {
-      throw new BadInputError(`The pinned host key ${JSON.stringify(policy.publicKey.slice(0, 40))}… is not an OpenSSH public key line ("ssh-ed25519 AAAA…").`);
+      throw new BadInputError(
+        `The pinned host key ${JSON.stringify(policy.publicKey.slice(0, 40))}… is not an OpenSSH public key line ("ssh-ed25519 AAAA…").`,
+      );
     }
     return {
       algorithms: preferAlgorithms([pinned.keyType]),
       verify: async (key) => {
         if (key.equals(pinned.key)) return {};
-        throw new HostKeyError("mismatch", fingerprint(key),
+        throw new HostKeyError(
+          "mismatch",
+          fingerprint(key),
           `The host key of ${name} (${fingerprint(key)}) is not the key render-remote generated for this server (${fingerprint(pinned.key)}). ` +
-          "Someone may be intercepting the connection, or the address now belongs to another machine; nothing was sent to it. " +
-          "Check that the address still belongs to the server you created before trying again.");
+            "Someone may be intercepting the connection, or the address now belongs to another machine; nothing was sent to it. " +
+            "Check that the address still belongs to the server you created before trying again.",
+        );
       },
     };
   }
@@ -75,9 +93,12 @@ export async function prepareHostKeyCheck(policy: HostKeyPolicy, host: string, p
       const shown = `${keyTypeLabel(keyTypeOf(key) ?? "?")} key ${fingerprint(key)}`;
       const revoked = entries.find((entry) => entry.marker === "revoked" && entry.key.equals(key));
       if (revoked) {
-        throw new HostKeyError("revoked", fingerprint(key),
+        throw new HostKeyError(
+          "revoked",
+          fingerprint(key),
           `The host key of ${name} (${shown}) is marked @revoked in ${file} line ${revoked.line}; refusing to connect. ` +
-          "Ask the server's administrator for its current host key.");
+            "Ask the server's administrator for its current host key.",
+        );
       }
       if (known.some((entry) => entry.key.equals(key))) return {};
       if (known.length > 0) throw mismatchError(name, shown, key, file, known);
@@ -90,18 +111,24 @@ export async function prepareHostKeyCheck(policy: HostKeyPolicy, host: string, p
 
 function mismatchError(name: string, shown: string, key: Buffer, file: string, known: KnownHostsEntry[]): HostKeyError {
   const lines = known.map((entry) => entry.line).join(", ");
-  return new HostKeyError("mismatch", fingerprint(key),
+  return new HostKeyError(
+    "mismatch",
+    fingerprint(key),
     `WARNING: the host key of ${name} has changed. The server presented the ${shown}, but ${file} line ${lines} holds a different key for it. ` +
-    "Someone may be intercepting the connection (man-in-the-middle), or the server was reinstalled; render-remote refused to connect and ran nothing. " +
-    `If you know the server was rebuilt, verify the new fingerprint out of band, remove the old entry with \`ssh-keygen -R ${quoteArg(name)} -f ${quoteArg(file)}\`, and try again.`);
+      "Someone may be intercepting the connection (man-in-the-middle), or the server was reinstalled; render-remote refused to connect and ran nothing. " +
+      `If you know the server was rebuilt, verify the new fingerprint out of band, remove the old entry with \`ssh-keygen -R ${quoteArg(name)} -f ${quoteArg(file)}\`, and try again.`,
+  );
 }
 
 function unknownError(name: string, host: string, port: number, shown: string, key: Buffer, file: string): HostKeyError {
   const type = keyTypeLabel(keyTypeOf(key) ?? "").toLowerCase();
-  return new HostKeyError("unknown", fingerprint(key),
+  return new HostKeyError(
+    "unknown",
+    fingerprint(key),
     `The host key of ${name} is not in ${file}, so render-remote cannot tell that it is the right server (it presented the ${shown}). ` +
-    `Check that fingerprint out of band (on the server: \`ssh-keygen -lf /etc/ssh/ssh_host_${type}_key.pub\`), then either add it with ` +
-    `\`ssh-keyscan -p ${port} ${quoteArg(host)} >> ${quoteArg(file)}\` or rerun with --accept-new-host-key.`);
+      `Check that fingerprint out of band (on the server: \`ssh-keygen -lf /etc/ssh/ssh_host_${type}_key.pub\`), then either add it with ` +
+      `\`ssh-keyscan -p ${port} ${quoteArg(host)} >> ${quoteArg(file)}\` or rerun with --accept-new-host-key.`,
+  );
 }
 
 async function readKnownHosts(file: string): Promise<string> {
@@ -109,7 +136,10 @@ async function readKnownHosts(file: string): Promise<string> {
     return await readFile(file, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
-    throw new BadInputError(`Cannot read the known_hosts file ${file}: ${(error as Error).message}. Fix its permissions or pass another file.`, { cause: error });
+    throw new BadInputError(
+      `Cannot read the known_hosts file ${file}: ${(error as Error).message}. Fix its permissions or pass another file.`,
+      { cause: error },
+    );
   }
 }
 

@@ -12,7 +12,11 @@ const split = (chunks: (string | Buffer)[], max?: number) => {
 describe("createLineSplitter", () => {
   it("joins lines split across chunks, and UTF-8 characters split across them", () => {
     const check = Buffer.from("✓");
-    expect(split(["ab", "c\nde", Buffer.concat([Buffer.from("f "), check.subarray(0, 1)]), check.subarray(1), "\nlast"])).toEqual(["abc", "def ✓", "last"]);
+    expect(split(["ab", "c\nde", Buffer.concat([Buffer.from("f "), check.subarray(0, 1)]), check.subarray(1), "\nlast"])).toEqual([
+      "abc",
+      "def ✓",
+      "last",
+    ]);
   });
 
   it("cuts a line at the cap, drops the rest up to the newline, then carries on", () => {

@@ -44,7 +44,13 @@ export class LocalHost implements Host {
     if (result.failed && result.exitCode === undefined && !result.isCanceled && !result.signal) {
       throw new RemoteError(`Could not run ${file} on this machine: ${result.shortMessage}`, { cause: result.cause });
     }
-    return { exitCode: result.exitCode ?? null, stdout: stdout.toString(), stderr: stderr.toString(), signal: result.signal ?? null, connectionLost: false };
+    return {
+      exitCode: result.exitCode ?? null,
+      stdout: stdout.toString(),
+      stderr: stderr.toString(),
+      signal: result.signal ?? null,
+      connectionLost: false,
+    };
   }
 
   async upload(localPath: string, remotePath: string, mode = 0o600): Promise<void> {

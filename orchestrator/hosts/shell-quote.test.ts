@@ -64,8 +64,37 @@ describe("commandLine", () => {
     });
 
     it(`survives random strings built from shell metacharacters in ${shell}`, () => {
-      const alphabet = ["'", '"', "\\", "$", "`", "(", ")", ";", "&", "|", "<", ">", "*", "?", "[", "]", "{", "}",
-        "~", "!", "#", "=", " ", "\t", "\n", "-", "a", "é", "😀"];
+      const alphabet = [
+        "'",
+        '"',
+        "\\",
+        "$",
+        "`",
+        "(",
+        ")",
+        ";",
+        "&",
+        "|",
+        "<",
+        ">",
+        "*",
+        "?",
+        "[",
+        "]",
+        "{",
+        "}",
+        "~",
+        "!",
+        "#",
+        "=",
+        " ",
+        "\t",
+        "\n",
+        "-",
+        "a",
+        "é",
+        "😀",
+      ];
       let seed = 12345; // deterministic: a failure reproduces
       const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
       const args = Array.from({ length: 300 }, () =>

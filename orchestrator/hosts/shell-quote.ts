@@ -17,8 +17,23 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 // In command position these are parsed as syntax, not as a program name.
 const RESERVED_WORDS = new Set([
-  "case", "coproc", "do", "done", "elif", "else", "esac", "fi", "for", "function",
-  "if", "in", "select", "then", "time", "until", "while",
+  "case",
+  "coproc",
+  "do",
+  "done",
+  "elif",
+  "else",
+  "esac",
+  "fi",
+  "for",
+  "function",
+  "if",
+  "in",
+  "select",
+  "then",
+  "time",
+  "until",
+  "while",
 ]);
 
 /** Quotes one argument so the remote shell passes it through byte for byte. */

@@ -19,14 +19,20 @@ describeWithSshd("connecting to a provisioned host during its first boot", () =>
   const dir = mkdtempSync(path.join(os.tmpdir(), "rr-boot-race-"));
   const newKey = (name: string) => {
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", path.join(dir, name)]);
-    return { file: path.join(dir, name), privateKey: readFileSync(path.join(dir, name), "utf8"), publicKey: readFileSync(path.join(dir, `${name}.pub`), "utf8").trim() };
+    return {
+      file: path.join(dir, name),
+      privateKey: readFileSync(path.join(dir, name), "utf8"),
+      publicKey: readFileSync(path.join(dir, `${name}.pub`), "utf8").trim(),
+    };
   };
   const ours = { host: newKey("host"), user: newKey("user") };
   const image = { host: newKey("image-host"), user: newKey("someone-else") };
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const describeError = (error: Error) =>
-    error instanceof HostKeyError ? `host key ${error.reason}` : ((error as { level?: string }).level ?? (error as NodeJS.ErrnoException).code ?? "other");
+    error instanceof HostKeyError
+      ? `host key ${error.reason}`
+      : ((error as { level?: string }).level ?? (error as NodeJS.ErrnoException).code ?? "other");
 
   it("treats a wrong host key, then a refused login, as 'not ready yet' inside the boot window, and then logs in", async () => {
     const sshd = await startTestSshd({ hostPrivateKey: image.host.privateKey, authorizedKey: image.user.publicKey });

@@ -49,7 +49,10 @@ describeWithSshd("connectSsh against a real sshd", () => {
     writeFileSync(knownHosts, "");
     const before = logins();
     const retries: unknown[] = [];
-    const error = await connectSsh(sshd, options({ hostKeys: { kind: "known_hosts", file: knownHosts, acceptNew: false }, onRetry: (retry) => retries.push(retry) })).catch((caught: unknown) => caught);
+    const error = await connectSsh(
+      sshd,
+      options({ hostKeys: { kind: "known_hosts", file: knownHosts, acceptNew: false }, onRetry: (retry) => retries.push(retry) }),
+    ).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(HostKeyError);
     expect((error as HostKeyError).reason).toBe("unknown");
     const message = (error as Error).message;
@@ -64,7 +67,10 @@ describeWithSshd("connectSsh against a real sshd", () => {
   it("with acceptNew, records the key in known_hosts, says so, and insists on it afterwards", async () => {
     const knownHosts = file("tofu_known_hosts");
     const notices: string[] = [];
-    const host = await connectSsh(sshd, options({ hostKeys: { kind: "known_hosts", file: knownHosts, acceptNew: true }, onNotice: (notice) => notices.push(notice) }));
+    const host = await connectSsh(
+      sshd,
+      options({ hostKeys: { kind: "known_hosts", file: knownHosts, acceptNew: true }, onNotice: (notice) => notices.push(notice) }),
+    );
     await host.close();
     const [type, base64] = sshd.hostPublicKey.split(" ");
     expect(readFileSync(knownHosts, "utf8")).toBe(`[127.0.0.1]:${sshd.port} ${type} ${base64}\n`);
@@ -81,14 +87,19 @@ describeWithSshd("connectSsh against a real sshd", () => {
     const before = logins();
     const retries: unknown[] = [];
     const onRetry = (retry: unknown) => void retries.push(retry);
-    const pinned = await connectSsh(sshd, options({ hostKeys: { kind: "pinned", publicKey: impostor }, onRetry })).catch((caught: unknown) => caught);
+    const pinned = await connectSsh(sshd, options({ hostKeys: { kind: "pinned", publicKey: impostor }, onRetry })).catch(
+      (caught: unknown) => caught,
+    );
     expect(pinned).toBeInstanceOf(HostKeyError);
     expect((pinned as HostKeyError).reason).toBe("mismatch");
     expect((pinned as Error).message).toContain("not the key render-remote generated");
 
     const knownHosts = file("changed_known_hosts");
     writeFileSync(knownHosts, `[127.0.0.1]:${sshd.port} ${impostor.split(" ").slice(0, 2).join(" ")}\n`);
-    const changed = await connectSsh(sshd, options({ hostKeys: { kind: "known_hosts", file: knownHosts, acceptNew: true }, onRetry })).catch((caught: unknown) => caught);
+    const changed = await connectSsh(
+      sshd,
+      options({ hostKeys: { kind: "known_hosts", file: knownHosts, acceptNew: true }, onRetry }),
+    ).catch((caught: unknown) => caught);
     expect((changed as HostKeyError).reason).toBe("mismatch");
     expect((changed as Error).message).toContain(`${knownHosts} line 1`);
     expect(retries).toEqual([]);
@@ -98,13 +109,17 @@ describeWithSshd("connectSsh against a real sshd", () => {
   it("does not retry a refused login, and never puts key material in the message", async () => {
     const wrongKey = otherKey();
     const retries: unknown[] = [];
-    const error = await connectSsh(sshd, options({ identityFile: wrongKey, onRetry: (retry) => retries.push(retry) })).catch((caught: unknown) => caught);
+    const error = await connectSsh(sshd, options({ identityFile: wrongKey, onRetry: (retry) => retries.push(retry) })).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(RemoteError);
     expect((error as Error).message).toContain(`refused the login as ${sshd.user} with the key ${wrongKey}`);
     expect(retries).toEqual([]);
     const secret = readFileSync(wrongKey, "utf8").split("\n")[1];
     expect((error as Error).message).not.toContain(secret);
-    const inline = await connectSsh(sshd, options({ identityFile: undefined, privateKey: readFileSync(wrongKey, "utf8") })).catch((caught: unknown) => caught);
+    const inline = await connectSsh(sshd, options({ identityFile: undefined, privateKey: readFileSync(wrongKey, "utf8") })).catch(
+      (caught: unknown) => caught,
+    );
     expect((inline as Error).message).toContain("with the given key");
   });
 

@@ -40,8 +40,18 @@ export interface SshConnectOptions {
 }
 
 // Errors that mean "sshd is not answering yet" (booting, restarting, port not open yet).
-const RETRYABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "EAI_AGAIN", "ECONNABORTED"]);
-const RETRYABLE_MESSAGE = /banner|identification|lost before handshake|timed out while waiting for handshake|no response from server|closed before login/i;
+const RETRYABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "EAI_AGAIN",
+  "ECONNABORTED",
+]);
+const RETRYABLE_MESSAGE =
+  /banner|identification|lost before handshake|timed out while waiting for handshake|no response from server|closed before login/i;
 
 /** Connects and logs in, retrying with backoff while sshd is not answering; refusals are final. */
 export async function openSshClient(target: SshTarget, options: SshConnectOptions): Promise<Client> {
@@ -65,18 +75,25 @@ export async function openSshClient(target: SshTarget, options: SshConnectOption
       if (!booting && cause.level === "client-authentication") {
         throw new RemoteError(
           `${where} refused the login as ${target.user} with ${options.identityFile ? `the key ${options.identityFile}` : options.agent ? "the keys in your ssh-agent" : "the given key"}. ` +
-          `Check the user name, and that the matching public key is in ~${target.user}/.ssh/authorized_keys on the server.`, { cause });
+            `Check the user name, and that the matching public key is in ~${target.user}/.ssh/authorized_keys on the server.`,
+          { cause },
+        );
       }
       if (cause.code === "ENOTFOUND") {
         throw new RemoteError(`Cannot resolve the host name ${target.host} (${where}). Check the spelling of --target.`, { cause });
       }
       const retryable = booting || RETRYABLE_CODES.has(cause.code ?? "") || RETRYABLE_MESSAGE.test(cause.message);
       if (!retryable) throw new RemoteError(`Could not open an SSH session to ${where}: ${cause.message}.`, { cause });
-      const wait = Math.min(backoffMs(attempt, { firstMs: options.retry?.initialDelayMs ?? 250, maxMs: options.retry?.maxDelayMs ?? 4_000 }), deadline - Date.now());
+      const wait = Math.min(
+        backoffMs(attempt, { firstMs: options.retry?.initialDelayMs ?? 250, maxMs: options.retry?.maxDelayMs ?? 4_000 }),
+        deadline - Date.now(),
+      );
       if (wait <= 0) {
         throw new RemoteError(
           `sshd at ${where} did not answer within ${Number((timeoutMs / 1000).toPrecision(2))} s (${attempt} attempts; last error: ${cause.message}). ` +
-          `Check that the server is running, that port ${target.port} is open in its firewall, and that the address is right.`, { cause });
+            `Check that the server is running, that port ${target.port} is open in its firewall, and that the address is right.`,
+          { cause },
+        );
       }
       options.onRetry?.({ attempt, delayMs: wait, error: cause });
       // timers/promises rejects with a generic AbortError; callers expect the signal's own reason.
@@ -94,7 +111,12 @@ function stillBooting(cause: Error & { level?: string }, options: SshConnectOpti
 }
 
 /** One TCP connection, handshake (with the host-key check) and public-key login. */
-async function attemptLogin(target: SshTarget, options: SshConnectOptions, privateKey: Buffer | string | undefined, timeoutMs: number): Promise<Client> {
+async function attemptLogin(
+  target: SshTarget,
+  options: SshConnectOptions,
+  privateKey: Buffer | string | undefined,
+  timeoutMs: number,
+): Promise<Client> {
   const hostKeyCheck = await prepareHostKeyCheck(options.hostKeys, target.host, target.port);
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
@@ -138,8 +160,13 @@ async function attemptLogin(target: SshTarget, options: SshConnectOptions, priva
       });
     } catch (error) {
       // ssh2 parses the key inside connect(); its messages never include key material.
-      settle(new BadInputError(`The private key ${options.identityFile ?? "(given inline)"} cannot be used: ${(error as Error).message}. ` +
-        "render-remote needs an unencrypted OpenSSH, PEM or PPK private key.", { cause: error }));
+      settle(
+        new BadInputError(
+          `The private key ${options.identityFile ?? "(given inline)"} cannot be used: ${(error as Error).message}. ` +
+            "render-remote needs an unencrypted OpenSSH, PEM or PPK private key.",
+          { cause: error },
+        ),
+      );
     }
   });
 }
@@ -147,10 +174,16 @@ async function attemptLogin(target: SshTarget, options: SshConnectOptions, priva
 async function loadPrivateKey(options: SshConnectOptions): Promise<Buffer | string | undefined> {
   if (options.privateKey !== undefined) return options.privateKey;
   if (!options.identityFile && options.agent) return undefined; // the agent holds the keys
-  if (!options.identityFile) throw new BadInputError("No SSH key given: pass --identity KEYFILE (a private key whose public half the server trusts), or run an ssh-agent.");
+  if (!options.identityFile)
+    throw new BadInputError(
+      "No SSH key given: pass --identity KEYFILE (a private key whose public half the server trusts), or run an ssh-agent.",
+    );
   try {
     return await readFile(options.identityFile);
   } catch (error) {
-    throw new BadInputError(`Cannot read the identity file ${options.identityFile}: ${plainReason(error)}. Pass --identity with the path of your private key.`, { cause: error });
+    throw new BadInputError(
+      `Cannot read the identity file ${options.identityFile}: ${plainReason(error)}. Pass --identity with the path of your private key.`,
+      { cause: error },
+    );
   }
 }

@@ -20,7 +20,11 @@ describeWithSshd("SshHost bounds what a server sends", () => {
 
   beforeAll(async () => {
     sshd = await startTestSshd();
-    host = await connectSsh(sshd, { identityFile: sshd.identityFile, hostKeys: { kind: "known_hosts", file: sshd.knownHostsFile, acceptNew: false }, timeoutMs: 10_000 });
+    host = await connectSsh(sshd, {
+      identityFile: sshd.identityFile,
+      hostKeys: { kind: "known_hosts", file: sshd.knownHostsFile, acceptNew: false },
+      timeoutMs: 10_000,
+    });
     remoteDir = `${sshd.homeDir}/rr-bounds-test-${process.pid}`;
     expect((await host.exec(["mkdir", "-m", "700", remoteDir])).exitCode).toBe(0);
   });
@@ -33,14 +37,20 @@ describeWithSshd("SshHost bounds what a server sends", () => {
 
   it("keeps no stdout when a line callback consumes it, and cuts a 30 MB line without a newline to the cap", async () => {
     const lines: number[] = [];
-    const result = await host.exec(["sh", "-c", "head -c 30000000 /dev/zero | tr '\\0' x; echo; echo after"], { onStdoutLine: (line) => lines.push(line.length) });
+    const result = await host.exec(["sh", "-c", "head -c 30000000 /dev/zero | tr '\\0' x; echo; echo after"], {
+      onStdoutLine: (line) => lines.push(line.length),
+    });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe("");
     expect(lines).toEqual([MAX_LINE_LENGTH, "after".length]);
   });
 
   it("keeps the head of stdout and the tail of stderr, each bounded", async () => {
-    const result = await host.exec(["sh", "-c", "head -c 5000000 /dev/zero | tr '\\0' o; head -c 5000000 /dev/zero | tr '\\0' e >&2; echo LAST >&2"]);
+    const result = await host.exec([
+      "sh",
+      "-c",
+      "head -c 5000000 /dev/zero | tr '\\0' o; head -c 5000000 /dev/zero | tr '\\0' e >&2; echo LAST >&2",
+    ]);
     expect(result.stdout.length).toBe(STDOUT_KEPT);
     expect(result.stderr.length).toBeLessThan(STDERR_KEPT + 100);
     expect(result.stderr).toMatch(/^\[\d+ earlier characters not kept\]\ne+LAST\n$/);

@@ -142,7 +142,11 @@ describeWithSshd("SshHost against a real sshd", () => {
   });
 
   it("fails the exec when a callback throws, instead of crashing the process", async () => {
-    const result = host.exec(["sh", "-c", "echo one; echo two"], { onStdoutLine: () => { throw new Error("bad line"); } });
+    const result = host.exec(["sh", "-c", "echo one; echo two"], {
+      onStdoutLine: () => {
+        throw new Error("bad line");
+      },
+    });
     await expect(result).rejects.toThrow("bad line");
     expect((await host.exec(["true"])).exitCode).toBe(0); // the connection is still usable
   });

@@ -31,7 +31,10 @@ export class SshHost implements Host {
   /** How long an SFTP transfer may go without a chunk before it is given up. */
   sftpIdleMs = 120_000;
 
-  constructor(private readonly client: Client, target: SshTarget) {
+  constructor(
+    private readonly client: Client,
+    target: SshTarget,
+  ) {
     this.description = formatSshTarget(target);
     // Commands are many small request/reply packets; Nagle + delayed ACK added ~40 ms to each exec on loopback.
     client.setNoDelay(true);
@@ -74,7 +77,10 @@ export class SshHost implements Host {
         if (options.idleTimeoutMs === undefined || settled) return;
         clearTimeout(idleTimer);
         idleTimer = setTimeout(() => {
-          callbackError ??= new RemoteError(`${argv[0]} on ${this.description} sent nothing for ${Math.round(options.idleTimeoutMs! / 1000)} s; gave up on it. Check the host, then run again.`, { stderr: stderr.toString() });
+          callbackError ??= new RemoteError(
+            `${argv[0]} on ${this.description} sent nothing for ${Math.round(options.idleTimeoutMs! / 1000)} s; gave up on it. Check the host, then run again.`,
+            { stderr: stderr.toString() },
+          );
           channel.signal("TERM");
           channel.close();
           finish();
@@ -90,7 +96,13 @@ export class SshHost implements Host {
         const [out, err] = [stdout.toString(), stderr.toString()];
         if (callbackError !== undefined) return reject(callbackError);
         if (aborted) return resolve({ exitCode: null, stdout: out, stderr: err, signal: null, connectionLost: false });
-        resolve({ exitCode: exit?.code ?? null, stdout: out, stderr: err, signal: exit?.signal ?? null, connectionLost: exit === undefined });
+        resolve({
+          exitCode: exit?.code ?? null,
+          stdout: out,
+          stderr: err,
+          signal: exit?.signal ?? null,
+          connectionLost: exit === undefined,
+        });
       };
       const onAbort = () => {
         aborted = true;
@@ -123,7 +135,9 @@ export class SshHost implements Host {
   /** Copies a file up; the mode (default 0600) is set before any data is written. */
   async upload(localPath: string, remotePath: string, mode = 0o600): Promise<void> {
     const sftp = await this.sftp();
-    await this.sftpTransfer(`upload ${localPath} to ${remotePath}`, (step, done) => sftp.fastPut(localPath, remotePath, { mode, step }, done));
+    await this.sftpTransfer(`upload ${localPath} to ${remotePath}`, (step, done) =>
+      sftp.fastPut(localPath, remotePath, { mode, step }, done),
+    );
     // fastPut skips fchmod for empty files, and umask may have narrowed the mode; set it for certain.
     await this.sftpCall(`set mode ${mode.toString(8)} on ${remotePath}`, (done) => sftp.chmod(remotePath, mode, done));
   }
@@ -133,10 +147,19 @@ export class SshHost implements Host {
     // fileSize: fastGet then asks for exactly these bytes and never trusts the server's own idea of the size
     const fileSize = size !== undefined && size > 0 ? { fileSize: size } : {};
     await this.sftpTransfer(`download ${remotePath} to ${localPath}`, (step, done) =>
-      sftp.fastGet(remotePath, localPath, { ...fileSize, step: (transferred, _chunk, total) => {
-        step();
-        onProgress?.(transferred, total);
-      } }, done));
+      sftp.fastGet(
+        remotePath,
+        localPath,
+        {
+          ...fileSize,
+          step: (transferred, _chunk, total) => {
+            step();
+            onProgress?.(transferred, total);
+          },
+        },
+        done,
+      ),
+    );
   }
 
   async homeDir(): Promise<string> {
@@ -174,7 +197,10 @@ export class SshHost implements Host {
       this.client.sftp((error, sftp) => (error ? reject(error) : resolve(sftp)));
     }).catch((error: Error) => {
       this.sftpSession = undefined;
-      throw new RemoteError(`Could not open SFTP on ${this.description}: ${error.message}. The server needs the sftp subsystem enabled (Subsystem sftp in sshd_config).`, { cause: error });
+      throw new RemoteError(
+        `Could not open SFTP on ${this.description}: ${error.message}. The server needs the sftp subsystem enabled (Subsystem sftp in sshd_config).`,
+        { cause: error },
+      );
     });
     return this.sftpSession;
   }
@@ -193,7 +219,10 @@ export class SshHost implements Host {
    * A transfer that must keep moving: when no chunk arrives for sftpIdleMs the
    * SFTP session is closed (failing the transfer) and a fresh one is opened next time.
    */
-  private async sftpTransfer(what: string, call: (step: () => void, done: (error: Error | null | undefined) => void) => void): Promise<void> {
+  private async sftpTransfer(
+    what: string,
+    call: (step: () => void, done: (error: Error | null | undefined) => void) => void,
+  ): Promise<void> {
     const session = await this.sftp();
     let timer: NodeJS.Timeout | undefined;
     let transfer: Promise<void> = Promise.resolve();
@@ -204,7 +233,11 @@ export class SshHost implements Host {
         timer = setTimeout(() => {
           if (this.sftpSession) this.sftpSession = undefined;
           session.end();
-          reject(new RemoteError(`Could not ${what} on ${this.description}: no data for ${Math.round(this.sftpIdleMs / 1000)} s. Check the host, then run again.`));
+          reject(
+            new RemoteError(
+              `Could not ${what} on ${this.description}: no data for ${Math.round(this.sftpIdleMs / 1000)} s. Check the host, then run again.`,
+            ),
+          );
         }, this.sftpIdleMs);
       };
       step();
@@ -220,7 +253,9 @@ export class SshHost implements Host {
 
   private assertConnected(what: string): void {
     if (this.lostReason !== undefined) {
-      throw new RemoteError(`Cannot ${what} on ${this.description}: ${this.lostReason}. Check that the server is still up, then run again.`);
+      throw new RemoteError(
+        `Cannot ${what} on ${this.description}: ${this.lostReason}. Check that the server is still up, then run again.`,
+      );
     }
   }
 }

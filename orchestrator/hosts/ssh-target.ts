@@ -56,7 +56,8 @@ export function parseSshTarget(value: string): SshTarget {
     if (!(port >= 1 && port <= 65535)) fail(`the port ${JSON.stringify(rawPort)} is not a number from 1 to 65535`);
   }
 
-  if (rest !== "" && rest !== "/") fail(`it has more after the port (${JSON.stringify(rest)}); the run directory is chosen by render-remote`);
+  if (rest !== "" && rest !== "/")
+    fail(`it has more after the port (${JSON.stringify(rest)}); the run directory is chosen by render-remote`);
   return { user, host, port };
 }
 

@@ -11,7 +11,13 @@ const REASONS: Record<string, string> = {
   EAI_AGAIN: "the host name did not resolve (yet)",
 };
 
-export function waitingForSshd(where: string, attempt: number, error: Error & { code?: string }, leftMs: number, timeoutSeconds: number): string {
+export function waitingForSshd(
+  where: string,
+  attempt: number,
+  error: Error & { code?: string },
+  leftMs: number,
+  timeoutSeconds: number,
+): string {
   const reason = (error.code && REASONS[error.code]) ?? error.message;
   const left = Math.max(0, Math.ceil(leftMs / 1000));
   return `  waiting for sshd on ${where}: attempt ${attempt} failed (${reason}); trying again for ${left} s more (--connect-timeout ${timeoutSeconds})`;

@@ -27,13 +27,18 @@ describe.skipIf(!asRoot)("download checks free space first", () => {
     writeFileSync(path.join(runDir, "out", "big.mp4"), "");
     truncateSync(path.join(runDir, "out", "big.mp4"), 20_000_000); // within what a 1000x1000, 10-frame job may make
     const ctx = {
-      job: parseSpec({ name: "big", width: 1000, height: 1000, frames: 10 }), keepFrames: false, outDir: path.join(small, "out"),
-      signal: new AbortController().signal, reporter: { info: () => undefined },
+      job: parseSpec({ name: "big", width: 1000, height: 1000, frames: 10 }),
+      keepFrames: false,
+      outDir: path.join(small, "out"),
+      signal: new AbortController().signal,
+      reporter: { info: () => undefined },
     } as unknown as PipelineContext;
     const made = { runDir: { path: runDir } as RunDirectory, rendered: { outputs: [path.join(runDir, "out", "big.mp4")] } as Rendered };
     const error = await download(ctx, new LocalHost(), made.runDir, made.rendered).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RemoteError);
-    expect((error as Error).message).toMatch(/^The outputs need 20\.0 MB but only [0-9.]+ MB are free under .*small\/out\. Free some space or choose another --out/);
+    expect((error as Error).message).toMatch(
+      /^The outputs need 20\.0 MB but only [0-9.]+ MB are free under .*small\/out\. Free some space or choose another --out/,
+    );
     expect(readdirSync(path.join(small, "out"))).toEqual([]);
   });
 });

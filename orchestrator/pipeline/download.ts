@@ -18,14 +18,20 @@ import { untilAborted } from "./until-aborted.ts";
  */
 export async function download(ctx: PipelineContext, host: Host, runDir: RunDirectory, rendered: Rendered): Promise<string[]> {
   const files = confinedOutputs(ctx, runDir, rendered);
-  const digests = await remoteDigests(host, files.map((file) => file.remote), ctx.signal);
+  const digests = await remoteDigests(
+    host,
+    files.map((file) => file.remote),
+    ctx.signal,
+  );
   const expected = expectedOutputs(ctx.job, ctx.keepFrames);
   let total = 0;
   for (const file of files) {
     const { size } = digests.get(file.remote)!;
     const limit = expected.maxBytes(file.relative);
     if (size <= 0 || size > limit) {
-      throw new RemoteError(`The server reports ${file.relative} as ${size} bytes; a ${ctx.job.width}x${ctx.job.height} render of ${ctx.job.frames} frame(s) gives 1 to ${limit}. Nothing was downloaded; check the host.`);
+      throw new RemoteError(
+        `The server reports ${file.relative} as ${size} bytes; a ${ctx.job.width}x${ctx.job.height} render of ${ctx.job.frames} frame(s) gives 1 to ${limit}. Nothing was downloaded; check the host.`,
+      );
     }
     total += size;
   }
@@ -69,13 +75,17 @@ export function confinedOutputs(
   const reported = rendered.outputs;
   const expected = expectedOutputs(ctx.job, ctx.keepFrames);
   if (!Array.isArray(reported) || reported.length === 0 || reported.length > expected.maxCount) {
-    throw new RemoteError(`The server reported ${Array.isArray(reported) ? reported.length : "no list of"} outputs; this job makes 1 to ${expected.maxCount}. Nothing was downloaded; check the host.`);
+    throw new RemoteError(
+      `The server reported ${Array.isArray(reported) ? reported.length : "no list of"} outputs; this job makes 1 to ${expected.maxCount}. Nothing was downloaded; check the host.`,
+    );
   }
   const seen = new Set<string>();
   return reported.map((remoteFile) => {
     const relative = typeof remoteFile === "string" && remoteFile.startsWith(remoteOut) ? remoteFile.slice(remoteOut.length) : undefined;
     if (relative === undefined || !expected.has(relative) || seen.has(relative)) {
-      throw new RemoteError(`The server sent an unexpected path for an output: ${printable(JSON.stringify(remoteFile)).slice(0, 300)}. Expected names under ${remoteOut} such as ${ctx.job.frames > 1 ? `${ctx.job.name}.mp4` : `${ctx.job.name}.png`}. Nothing was downloaded; the host may be compromised.`);
+      throw new RemoteError(
+        `The server sent an unexpected path for an output: ${printable(JSON.stringify(remoteFile)).slice(0, 300)}. Expected names under ${remoteOut} such as ${ctx.job.frames > 1 ? `${ctx.job.name}.mp4` : `${ctx.job.name}.png`}. Nothing was downloaded; the host may be compromised.`,
+      );
     }
     seen.add(relative);
     return { remote: remoteFile as string, relative };
@@ -88,7 +98,9 @@ async function ensureFreeSpace(dir: string, bytes: number): Promise<void> {
   if (!stats) return; // no statfs here: the write itself will say so
   const free = stats.bavail * stats.bsize;
   if (!hasRoomFor(bytes, free)) {
-    throw new RemoteError(`The outputs need ${(bytes / 1e6).toFixed(1)} MB but only ${(free / 1e6).toFixed(1)} MB are free under ${path.dirname(dir)}. Free some space or choose another --out, then run again.`);
+    throw new RemoteError(
+      `The outputs need ${(bytes / 1e6).toFixed(1)} MB but only ${(free / 1e6).toFixed(1)} MB are free under ${path.dirname(dir)}. Free some space or choose another --out, then run again.`,
+    );
   }
 }
 

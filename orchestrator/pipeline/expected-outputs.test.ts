@@ -12,7 +12,19 @@ describe("expected outputs, computed from the job", () => {
   it("names exactly <name>.mp4 and, with --keep-frames, frames/<name>_00000.png … for each frame", () => {
     const expected = expectedOutputs(job(6), true);
     for (const good of ["tiny.mp4", "frames/tiny_00000.png", "frames/tiny_00005.png"]) expect(expected.has(good), good).toBe(true);
-    for (const bad of ["tiny.png", "frames/tiny_00006.png", "frames/tiny_0001.png", "frames/tiny_000001.png", "../tiny.mp4", "frames/../tiny.mp4", "/tiny.mp4", "tiny.mp4/", "tinyXmp4", "frames/tinyX00001.png", ".bashrc"]) {
+    for (const bad of [
+      "tiny.png",
+      "frames/tiny_00006.png",
+      "frames/tiny_0001.png",
+      "frames/tiny_000001.png",
+      "../tiny.mp4",
+      "frames/../tiny.mp4",
+      "/tiny.mp4",
+      "tiny.mp4/",
+      "tinyXmp4",
+      "frames/tinyX00001.png",
+      ".bashrc",
+    ]) {
       expect(expected.has(bad), bad).toBe(false);
     }
     expect(expectedOutputs(job(6), false).has("frames/tiny_00000.png")).toBe(false);

@@ -24,7 +24,13 @@ esac
 
 function recordingReporter(): StageReporter & { stages: string[] } {
   const stages: string[] = [];
-  return { stages, stage: async (name, run) => (stages.push(name), { value: await run(), seconds: 0 }), progress: () => undefined, info: () => undefined, warn: () => undefined };
+  return {
+    stages,
+    stage: async (name, run) => (stages.push(name), { value: await run(), seconds: 0 }),
+    progress: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+  };
 }
 
 describeWithSshd("prepare cannot be held for ever by a hanging cloud-init", () => {
@@ -43,11 +49,30 @@ describeWithSshd("prepare cannot be held for ever by a hanging cloud-init", () =
     writeFileSync(path.join(bin, "mode"), mode, { mode: 0o644 });
     const reporter = recordingReporter();
     const ctx: PipelineContext = {
-      job: parseSpec({ name: "tiny", width: 8, frames: 2 }), bundlePath: "/nonexistent", outDir: tempDir("rr-hang-out-"),
-      keepFrames: false, preset: "veryfast", waitForCloudInit: true, hostHint: [], signal: new AbortController().signal, reporter, limits,
-      openHost: () => connectSsh(sshd, { identityFile: sshd.identityFile, hostKeys: { kind: "known_hosts", file: sshd.knownHostsFile, acceptNew: false }, timeoutMs: 10_000 }),
+      job: parseSpec({ name: "tiny", width: 8, frames: 2 }),
+      bundlePath: "/nonexistent",
+      outDir: tempDir("rr-hang-out-"),
+      keepFrames: false,
+      preset: "veryfast",
+      waitForCloudInit: true,
+      hostHint: [],
+      signal: new AbortController().signal,
+      reporter,
+      limits,
+      openHost: () =>
+        connectSsh(sshd, {
+          identityFile: sshd.identityFile,
+          hostKeys: { kind: "known_hosts", file: sshd.knownHostsFile, acceptNew: false },
+          timeoutMs: 10_000,
+        }),
     };
-    return { reporter, result: runPipeline(ctx).then(() => undefined, (error: unknown) => error) };
+    return {
+      reporter,
+      result: runPipeline(ctx).then(
+        () => undefined,
+        (error: unknown) => error,
+      ),
+    };
   };
 
   it("gives up on a wait that sends nothing for the idle limit, and tears down", async () => {

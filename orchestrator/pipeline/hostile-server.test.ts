@@ -53,7 +53,12 @@ fi
 exec /usr/bin/mktemp "$@"
 `;
 
-const quiet: StageReporter = { stage: async (_n, run) => ({ value: await run(), seconds: 0 }), progress: () => undefined, info: () => undefined, warn: () => undefined };
+const quiet: StageReporter = {
+  stage: async (_n, run) => ({ value: await run(), seconds: 0 }),
+  progress: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+};
 
 /** Every file under dir with its content, to prove nothing changed. */
 function snapshot(dir: string): Record<string, string> {
@@ -70,7 +75,12 @@ describeWithSshd("a hostile server cannot write outside --out", () => {
   const bin = tempDir("rr-hostile-bin-");
   beforeAll(async () => {
     chmodSync(bin, 0o755);
-    for (const [name, text] of [["node", FAKE_NODE], ["sha256sum", LYING_SHA256SUM], ["mktemp", BAD_MKTEMP]]) writeFileSync(path.join(bin, name), text, { mode: 0o755 });
+    for (const [name, text] of [
+      ["node", FAKE_NODE],
+      ["sha256sum", LYING_SHA256SUM],
+      ["mktemp", BAD_MKTEMP],
+    ])
+      writeFileSync(path.join(bin, name), text, { mode: 0o755 });
     writeFileSync(path.join(bin, "mode"), "honest\n", { mode: 0o644 });
     sshd = await startTestSshd(undefined, { env: { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`, BIN: bin } });
   });
@@ -97,13 +107,26 @@ describeWithSshd("a hostile server cannot write outside --out", () => {
   const run = (mode: string, reporter: StageReporter = quiet) => {
     writeFileSync(path.join(bin, "mode"), `${mode}\n`); // a whole line, for the fakes' `read`
     const options: RunOptions = {
-      dryRun: false, acceptNewHostKey: false, keepFrames: false, preset: "veryfast", reporter, signal: new AbortController().signal,
-      connectTimeoutSeconds: 20, spec, out, target: `ssh://${sshd.user}@127.0.0.1:${sshd.port}`, identity: sshd.identityFile, knownHosts: sshd.knownHostsFile,
+      dryRun: false,
+      acceptNewHostKey: false,
+      keepFrames: false,
+      preset: "veryfast",
+      reporter,
+      signal: new AbortController().signal,
+      connectTimeoutSeconds: 20,
+      spec,
+      out,
+      target: `ssh://${sshd.user}@127.0.0.1:${sshd.port}`,
+      identity: sshd.identityFile,
+      knownHosts: sshd.knownHostsFile,
     };
     return runOnHost(options);
   };
   const refused = async (mode: string, message: RegExp) => {
-    const error = await run(mode).then(() => undefined, (caught: unknown) => caught);
+    const error = await run(mode).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(RemoteError);
     expect((error as Error).message).toMatch(message);
     expect(exitCodeFor(error)).toBe(1);

@@ -35,12 +35,23 @@ async function run(makeHost: (controller: AbortController) => Host) {
   let json = "";
   const stream = { write: (text: string) => ((json += text), true), isTTY: false } as unknown as NodeJS.WriteStream;
   const ctx: PipelineContext = {
-    job: tiny, bundlePath: locateRendererBundle(), outDir: out, keepFrames: false, preset: "veryfast", waitForCloudInit: false,
-    openHost: async () => makeHost(controller), hostHint: [], signal: controller.signal, reporter: createReporter("json", stream),
+    job: tiny,
+    bundlePath: locateRendererBundle(),
+    outDir: out,
+    keepFrames: false,
+    preset: "veryfast",
+    waitForCloudInit: false,
+    openHost: async () => makeHost(controller),
+    hostHint: [],
+    signal: controller.signal,
+    reporter: createReporter("json", stream),
   };
   const runDirsBefore = readdirSync(os.tmpdir()).filter((name) => name.startsWith(".render-remote-run."));
   const error = await runPipeline(ctx).catch((caught: unknown) => caught);
-  const events = json.trim().split("\n").map((line) => JSON.parse(line) as { event: string; stage?: string; status?: string });
+  const events = json
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as { event: string; stage?: string; status?: string });
   const runDirsLeft = readdirSync(os.tmpdir()).filter((name) => name.startsWith(".render-remote-run.") && !runDirsBefore.includes(name));
   return { error, events, out, runDirsLeft };
 }
@@ -75,7 +86,8 @@ describe("Ctrl-C anywhere in the pipeline ends as 'Interrupted during <stage>', 
           controller.abort(new Error("Ctrl-C"));
           return new Promise<void>(() => undefined); // an SFTP transfer that never ends
         },
-      }));
+      }),
+    );
     expect(stuck).toBe(true);
     expect(error).toBeInstanceOf(InterruptedError);
     expect((error as Error).message).toBe("Interrupted during download.");
@@ -104,10 +116,17 @@ describe("Ctrl-C anywhere in the pipeline ends as 'Interrupted during <stage>', 
     let json = "";
     const stream = { write: (text: string) => ((json += text), true), isTTY: false } as unknown as NodeJS.WriteStream;
     const ctx: PipelineContext = {
-      job: tiny, bundlePath: locateRendererBundle(), outDir: path.join(tempDir("interrupt-"), "out"), keepFrames: false, preset: "veryfast", waitForCloudInit: false,
+      job: tiny,
+      bundlePath: locateRendererBundle(),
+      outDir: path.join(tempDir("interrupt-"), "out"),
+      keepFrames: false,
+      preset: "veryfast",
+      waitForCloudInit: false,
       // a connect that never returns and never looks at its signal
       openHost: () => (controller.abort(new Error("Ctrl-C")), new Promise<Host>(() => undefined)),
-      hostHint: [], signal: controller.signal, reporter: createReporter("json", stream),
+      hostHint: [],
+      signal: controller.signal,
+      reporter: createReporter("json", stream),
     };
     await expect(runPipeline(ctx)).rejects.toThrow(new InterruptedError("Interrupted during connect."));
     expect(json).toContain('"stage":"teardown","status":"done"');
@@ -117,8 +136,16 @@ describe("Ctrl-C anywhere in the pipeline ends as 'Interrupted during <stage>', 
     const controller = new AbortController();
     const told: { runDir: string; existed: boolean }[] = [];
     const ctx: PipelineContext = {
-      job: tiny, bundlePath: locateRendererBundle(), outDir: path.join(tempDir("interrupt-"), "out"), keepFrames: false, preset: "veryfast", waitForCloudInit: false,
-      openHost: async () => new LocalHost(), hostHint: [], signal: controller.signal, reporter: createReporter("json", { write: () => true } as unknown as NodeJS.WriteStream),
+      job: tiny,
+      bundlePath: locateRendererBundle(),
+      outDir: path.join(tempDir("interrupt-"), "out"),
+      keepFrames: false,
+      preset: "veryfast",
+      waitForCloudInit: false,
+      openHost: async () => new LocalHost(),
+      hostHint: [],
+      signal: controller.signal,
+      reporter: createReporter("json", { write: () => true } as unknown as NodeJS.WriteStream),
       onRunDir: (runDir) => {
         told.push({ runDir, existed: existsSync(runDir) });
         controller.abort(new Error("Ctrl-C"));
@@ -136,9 +163,11 @@ describe("Ctrl-C anywhere in the pipeline ends as 'Interrupted during <stage>', 
     let text = "";
     const stream = { write: (chunk: string) => ((text += chunk), true), isTTY: false } as unknown as NodeJS.WriteStream;
     const reporter = createReporter("auto", stream);
-    await reporter.stage("download", async () => {
-      throw new InterruptedError("Interrupted during download.");
-    }).catch(() => undefined);
+    await reporter
+      .stage("download", async () => {
+        throw new InterruptedError("Interrupted during download.");
+      })
+      .catch(() => undefined);
     expect(text).toMatch(/download interrupted after \d+\.\d s/);
     expect(text).not.toMatch(/✔|failed/);
   });

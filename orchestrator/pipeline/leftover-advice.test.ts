@@ -26,8 +26,15 @@ describe("forced-quit advice: exact paths and the exact command, never a glob", 
   });
 
   it("over SSH, quotes the remote command once more for the local shell", () => {
-    const advice = runDirAdvice("/home/me/.render-remote-run.AbCd1234", "ssh://me@203.0.113.5:2222", ["ssh", "-p", "2222", "me@203.0.113.5"]);
-    expect(advice).toBe("the run directory /home/me/.render-remote-run.AbCd1234 on ssh://me@203.0.113.5:2222 and the render in it, if it still runs; " +
-      "remove them with: ssh -p 2222 me@203.0.113.5 'pkill -F /home/me/.render-remote-run.AbCd1234/render.pid; rm -rf -- /home/me/.render-remote-run.AbCd1234'");
+    const advice = runDirAdvice("/home/me/.render-remote-run.AbCd1234", "ssh://me@203.0.113.5:2222", [
+      "ssh",
+      "-p",
+      "2222",
+      "me@203.0.113.5",
+    ]);
+    expect(advice).toBe(
+      "the run directory /home/me/.render-remote-run.AbCd1234 on ssh://me@203.0.113.5:2222 and the render in it, if it still runs; " +
+        "remove them with: ssh -p 2222 me@203.0.113.5 'pkill -F /home/me/.render-remote-run.AbCd1234/render.pid; rm -rf -- /home/me/.render-remote-run.AbCd1234'",
+    );
   });
 });

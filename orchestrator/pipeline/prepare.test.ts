@@ -28,8 +28,17 @@ function scriptedHost(answers: Record<string, Partial<ExecResult> | (() => Parti
   };
 }
 
-const quiet: StageReporter = { stage: async (_n, run) => ({ value: await run(), seconds: 0 }), progress: () => undefined, info: () => undefined, warn: () => undefined };
-const ready = { "node --version": { exitCode: 0, stdout: "v18.19.1\n" }, "ffmpeg -version": { exitCode: 0, stdout: "ffmpeg version 6.1" }, nproc: { exitCode: 0, stdout: "48\n" } };
+const quiet: StageReporter = {
+  stage: async (_n, run) => ({ value: await run(), seconds: 0 }),
+  progress: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+};
+const ready = {
+  "node --version": { exitCode: 0, stdout: "v18.19.1\n" },
+  "ffmpeg -version": { exitCode: 0, stdout: "ffmpeg version 6.1" },
+  nproc: { exitCode: 0, stdout: "48\n" },
+};
 
 function context(waitForCloudInit: boolean): PipelineContext {
   return { waitForCloudInit, reporter: quiet, signal: new AbortController().signal } as unknown as PipelineContext;
@@ -50,7 +59,11 @@ describe("prepare", () => {
   });
 
   it("waits for cloud-init while it is still setting the server up, then finds node, ffmpeg and the cores", async () => {
-    const host = scriptedHost({ ...ready, "cloud-init status": { exitCode: 0, stdout: "status: running\n" }, "cloud-init status --wait": { exitCode: 0, stdout: "....\nstatus: done\n" } });
+    const host = scriptedHost({
+      ...ready,
+      "cloud-init status": { exitCode: 0, stdout: "status: running\n" },
+      "cloud-init status --wait": { exitCode: 0, stdout: "....\nstatus: done\n" },
+    });
     const toolchain = await prepare(context(true), host);
     expect(host.calls.slice(0, 2)).toEqual(["cloud-init status", "cloud-init status --wait"]);
     expect(toolchain).toMatchObject({ node: "node", ffmpeg: "ffmpeg", cores: 48 });
@@ -64,7 +77,11 @@ describe("prepare", () => {
   });
 
   it("fails with the log's location when cloud-init failed on a fresh server", async () => {
-    const host = scriptedHost({ ...ready, "cloud-init status": { exitCode: 0, stdout: "status: running\n" }, "cloud-init status --wait": { exitCode: 1, stdout: "status: error\n" } });
+    const host = scriptedHost({
+      ...ready,
+      "cloud-init status": { exitCode: 0, stdout: "status: running\n" },
+      "cloud-init status --wait": { exitCode: 1, stdout: "status: error\n" },
+    });
     await expect(prepare(context(true), host)).rejects.toThrow(/cloud-init failed .*\n.*\/var\/log\/cloud-init-output\.log/);
   });
 
@@ -75,7 +92,8 @@ describe("prepare", () => {
       "node --version": () => (installed ? { exitCode: 0, stdout: "v18.19.1\n" } : { exitCode: 127 }),
       "ffmpeg -version": () => (installed ? { exitCode: 0 } : { exitCode: 127 }),
       nproc: { exitCode: 0, stdout: "2\n" },
-      "sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs ffmpeg": () => (++installs === 1 ? { exitCode: 100, stderr: "E: Unable to locate package ffmpeg" } : ((installed = true), { exitCode: 0 })),
+      "sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs ffmpeg": () =>
+        ++installs === 1 ? { exitCode: 100, stderr: "E: Unable to locate package ffmpeg" } : ((installed = true), { exitCode: 0 }),
       "sudo -n apt-get update -q": { exitCode: 0 },
     });
     const toolchain = await prepare(context(false), host);
@@ -85,7 +103,13 @@ describe("prepare", () => {
   });
 
   it("says what to install when Node is too old and cannot be upgraded", async () => {
-    const host = scriptedHost({ "node --version": { exitCode: 0, stdout: "v12.22.9\n" }, "ffmpeg -version": { exitCode: 0 }, "sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs ffmpeg": { exitCode: 0 } });
-    await expect(prepare(context(false), host)).rejects.toThrow(/has no Node >= 18 \(found v12\).*Install Node >= 18 and ffmpeg there, then run again/);
+    const host = scriptedHost({
+      "node --version": { exitCode: 0, stdout: "v12.22.9\n" },
+      "ffmpeg -version": { exitCode: 0 },
+      "sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs ffmpeg": { exitCode: 0 },
+    });
+    await expect(prepare(context(false), host)).rejects.toThrow(
+      /has no Node >= 18 \(found v12\).*Install Node >= 18 and ffmpeg there, then run again/,
+    );
   });
 });

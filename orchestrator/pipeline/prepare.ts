@@ -17,21 +17,27 @@ export async function prepare(ctx: PipelineContext, host: Host): Promise<Toolcha
   const local = host.local === true;
   // three questions at once: over SSH each is a round trip
   const [foundNode, hasFfmpeg, cores] = await Promise.all([
-    findNode(host, signal), local ? false : works(host, ["ffmpeg", "-version"], signal), countCores(host, signal),
+    findNode(host, signal),
+    local ? false : works(host, ["ffmpeg", "-version"], signal),
+    countCores(host, signal),
   ]);
   let node = foundNode;
   // here, the renderer's own choice (the static build in node_modules first) and no trial run, which costs ~0.2 s
   let ffmpeg = local ? findFfmpeg() : hasFfmpeg ? "ffmpeg" : undefined;
   if (!node && local) node = { command: process.execPath, major: Number(process.versions.node.split(".")[0]) };
   if (!node || node.major < MIN_NODE_MAJOR || !ffmpeg) {
-    ctx.reporter.info(`  installing ${[!node || node.major < MIN_NODE_MAJOR ? "nodejs" : "", !ffmpeg ? "ffmpeg" : ""].filter(Boolean).join(" and ")} with apt-get`);
+    ctx.reporter.info(
+      `  installing ${[!node || node.major < MIN_NODE_MAJOR ? "nodejs" : "", !ffmpeg ? "ffmpeg" : ""].filter(Boolean).join(" and ")} with apt-get`,
+    );
     await aptInstall(host, { signal, idleTimeoutMs: idleTimeoutMs(ctx) });
     node = await findNode(host, signal);
     ffmpeg = (await works(host, ["ffmpeg", "-version"], signal)) ? "ffmpeg" : undefined;
   }
   if (!node || node.major < MIN_NODE_MAJOR || !ffmpeg) {
     const what = !ffmpeg ? "ffmpeg" : `Node >= ${MIN_NODE_MAJOR} (found ${node ? `v${node.major}` : "none"})`;
-    throw new RemoteError(`${host.description} has no ${what}, and installing it failed. Install Node >= ${MIN_NODE_MAJOR} and ffmpeg there, then run again.`);
+    throw new RemoteError(
+      `${host.description} has no ${what}, and installing it failed. Install Node >= ${MIN_NODE_MAJOR} and ffmpeg there, then run again.`,
+    );
   }
   ctx.reporter.info(`  node v${node.major}, ffmpeg, ${cores} cores`);
   return { node: node.command, ffmpeg, cores };
@@ -55,7 +61,9 @@ async function waitForCloudInit(ctx: PipelineContext, host: Host): Promise<void>
   const waited = stillGoing ? await host.exec(["cloud-init", "status", "--wait"], { signal, idleTimeoutMs: idleTimeoutMs(ctx) }) : first;
   // exit 0: done; 2: done with recoverable errors; 1: the boot configuration failed
   if (waited.exitCode === 1 && ctx.waitForCloudInit) {
-    throw new RemoteError(`cloud-init failed on ${host.description}: ${waited.stdout.trim()} ${waited.stderr.trim()}\nIts log is /var/log/cloud-init-output.log on the host.`);
+    throw new RemoteError(
+      `cloud-init failed on ${host.description}: ${waited.stdout.trim()} ${waited.stderr.trim()}\nIts log is /var/log/cloud-init-output.log on the host.`,
+    );
   }
 }
 
@@ -87,7 +95,9 @@ async function aptInstall(host: Host, options: ExecOptions): Promise<void> {
   await host.exec(["sudo", "-n", "apt-get", "update", "-q"], options);
   const retry = await host.exec(install, options);
   if (retry.exitCode !== 0) {
-    throw new RemoteError(`Installing nodejs and ffmpeg on ${host.description} failed:\n${retry.stderr.trim().split("\n").slice(-5).join("\n")}\nInstall Node >= ${MIN_NODE_MAJOR} and ffmpeg there yourself (or give the user passwordless sudo), then run again.`);
+    throw new RemoteError(
+      `Installing nodejs and ffmpeg on ${host.description} failed:\n${retry.stderr.trim().split("\n").slice(-5).join("\n")}\nInstall Node >= ${MIN_NODE_MAJOR} and ffmpeg there yourself (or give the user passwordless sudo), then run again.`,
+    );
   }
 }
 

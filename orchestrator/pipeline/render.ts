@@ -16,14 +16,34 @@ export type OnHost = (host: Host) => void;
  * (detach/follow.ts). A dropped link is reconnected for --reconnect-for; the
  * render goes on meanwhile.
  */
-export async function render(ctx: PipelineContext, host: Host, toolchain: Toolchain, runDir: RunDirectory, onHost?: OnHost): Promise<Rendered> {
+export async function render(
+  ctx: PipelineContext,
+  host: Host,
+  toolchain: Toolchain,
+  runDir: RunDirectory,
+  onHost?: OnHost,
+): Promise<Rendered> {
   const processes = workerCount(ctx, toolchain);
   const argv = [
-    toolchain.node, runDir.bundle, "--spec", runDir.spec, "--out", `${runDir.path}/out`,
-    "--progress", "json", "--processes", String(processes), "--preset", ctx.preset, "--ffmpeg", toolchain.ffmpeg,
+    toolchain.node,
+    runDir.bundle,
+    "--spec",
+    runDir.spec,
+    "--out",
+    `${runDir.path}/out`,
+    "--progress",
+    "json",
+    "--processes",
+    String(processes),
+    "--preset",
+    ctx.preset,
+    "--ffmpeg",
+    toolchain.ffmpeg,
     ...(ctx.keepFrames ? ["--png-frames"] : []),
   ];
-  ctx.reporter.info(`  rendering ${ctx.job.frames} frame${ctx.job.frames === 1 ? "" : "s"} of ${ctx.job.width}x${ctx.job.height} with ${processes} workers on ${host.description}`);
+  ctx.reporter.info(
+    `  rendering ${ctx.job.frames} frame${ctx.job.frames === 1 ? "" : "s"} of ${ctx.job.width}x${ctx.job.height} with ${processes} workers on ${host.description}`,
+  );
   const pid = await launchDetached(host, runDir.path, argv, ctx.signal);
   if (ctx.signal.aborted) throw new InterruptedError("Interrupted during render.");
   await ctx.onLaunched?.(runDir.path);
@@ -57,10 +77,21 @@ export async function follow(ctx: PipelineContext, host: Host, runDir: string, p
     return { outputs: state.done.outputs, seconds: state.done.seconds, iterations: state.done.iterations };
   }
   if (result.exitStatus === 0) {
-    throw new RemoteError(`The renderer on ${where} exited without a valid "done" event, so its outputs are unknown; nothing was downloaded.${tail ? `\nRenderer stderr:\n${tail}` : ""}`, { stderr: result.stderrTail });
+    throw new RemoteError(
+      `The renderer on ${where} exited without a valid "done" event, so its outputs are unknown; nothing was downloaded.${tail ? `\nRenderer stderr:\n${tail}` : ""}`,
+      { stderr: result.stderrTail },
+    );
   }
-  const how = result.exitStatus === undefined ? "killed, with no exit status written" : result.exitStatus > 128 ? `killed by signal ${result.exitStatus - 128}` : `exit ${result.exitStatus}`;
-  throw new RemoteError(`The render failed on ${where} (${how}): ${state.reported ?? "no message"}${tail ? `\nRenderer stderr:\n${tail}` : ""}`, { stderr: result.stderrTail });
+  const how =
+    result.exitStatus === undefined
+      ? "killed, with no exit status written"
+      : result.exitStatus > 128
+        ? `killed by signal ${result.exitStatus - 128}`
+        : `exit ${result.exitStatus}`;
+  throw new RemoteError(
+    `The render failed on ${where} (${how}): ${state.reported ?? "no message"}${tail ? `\nRenderer stderr:\n${tail}` : ""}`,
+    { stderr: result.stderrTail },
+  );
 }
 
 /** --processes, else one worker per core of the host. */

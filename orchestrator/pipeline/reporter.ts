@@ -79,7 +79,13 @@ function jsonReporter(stream: NodeJS.WriteStream): StageReporter {
         emit({ event: "stage", stage: name, status: "done", seconds });
         return { value, seconds };
       } catch (error) {
-        emit({ event: "stage", stage: name, status: error instanceof InterruptedError ? "interrupted" : "failed", seconds: (performance.now() - started) / 1000, message: error instanceof Error ? error.message : String(error) });
+        emit({
+          event: "stage",
+          stage: name,
+          status: error instanceof InterruptedError ? "interrupted" : "failed",
+          seconds: (performance.now() - started) / 1000,
+          message: error instanceof Error ? error.message : String(error),
+        });
         throw error;
       }
     },

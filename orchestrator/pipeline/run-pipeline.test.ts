@@ -35,8 +35,14 @@ function setup(spec: Record<string, unknown> = tiny) {
 
 function options(overrides: Partial<RunOptions> & Pick<RunOptions, "spec" | "out">): RunOptions {
   return {
-    dryRun: false, acceptNewHostKey: false, keepFrames: false, preset: "veryfast",
-    reporter: recordingReporter(), signal: new AbortController().signal, connectTimeoutSeconds: 20, ...overrides,
+    dryRun: false,
+    acceptNewHostKey: false,
+    keepFrames: false,
+    preset: "veryfast",
+    reporter: recordingReporter(),
+    signal: new AbortController().signal,
+    connectTimeoutSeconds: 20,
+    ...overrides,
   };
 }
 
@@ -52,7 +58,13 @@ describe("--dry-run: the pipeline with this machine as the host", () => {
       expect(reporter.stages).toEqual(["connect", "prepare", "upload", "render", "download", "teardown"]);
       expect(reporter.frames.at(-1)).toBe(6);
       expect(result.outputs.map((f) => path.relative(w.out, f)).sort()).toEqual([
-        "frames/tiny_00000.png", "frames/tiny_00001.png", "frames/tiny_00002.png", "frames/tiny_00003.png", "frames/tiny_00004.png", "frames/tiny_00005.png", "tiny.mp4",
+        "frames/tiny_00000.png",
+        "frames/tiny_00001.png",
+        "frames/tiny_00002.png",
+        "frames/tiny_00003.png",
+        "frames/tiny_00004.png",
+        "frames/tiny_00005.png",
+        "tiny.mp4",
       ]);
       expect(await probeVideo(path.join(w.out, "tiny.mp4"))).toMatchObject({ codec: "h264", width: 64, height: 48, frames: 6 });
       expect(readdirSync(tmp).filter((name) => name.startsWith(".render-remote-run."))).toEqual([]);
@@ -90,7 +102,9 @@ describeWithSshd("--target: the pipeline over real OpenSSH on 127.0.0.1", () => 
   it("renders on the server, verifies and downloads the MP4, and leaves nothing behind", async () => {
     const w = setup();
     const reporter = recordingReporter();
-    const result = await runOnHost(options({ spec: w.spec, out: w.out, target: target(), identity: sshd.identityFile, knownHosts: sshd.knownHostsFile, reporter }));
+    const result = await runOnHost(
+      options({ spec: w.spec, out: w.out, target: target(), identity: sshd.identityFile, knownHosts: sshd.knownHostsFile, reporter }),
+    );
     expect(reporter.stages).toEqual(["connect", "prepare", "upload", "render", "download", "teardown"]);
     expect(result.outputs).toEqual([path.join(w.out, "tiny.mp4")]);
     expect(await probeVideo(result.outputs[0])).toMatchObject({ codec: "h264", pixFmt: "yuv420p", width: 64, height: 48, frames: 6 });
@@ -109,7 +123,17 @@ describeWithSshd("--target: the pipeline over real OpenSSH on 127.0.0.1", () => 
       controller.abort(); // the first frame event: the render is running remotely
     };
     await expect(
-      runOnHost(options({ spec: w.spec, out: w.out, target: target(), identity: sshd.identityFile, knownHosts: sshd.knownHostsFile, reporter, signal: controller.signal })),
+      runOnHost(
+        options({
+          spec: w.spec,
+          out: w.out,
+          target: target(),
+          identity: sshd.identityFile,
+          knownHosts: sshd.knownHostsFile,
+          reporter,
+          signal: controller.signal,
+        }),
+      ),
     ).rejects.toMatchObject({ kind: "interrupted" });
     expect(reporter.stages.at(-1)).toBe("teardown");
     expect(runDirs().filter((name) => !before.includes(name))).toEqual([]);
@@ -122,7 +146,9 @@ describeWithSshd("--target: the pipeline over real OpenSSH on 127.0.0.1", () => 
     const emptyKnownHosts = path.join(w.dir, "known_hosts");
     writeFileSync(emptyKnownHosts, "");
     const reporter = recordingReporter();
-    const failure = runOnHost(options({ spec: w.spec, out: w.out, target: target(), identity: sshd.identityFile, knownHosts: emptyKnownHosts, reporter }));
+    const failure = runOnHost(
+      options({ spec: w.spec, out: w.out, target: target(), identity: sshd.identityFile, knownHosts: emptyKnownHosts, reporter }),
+    );
     await expect(failure).rejects.toThrow(/--accept-new-host-key/);
     expect(reporter.stages).toEqual(["connect", "teardown"]);
   });

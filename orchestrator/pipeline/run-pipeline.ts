@@ -34,7 +34,9 @@ export async function runPipeline(ctx: PipelineContext): Promise<PipelineResult>
   const stage = async <T>(name: StageName, run: () => Promise<T>): Promise<T> => {
     if (ctx.signal.aborted) throw new InterruptedError(`Interrupted before ${name}.`);
     // the stage's limit narrows ctx.signal while it runs; a stage that ignores the abort is cut off after a grace
-    const { value, seconds } = await ctx.reporter.stage(name, () => withStageLimit(ctx, name, () => untilAborted(run(), ctx.signal, name), made.host));
+    const { value, seconds } = await ctx.reporter.stage(name, () =>
+      withStageLimit(ctx, name, () => untilAborted(run(), ctx.signal, name), made.host),
+    );
     stageSeconds[name] = seconds;
     return value;
   };

@@ -30,7 +30,12 @@ export function idleTimeoutMs(ctx: Pick<PipelineContext, "limits">): number {
  * Runs a stage with ctx.signal also aborting at the stage's limit; a stage
  * stopped that way fails with a RemoteError naming the limit (and the host, once connected), not as a Ctrl-C.
  */
-export async function withStageLimit<T>(ctx: Pick<PipelineContext, "limits" | "signal">, name: StageName, run: () => Promise<T>, host?: Pick<Host, "description">): Promise<T> {
+export async function withStageLimit<T>(
+  ctx: Pick<PipelineContext, "limits" | "signal">,
+  name: StageName,
+  run: () => Promise<T>,
+  host?: Pick<Host, "description">,
+): Promise<T> {
   const seconds = ctx.limits?.stageSeconds?.[name] ?? STAGE_LIMIT_SECONDS[name];
   if (seconds === undefined) return run();
   const outer = ctx.signal;
@@ -51,7 +56,9 @@ export async function withStageLimit<T>(ctx: Pick<PipelineContext, "limits" | "s
     if (overran()) throw overrun(name, seconds, host);
     return value;
   } catch (error) {
-    throw overran() && !(error instanceof RemoteError && error.message.startsWith(`${name} did not finish`)) ? overrun(name, seconds, host, error) : error;
+    throw overran() && !(error instanceof RemoteError && error.message.startsWith(`${name} did not finish`))
+      ? overrun(name, seconds, host, error)
+      : error;
   } finally {
     timeout.removeEventListener("abort", onTimeout);
     ctx.signal = outer;
@@ -60,5 +67,8 @@ export async function withStageLimit<T>(ctx: Pick<PipelineContext, "limits" | "s
 
 function overrun(name: StageName, seconds: number, host: Pick<Host, "description"> | undefined, cause?: unknown): RemoteError {
   const where = host?.description ?? "the host";
-  return new RemoteError(`${name} did not finish within ${seconds >= 120 ? `${Math.round(seconds / 60)} min` : `${seconds} s`} on ${where}; gave up on it. Check the host (is it stuck setting itself up?), then run again.`, { cause });
+  return new RemoteError(
+    `${name} did not finish within ${seconds >= 120 ? `${Math.round(seconds / 60)} min` : `${seconds} s`} on ${where}; gave up on it. Check the host (is it stuck setting itself up?), then run again.`,
+    { cause },
+  );
 }

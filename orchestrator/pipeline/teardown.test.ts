@@ -20,8 +20,12 @@ describe("cleanup advice is safe to paste", () => {
   });
 
   it("quotes the ssh arguments too (a key path with a space), and reads plainly when nothing needs quoting", () => {
-    expect(cleanupCommand(["ssh", "-i", "/home/a b/.render-remote/keys/rr-1/id", "-p", "22", "render@203.0.113.5"], "/home/render/.render-remote-run.Ab3dEf9h"))
-      .toBe("ssh -i '/home/a b/.render-remote/keys/rr-1/id' -p 22 render@203.0.113.5 'rm -rf -- /home/render/.render-remote-run.Ab3dEf9h'");
+    expect(
+      cleanupCommand(
+        ["ssh", "-i", "/home/a b/.render-remote/keys/rr-1/id", "-p", "22", "render@203.0.113.5"],
+        "/home/render/.render-remote-run.Ab3dEf9h",
+      ),
+    ).toBe("ssh -i '/home/a b/.render-remote/keys/rr-1/id' -p 22 render@203.0.113.5 'rm -rf -- /home/render/.render-remote-run.Ab3dEf9h'");
     expect(cleanupCommand([], "/tmp/.render-remote-run.Ab3dEf9h")).toBe("rm -rf -- /tmp/.render-remote-run.Ab3dEf9h");
   });
 });

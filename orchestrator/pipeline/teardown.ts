@@ -22,13 +22,17 @@ export async function teardown(ctx: Pick<PipelineContext, "hostHint">, made: Mad
     try {
       await stopRender(host, dir.pidFile);
     } catch (error) {
-      leftovers.push(`a render process may still run on ${host.description} (pid in ${runDir}/render.pid): ${printable((error as Error).message)}`);
+      leftovers.push(
+        `a render process may still run on ${host.description} (pid in ${runDir}/render.pid): ${printable((error as Error).message)}`,
+      );
     }
     try {
       const removed = await host.exec(["rm", "-rf", "--", runDir]);
       if (removed.exitCode !== 0) throw new Error(removed.stderr.trim());
     } catch (error) {
-      leftovers.push(`the run directory ${runDir} on ${host.description} (${printable((error as Error).message)}); remove it with: ${cleanupCommand(ctx.hostHint, runDir)}`);
+      leftovers.push(
+        `the run directory ${runDir} on ${host.description} (${printable((error as Error).message)}); remove it with: ${cleanupCommand(ctx.hostHint, runDir)}`,
+      );
     }
   }
   await host?.close().catch(() => undefined);

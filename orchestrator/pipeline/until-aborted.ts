@@ -11,7 +11,8 @@ export const ABORT_GRACE_MS = 2_000;
  * whatever error the cut-off command produced (a killed `sha256sum` is not a missing tool).
  */
 export async function untilAborted<T>(work: Promise<T>, signal: AbortSignal, stage: string, graceMs = ABORT_GRACE_MS): Promise<T> {
-  const interrupted = (cause?: unknown) => new InterruptedError(`Interrupted during ${stage}.`, cause === undefined ? undefined : { cause });
+  const interrupted = (cause?: unknown) =>
+    new InterruptedError(`Interrupted during ${stage}.`, cause === undefined ? undefined : { cause });
   let onAbort: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
   const giveUp = new Promise<never>((_, reject) => {
@@ -26,7 +27,8 @@ export async function untilAborted<T>(work: Promise<T>, signal: AbortSignal, sta
     return value;
   } catch (error) {
     // one wording for every stage, whatever the stage itself said
-    if (signal.aborted && !(error instanceof InterruptedError && error.message === `Interrupted during ${stage}.`)) throw interrupted(error);
+    if (signal.aborted && !(error instanceof InterruptedError && error.message === `Interrupted during ${stage}.`))
+      throw interrupted(error);
     throw error;
   } finally {
     clearTimeout(timer);

@@ -34,13 +34,19 @@ export async function upload(ctx: PipelineContext, host: Host, made: (runDir: Ru
       { local: specFile, remote: runDir.spec },
     ];
     for (const file of files) await host.upload(file.local, file.remote, 0o600);
-    const digests = await remoteDigests(host, files.map((f) => f.remote), ctx.signal);
+    const digests = await remoteDigests(
+      host,
+      files.map((f) => f.remote),
+      ctx.signal,
+    );
     for (const file of files) {
       const arrived = digests.get(file.remote);
       const size = (await stat(file.local)).size;
       const sha256 = await localSha256(file.local);
       if (!arrived || arrived.size !== size || arrived.sha256 !== sha256) {
-        throw new RemoteError(`${path.basename(file.remote)} arrived damaged on ${host.description} (size ${arrived?.size} of ${size}, sha256 ${arrived?.sha256 ?? "?"} vs ${sha256}). Run again; if it persists, check the host's disk space.`);
+        throw new RemoteError(
+          `${path.basename(file.remote)} arrived damaged on ${host.description} (size ${arrived?.size} of ${size}, sha256 ${arrived?.sha256 ?? "?"} vs ${sha256}). Run again; if it persists, check the host's disk space.`,
+        );
       }
     }
     ctx.reporter.info(`  uploaded ${files.length} files to ${runDir.path} (sizes and sha256 verified)`);
@@ -54,7 +60,9 @@ export async function upload(ctx: PipelineContext, host: Host, made: (runDir: Ru
 export function checkedHome(reported: string, where: string): string {
   const home = reported.replace(/\/+$/, "");
   if (!/^(\/[^\u0000-\u001f\u007f]*)?$/.test(home) || home.split("/").includes("..")) {
-    throw new RemoteError(`${where} reported an unusable home directory ${JSON.stringify(reported.slice(0, 200))}; the server may be compromised. Nothing was created there.`);
+    throw new RemoteError(
+      `${where} reported an unusable home directory ${JSON.stringify(reported.slice(0, 200))}; the server may be compromised. Nothing was created there.`,
+    );
   }
   return home;
 }
@@ -67,7 +75,9 @@ export function checkedHome(reported: string, where: string): string {
 export function checkedRunDir(reported: string, home: string, where: string): string {
   const pattern = new RegExp(`^${home.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/\\.render-remote-run\\.[A-Za-z0-9]{8}$`);
   if (!pattern.test(reported)) {
-    throw new RemoteError(`${where} reported an unexpected run directory ${JSON.stringify(reported.slice(0, 200))} (expected ${home}/.render-remote-run.XXXXXXXX); the server may be compromised. Nothing was uploaded.`);
+    throw new RemoteError(
+      `${where} reported an unexpected run directory ${JSON.stringify(reported.slice(0, 200))} (expected ${home}/.render-remote-run.XXXXXXXX); the server may be compromised. Nothing was uploaded.`,
+    );
   }
   return reported;
 }

@@ -75,7 +75,8 @@ export interface RunJournal {
 const SAFE_RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 export function journalPath(runId: string, env?: NodeJS.ProcessEnv): string {
-  if (!SAFE_RUN_ID.test(runId)) throw new Error(`${JSON.stringify(runId)} is not a run id; refusing to use it in a path under ${runsDir(env)}.`);
+  if (!SAFE_RUN_ID.test(runId))
+    throw new Error(`${JSON.stringify(runId)} is not a run id; refusing to use it in a path under ${runsDir(env)}.`);
   return path.join(runsDir(env), `${runId}.json`);
 }
 

@@ -28,7 +28,9 @@ describe("the state directory is ours alone", () => {
     const { home, env } = fresh();
     mkdirSync(home, { mode: 0o700 });
     chmodSync(home, 0o777);
-    await expect(ensurePrivateDir(runsDir(env), env)).rejects.toEqual(refusal(/state directory .*\/state is writable by every user \(mode 777\).*chmod 700 .*\/state/));
+    await expect(ensurePrivateDir(runsDir(env), env)).rejects.toEqual(
+      refusal(/state directory .*\/state is writable by every user \(mode 777\).*chmod 700 .*\/state/),
+    );
     chmodSync(home, 0o770);
     await expect(ensurePassphrase(env)).rejects.toEqual(refusal(/writable by its group/));
   });
@@ -49,7 +51,9 @@ describe("the state directory is ours alone", () => {
     const second = fresh();
     mkdirSync(second.home, { mode: 0o700 });
     symlinkSync(elsewhere, path.join(second.home, "pulumi-home"));
-    await expect(ensurePrivateDir(path.join(second.home, "pulumi-home"), second.env)).rejects.toEqual(refusal(/pulumi-home is a symbolic link/));
+    await expect(ensurePrivateDir(path.join(second.home, "pulumi-home"), second.env)).rejects.toEqual(
+      refusal(/pulumi-home is a symbolic link/),
+    );
   });
 
   it.skipIf(process.getuid?.() !== 0)("refuses a state directory owned by another user", async () => {
@@ -74,14 +78,24 @@ describe("the state directory is ours alone", () => {
     mkdirSync(home, { mode: 0o700 });
     writeFileSync(path.join(root, "planted"), "theirs\n", { mode: 0o644 });
     symlinkSync(path.join(root, "planted"), path.join(home, "pulumi-passphrase"));
-    await expect(ensurePassphrase(env)).rejects.toEqual(refusal(/pulumi-passphrase must be a plain file of yours with mode 600 \(it is a symbolic link\)/));
+    await expect(ensurePassphrase(env)).rejects.toEqual(
+      refusal(/pulumi-passphrase must be a plain file of yours with mode 600 \(it is a symbolic link\)/),
+    );
   });
 
   it("uses a runId from a journal in a path only when it is a run id naming its own file", async () => {
     const { env } = fresh();
     await writeJournal({ runId: "rr-20261124-abc123", startedAt: "2026-11-24T10:00:00Z" } as RunJournal, env);
-    writeFileSync(path.join(runsDir(env), "rr-20261124-zzz999.json"), JSON.stringify({ runId: "../../keys/x", startedAt: "2026-11-24T11:00:00Z" }), { mode: 0o600 });
-    writeFileSync(path.join(runsDir(env), "other.json"), JSON.stringify({ runId: "rr-20261124-abc123", startedAt: "2026-11-24T12:00:00Z" }), { mode: 0o600 });
+    writeFileSync(
+      path.join(runsDir(env), "rr-20261124-zzz999.json"),
+      JSON.stringify({ runId: "../../keys/x", startedAt: "2026-11-24T11:00:00Z" }),
+      { mode: 0o600 },
+    );
+    writeFileSync(
+      path.join(runsDir(env), "other.json"),
+      JSON.stringify({ runId: "rr-20261124-abc123", startedAt: "2026-11-24T12:00:00Z" }),
+      { mode: 0o600 },
+    );
     expect((await listJournals(env)).map((entry) => entry.runId)).toEqual(["rr-20261124-abc123"]);
     await expect(writeJournal({ runId: "../escape" } as RunJournal, env)).rejects.toThrow(/not a run id; refusing/);
     expect(() => runKeysDir("../../.ssh", env)).toThrow(/not a run id/);

@@ -21,7 +21,8 @@ export const runsDir = (env?: NodeJS.ProcessEnv) => path.join(stateDir(env), "ru
 export const pulumiBackendDir = (env?: NodeJS.ProcessEnv) => path.join(stateDir(env), "pulumi");
 export const passphraseFile = (env?: NodeJS.ProcessEnv) => path.join(stateDir(env), "pulumi-passphrase");
 export const runKeysDir = (runId: string, env?: NodeJS.ProcessEnv) => {
-  if (!RUN_ID_PATTERN.test(runId)) throw new BadInputError(`${JSON.stringify(runId)} is not a run id (rr-YYYYMMDD-xxxxxx); refusing to use it in a path.`);
+  if (!RUN_ID_PATTERN.test(runId))
+    throw new BadInputError(`${JSON.stringify(runId)} is not a run id (rr-YYYYMMDD-xxxxxx); refusing to use it in a path.`);
   return path.join(stateDir(env), "keys", runId);
 };
 
@@ -50,12 +51,20 @@ export async function assertOurs(dir: string): Promise<void> {
     : !info.isDirectory()
       ? { what: "is not a directory", fix: `move it away: mv ${dir} ${dir}.old` }
       : uid !== undefined && info.uid !== uid
-        ? { what: `is owned by uid ${info.uid}, not you (uid ${uid})`, fix: `move it away and let render-remote create its own: mv ${dir} ${dir}.old` }
+        ? {
+            what: `is owned by uid ${info.uid}, not you (uid ${uid})`,
+            fix: `move it away and let render-remote create its own: mv ${dir} ${dir}.old`,
+          }
         : (info.mode & 0o022) !== 0
-          ? { what: `is writable by ${info.mode & 0o002 ? "every user" : "its group"} (mode ${(info.mode & 0o777).toString(8)})`, fix: `chmod 700 ${dir}` }
+          ? {
+              what: `is writable by ${info.mode & 0o002 ? "every user" : "its group"} (mode ${(info.mode & 0o777).toString(8)})`,
+              fix: `chmod 700 ${dir}`,
+            }
           : undefined;
   if (problem) {
-    throw new BadInputError(`The state directory ${dir} ${problem.what}, so another user could plant the Pulumi passphrase, CLI, plugins or journals there. Fix: ${problem.fix}, then run again.`);
+    throw new BadInputError(
+      `The state directory ${dir} ${problem.what}, so another user could plant the Pulumi passphrase, CLI, plugins or journals there. Fix: ${problem.fix}, then run again.`,
+    );
   }
 }
 
@@ -64,6 +73,8 @@ export async function assertPrivateFile(file: string): Promise<void> {
   const info = await lstat(file);
   const uid = process.getuid?.();
   if (info.isSymbolicLink() || !info.isFile() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o077) !== 0) {
-    throw new BadInputError(`${file} must be a plain file of yours with mode 600 (it is ${info.isSymbolicLink() ? "a symbolic link" : `mode ${(info.mode & 0o777).toString(8)}, uid ${info.uid}`}); another user may have planted or read it. Fix: check its content, then chmod 600 ${file} (or remove it if it is not yours), then run again.`);
+    throw new BadInputError(
+      `${file} must be a plain file of yours with mode 600 (it is ${info.isSymbolicLink() ? "a symbolic link" : `mode ${(info.mode & 0o777).toString(8)}, uid ${info.uid}`}); another user may have planted or read it. Fix: check its content, then chmod 600 ${file} (or remove it if it is not yours), then run again.`,
+    );
   }
 }

@@ -13,7 +13,10 @@ function reference(job: Job, frame: number): { rgb: Uint8Array; work: number } {
   const { re, im } = frameAxes(job);
   const c = frameC(job, frame);
   const counts = new Uint32Array(job.width * job.height);
-  const work = escapeCountsScalar({ re, im, rowStart: 0, rowEnd: job.height, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius }, counts);
+  const work = escapeCountsScalar(
+    { re, im, rowStart: 0, rowEnd: job.height, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius },
+    counts,
+  );
   const rgb = new Uint8Array(job.width * job.height * 3);
   colorBands(counts, bandPalette(job), rgb, 0);
   return { rgb, work };
@@ -55,12 +58,16 @@ function referenceYuv(job: Job, frame: number): Uint8Array {
   const { re, im } = frameAxes(job);
   const c = frameC(job, frame);
   const counts = new Uint32Array(job.width * job.height);
-  escapeCountsScalar({ re, im, rowStart: 0, rowEnd: job.height, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius }, counts);
+  escapeCountsScalar(
+    { re, im, rowStart: 0, rowEnd: job.height, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius },
+    counts,
+  );
   const { y, uv } = yuvPalette(bandPalette(job));
   const stride = job.width + (job.width % 2);
   const at = (column: number, row: number) => counts[row * job.width + Math.min(column, job.width - 1)];
   const planes = new Uint8Array((stride * job.height * 3) / 2);
-  for (let row = 0; row < job.height; row++) for (let column = 0; column < stride; column++) planes[row * stride + column] = y[at(column, row)];
+  for (let row = 0; row < job.height; row++)
+    for (let column = 0; column < stride; column++) planes[row * stride + column] = y[at(column, row)];
   const chroma = stride * job.height;
   for (let row = 0; row < job.height; row += 2) {
     for (let column = 0; column < stride; column += 2) {
@@ -121,7 +128,10 @@ describe("bandRowRanges", () => {
           expect(height - 1 - row).toBeLessThan(top[1]);
         }
       }
-      expect(seen.every((count) => count === 1), `height ${height}, ${rowsPerBand} rows a band`).toBe(true);
+      expect(
+        seen.every((count) => count === 1),
+        `height ${height}, ${rowsPerBand} rows a band`,
+      ).toBe(true);
     }
   });
 });

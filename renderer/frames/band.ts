@@ -54,7 +54,12 @@ interface SampleGrid {
   mirror: MirrorPlan | null;
 }
 
-export function createBandRenderer(job: Job, kernel: EscapeKernel, rowsPerBand = bandRows(job.width, job.height, "rgb24", job.supersample), format: FrameFormat = "rgb24"): BandRenderer {
+export function createBandRenderer(
+  job: Job,
+  kernel: EscapeKernel,
+  rowsPerBand = bandRows(job.width, job.height, "rgb24", job.supersample),
+  format: FrameFormat = "rgb24",
+): BandRenderer {
   const n = job.supersample;
   const palette = job.coloring === "bands" ? bandPalette(job) : new Uint8Array(0);
   const yuv = format === "yuv420p" ? yuvPalette(palette) : null;
@@ -104,7 +109,17 @@ export function createBandRenderer(job: Job, kernel: EscapeKernel, rowsPerBand =
       const { top, bottom } = bandRowRanges(band, job.height, rowsPerBand);
       const c = frameC(job, frame);
       const { re, im, mirror } = gridOf(frame);
-      const tile = (rowStart: number, rowEnd: number): Tile => ({ re, im, rowStart, rowEnd, cRe: c.re, cIm: c.im, maxIterations: job.maxIterations, escapeRadius: job.escapeRadius, shortcut });
+      const tile = (rowStart: number, rowEnd: number): Tile => ({
+        re,
+        im,
+        rowStart,
+        rowEnd,
+        cRe: c.re,
+        cIm: c.im,
+        maxIterations: job.maxIterations,
+        escapeRadius: job.escapeRadius,
+        shortcut,
+      });
 
       const t0 = performance.now();
       // sample rows: n per pixel row
@@ -140,7 +155,8 @@ export function createBandRenderer(job: Job, kernel: EscapeKernel, rowsPerBand =
     const rows = bottom.rowEnd - bottom.rowStart;
     into.reserve(rows * width, false);
     const counts = into.counts;
-    const plain: number[] = [], mirrored: number[] = [];
+    const plain: number[] = [],
+      mirrored: number[] = [];
     for (let row = bottom.rowStart; row < bottom.rowEnd; row++) (plan.rowMirrored[row] ? mirrored : plain).push(row);
     let work = 0;
     if (plain.length > 0) {
@@ -153,7 +169,11 @@ export function createBandRenderer(job: Job, kernel: EscapeKernel, rowsPerBand =
     if (mirrored.length > 0) {
       const computed = plan.computedColumns;
       const rowsIm = Float64Array.from(mirrored, (row) => im[row]);
-      if (computed.length > 0) work += scratchKernel({ ...bottom, re: plan.computedRe, im: rowsIm, rowStart: 0, rowEnd: mirrored.length }, mirrored.length * computed.length);
+      if (computed.length > 0)
+        work += scratchKernel(
+          { ...bottom, re: plan.computedRe, im: rowsIm, rowStart: 0, rowEnd: mirrored.length },
+          mirrored.length * computed.length,
+        );
       const scratch = buffers.scratch;
       const copied = plan.mirroredColumns;
       for (let k = 0; k < mirrored.length; k++) {
@@ -225,15 +245,18 @@ export function createBandRenderer(job: Job, kernel: EscapeKernel, rowsPerBand =
     if (top[0] % 2 !== 0 || last % 2 !== 0 || (bottom[1] > bottom[0] && bottom[0] !== top[1] && bottom[0] % 2 !== 0)) {
       throw new Error(`yuv420p needs bands of whole row pairs; rows ${top[0]}..${last} are not`);
     }
-    if (planes !== yuvTarget.planes) yuvTarget = { planes, luma16: new Uint16Array(planes.buffer, planes.byteOffset, planes.byteLength >> 1) };
-    for (let row = top[0]; row + 1 < top[1]; row += 2) paintPair(buffers.top.counts, (row - top[0]) * job.width, (row + 1 - top[0]) * job.width, row, stride);
+    if (planes !== yuvTarget.planes)
+      yuvTarget = { planes, luma16: new Uint16Array(planes.buffer, planes.byteOffset, planes.byteLength >> 1) };
+    for (let row = top[0]; row + 1 < top[1]; row += 2)
+      paintPair(buffers.top.counts, (row - top[0]) * job.width, (row + 1 - top[0]) * job.width, row, stride);
     let row = bottom[0];
     if (top[1] % 2 !== 0) {
       // the middle pair: the last top row and the first bottom row
       paintPair(buffers.top.counts, (top[1] - 1 - top[0]) * job.width, -1, top[1] - 1, stride);
       row++;
     }
-    for (; row + 1 < bottom[1]; row += 2) paintPair(buffers.bottom.counts, (row - bottom[0]) * job.width, (row + 1 - bottom[0]) * job.width, row, stride);
+    for (; row + 1 < bottom[1]; row += 2)
+      paintPair(buffers.bottom.counts, (row - bottom[0]) * job.width, (row + 1 - bottom[0]) * job.width, row, stride);
   }
 
   /** Rows `row` and `row + 1` (at `first` and `second` in `counts`; second -1: the first bottom row, in its own buffer). */
@@ -251,7 +274,19 @@ export function createBandRenderer(job: Job, kernel: EscapeKernel, rowsPerBand =
       first = 0;
       second = width;
     }
-    colorYuvRowPair(counts, first, second, yuv!, job.width, planes, luma16, row * stride, stride, lumaBytes + chroma, lumaBytes + (lumaBytes >> 2) + chroma);
+    colorYuvRowPair(
+      counts,
+      first,
+      second,
+      yuv!,
+      job.width,
+      planes,
+      luma16,
+      row * stride,
+      stride,
+      lumaBytes + chroma,
+      lumaBytes + (lumaBytes >> 2) + chroma,
+    );
   }
 
   function rowBuffers(): RowBuffers {

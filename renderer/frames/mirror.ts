@@ -17,7 +17,8 @@ export interface MirrorPlan {
 
 /** The plan for these axes, or null when no row is mirrored (off-centre windows). */
 export function mirrorPlan(re: Float64Array, im: Float64Array): MirrorPlan | null {
-  const height = im.length, width = re.length;
+  const height = im.length,
+    width = re.length;
   const rowMirrored = new Uint8Array(height);
   let rows = 0;
   for (let row = 0; row < height; row++) {
@@ -28,7 +29,8 @@ export function mirrorPlan(re: Float64Array, im: Float64Array): MirrorPlan | nul
     }
   }
   if (rows === 0) return null;
-  const mirrored: number[] = [], computed: number[] = [];
+  const mirrored: number[] = [],
+    computed: number[] = [];
   for (let column = 0; column < width; column++) (re[width - 1 - column] === -re[column] ? mirrored : computed).push(column);
   if (mirrored.length === 0) return null;
   return {

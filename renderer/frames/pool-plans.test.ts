@@ -7,7 +7,14 @@ import type { WorkerScript } from "./worker-script.ts";
 
 let script: WorkerScript;
 beforeAll(async () => {
-  const result = await build({ entryPoints: ["renderer/frames/worker-entry.ts"], bundle: true, write: false, platform: "node", format: "cjs", logLevel: "warning" });
+  const result = await build({
+    entryPoints: ["renderer/frames/worker-entry.ts"],
+    bundle: true,
+    write: false,
+    platform: "node",
+    format: "cjs",
+    logLevel: "warning",
+  });
   script = { kind: "source", source: result.outputFiles[0].text };
 });
 
@@ -22,7 +29,12 @@ describe("per-frame plans sent ahead to workers are bounded", () => {
     const aheadAtEmit: number[] = [];
     let emitted = 0;
     await renderFrames({
-      job, frames: Array.from({ length: job.frames }, (_, k) => k), workers, workerScript: script, stride: job.width, paddedHeight: job.height,
+      job,
+      frames: Array.from({ length: job.frames }, (_, k) => k),
+      workers,
+      workerScript: script,
+      stride: job.width,
+      paddedHeight: job.height,
       shortcutOf: (frame) => (planned.push(frame), undefined),
       onFrame: async () => {
         aheadAtEmit.push(planned.length - emitted);

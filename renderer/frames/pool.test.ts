@@ -10,16 +10,47 @@ import type { WorkerScript } from "./worker-script.ts";
 // The worker program as the build embeds it (scripts/build.mjs), built from the sources under test.
 let script: WorkerScript;
 beforeAll(async () => {
-  const result = await build({ entryPoints: ["renderer/frames/worker-entry.ts"], bundle: true, write: false, platform: "node", format: "cjs", logLevel: "warning" });
+  const result = await build({
+    entryPoints: ["renderer/frames/worker-entry.ts"],
+    bundle: true,
+    write: false,
+    platform: "node",
+    format: "cjs",
+    logLevel: "warning",
+  });
   script = { kind: "source", source: result.outputFiles[0].text };
 });
 
 // 13 rows of 48 pixels: bands of 13 rows (bandRows caps at the height), so 1 band per frame;
 // 700 pixels wide gives 46-row bands, several per frame.
-const small = parseSpec({ name: "pool", width: 48, height: 13, maxIterations: 60, frames: 23, c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] } });
-const banded = parseSpec({ name: "pool", width: 700, height: 101, maxIterations: 80, frames: 9, c: { from: [-0.7, -0.3], to: [-0.6, -0.45] } });
+const small = parseSpec({
+  name: "pool",
+  width: 48,
+  height: 13,
+  maxIterations: 60,
+  frames: 23,
+  c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] },
+});
+const banded = parseSpec({
+  name: "pool",
+  width: 700,
+  height: 101,
+  maxIterations: 80,
+  frames: 9,
+  c: { from: [-0.7, -0.3], to: [-0.6, -0.45] },
+});
 
-async function collect(job: typeof small, workers: number, options: { script?: WorkerScript; slowEvery?: number; frames?: number[]; shortcutOf?: (frame: number) => Shortcut | undefined; format?: FrameFormat } = {}) {
+async function collect(
+  job: typeof small,
+  workers: number,
+  options: {
+    script?: WorkerScript;
+    slowEvery?: number;
+    frames?: number[];
+    shortcutOf?: (frame: number) => Shortcut | undefined;
+    format?: FrameFormat;
+  } = {},
+) {
   const out = new Map<number, Buffer>();
   const order: number[] = [];
   const frames = options.frames ?? Array.from({ length: job.frames }, (_, k) => k);
@@ -43,20 +74,30 @@ async function collect(job: typeof small, workers: number, options: { script?: W
 }
 
 describe("renderFrames with worker threads", () => {
-  it.each([1, 2, 3, 5])("hands out frames in order, byte-identical to rendering in this thread (%i workers, slow consumer)", async (workers) => {
-    for (const job of [small, banded]) {
-      const inline = await collect(job, 0);
-      const pooled = await collect(job, workers, { script, slowEvery: 4 });
-      expect(pooled.order).toEqual(inline.order);
-      for (const [frame, rgb] of inline.out) expect(pooled.out.get(frame)!.equals(rgb), `frame ${frame}`).toBe(true);
-      expect(pooled.stats.iterations).toBe(inline.stats.iterations);
-      expect(pooled.stats.iterations).toBeGreaterThan(job.width * job.height * job.frames);
-    }
-  });
+  it.each([1, 2, 3, 5])(
+    "hands out frames in order, byte-identical to rendering in this thread (%i workers, slow consumer)",
+    async (workers) => {
+      for (const job of [small, banded]) {
+        const inline = await collect(job, 0);
+        const pooled = await collect(job, workers, { script, slowEvery: 4 });
+        expect(pooled.order).toEqual(inline.order);
+        for (const [frame, rgb] of inline.out) expect(pooled.out.get(frame)!.equals(rgb), `frame ${frame}`).toBe(true);
+        expect(pooled.stats.iterations).toBe(inline.stats.iterations);
+        expect(pooled.stats.iterations).toBeGreaterThan(job.width * job.height * job.frames);
+      }
+    },
+  );
 
   it("renders yuv420p planes in the workers, byte-identical to this thread's, in bands of whole row pairs", async () => {
     // 701 wide: bands of 23 rows would split row pairs, so yuv420p bands are 22 rows; rows 50 and 51 are the two halves' middle pair
-    const job = parseSpec({ name: "pool", width: 701, height: 102, maxIterations: 80, frames: 6, c: { from: [-0.7, -0.3], to: [-0.6, -0.45] } });
+    const job = parseSpec({
+      name: "pool",
+      width: 701,
+      height: 102,
+      maxIterations: 80,
+      frames: 6,
+      c: { from: [-0.7, -0.3], to: [-0.6, -0.45] },
+    });
     const inline = await collect(job, 0, { format: "yuv420p" });
     const pooled = await collect(job, 2, { script, slowEvery: 3, format: "yuv420p" });
     for (const [frame, planes] of inline.out) {
@@ -69,8 +110,18 @@ describe("renderFrames with worker threads", () => {
   it("workers render with the shortcuts the main thread planned, not their own", async () => {
     // a false "trap" holding the whole plane: every pixel that survives its first block would get maxIterations.
     // Only a worker that takes the plan can show it; the exact shortcut of every frame is different.
-    const everything: Shortcut = { kind: "trap", trap: { period: 1, radius: 10, multiplier: 0.5, boxes: Float64Array.from([-10, 10, -10, 10]) } };
-    const job = parseSpec({ name: "plan", width: 700, height: 101, maxIterations: 300, frames: 4, c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] } });
+    const everything: Shortcut = {
+      kind: "trap",
+      trap: { period: 1, radius: 10, multiplier: 0.5, boxes: Float64Array.from([-10, 10, -10, 10]) },
+    };
+    const job = parseSpec({
+      name: "plan",
+      width: 700,
+      height: 101,
+      maxIterations: 300,
+      frames: 4,
+      c: { from: [-0.62772, -0.42], to: [-0.62772, -0.378] },
+    });
     const planned = await collect(job, 2, { script, shortcutOf: () => everything });
     const inlinePlanned = await collect(job, 0, { shortcutOf: () => everything });
     const exact = await collect(job, 0);
@@ -89,7 +140,12 @@ describe("renderFrames with worker threads", () => {
 
   it("rejects with the consumer's error and stops the workers", async () => {
     const failing = renderFrames({
-      job: banded, frames: [0, 1, 2, 3, 4, 5, 6, 7, 8], workers: 2, workerScript: script, stride: banded.width, paddedHeight: banded.height,
+      job: banded,
+      frames: [0, 1, 2, 3, 4, 5, 6, 7, 8],
+      workers: 2,
+      workerScript: script,
+      stride: banded.width,
+      paddedHeight: banded.height,
       onFrame: (frame) => {
         if (frame === 3) throw new Error("encoder gone");
       },
@@ -105,7 +161,12 @@ describe("renderFrames with worker threads", () => {
   it("rejects with InterruptedError when aborted, even while workers wait for a slot", async () => {
     const controller = new AbortController();
     const run = renderFrames({
-      job: banded, frames: Array.from({ length: 9 }, (_, k) => k), workers: 3, workerScript: script, stride: banded.width, paddedHeight: banded.height,
+      job: banded,
+      frames: Array.from({ length: 9 }, (_, k) => k),
+      workers: 3,
+      workerScript: script,
+      stride: banded.width,
+      paddedHeight: banded.height,
       signal: controller.signal,
       // never lets the first frame go: every worker ends up waiting for a free slot
       onFrame: () => new Promise<void>((resolve) => setTimeout(resolve, 60_000)),

@@ -90,8 +90,16 @@ function renderWithWorkers(options: RenderFramesOptions, script: WorkerScript): 
     const kernelModule = sharedKernelModule();
     const workers = channels.map(({ port2 }) => {
       const init: WorkerInit = {
-        role: "julia-render-worker", job, frames: [...frames], slots, control, stride,
-        rowsPerBand: bandRows(job.width, job.height, format, job.supersample), format, plans: port2, kernelModule,
+        role: "julia-render-worker",
+        job,
+        frames: [...frames],
+        slots,
+        control,
+        stride,
+        rowsPerBand: bandRows(job.width, job.height, format, job.supersample),
+        format,
+        plans: port2,
+        kernelModule,
       };
       const settings = { workerData: init, transferList: [port2] };
       return script.kind === "source" ? new Worker(script.source, { eval: true, ...settings }) : new Worker(script.url, settings);

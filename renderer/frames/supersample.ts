@@ -48,7 +48,8 @@ const BYTE_START = Float64Array.from({ length: 256 }, (_, byte) => (byte === 0 ?
 
 /** The sRGB byte of a linear value: round(255 · linearToSrgb(mean)). */
 export function encodeLinear(mean: number): number {
-  let lo = 0, hi = 255;
+  let lo = 0,
+    hi = 255;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
     if (mean >= BYTE_START[mid]) lo = mid;
@@ -66,7 +67,9 @@ export function averagePixelRow(samples: Uint8Array, width: number, n: number, r
   const sampleRow = width * n * 3;
   const count = n * n;
   for (let j = 0; j < width; j++) {
-    let r = 0, g = 0, b = 0;
+    let r = 0,
+      g = 0,
+      b = 0;
     for (let l = 0; l < n; l++) {
       for (let k = 0, at = l * sampleRow + j * n * 3; k < n; k++, at += 3) {
         r += LINEAR_OF_BYTE[samples[at]];

@@ -56,7 +56,10 @@ export function runRenderWorker(): void {
     const totals = renderBands(init, (index) => port.postMessage({ kind: "frame", index } satisfies WorkerReply));
     if (totals) port.postMessage({ kind: "finished", ...totals } satisfies WorkerReply);
   } catch (error) {
-    port.postMessage({ kind: "error", message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies WorkerReply);
+    port.postMessage({
+      kind: "error",
+      message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    } satisfies WorkerReply);
   }
 }
 

@@ -28,7 +28,9 @@ describe("ball arithmetic", () => {
   it("addProduct's result ball holds the exact sum of products of the members it was given", () => {
     for (let trial = 0; trial < 2000; trial++) {
       const scale = 10 ** Math.floor(random() * 6);
-      const a = balls(1), b = balls(1), target = balls(1);
+      const a = balls(1),
+        b = balls(1),
+        target = balls(1);
       // a third of the trials with exact (zero-radius) balls: then only the rounding bounds cover the error
       const radius = trial % 3 === 0 ? 0 : 1e-3;
       a.set([random() * scale, random() * scale, Math.abs(random()) * radius * scale]);

@@ -43,13 +43,19 @@ function size(re: number, im: number): number {
  * over both parts, the sum's at most 2·2^-53 |sum|₁.
  */
 export function addProduct(target: Balls, t: number, a: Balls, i: number, b: Balls, j: number): void {
-  const ar = a[3 * i], ai = a[3 * i + 1], aRadius = a[3 * i + 2];
-  const br = b[3 * j], bi = b[3 * j + 1], bRadius = b[3 * j + 2];
+  const ar = a[3 * i],
+    ai = a[3 * i + 1],
+    aRadius = a[3 * i + 2];
+  const br = b[3 * j],
+    bi = b[3 * j + 1],
+    bRadius = b[3 * j + 2];
   const pr = ar * br - ai * bi;
   const pi = ar * bi + ai * br;
-  const aSize = size(ar, ai), bSize = size(br, bi);
+  const aSize = size(ar, ai),
+    bSize = size(br, bi);
   const productRadius = up(up(up(aSize * bRadius) + up(bSize * aRadius)) + up(up(aRadius * bRadius) + up(3 * UNIT * up(aSize * bSize))));
-  const sr = target[3 * t] + pr, si = target[3 * t + 1] + pi;
+  const sr = target[3 * t] + pr,
+    si = target[3 * t + 1] + pi;
   target[3 * t] = sr;
   target[3 * t + 1] = si;
   target[3 * t + 2] = up(up(target[3 * t + 2] + productRadius) + up(2 * UNIT * size(sr, si)));
@@ -73,7 +79,11 @@ export const BOX_SCALE = 0.7;
  * doubles, and bounds of how far its points lie from (ax, ay) along x, along y
  * and in all: the rounding of each bound is below 2^-53 of |a| + half.
  */
-export function boxAround(ax: number, ay: number, half: number): { box: [xLow: number, xHigh: number, yLow: number, yHigh: number]; reachX: number; reachY: number; reach: number } {
+export function boxAround(
+  ax: number,
+  ay: number,
+  half: number,
+): { box: [xLow: number, xHigh: number, yLow: number, yHigh: number]; reachX: number; reachY: number; reach: number } {
   const box: [number, number, number, number] = [ax - half, ax + half, ay - half, ay + half];
   const reachX = up(Math.max(ax - box[0], box[1] - ax) + up(UNIT * up(Math.abs(ax) + half)));
   const reachY = up(Math.max(ay - box[2], box[3] - ay) + up(UNIT * up(Math.abs(ay) + half)));

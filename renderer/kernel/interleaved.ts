@@ -31,7 +31,8 @@ const NO_BOXES: Float64Array = new Float64Array(0);
 function start(tile: Tile, i: number, z: Float64Array): void {
   const width = tile.re.length;
   const row = Math.floor(i / width);
-  const px = tile.re[i - row * width], py = tile.im[tile.rowStart + row];
+  const px = tile.re[i - row * width],
+    py = tile.im[tile.rowStart + row];
   z[0] = px * px - py * py + tile.cRe;
   z[1] = (px + px) * py + tile.cIm;
 }
@@ -51,68 +52,206 @@ function run(tile: Tile, counts: Uint32Array, boxes: Float64Array = NO_BOXES): n
   let box = 0;
   let round = 0;
 
-
   // lane state: z, checks passed, pixel index (-1: parked)
-  let x0 = 0, y0 = 0, n0 = 0, p0 = -1;
-  let x1 = 0, y1 = 0, n1 = 0, p1 = -1;
-  let x2 = 0, y2 = 0, n2 = 0, p2 = -1;
-  let x3 = 0, y3 = 0, n3 = 0, p3 = -1;
-  if (next < total) { p0 = next++; start(tile, p0, z); x0 = z[0]; y0 = z[1]; active++; }
-  if (next < total) { p1 = next++; start(tile, p1, z); x1 = z[0]; y1 = z[1]; active++; }
-  if (next < total) { p2 = next++; start(tile, p2, z); x2 = z[0]; y2 = z[1]; active++; }
-  if (next < total) { p3 = next++; start(tile, p3, z); x3 = z[0]; y3 = z[1]; active++; }
+  let x0 = 0,
+    y0 = 0,
+    n0 = 0,
+    p0 = -1;
+  let x1 = 0,
+    y1 = 0,
+    n1 = 0,
+    p1 = -1;
+  let x2 = 0,
+    y2 = 0,
+    n2 = 0,
+    p2 = -1;
+  let x3 = 0,
+    y3 = 0,
+    n3 = 0,
+    p3 = -1;
+  if (next < total) {
+    p0 = next++;
+    start(tile, p0, z);
+    x0 = z[0];
+    y0 = z[1];
+    active++;
+  }
+  if (next < total) {
+    p1 = next++;
+    start(tile, p1, z);
+    x1 = z[0];
+    y1 = z[1];
+    active++;
+  }
+  if (next < total) {
+    p2 = next++;
+    start(tile, p2, z);
+    x2 = z[0];
+    y2 = z[1];
+    active++;
+  }
+  if (next < total) {
+    p3 = next++;
+    start(tile, p3, z);
+    x3 = z[0];
+    y3 = z[1];
+    active++;
+  }
 
   while (active > 0) {
     // One step per lane. A lane is done when it has passed max checks or |z|^2 > R^2
     // (in that order, as the scalar loop tests them); its count is written and it refills.
     if (p0 >= 0) {
-      const a = x0 * x0, b = y0 * y0;
+      const a = x0 * x0,
+        b = y0 * y0;
       if (n0 === max || a + b > limit) {
-        counts[p0] = n0; work += n0 + 1; n0 = 0;
-        if (next < total) { p0 = next++; start(tile, p0, z); x0 = z[0]; y0 = z[1]; } else { p0 = -1; active--; }
-      } else { y0 = (x0 + x0) * y0 + cIm; x0 = a - b + cRe; n0++; }
+        counts[p0] = n0;
+        work += n0 + 1;
+        n0 = 0;
+        if (next < total) {
+          p0 = next++;
+          start(tile, p0, z);
+          x0 = z[0];
+          y0 = z[1];
+        } else {
+          p0 = -1;
+          active--;
+        }
+      } else {
+        y0 = (x0 + x0) * y0 + cIm;
+        x0 = a - b + cRe;
+        n0++;
+      }
     }
     if (p1 >= 0) {
-      const a = x1 * x1, b = y1 * y1;
+      const a = x1 * x1,
+        b = y1 * y1;
       if (n1 === max || a + b > limit) {
-        counts[p1] = n1; work += n1 + 1; n1 = 0;
-        if (next < total) { p1 = next++; start(tile, p1, z); x1 = z[0]; y1 = z[1]; } else { p1 = -1; active--; }
-      } else { y1 = (x1 + x1) * y1 + cIm; x1 = a - b + cRe; n1++; }
+        counts[p1] = n1;
+        work += n1 + 1;
+        n1 = 0;
+        if (next < total) {
+          p1 = next++;
+          start(tile, p1, z);
+          x1 = z[0];
+          y1 = z[1];
+        } else {
+          p1 = -1;
+          active--;
+        }
+      } else {
+        y1 = (x1 + x1) * y1 + cIm;
+        x1 = a - b + cRe;
+        n1++;
+      }
     }
     if (p2 >= 0) {
-      const a = x2 * x2, b = y2 * y2;
+      const a = x2 * x2,
+        b = y2 * y2;
       if (n2 === max || a + b > limit) {
-        counts[p2] = n2; work += n2 + 1; n2 = 0;
-        if (next < total) { p2 = next++; start(tile, p2, z); x2 = z[0]; y2 = z[1]; } else { p2 = -1; active--; }
-      } else { y2 = (x2 + x2) * y2 + cIm; x2 = a - b + cRe; n2++; }
+        counts[p2] = n2;
+        work += n2 + 1;
+        n2 = 0;
+        if (next < total) {
+          p2 = next++;
+          start(tile, p2, z);
+          x2 = z[0];
+          y2 = z[1];
+        } else {
+          p2 = -1;
+          active--;
+        }
+      } else {
+        y2 = (x2 + x2) * y2 + cIm;
+        x2 = a - b + cRe;
+        n2++;
+      }
     }
     if (p3 >= 0) {
-      const a = x3 * x3, b = y3 * y3;
+      const a = x3 * x3,
+        b = y3 * y3;
       if (n3 === max || a + b > limit) {
-        counts[p3] = n3; work += n3 + 1; n3 = 0;
-        if (next < total) { p3 = next++; start(tile, p3, z); x3 = z[0]; y3 = z[1]; } else { p3 = -1; active--; }
-      } else { y3 = (x3 + x3) * y3 + cIm; x3 = a - b + cRe; n3++; }
+        counts[p3] = n3;
+        work += n3 + 1;
+        n3 = 0;
+        if (next < total) {
+          p3 = next++;
+          start(tile, p3, z);
+          x3 = z[0];
+          y3 = z[1];
+        } else {
+          p3 = -1;
+          active--;
+        }
+      } else {
+        y3 = (x3 + x3) * y3 + cIm;
+        x3 = a - b + cRe;
+        n3++;
+      }
     }
 
     // Trap: a z inside the box never escapes, so the count is max (its unchecked z is in the trap too).
     if (boxCount > 0 && (++round & 3) === 0) {
-      const xLow = boxes[box], xHigh = boxes[box + 1], yLow = boxes[box + 2], yHigh = boxes[box + 3];
+      const xLow = boxes[box],
+        xHigh = boxes[box + 1],
+        yLow = boxes[box + 2],
+        yHigh = boxes[box + 3];
       box = (box + 4 * boxStep) % boxes.length;
       if (p0 >= 0 && x0 >= xLow && x0 <= xHigh && y0 >= yLow && y0 <= yHigh) {
-        counts[p0] = max; work += max + 1; n0 = 0;
-        if (next < total) { p0 = next++; start(tile, p0, z); x0 = z[0]; y0 = z[1]; } else { p0 = -1; active--; }
+        counts[p0] = max;
+        work += max + 1;
+        n0 = 0;
+        if (next < total) {
+          p0 = next++;
+          start(tile, p0, z);
+          x0 = z[0];
+          y0 = z[1];
+        } else {
+          p0 = -1;
+          active--;
+        }
       }
       if (p1 >= 0 && x1 >= xLow && x1 <= xHigh && y1 >= yLow && y1 <= yHigh) {
-        counts[p1] = max; work += max + 1; n1 = 0;
-        if (next < total) { p1 = next++; start(tile, p1, z); x1 = z[0]; y1 = z[1]; } else { p1 = -1; active--; }
+        counts[p1] = max;
+        work += max + 1;
+        n1 = 0;
+        if (next < total) {
+          p1 = next++;
+          start(tile, p1, z);
+          x1 = z[0];
+          y1 = z[1];
+        } else {
+          p1 = -1;
+          active--;
+        }
       }
       if (p2 >= 0 && x2 >= xLow && x2 <= xHigh && y2 >= yLow && y2 <= yHigh) {
-        counts[p2] = max; work += max + 1; n2 = 0;
-        if (next < total) { p2 = next++; start(tile, p2, z); x2 = z[0]; y2 = z[1]; } else { p2 = -1; active--; }
+        counts[p2] = max;
+        work += max + 1;
+        n2 = 0;
+        if (next < total) {
+          p2 = next++;
+          start(tile, p2, z);
+          x2 = z[0];
+          y2 = z[1];
+        } else {
+          p2 = -1;
+          active--;
+        }
       }
       if (p3 >= 0 && x3 >= xLow && x3 <= xHigh && y3 >= yLow && y3 <= yHigh) {
-        counts[p3] = max; work += max + 1; n3 = 0;
-        if (next < total) { p3 = next++; start(tile, p3, z); x3 = z[0]; y3 = z[1]; } else { p3 = -1; active--; }
+        counts[p3] = max;
+        work += max + 1;
+        n3 = 0;
+        if (next < total) {
+          p3 = next++;
+          start(tile, p3, z);
+          x3 = z[0];
+          y3 = z[1];
+        } else {
+          p3 = -1;
+          active--;
+        }
       }
     }
   }

@@ -61,7 +61,14 @@ const seedC: [number, number] = [-0.62772, -0.42193];
 
 describe("the seed's worked examples (c = -0.62772 - 0.42193i, 20 iterations)", () => {
   const point = (re: number, im: number): Tile => ({
-    re: new Float64Array([re]), im: new Float64Array([im]), rowStart: 0, rowEnd: 1, cRe: seedC[0], cIm: seedC[1], maxIterations: 20, escapeRadius: 2,
+    re: new Float64Array([re]),
+    im: new Float64Array([im]),
+    rowStart: 0,
+    rowEnd: 1,
+    cRe: seedC[0],
+    cIm: seedC[1],
+    maxIterations: 20,
+    escapeRadius: 2,
   });
   it.each([["scalar", escapeCountsScalar] as [string, EscapeKernel], ...variants])("%s", (_name, kernel) => {
     const counts = new Uint32Array(1);
@@ -91,7 +98,10 @@ const frames: [string, Frame][] = [
   ["escape radius 0.5 (orbits come back inside)", { width: 64, height: 48, c: [-0.1, 0.1], max: 200, radius: 0.5 }],
   ["escape radius 1e200 (limit is infinite)", { width: 32, height: 32, c: [-0.62772, -0.42], max: 300, radius: 1e200 }],
   ["nothing escapes", { width: 40, height: 40, re: [-0.05, 0.05], im: [-0.05, 0.05], c: [-0.62772, -0.42], max: 2000 }],
-  ["nothing escapes, no trap (Siegel-like c)", { width: 24, height: 24, re: [-0.05, 0.05], im: [-0.05, 0.05], c: [-0.390541, -0.586788], max: 1000 }],
+  [
+    "nothing escapes, no trap (Siegel-like c)",
+    { width: 24, height: 24, re: [-0.05, 0.05], im: [-0.05, 0.05], c: [-0.390541, -0.586788], max: 1000 },
+  ],
   ["everything escapes at once", { width: 33, height: 17, re: [10, 20], im: [10, 20], c: seedC, max: 500 }],
   ["huge z0 (would overflow within a block)", { width: 9, height: 9, re: [1e30, 1e31], im: [-1e30, 1e30], c: seedC, max: 50 }],
   ["|c| too big for escape to persist", { width: 50, height: 50, c: [-1.9, 0.3], max: 200 }],

@@ -50,8 +50,14 @@ describe("koenigsTrap", () => {
 
 describe("the kernel with a Koenigs trap", () => {
   const tile = (cIm: number, maxIterations: number): Tile => ({
-    re: linspace(-1.8, 1.8, 160), im: linspace(1.8, -1.8, 150), rowStart: 0, rowEnd: 150,
-    cRe: -0.62772, cIm, maxIterations, escapeRadius: 2,
+    re: linspace(-1.8, 1.8, 160),
+    im: linspace(1.8, -1.8, 150),
+    rowStart: 0,
+    rowEnd: 150,
+    cRe: -0.62772,
+    cIm,
+    maxIterations,
+    escapeRadius: 2,
   });
 
   it.each([

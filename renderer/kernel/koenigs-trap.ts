@@ -36,7 +36,8 @@ export interface KoenigsTrap {
 }
 
 export function koenigsTrap(ax: number, ay: number, cRe: number, cIm: number, limit: number): KoenigsTrap | null {
-  const lambdaRe = 2 * ax, lambdaIm = 2 * ay; // exact
+  const lambdaRe = 2 * ax,
+    lambdaIm = 2 * ay; // exact
   const lambdaSize = up(Math.hypot(lambdaRe, lambdaIm));
   if (!(lambdaSize < 1 - 1e-9)) return null;
   const aSize = up(Math.hypot(ax, ay));
@@ -93,22 +94,27 @@ interface Series {
  * Plain floating point: the proof checks the polynomial that comes out.
  */
 function koenigsSeries(lambdaRe: number, lambdaIm: number, degree: number): Series {
-  const powRe = [1], powIm = [0];
+  const powRe = [1],
+    powIm = [0];
   for (let k = 1; k <= 2 * degree; k++) {
     powRe.push(powRe[k - 1] * lambdaRe - powIm[k - 1] * lambdaIm);
     powIm.push(powRe[k - 1] * lambdaIm + powIm[k - 1] * lambdaRe);
   }
-  const bRe = new Float64Array(degree + 1), bIm = new Float64Array(degree + 1);
+  const bRe = new Float64Array(degree + 1),
+    bIm = new Float64Array(degree + 1);
   bRe[1] = 1;
   for (let n = 2; n <= degree; n++) {
-    let sRe = 0, sIm = 0;
+    let sRe = 0,
+      sIm = 0;
     for (let j = Math.ceil(n / 2); j < n; j++) {
       const k = binomial(j, n - j);
-      const pRe = powRe[2 * j - n], pIm = powIm[2 * j - n];
+      const pRe = powRe[2 * j - n],
+        pIm = powIm[2 * j - n];
       sRe += k * (bRe[j] * pRe - bIm[j] * pIm);
       sIm += k * (bRe[j] * pIm + bIm[j] * pRe);
     }
-    const dRe = powRe[n] - lambdaRe, dIm = powIm[n] - lambdaIm;
+    const dRe = powRe[n] - lambdaRe,
+      dIm = powIm[n] - lambdaIm;
     const d = dRe * dRe + dIm * dIm;
     bRe[n] = -(sRe * dRe + sIm * dIm) / d;
     bIm[n] = -(sIm * dRe - sRe * dIm) / d;
@@ -130,18 +136,25 @@ function koenigsSeries(lambdaRe: number, lambdaIm: number, degree: number): Seri
   const secondDerivativeBound = (s: number) => magnitudeSum(s, (j) => j * (j - 1), 2);
   // Horner in floating point: |φ(w)| and |φ'(w)| as computed; errorsWithin() bounds their errors
   const evaluate = (x: number, y: number) => {
-    let vRe = 0, vIm = 0, dRe = 0, dIm = 0;
+    let vRe = 0,
+      vIm = 0,
+      dRe = 0,
+      dIm = 0;
     for (let j = degree; j >= 1; j--) {
-      const nd = dRe * x - dIm * y + vRe, ndIm = dRe * y + dIm * x + vIm; // φ' accumulates φ's partial values
+      const nd = dRe * x - dIm * y + vRe,
+        ndIm = dRe * y + dIm * x + vIm; // φ' accumulates φ's partial values
       dRe = nd;
       dIm = ndIm;
-      const nv = vRe * x - vIm * y + bRe[j], nvIm = vRe * y + vIm * x + bIm[j];
+      const nv = vRe * x - vIm * y + bRe[j],
+        nvIm = vRe * y + vIm * x + bIm[j];
       vRe = nv;
       vIm = nvIm;
     }
     // φ(w) = w · v; φ'(w) = v + w · d
-    const pRe = vRe * x - vIm * y, pIm = vRe * y + vIm * x;
-    const qRe = vRe + (dRe * x - dIm * y), qIm = vIm + (dRe * y + dIm * x);
+    const pRe = vRe * x - vIm * y,
+      pIm = vRe * y + vIm * x;
+    const qRe = vRe + (dRe * x - dIm * y),
+      qIm = vIm + (dRe * y + dIm * x);
     return { value: Math.hypot(pRe, pIm), slope: Math.hypot(qRe, qIm) };
   };
   /**
@@ -157,7 +170,7 @@ function koenigsSeries(lambdaRe: number, lambdaIm: number, degree: number): Seri
     return {
       value: up(slack * magnitudeSum(w1, () => 1, 0)),
       slope: up(slack * magnitudeSum(w1, (j) => j * j, 1)),
-      curvature: up(secondDerivativeBound(reach) * up(d * d) / 2),
+      curvature: up((secondDerivativeBound(reach) * up(d * d)) / 2),
     };
   };
 
@@ -183,7 +196,7 @@ function koenigsSeries(lambdaRe: number, lambdaIm: number, degree: number): Seri
       const angular = Math.max(16, Math.ceil((2 * Math.PI * s1) / Math.max(thickness, s0 / 24)));
       const angle = (2 * Math.PI) / angular;
       // distance from a cell's computed centre to any of its points: radial half, arc half, rounding
-      const d = up(up(thickness / 2 * (1 + 1e-9)) + up(up(s1 * angle / 2) + 1e-15));
+      const d = up(up((thickness / 2) * (1 + 1e-9)) + up(up((s1 * angle) / 2) + 1e-15));
       // cells lie in the annulus, so within |w| ≤ s1 (the 1e-9 covers the rounding of r, cos and sin)
       const errors = errorsWithin(up(Math.SQRT2 * s1 * (1 + 1e-9)), d, up(s1 * (1 + 1e-9)));
       let low = Infinity;
@@ -198,10 +211,15 @@ function koenigsSeries(lambdaRe: number, lambdaIm: number, degree: number): Seri
     },
     maxOnBoxEdges(halfX, halfY) {
       const pieces = 24;
-      const d = up(Math.max(halfX, halfY) / pieces * (1 + 1e-9) + 1e-15); // each edge in pieces of length 2·max/pieces at most
+      const d = up((Math.max(halfX, halfY) / pieces) * (1 + 1e-9) + 1e-15); // each edge in pieces of length 2·max/pieces at most
       const errors = errorsWithin(up(halfX + halfY), d, up(up(Math.hypot(halfX, halfY)) + d));
       let high = 0;
-      for (const [fromX, fromY, toX, toY] of [[-halfX, -halfY, halfX, -halfY], [halfX, -halfY, halfX, halfY], [halfX, halfY, -halfX, halfY], [-halfX, halfY, -halfX, -halfY]]) {
+      for (const [fromX, fromY, toX, toY] of [
+        [-halfX, -halfY, halfX, -halfY],
+        [halfX, -halfY, halfX, halfY],
+        [halfX, halfY, -halfX, halfY],
+        [-halfX, halfY, -halfX, -halfY],
+      ]) {
         for (let k = 0; k < pieces; k++) {
           const t = (k + 0.5) / pieces;
           const at = evaluate(fromX + (toX - fromX) * t, fromY + (toY - fromY) * t);

@@ -3,8 +3,14 @@ import { escapePersists } from "./persistence.ts";
 import type { Tile } from "./types.ts";
 
 const tile = (cRe: number, cIm: number, escapeRadius: number, half = 1.8): Tile => ({
-  re: new Float64Array([-half, half]), im: new Float64Array([half, -half]), rowStart: 0, rowEnd: 2,
-  cRe, cIm, maxIterations: 500, escapeRadius,
+  re: new Float64Array([-half, half]),
+  im: new Float64Array([half, -half]),
+  rowStart: 0,
+  rowEnd: 2,
+  cRe,
+  cIm,
+  maxIterations: 500,
+  escapeRadius,
 });
 
 describe("escapePersists", () => {
@@ -29,14 +35,17 @@ describe("escapePersists", () => {
     const [cRe, cIm, limit] = [-0.62772, -0.42193, 4];
     expect(escapePersists(tile(cRe, cIm, 2), 4)).toBe(true);
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 100_000; i++) {
       // just outside the limit, where escape is most fragile
-      const angle = random() * 2 * Math.PI, radius = 2 * (1 + random() * 1e-3);
-      let x = radius * Math.cos(angle), y = radius * Math.sin(angle);
+      const angle = random() * 2 * Math.PI,
+        radius = 2 * (1 + random() * 1e-3);
+      let x = radius * Math.cos(angle),
+        y = radius * Math.sin(angle);
       if (!(x * x + y * y > limit)) continue;
       for (let step = 0; step < 3; step++) {
-        const xx = x * x, yy = y * y;
+        const xx = x * x,
+          yy = y * y;
         [x, y] = [xx - yy + cRe, (x + x) * y + cIm];
         expect(x * x + y * y > limit).toBe(true);
       }

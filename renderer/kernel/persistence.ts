@@ -30,7 +30,7 @@ export function escapePersists(tile: Tile, unroll: number): boolean {
   const grows = limit * (1 - margin) - cSum * (1 + margin) - Math.sqrt(limit) * (1 + margin) > 0;
   if (!grows) return false;
 
-  let size = (Math.max(largestSquare(tile), limit) * (1 + margin)) + cSum + 1;
+  let size = Math.max(largestSquare(tile), limit) * (1 + margin) + cSum + 1;
   for (let step = 1; step < unroll; step++) size = size * size * (1 + margin) + cSum + 1;
   return size <= 1e150;
 }

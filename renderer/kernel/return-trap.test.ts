@@ -16,9 +16,11 @@ const spiral = (frame: number): [number, number] => [-0.62772, -0.42 + (0.042 * 
 function comesBack(ax: number, ay: number, cRe: number, cIm: number, q: number, s: number, n = 4096): number {
   let worst = 0;
   for (let k = 0; k < n; k++) {
-    let x = ax + s * Math.cos((2 * Math.PI * k) / n), y = ay + s * Math.sin((2 * Math.PI * k) / n);
+    let x = ax + s * Math.cos((2 * Math.PI * k) / n),
+      y = ay + s * Math.sin((2 * Math.PI * k) / n);
     for (let j = 0; j < q; j++) {
-      const xx = x * x, yy = y * y;
+      const xx = x * x,
+        yy = y * y;
       if (xx + yy > 4) return Infinity;
       y = (x + x) * y + cIm;
       x = xx - yy + cRe;
@@ -97,26 +99,38 @@ describe("returnTrap", () => {
 
 describe("the kernel with a return trap", () => {
   const tile = ([cRe, cIm]: [number, number]): Tile => ({
-    re: linspace(-1.8, 1.8, 170), im: linspace(1.8, -1.8, 150), rowStart: 0, rowEnd: 150,
-    cRe, cIm, maxIterations: 2000, escapeRadius: 2,
+    re: linspace(-1.8, 1.8, 170),
+    im: linspace(1.8, -1.8, 150),
+    rowStart: 0,
+    rowEnd: 150,
+    cRe,
+    cIm,
+    maxIterations: 2000,
+    escapeRadius: 2,
   });
 
-  it.each([262, 270, 299])("gives the scalar kernel's counts on the spiral's frame %i, in a fraction of the Koenigs trap's steps", (frame) => {
-    const [cRe, cIm] = spiral(frame);
-    const [ax, ay] = fixedPoint(cRe, cIm);
-    const returning = returnTrap(ax, ay, cRe, cIm, 4)!;
-    const koenigs = koenigsTrap(ax, ay, cRe, cIm, 4)!;
-    const trapWith = (box: number[]) => ({ kind: "trap" as const, trap: { period: 1, radius: 0.1, multiplier: 0.99, boxes: Float64Array.from(box) } });
-    const expected = new Uint32Array(170 * 150);
-    const expectedWork = escapeCountsScalar(tile(spiral(frame)), expected);
-    const kernel = createWasmKernel();
-    const steps = (box: number[]) => {
-      const counts = new Uint32Array(170 * 150);
-      const before = kernel.stats.steps;
-      expect(kernel({ ...tile(spiral(frame)), shortcut: trapWith(box) }, counts)).toBe(expectedWork);
-      expect(Buffer.from(counts.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
-      return kernel.stats.steps - before;
-    };
-    expect(steps(returning.box)).toBeLessThan(0.8 * steps(koenigs.box));
-  });
+  it.each([262, 270, 299])(
+    "gives the scalar kernel's counts on the spiral's frame %i, in a fraction of the Koenigs trap's steps",
+    (frame) => {
+      const [cRe, cIm] = spiral(frame);
+      const [ax, ay] = fixedPoint(cRe, cIm);
+      const returning = returnTrap(ax, ay, cRe, cIm, 4)!;
+      const koenigs = koenigsTrap(ax, ay, cRe, cIm, 4)!;
+      const trapWith = (box: number[]) => ({
+        kind: "trap" as const,
+        trap: { period: 1, radius: 0.1, multiplier: 0.99, boxes: Float64Array.from(box) },
+      });
+      const expected = new Uint32Array(170 * 150);
+      const expectedWork = escapeCountsScalar(tile(spiral(frame)), expected);
+      const kernel = createWasmKernel();
+      const steps = (box: number[]) => {
+        const counts = new Uint32Array(170 * 150);
+        const before = kernel.stats.steps;
+        expect(kernel({ ...tile(spiral(frame)), shortcut: trapWith(box) }, counts)).toBe(expectedWork);
+        expect(Buffer.from(counts.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+        return kernel.stats.steps - before;
+      };
+      expect(steps(returning.box)).toBeLessThan(0.8 * steps(koenigs.box));
+    },
+  );
 });

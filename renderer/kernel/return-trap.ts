@@ -61,7 +61,8 @@ export function returnTrap(ax: number, ay: number, cRe: number, cIm: number, lim
     if (sizes === 0 || !fits(sizes - 1)) continue;
     // the largest radius the estimate accepts: the ratio grows with the radius, so bisect (~5 estimates, not ~20);
     // fits(high) holds, and fits(low) fails unless low is -1
-    let low = -1, high = sizes - 1;
+    let low = -1,
+      high = sizes - 1;
     while (high - low > 1) {
       const mid = (low + high) >> 1;
       if (fits(mid)) high = mid;
@@ -102,9 +103,11 @@ export function returnSteps(turns: number): number[] {
 function estimateRatio(ax: number, ay: number, cRe: number, cIm: number, limit: number, steps: number, s: number): number {
   let worst = 0;
   for (let k = 0; k < 64; k++) {
-    let x = ax + s * Math.cos((k * Math.PI) / 32), y = ay + s * Math.sin((k * Math.PI) / 32);
+    let x = ax + s * Math.cos((k * Math.PI) / 32),
+      y = ay + s * Math.sin((k * Math.PI) / 32);
     for (let j = 0; j < steps; j++) {
-      const xx = x * x, yy = y * y;
+      const xx = x * x,
+        yy = y * y;
       if (!(xx + yy <= limit)) return Infinity;
       y = (x + x) * y + cIm;
       x = xx - yy + cRe;
@@ -129,7 +132,8 @@ function proveReturn(ax: number, ay: number, cRe: number, cIm: number, limit: nu
    */
   const proveArc = (from: number, width: number, splits: number): boolean => {
     const angle = from + width / 2;
-    let x = ax + s * Math.cos(angle), y = ay + s * Math.sin(angle);
+    let x = ax + s * Math.cos(angle),
+      y = ay + s * Math.sin(angle);
     let r = up(up((s * width) / 2) * (1 + 1e-9) + up(16 * UNIT * up(aSize + s)));
     let passed = true;
     for (let j = 1; j <= steps && passed; j++) {
@@ -140,7 +144,8 @@ function proveReturn(ax: number, ay: number, cRe: number, cIm: number, limit: nu
       const reach = size + r;
       if (!(reach * reach * (1 + 1e-9) <= limit)) passed = false;
       r = up(r * (2 * size + r) + 6 * UNIT * (size * size + cSize));
-      const xx = x * x, yy = y * y;
+      const xx = x * x,
+        yy = y * y;
       y = (x + x) * y + cIm;
       x = xx - yy + cRe;
       const image = up(up(Math.sqrt((x - ax) * (x - ax) + (y - ay) * (y - ay))) + r);

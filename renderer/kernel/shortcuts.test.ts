@@ -5,8 +5,14 @@ import type { Tile } from "./types.ts";
 import { createWasmKernel } from "./wasm-kernel.ts";
 
 const frame = (cIm: number, maxIterations: number, size = 120, half = 1.8): Tile => ({
-  re: linspace(-half, half, size), im: linspace(half, -half, size), rowStart: 0, rowEnd: size,
-  cRe: -0.62772, cIm, maxIterations, escapeRadius: 2,
+  re: linspace(-half, half, size),
+  im: linspace(half, -half, size),
+  rowStart: 0,
+  rowEnd: size,
+  cRe: -0.62772,
+  cIm,
+  maxIterations,
+  escapeRadius: 2,
 });
 
 describe("chooseShortcut", () => {

@@ -105,9 +105,11 @@ function step([x, y]: Point, cRe: number, cIm: number): Point {
 
 /** Where the orbit of the critical point 0 has (nearly) settled, or null if it leaves. */
 function settleCriticalOrbit(cRe: number, cIm: number): Point | null {
-  let x = 0, y = 0;
+  let x = 0,
+    y = 0;
   for (let i = 0; i < CRITICAL_ORBIT_STEPS; i++) {
-    const xx = x * x, yy = y * y;
+    const xx = x * x,
+      yy = y * y;
     y = (x + x) * y + cIm;
     x = xx - yy + cRe;
     if (!(x * x + y * y <= 16)) return null;
@@ -118,12 +120,15 @@ function settleCriticalOrbit(cRe: number, cIm: number): Point | null {
 /** Candidate periods: the times at which the settled orbit comes back close to where it was. */
 function returnTimes([startX, startY]: Point, cRe: number, cIm: number): number[] {
   const times: number[] = [];
-  let x = startX, y = startY;
+  let x = startX,
+    y = startY;
   for (let period = 1; period <= MAX_PERIOD; period++) {
-    const xx = x * x, yy = y * y;
+    const xx = x * x,
+      yy = y * y;
     y = (x + x) * y + cIm;
     x = xx - yy + cRe;
-    const dx = x - startX, dy = y - startY;
+    const dx = x - startX,
+      dy = y - startY;
     if (dx * dx + dy * dy < 1e-6) times.push(period);
   }
   return times;
@@ -133,7 +138,10 @@ function returnTimes([startX, startY]: Point, cRe: number, cIm: number): number[
 function refineCyclePoint(start: Point, period: number, cRe: number, cIm: number): Point | null {
   let [x, y] = start;
   for (let iteration = 0; iteration < 20; iteration++) {
-    let zx = x, zy = y, dx = 1, dy = 0;
+    let zx = x,
+      zy = y,
+      dx = 1,
+      dy = 0;
     for (let k = 0; k < period; k++) {
       const ndx = 2 * (zx * dx - zy * dy);
       dy = 2 * (zx * dy + zy * dx);
@@ -142,10 +150,14 @@ function refineCyclePoint(start: Point, period: number, cRe: number, cIm: number
       zy = 2 * zx * zy + cIm;
       zx = nzx;
     }
-    const gx = zx - x, gy = zy - y, hx = dx - 1, hy = dy;
+    const gx = zx - x,
+      gy = zy - y,
+      hx = dx - 1,
+      hy = dy;
     const denominator = hx * hx + hy * hy;
     if (!(denominator > 0)) return null;
-    const sx = (gx * hx + gy * hy) / denominator, sy = (gy * hx - gx * hy) / denominator;
+    const sx = (gx * hx + gy * hy) / denominator,
+      sy = (gy * hx - gx * hy) / denominator;
     x -= sx;
     y -= sy;
     if (!Number.isFinite(x + y)) return null;

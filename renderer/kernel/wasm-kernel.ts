@@ -24,8 +24,22 @@ interface KernelExports {
   maxBoxes: { value: number };
   dataBase: { value: number };
   blocks: { value: number };
-  run(col: number, count: number, width: number, rePtr: number, imPtr: number, outPtr: number,
-    cRe: number, cIm: number, limit: number, max: number, mode: number, boxCount: number, blockCheck: number, survivorPtr: number): number;
+  run(
+    col: number,
+    count: number,
+    width: number,
+    rePtr: number,
+    imPtr: number,
+    outPtr: number,
+    cRe: number,
+    cIm: number,
+    limit: number,
+    max: number,
+    mode: number,
+    boxCount: number,
+    blockCheck: number,
+    survivorPtr: number,
+  ): number;
 }
 
 export const webAssembly = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
@@ -43,7 +57,7 @@ let compiled: object | undefined;
  * of compiling the kernel once each.
  */
 export function kernelModule(): object {
-  if (!webAssembly) throw new Error("This runtime has no WebAssembly: use createKernel({ prefer: \"js\" }).");
+  if (!webAssembly) throw new Error('This runtime has no WebAssembly: use createKernel({ prefer: "js" }).');
   compiled ??= new webAssembly.Module(Buffer.from(KERNEL_WASM_BASE64, "base64"));
   return compiled;
 }
@@ -55,51 +69,70 @@ export type MeasuredKernel = EscapeKernel & { stats: { steps: number } };
  * `blockCheck`: "auto" tests escape once per block where persistence.ts proves
  * that exact, "never" always tests every step (both give the same counts).
  */
-export function createWasmKernel(options: { shortcuts?: ShortcutPolicy; blockCheck?: "auto" | "never"; module?: object } = {}): MeasuredKernel {
+export function createWasmKernel(
+  options: { shortcuts?: ShortcutPolicy; blockCheck?: "auto" | "never"; module?: object } = {},
+): MeasuredKernel {
   const kernel = new webAssembly!.Instance(options.module ?? kernelModule(), {}).exports as unknown as KernelExports;
   const lanes = kernel.lanes.value;
   const unroll = kernel.unroll.value;
   const policy = options.shortcuts ?? "auto";
 
   const stats = { steps: 0 };
-  return Object.assign(function escapeCountsWasm(tile: Tile, counts: Uint32Array): number {
-    const width = tile.re.length;
-    const rows = tile.rowEnd - tile.rowStart;
-    const total = width * rows;
-    if (total <= 0) return 0;
-    let shortcut = chooseShortcut(tile, policy);
-    if (shortcut.kind === "trap" && shortcut.trap.period > kernel.maxBoxes.value) shortcut = { kind: "none" };
+  return Object.assign(
+    function escapeCountsWasm(tile: Tile, counts: Uint32Array): number {
+      const width = tile.re.length;
+      const rows = tile.rowEnd - tile.rowStart;
+      const total = width * rows;
+      if (total <= 0) return 0;
+      let shortcut = chooseShortcut(tile, policy);
+      if (shortcut.kind === "trap" && shortcut.trap.period > kernel.maxBoxes.value) shortcut = { kind: "none" };
 
-    // Block counters are i32: cap a chunk so (chunk / lanes + 1) * (blocks per pixel + 1) < 2^30.
-    const blocksPerPixel = Math.ceil(tile.maxIterations / unroll) + 1;
-    const chunk = Math.min(CHUNK_PIXELS, Math.max(lanes, (Math.floor(2 ** 30 / blocksPerPixel) - 1) * lanes));
-    const rePtr = kernel.dataBase.value;
-    const imPtr = rePtr + width * 8;
-    const outPtr = imPtr + rows * 8;
-    // the first pass's survivors (./wasm/prepass-wat.ts)
-    const survivorPtr = outPtr + Math.ceil(Math.min(chunk, total) / 2) * 8;
-    const needed = survivorPtr + Math.min(chunk, total) * SURVIVOR_SIZE;
-    const buffer = kernel.memory.buffer;
-    if (buffer.byteLength < needed) kernel.memory.grow(Math.ceil((needed - buffer.byteLength) / PAGE));
-    const memory = kernel.memory.buffer;
+      // Block counters are i32: cap a chunk so (chunk / lanes + 1) * (blocks per pixel + 1) < 2^30.
+      const blocksPerPixel = Math.ceil(tile.maxIterations / unroll) + 1;
+      const chunk = Math.min(CHUNK_PIXELS, Math.max(lanes, (Math.floor(2 ** 30 / blocksPerPixel) - 1) * lanes));
+      const rePtr = kernel.dataBase.value;
+      const imPtr = rePtr + width * 8;
+      const outPtr = imPtr + rows * 8;
+      // the first pass's survivors (./wasm/prepass-wat.ts)
+      const survivorPtr = outPtr + Math.ceil(Math.min(chunk, total) / 2) * 8;
+      const needed = survivorPtr + Math.min(chunk, total) * SURVIVOR_SIZE;
+      const buffer = kernel.memory.buffer;
+      if (buffer.byteLength < needed) kernel.memory.grow(Math.ceil((needed - buffer.byteLength) / PAGE));
+      const memory = kernel.memory.buffer;
 
-    new Float64Array(memory, rePtr, width).set(tile.re);
-    new Float64Array(memory, imPtr, rows).set(tile.im.subarray(tile.rowStart, tile.rowEnd));
-    const boxCount = shortcut.kind === "trap" ? writeBoxes(memory, kernel.boxBase.value, shortcut.trap.boxes) : 0;
-    const limit = tile.escapeRadius * tile.escapeRadius;
-    const blockCheck = options.blockCheck !== "never" && escapePersists(tile, unroll) ? 1 : 0;
+      new Float64Array(memory, rePtr, width).set(tile.re);
+      new Float64Array(memory, imPtr, rows).set(tile.im.subarray(tile.rowStart, tile.rowEnd));
+      const boxCount = shortcut.kind === "trap" ? writeBoxes(memory, kernel.boxBase.value, shortcut.trap.boxes) : 0;
+      const limit = tile.escapeRadius * tile.escapeRadius;
+      const blockCheck = options.blockCheck !== "never" && escapePersists(tile, unroll) ? 1 : 0;
 
-    let work = 0;
-    for (let start = 0; start < total; start += chunk) {
-      const count = Math.min(chunk, total - start);
-      const row = Math.floor(start / width);
-      work += kernel.run(start - row * width, count, width, rePtr, imPtr + row * 8, outPtr,
-        tile.cRe, tile.cIm, limit, tile.maxIterations, KERNEL_MODES.indexOf(shortcut.kind), boxCount, blockCheck, survivorPtr);
-      counts.set(new Uint32Array(memory, outPtr, count), start);
-      stats.steps += (kernel.blocks.value * lanes + count) * unroll;
-    }
-    return work;
-  }, { stats });
+      let work = 0;
+      for (let start = 0; start < total; start += chunk) {
+        const count = Math.min(chunk, total - start);
+        const row = Math.floor(start / width);
+        work += kernel.run(
+          start - row * width,
+          count,
+          width,
+          rePtr,
+          imPtr + row * 8,
+          outPtr,
+          tile.cRe,
+          tile.cIm,
+          limit,
+          tile.maxIterations,
+          KERNEL_MODES.indexOf(shortcut.kind),
+          boxCount,
+          blockCheck,
+          survivorPtr,
+        );
+        counts.set(new Uint32Array(memory, outPtr, count), start);
+        stats.steps += (kernel.blocks.value * lanes + count) * unroll;
+      }
+      return work;
+    },
+    { stats },
+  );
 }
 
 /** Each bound splatted into both f64x2 lanes, 4 bounds (BOX_SIZE bytes) per box. */

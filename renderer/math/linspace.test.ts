@@ -3,7 +3,8 @@ import { hasPythonOracle, pythonJson } from "../../test/python-oracle.ts";
 import { linspace, linspaceAt } from "./linspace.ts";
 
 // numpy itself is the oracle: json.dumps prints floats with repr, which round-trips exactly.
-const NUMPY_LINSPACE = "import json, sys, numpy; a, b, n = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]); print(json.dumps([float(v) for v in numpy.linspace(a, b, n)]))";
+const NUMPY_LINSPACE =
+  "import json, sys, numpy; a, b, n = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]); print(json.dumps([float(v) for v in numpy.linspace(a, b, n)]))";
 
 describe("linspace (numpy semantics)", () => {
   it("n = 1 gives [a]", () => {

@@ -18,9 +18,15 @@ export function findFfmpeg(env: NodeJS.ProcessEnv = process.env, bundled: () => 
   if (env.JULIA_RENDER_FFMPEG) return env.JULIA_RENDER_FFMPEG;
   const shipped = bundled();
   if (shipped) return shipped;
-  const onPath = (env.PATH ?? "").split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, "ffmpeg")).find(isExecutableFile);
+  const onPath = (env.PATH ?? "")
+    .split(path.delimiter)
+    .filter(Boolean)
+    .map((dir) => path.join(dir, "ffmpeg"))
+    .find(isExecutableFile);
   if (onPath) return onPath;
-  throw new RenderError("ffmpeg was found neither in node_modules (@ffmpeg-installer) nor on PATH. Install it (Debian/Ubuntu: `sudo apt-get install -y ffmpeg`) and run again.");
+  throw new RenderError(
+    "ffmpeg was found neither in node_modules (@ffmpeg-installer) nor on PATH. Install it (Debian/Ubuntu: `sudo apt-get install -y ffmpeg`) and run again.",
+  );
 }
 
 /** The @ffmpeg-installer binary for this platform, when it is installed and executable. */
@@ -61,7 +67,19 @@ export interface EncoderOptions {
  * packets, which are fresh memory every frame (measured: ~3× the page faults).
  */
 export function rawFramesInput(format: "rgb24" | "yuv420p", width: number, height: number, fps: number): string[] {
-  return ["-f", "rawvideo", "-pix_fmt", format, "-s", `${width}x${height}`, "-framerate", String(fps), "-i", "pipe:0", ...(format === "yuv420p" ? ["-vf", "copy"] : [])];
+  return [
+    "-f",
+    "rawvideo",
+    "-pix_fmt",
+    format,
+    "-s",
+    `${width}x${height}`,
+    "-framerate",
+    String(fps),
+    "-i",
+    "pipe:0",
+    ...(format === "yuv420p" ? ["-vf", "copy"] : []),
+  ];
 }
 
 export const X264_PRESETS = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"] as const;
@@ -79,10 +97,23 @@ export class Mp4Encoder {
 
   constructor(private readonly options: EncoderOptions) {
     const args = [
-      "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+      "-hide_banner",
+      "-loglevel",
+      "error",
+      "-nostdin",
+      "-y",
       ...rawFramesInput(options.inputFormat ?? "rgb24", options.width, options.height, options.fps),
-      "-c:v", "libx264", "-preset", options.preset, "-pix_fmt", "yuv420p", "-movflags", "+faststart",
-      "-f", "mp4", options.outFile,
+      "-c:v",
+      "libx264",
+      "-preset",
+      options.preset,
+      "-pix_fmt",
+      "yuv420p",
+      "-movflags",
+      "+faststart",
+      "-f",
+      "mp4",
+      options.outFile,
     ];
     this.child = spawn(options.ffmpeg, args, { stdio: ["pipe", "ignore", "pipe"] });
     this.child.stderr!.setEncoding("utf8");
@@ -126,6 +157,8 @@ export class Mp4Encoder {
 
   private error(what: string, cause?: unknown): RenderError {
     const tail = this.stderrTail.trim().split("\n").slice(-8).join("\n");
-    return new RenderError(`${what} while writing ${this.options.outFile}.${tail ? `\nffmpeg said:\n${tail}` : ""}`, { cause: cause ?? this.failure });
+    return new RenderError(`${what} while writing ${this.options.outFile}.${tail ? `\nffmpeg said:\n${tail}` : ""}`, {
+      cause: cause ?? this.failure,
+    });
   }
 }

@@ -14,8 +14,31 @@ const run = promisify(execFile);
 
 /** One frame through the renderer's ffmpeg and libx264, as the encoder is used (no file kept). */
 async function encodes(width: number, height: number): Promise<boolean> {
-  const args = ["-hide_banner", "-loglevel", "error", "-nostdin", "-f", "lavfi", "-i", `color=c=black:size=${width}x${height}:rate=2`, "-frames:v", "1", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-f", "null", "-"];
-  return run(findFfmpeg(), args, { maxBuffer: 1 << 20 }).then(() => true, () => false);
+  const args = [
+    "-hide_banner",
+    "-loglevel",
+    "error",
+    "-nostdin",
+    "-f",
+    "lavfi",
+    "-i",
+    `color=c=black:size=${width}x${height}:rate=2`,
+    "-frames:v",
+    "1",
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-pix_fmt",
+    "yuv420p",
+    "-f",
+    "null",
+    "-",
+  ];
+  return run(findFfmpeg(), args, { maxBuffer: 1 << 20 }).then(
+    () => true,
+    () => false,
+  );
 }
 
 describe("H.264 frame size limits", () => {
@@ -29,7 +52,14 @@ describe("H.264 frame size limits", () => {
     const job = parseSpec({ name: "huge", width: 16384, height: 16384, frames: 2 });
     expect(() => checkMp4FrameSize(job)).toThrow(/16384x16384 animation is too large .*at width 16384, height up to 16128/);
     const out = tempDir("rr-h264-");
-    const failure = renderJob(job, { outDir: path.join(out, "out"), workers: 1, pngFrames: false, preset: "ultrafast", progress: { emit: () => undefined }, kernelName: "scalar" });
+    const failure = renderJob(job, {
+      outDir: path.join(out, "out"),
+      workers: 1,
+      pngFrames: false,
+      preset: "ultrafast",
+      progress: { emit: () => undefined },
+      kernelName: "scalar",
+    });
     await expect(failure).rejects.toMatchObject({ kind: "bad-input" });
     expect(existsSync(path.join(out, "out"))).toBe(false);
   });
@@ -42,9 +72,25 @@ describe("H.264 frame size limits", () => {
     const dir = tempDir("rr-h264-run-");
     writeFileSync(path.join(dir, "spec.json"), JSON.stringify({ name: "huge", width: 16384, height: 16384, frames: 2 }));
     const stages: string[] = [];
-    const reporter = { stage: async <T>(name: string, fn: () => Promise<T>) => (stages.push(name), { value: await fn(), seconds: 0 }), progress: () => undefined, info: () => undefined, warn: () => undefined };
-    await expect(runOnHost({ spec: path.join(dir, "spec.json"), out: path.join(dir, "out"), dryRun: true, acceptNewHostKey: false, keepFrames: false, preset: "veryfast", reporter, signal: new AbortController().signal, connectTimeoutSeconds: 5 }))
-      .rejects.toMatchObject({ kind: "bad-input" });
+    const reporter = {
+      stage: async <T>(name: string, fn: () => Promise<T>) => (stages.push(name), { value: await fn(), seconds: 0 }),
+      progress: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+    };
+    await expect(
+      runOnHost({
+        spec: path.join(dir, "spec.json"),
+        out: path.join(dir, "out"),
+        dryRun: true,
+        acceptNewHostKey: false,
+        keepFrames: false,
+        preset: "veryfast",
+        reporter,
+        signal: new AbortController().signal,
+        connectTimeoutSeconds: 5,
+      }),
+    ).rejects.toMatchObject({ kind: "bad-input" });
     expect(stages).toEqual([]);
   });
 });

@@ -31,7 +31,9 @@ describe("prepareOutDir: --out is checked before any work", () => {
     const root = tempDir("out-dir-");
     const file = path.join(root, "README.md");
     writeFileSync(file, "# hi\n");
-    await expect(prepareOutDir(file)).rejects.toThrow(new BadInputError(`\`--out ${file}\` is a file, not a directory. Give a directory (it is created if missing), e.g. --out renders.`));
+    await expect(prepareOutDir(file)).rejects.toThrow(
+      new BadInputError(`\`--out ${file}\` is a file, not a directory. Give a directory (it is created if missing), e.g. --out renders.`),
+    );
     await expect(prepareOutDir(path.join(file, "x", "y"))).rejects.toThrow(`is under ${file}, which is a file, not a directory`);
     expect(readdirSync(root)).toEqual(["README.md"]);
   });
@@ -39,7 +41,9 @@ describe("prepareOutDir: --out is checked before any work", () => {
   it("refuses /proc/nope at once instead of looping (Node's recursive mkdir never returns there)", async () => {
     const error = await prepareOutDir("/proc/nope/deeper").catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BadInputError);
-    expect((error as Error).message).toMatch(/^`--out \/proc\/nope\/deeper` cannot be created \(at \/proc\/nope\): no such file or directory/);
+    expect((error as Error).message).toMatch(
+      /^`--out \/proc\/nope\/deeper` cannot be created \(at \/proc\/nope\): no such file or directory/,
+    );
     expect((error as Error).message).not.toMatch(/ENOENT/);
   });
 

@@ -28,8 +28,11 @@ export async function prepareOutDir(given: string, flag = "--out"): Promise<OutD
     const found = await stat(dir).catch((error: NodeJS.ErrnoException) => error);
     if (!(found instanceof Error)) {
       if (found.isDirectory()) break;
-      if (dir === absolute) throw new BadInputError(`${shown} is a file, not a directory. Give a directory (it is created if missing), e.g. ${flag} renders.`);
-      throw new BadInputError(`${shown} is under ${dir}, which is a file, not a directory. Give a directory (it is created if missing), e.g. ${flag} renders.`);
+      if (dir === absolute)
+        throw new BadInputError(`${shown} is a file, not a directory. Give a directory (it is created if missing), e.g. ${flag} renders.`);
+      throw new BadInputError(
+        `${shown} is under ${dir}, which is a file, not a directory. Give a directory (it is created if missing), e.g. ${flag} renders.`,
+      );
     }
     if (found.code !== "ENOENT" && found.code !== "ENOTDIR") throw unusable(shown, absolute, dir, found);
     if (dir === path.dirname(dir)) throw unusable(shown, absolute, dir, found);
@@ -38,7 +41,13 @@ export async function prepareOutDir(given: string, flag = "--out"): Promise<OutD
   const created: string[] = [];
   const removeIfUnused = async () => {
     for (const dir of [...created].reverse()) {
-      if (await rmdir(dir).then(() => false, () => true)) break; // not empty (or gone): keep it and its parents
+      if (
+        await rmdir(dir).then(
+          () => false,
+          () => true,
+        )
+      )
+        break; // not empty (or gone): keep it and its parents
     }
   };
   try {

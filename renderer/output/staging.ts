@@ -9,7 +9,10 @@ import { RenderError } from "../errors.ts";
  */
 export class OutputStaging {
   private readonly moves: { from: string; to: string }[] = [];
-  private constructor(readonly outDir: string, readonly dir: string) {}
+  private constructor(
+    readonly outDir: string,
+    readonly dir: string,
+  ) {}
 
   static async create(outDir: string, name: string): Promise<OutputStaging> {
     await mkdir(outDir, { recursive: true });

@@ -9,7 +9,15 @@ import { jobToSpec, parseSpec } from "../spec.ts";
 import { BACKGROUND, LABEL_COLOR, planContactSheet, thumbnailOrigin, type SheetLayout } from "./layout.ts";
 import { tempDir } from "../../test/temp-dir.ts";
 
-const spec = { name: "sheet-test", width: 480, height: 320, maxIterations: 60, frames: 30, fps: 10, c: { from: [-0.62772, -0.7], to: [-0.62772, 0] } };
+const spec = {
+  name: "sheet-test",
+  width: 480,
+  height: 320,
+  maxIterations: 60,
+  frames: 30,
+  fps: 10,
+  c: { from: [-0.62772, -0.7], to: [-0.62772, 0] },
+};
 const job = parseSpec(spec);
 
 function workspace(): { dir: string; spec: string; out: string } {
@@ -48,7 +56,18 @@ describe("julia-render --contact-sheet", () => {
   let run: BundleRun;
   let png: PNG;
   beforeAll(async () => {
-    run = await runBundle(juliaRender, ["--spec", w.spec, "--contact-sheet", "5", "--out", w.out, "--processes", "2", "--progress", "json"]);
+    run = await runBundle(juliaRender, [
+      "--spec",
+      w.spec,
+      "--contact-sheet",
+      "5",
+      "--out",
+      w.out,
+      "--processes",
+      "2",
+      "--progress",
+      "json",
+    ]);
     png = PNG.sync.read(readFileSync(path.join(w.out, "sheet-test_sheet.png")));
   });
 
@@ -57,7 +76,10 @@ describe("julia-render --contact-sheet", () => {
     expect(readdirSync(w.out)).toEqual(["sheet-test_sheet.png"]);
     // 5 thumbnails of 240x160 in 3 columns and 2 rows; labels 40 px high; 8 px gutters
     expect([png.width, png.height]).toEqual([8 + 3 * (240 + 8), 8 + 2 * (160 + 40 + 8)]);
-    const events = run.stdout.trim().split("\n").map((line) => JSON.parse(line));
+    const events = run.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(events[0]).toMatchObject({ event: "start", name: "sheet-test", frames: 5, width: 240, height: 160, workers: 2 });
     expect(events.filter((e) => e.event === "frame").at(-1)).toMatchObject({ done: 5, total: 5 });
     expect(events.at(-1)).toMatchObject({ event: "done", outputs: [path.join(w.out, "sheet-test_sheet.png")] });
@@ -84,7 +106,16 @@ describe("julia-render --contact-sheet", () => {
     // and the same bytes as `julia-render --frame 15` on the reduced spec
     const reduced = path.join(w.dir, "reduced.json");
     writeFileSync(reduced, JSON.stringify(jobToSpec(layout.thumbJob)));
-    const single = await runBundle(juliaRender, ["--spec", reduced, "--frame", "15", "--out", path.join(w.dir, "single"), "--progress", "quiet"]);
+    const single = await runBundle(juliaRender, [
+      "--spec",
+      reduced,
+      "--frame",
+      "15",
+      "--out",
+      path.join(w.dir, "single"),
+      "--progress",
+      "quiet",
+    ]);
     expect(single.exitCode, single.all).toBe(0);
     const frame15 = PNG.sync.read(readFileSync(path.join(w.dir, "single", "sheet-test_15.png")));
     const { x, y } = thumbnailOrigin(layout, 2);

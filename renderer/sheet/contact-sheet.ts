@@ -32,7 +32,15 @@ export async function renderContactSheet(job: Job, options: ContactSheetOptions)
   const canvas = createSheetCanvas(layout);
   const staging = await OutputStaging.create(options.outDir, job.name);
   try {
-    options.progress.emit({ event: "start", name: job.name, frames: layout.frames.length, width: thumbJob.width, height: thumbJob.height, workers: options.workers, kernel: options.kernelName });
+    options.progress.emit({
+      event: "start",
+      name: job.name,
+      frames: layout.frames.length,
+      width: thumbJob.width,
+      height: thumbJob.height,
+      workers: options.workers,
+      kernel: options.kernelName,
+    });
     let done = 0;
     let lastReport = 0;
     const stats = await renderFrames({
@@ -50,7 +58,13 @@ export async function renderContactSheet(job: Job, options: ContactSheetOptions)
         if (done === layout.frames.length || now - lastReport > 100) {
           lastReport = now;
           const fps = done / ((now - started) / 1000);
-          options.progress.emit({ event: "frame", done, total: layout.frames.length, fps, etaSeconds: (layout.frames.length - done) / fps });
+          options.progress.emit({
+            event: "frame",
+            done,
+            total: layout.frames.length,
+            fps,
+            etaSeconds: (layout.frames.length - done) / fps,
+          });
         }
       },
     });
@@ -61,7 +75,11 @@ export async function renderContactSheet(job: Job, options: ContactSheetOptions)
     const outputs = await staging.commit();
     const finished = performance.now();
 
-    const seconds = { images: (imagesDone - started) / 1000, animation: (finished - imagesDone) / 1000, total: (finished - started) / 1000 };
+    const seconds = {
+      images: (imagesDone - started) / 1000,
+      animation: (finished - imagesDone) / 1000,
+      total: (finished - started) / 1000,
+    };
     const split = { kernel: stats.kernelMs / 1000, color: stats.colorMs / 1000, encode: 0, io: (finished - imagesDone) / 1000 };
     const result = { outputs, seconds, iterations: stats.iterations, split };
     options.progress.emit({ event: "done", ...result });
@@ -70,6 +88,8 @@ export async function renderContactSheet(job: Job, options: ContactSheetOptions)
     await staging.discard();
     if (options.signal?.aborted && !(error instanceof InterruptedError)) throw new InterruptedError(undefined, { cause: error });
     if (error instanceof RenderRemoteError) throw error; // already typed: keep its kind and message
-    throw new RenderError(`Making the contact sheet for ${job.name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new RenderError(`Making the contact sheet for ${job.name} failed: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
 }

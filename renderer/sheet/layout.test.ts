@@ -5,7 +5,14 @@ import { parseSpec } from "../spec.ts";
 import { formatC, frameLabel, planContactSheet, sheetFrames, thumbnailJob, thumbnailOrigin } from "./layout.ts";
 
 // the seed's "first half" animation: 10 s at 30 fps, c.im from -0.7 to 0
-const firstHalf = parseSpec({ name: "first-half", width: 500, maxIterations: 500, frames: 300, fps: 30, c: { from: [-0.62772, -0.7], to: [-0.62772, 0] } });
+const firstHalf = parseSpec({
+  name: "first-half",
+  width: 500,
+  maxIterations: 500,
+  frames: 300,
+  fps: 30,
+  c: { from: [-0.62772, -0.7], to: [-0.62772, 0] },
+});
 
 describe("sheetFrames", () => {
   it("spreads thumbnails evenly, first and last frame included", () => {
@@ -32,8 +39,13 @@ describe("labels", () => {
 
   it("on a camera path also give the view's centre (digits to a hundredth of the width) and width", () => {
     const zoom = parseSpec({
-      width: 200, frames: 11, fps: 10,
-      keyframes: [{ frame: 0, center: [0, 0], width: 3.6, c: [-0.62772, -0.42] }, { frame: 10, center: [-0.4619648066023434, -0.21830320460653785], width: 3.6e-6, c: [-0.62772, -0.42] }],
+      width: 200,
+      frames: 11,
+      fps: 10,
+      keyframes: [
+        { frame: 0, center: [0, 0], width: 3.6, c: [-0.62772, -0.42] },
+        { frame: 10, center: [-0.4619648066023434, -0.21830320460653785], width: 3.6e-6, c: [-0.62772, -0.42] },
+      ],
     });
     expect(frameLabel(zoom, 0)).toEqual(["#0  0.00s", "c=-0.62772-0.42000i", "at 0.00000+0.00000i w=3.60"]);
     expect(frameLabel(zoom, 10)).toEqual(["#10  1.00s", "c=-0.62772-0.42000i", "at -0.46196481-0.21830320i w=3.60e-6"]);

@@ -50,14 +50,22 @@ export interface SheetFlagNames {
   thumbWidth: string;
 }
 
-export function planContactSheet(job: Job, request: SheetRequest, flags: SheetFlagNames = { count: "--contact-sheet", thumbWidth: "--thumb-width" }): SheetLayout {
+export function planContactSheet(
+  job: Job,
+  request: SheetRequest,
+  flags: SheetFlagNames = { count: "--contact-sheet", thumbWidth: "--thumb-width" },
+): SheetLayout {
   const most = Math.min(MAX_THUMBNAILS, job.frames);
   if (!Number.isInteger(request.count) || request.count < 1 || request.count > most) {
-    throw new BadInputError(`${flags.count} takes a number of thumbnails from 1 to ${most} (at most ${MAX_THUMBNAILS}, and the spec has ${job.frames} frame${job.frames === 1 ? "" : "s"}), got ${request.count}.`);
+    throw new BadInputError(
+      `${flags.count} takes a number of thumbnails from 1 to ${most} (at most ${MAX_THUMBNAILS}, and the spec has ${job.frames} frame${job.frames === 1 ? "" : "s"}), got ${request.count}.`,
+    );
   }
   const thumbWidth = request.thumbWidth ?? Math.min(DEFAULT_THUMB_WIDTH, job.width);
   if (!Number.isInteger(thumbWidth) || thumbWidth < MIN_THUMB_WIDTH || thumbWidth > MAX_THUMB_WIDTH) {
-    throw new BadInputError(`${flags.thumbWidth} takes a width in pixels from ${MIN_THUMB_WIDTH} to ${MAX_THUMB_WIDTH}, got ${thumbWidth}.`);
+    throw new BadInputError(
+      `${flags.thumbWidth} takes a width in pixels from ${MIN_THUMB_WIDTH} to ${MAX_THUMB_WIDTH}, got ${thumbWidth}.`,
+    );
   }
   const thumbJob = thumbnailJob(job, thumbWidth);
   const frames = sheetFrames(job.frames, request.count);
@@ -73,7 +81,9 @@ export function planContactSheet(job: Job, request: SheetRequest, flags: SheetFl
   const width = GUTTER + columns * (cellWidth + GUTTER);
   const height = GUTTER + rows * (thumbJob.height + labelHeight + GUTTER);
   if (width * height > MAX_SHEET_PIXELS) {
-    throw new BadInputError(`A contact sheet of ${request.count} thumbnails ${thumbWidth} px wide would be ${width}x${height} pixels; choose fewer thumbnails (${flags.count}) or a smaller ${flags.thumbWidth}.`);
+    throw new BadInputError(
+      `A contact sheet of ${request.count} thumbnails ${thumbWidth} px wide would be ${width}x${height} pixels; choose fewer thumbnails (${flags.count}) or a smaller ${flags.thumbWidth}.`,
+    );
   }
   return { thumbJob, frames, labels, columns, rows, cellWidth, labelScale, labelHeight, width, height };
 }

@@ -3,7 +3,13 @@ import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { LinodeClient } from "../../cloud/linode-api.ts";
-import { fakeInstance, startFakeLinodeApi, type FakeInstance, type FakeLinodeApi, type FakeLinodeOptions } from "../../cloud/testing/fake-linode-api.ts";
+import {
+  fakeInstance,
+  startFakeLinodeApi,
+  type FakeInstance,
+  type FakeLinodeApi,
+  type FakeLinodeOptions,
+} from "../../cloud/testing/fake-linode-api.ts";
 import { writeJournal, type RunJournal } from "../../state/journal.ts";
 import type { LocalStack, LocalStacks } from "../audit-types.ts";
 
@@ -60,12 +66,22 @@ export interface AuditFixture {
   delays: number[];
   stdout: Capture;
   stderr: Capture;
-  deps: { client: LinodeClient; env: NodeJS.ProcessEnv; now: () => Date; sleep: (ms: number) => Promise<void>; stdout: Capture; stderr: Capture };
+  deps: {
+    client: LinodeClient;
+    env: NodeJS.ProcessEnv;
+    now: () => Date;
+    sleep: (ms: number) => Promise<void>;
+    stdout: Capture;
+    stderr: Capture;
+  };
   journal(entry: Partial<RunJournal> & { runId: string }): Promise<void>;
   cleanup(): Promise<void>;
 }
 
-export async function auditFixture(options: FakeLinodeOptions = {}, client: { pageSize?: number; token?: string } = {}): Promise<AuditFixture> {
+export async function auditFixture(
+  options: FakeLinodeOptions = {},
+  client: { pageSize?: number; token?: string } = {},
+): Promise<AuditFixture> {
   const fake = await startFakeLinodeApi(options);
   const home = await mkdtemp(path.join(os.tmpdir(), "render-remote-audit-"));
   const env = { RENDER_REMOTE_HOME: home };
@@ -109,4 +125,10 @@ export function journalEntry(entry: Partial<RunJournal> & { runId: string }): Ru
 
 /** An instance of run `runId`, tagged as the Pulumi program tags it. */
 export const runInstance = (id: number, runId: string, fields: Partial<FakeInstance> = {}) =>
-  fakeInstance({ id, label: `render-remote-${runId}`, tags: ["render-remote", `render-remote-run:${runId}`], created: "2026-11-24T10:30:00", ...fields });
+  fakeInstance({
+    id,
+    label: `render-remote-${runId}`,
+    tags: ["render-remote", `render-remote-run:${runId}`],
+    created: "2026-11-24T10:30:00",
+    ...fields,
+  });

@@ -52,7 +52,10 @@ describe("fake Linode API", () => {
       instances: [fakeInstance({ id: 5 })],
       firewalls: [fakeFirewall({ id: 9, entities: [{ id: 5, type: "linode", label: "linode5" }] })],
     });
-    const response = await fetch(`${fake.url}/linode/instances/5`, { method: "DELETE", headers: { Authorization: `Bearer ${fake.token}` } });
+    const response = await fetch(`${fake.url}/linode/instances/5`, {
+      method: "DELETE",
+      headers: { Authorization: `Bearer ${fake.token}` },
+    });
     expect(response.status).toBe(200);
     expect(fake.firewalls[0].entities).toEqual([]);
     expect(fake.deleted("instances")).toEqual([5]);
@@ -60,7 +63,10 @@ describe("fake Linode API", () => {
   });
 
   it("can read a tag filter as 'the list equals', the other reading the docs allow", async () => {
-    fake = await startFakeLinodeApi({ listMatch: "equals", instances: [fakeInstance({ id: 1, tags: ["a"] }), fakeInstance({ id: 3, tags: ["a", "b"] })] });
+    fake = await startFakeLinodeApi({
+      listMatch: "equals",
+      instances: [fakeInstance({ id: 1, tags: ["a"] }), fakeInstance({ id: 3, tags: ["a", "b"] })],
+    });
     const body = (await (await get("/linode/instances", { "X-Filter": '{"tags":"a"}' })).json()) as { data: { id: number }[] };
     expect(body.data.map((i) => i.id)).toEqual([1]);
   });
@@ -76,7 +82,10 @@ describe("fake Linode API", () => {
   it("answers DELETE with a 5xx and deletes nothing", async () => {
     fake = await startFakeLinodeApi({ instances: [fakeInstance({ id: 5 })] });
     fake.fail({ method: "DELETE", status: 500, times: Infinity });
-    const response = await fetch(`${fake.url}/linode/instances/5`, { method: "DELETE", headers: { Authorization: `Bearer ${fake.token}` } });
+    const response = await fetch(`${fake.url}/linode/instances/5`, {
+      method: "DELETE",
+      headers: { Authorization: `Bearer ${fake.token}` },
+    });
     expect(response.status).toBe(500);
     expect(fake.instances.map((i) => i.id)).toEqual([5]);
     expect(fake.deleted("instances")).toEqual([]);
@@ -85,7 +94,10 @@ describe("fake Linode API", () => {
   it("keeps a deleted instance in the next N listings, as 'deleting', and 404s it at once", async () => {
     fake = await startFakeLinodeApi({ instances: [fakeInstance({ id: 5 }), fakeInstance({ id: 6 })], lingerListings: 2 });
     await fetch(`${fake.url}/linode/instances/5`, { method: "DELETE", headers: { Authorization: `Bearer ${fake.token}` } });
-    const listed = async () => ((await (await get("/linode/instances")).json()) as { data: { id: number; status: string }[] }).data.map((i) => `${i.id} ${i.status}`);
+    const listed = async () =>
+      ((await (await get("/linode/instances")).json()) as { data: { id: number; status: string }[] }).data.map(
+        (i) => `${i.id} ${i.status}`,
+      );
     expect(await listed()).toEqual(["6 running", "5 deleting"]);
     expect(await listed()).toEqual(["6 running", "5 deleting"]);
     expect(await listed()).toEqual(["6 running"]);
@@ -95,7 +107,11 @@ describe("fake Linode API", () => {
   it("can claim more pages than it has, repeating the first page's items on each", async () => {
     fake = await startFakeLinodeApi({ instances: [fakeInstance({ id: 5 })] });
     fake.claimPages = 10_000;
-    const body = (await (await get("/linode/instances?page=77&page_size=25")).json()) as { page: number; pages: number; data: { id: number }[] };
+    const body = (await (await get("/linode/instances?page=77&page_size=25")).json()) as {
+      page: number;
+      pages: number;
+      data: { id: number }[];
+    };
     expect(body).toMatchObject({ page: 77, pages: 10_000 });
     expect(body.data.map((i) => i.id)).toEqual([5]);
   });

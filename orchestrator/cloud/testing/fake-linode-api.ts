@@ -143,7 +143,9 @@ export class FakeLinodeApi {
   /** Ids that got a DELETE answered 200, for "the untagged one was never deleted" assertions. */
   deleted(collection: "instances" | "firewalls"): number[] {
     const prefix = collection === "instances" ? "/linode/instances/" : "/networking/firewalls/";
-    return this.requests.filter((r) => r.method === "DELETE" && r.path.startsWith(prefix) && r.status === 200).map((r) => Number(r.path.slice(prefix.length)));
+    return this.requests
+      .filter((r) => r.method === "DELETE" && r.path.startsWith(prefix) && r.status === 200)
+      .map((r) => Number(r.path.slice(prefix.length)));
   }
 
   async close(): Promise<void> {
@@ -167,7 +169,15 @@ export class FakeLinodeApi {
     if (caller?.tokenId !== undefined) record.tokenId = caller.tokenId;
     this.requests.push(record);
     const requestBody = await readJson(request); // a request's body can be read once: for the check, then for a create
-    this.violations.push(...checkRequest({ method: record.method, path: url.pathname, query: record.query, headers: request.headers as Record<string, string>, body: requestBody }));
+    this.violations.push(
+      ...checkRequest({
+        method: record.method,
+        path: url.pathname,
+        query: record.query,
+        headers: request.headers as Record<string, string>,
+        body: requestBody,
+      }),
+    );
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       record.status = status;
       this.violations.push(...checkResponse(record.method, url.pathname, status, body));
@@ -213,7 +223,8 @@ export class FakeLinodeApi {
     const { method, path } = request;
     const filter = parseFilter(request.xFilter);
     const one = /^\/(linode\/instances|networking\/firewalls|linode\/types)\/([^/]+)$/.exec(path);
-    const list = <T extends Item>(items: T[], filterable: readonly string[]) => this.#paginate(applyFilter(items, filter, filterable, this.#listMatch), query);
+    const list = <T extends Item>(items: T[], filterable: readonly string[]) =>
+      this.#paginate(applyFilter(items, filter, filterable, this.#listMatch), query);
     if (method === "GET" && path === "/linode/instances") return list([...this.instances, ...this.#linger(query)], INSTANCE_FILTERS);
     // Firewall objects in the v4 description have no `entities` (the route for them is /devices): serve what it documents.
     if (method === "GET" && path === "/networking/firewalls") return list(this.firewalls.map(withoutEntities), FIREWALL_FILTERS);
@@ -231,17 +242,20 @@ export class FakeLinodeApi {
     }
     if (!one) return [404, errors("Not found")];
     const [, collection, id] = one;
-    const items: Item[] = collection === "linode/instances" ? this.instances : collection === "networking/firewalls" ? this.firewalls : this.types;
+    const items: Item[] =
+      collection === "linode/instances" ? this.instances : collection === "networking/firewalls" ? this.firewalls : this.types;
     const index = items.findIndex((item) => String(item.id) === id);
     if (index === -1) return [404, errors("Not found")];
-    if (method === "GET") return [200, collection === "networking/firewalls" ? withoutEntities(items[index] as FakeFirewall) : items[index]];
+    if (method === "GET")
+      return [200, collection === "networking/firewalls" ? withoutEntities(items[index] as FakeFirewall) : items[index]];
     if (method !== "DELETE" || collection === "linode/types") return [405, errors("Method not allowed")];
     const [removed] = items.splice(index, 1);
     if (collection === "linode/instances" && this.#lingerListings > 0) {
       this.#lingering.push({ instance: { ...(removed as FakeInstance), status: "deleting" }, listings: this.#lingerListings });
     }
     // Deleting a Linode detaches it from its firewalls, as on Linode.
-    if (collection === "linode/instances") for (const firewall of this.firewalls) firewall.entities = firewall.entities.filter((e) => String(e.id) !== id);
+    if (collection === "linode/instances")
+      for (const firewall of this.firewalls) firewall.entities = firewall.entities.filter((e) => String(e.id) !== id);
     return [200, {}];
   }
 
@@ -256,7 +270,9 @@ export class FakeLinodeApi {
     if (this.claimPages === undefined) return paginate(items, query);
     // A broken server: every page it claims has the first page's items on it, so only a cap ends the loop.
     const [status, body] = paginate(items, new URLSearchParams({ ...Object.fromEntries(query), page: "1" }));
-    return status !== 200 ? [status, body] : [status, { ...(body as object), page: Number(query.get("page") ?? 1), pages: this.claimPages }];
+    return status !== 200
+      ? [status, body]
+      : [status, { ...(body as object), page: Number(query.get("page") ?? 1), pages: this.claimPages }];
   }
 }
 
@@ -306,7 +322,8 @@ async function readJson(request: http.IncomingMessage): Promise<unknown> {
 function paginate(items: Item[], query: URLSearchParams): [number, unknown] {
   const page = Number(query.get("page") ?? 1);
   const pageSize = Number(query.get("page_size") ?? 100);
-  if (!Number.isInteger(pageSize) || pageSize < 25 || pageSize > 500) return [400, { errors: [{ field: "page_size", reason: "Must be 25-500" }] }];
+  if (!Number.isInteger(pageSize) || pageSize < 25 || pageSize > 500)
+    return [400, { errors: [{ field: "page_size", reason: "Must be 25-500" }] }];
   if (!Number.isInteger(page) || page < 1) return [400, { errors: [{ field: "page", reason: "Must be 1 or more" }] }];
   const pages = Math.max(1, Math.ceil(items.length / pageSize));
   return [200, { data: items.slice((page - 1) * pageSize, page * pageSize), page, pages, results: items.length }];

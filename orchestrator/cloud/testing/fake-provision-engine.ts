@@ -92,7 +92,8 @@ export class FakeProvisionEngine implements ProvisionEngine {
     const firewall = this.sentInputs("linode:index/firewall:Firewall");
     const instance = this.sentInputs("linode:index/instance:Instance");
     this.create("firewall", firewall, true);
-    if (this.behaviour.up === "throw") throw new Error(`error: 1 error occurred: [400] type: ${String(instance.type)} is not available in this region`);
+    if (this.behaviour.up === "throw")
+      throw new Error(`error: 1 error occurred: [400] type: ${String(instance.type)} is not available in this region`);
     if (this.behaviour.up === "pending") {
       this.create("instance", instance, false);
       throw new Error("error: update canceled: linode:index/instance:Instance render-host: creating (pending)");
@@ -141,7 +142,10 @@ export class FakeProvisionEngine implements ProvisionEngine {
         newResource(args) {
           sent.push({ type: args.type, name: args.name, inputs: args.inputs });
           const isInstance = args.type === "linode:index/instance:Instance";
-          return { id: String(isInstance ? INSTANCE_ID : FIREWALL_ID), state: { ...args.inputs, ...(isInstance ? { ipAddress: "203.0.113.10" } : {}) } };
+          return {
+            id: String(isInstance ? INSTANCE_ID : FIREWALL_ID),
+            state: { ...args.inputs, ...(isInstance ? { ipAddress: "203.0.113.10" } : {}) },
+          };
         },
         call: (args) => args.inputs,
       },
@@ -150,7 +154,10 @@ export class FakeProvisionEngine implements ProvisionEngine {
     );
     const raw = await program();
     const entries = await Promise.all(
-      Object.entries(raw).map(async ([key, value]) => [key, await new Promise((resolve) => (pulumi.output(value) as pulumi.Output<unknown>).apply(resolve))] as const),
+      Object.entries(raw).map(
+        async ([key, value]) =>
+          [key, await new Promise((resolve) => (pulumi.output(value) as pulumi.Output<unknown>).apply(resolve))] as const,
+      ),
     );
     this.sent = sent;
     return Object.fromEntries(entries);
@@ -163,7 +170,8 @@ export class FakeProvisionEngine implements ProvisionEngine {
     if (!api) return;
     const tags = inputs.tags as string[];
     const label = String(inputs.label);
-    if (kind === "instance") api.instances.push(fakeInstance({ id, label, tags, type: String(inputs.type), region: String(inputs.region) }));
+    if (kind === "instance")
+      api.instances.push(fakeInstance({ id, label, tags, type: String(inputs.type), region: String(inputs.region) }));
     else api.firewalls.push(fakeFirewall({ id, label, tags }));
   }
 

@@ -26,7 +26,9 @@ const log = process.env.FAKE_PULUMI_LOG;
 const pulumiEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => key.startsWith("PULUMI_") || key === "LINODE_TOKEN"));
 const self = process.argv[1];
 const record = (extra = {}) => appendFileSync(log, `${JSON.stringify({ argv, env: pulumiEnv, pid: process.pid, self, ...extra })}\n`);
-const words = argv.filter((arg, i) => !arg.startsWith("-") && !(argv[i - 1] ?? "").match(/^--(stack|secrets-provider|color|exec-kind|page-size|page|event-log)$/));
+const words = argv.filter(
+  (arg, i) => !arg.startsWith("-") && !(argv[i - 1] ?? "").match(/^--(stack|secrets-provider|color|exec-kind|page-size|page|event-log)$/),
+);
 const command = words.slice(0, 2).join(" ");
 // `--stack NAME`, or the positional name of `stack init NAME` / `stack rm NAME`
 const stackName = argv.includes("--stack") ? argv[argv.indexOf("--stack") + 1] : words[2];
@@ -50,43 +52,74 @@ const writeCheckpoint = (name, resources, pending = []) => {
 const urn = (type, name) => `urn:pulumi:${stackName}::render-remote::${type}::${name}`;
 const ROOT = { urn: urn("pulumi:pulumi:Stack", `render-remote-${stackName}`), type: "pulumi:pulumi:Stack", custom: false };
 const PROVIDER = { urn: urn("pulumi:providers:linode", "default_5_1_1"), type: "pulumi:providers:linode", custom: true, id: "prov-1" };
-const FIREWALL = { urn: urn("linode:index/firewall:Firewall", "render-host-firewall"), type: "linode:index/firewall:Firewall", custom: true, id: "4242" };
-const INSTANCE = { urn: urn("linode:index/instance:Instance", "render-host"), type: "linode:index/instance:Instance", custom: true, id: "777" };
+const FIREWALL = {
+  urn: urn("linode:index/firewall:Firewall", "render-host-firewall"),
+  type: "linode:index/firewall:Firewall",
+  custom: true,
+  id: "4242",
+};
+const INSTANCE = {
+  urn: urn("linode:index/instance:Instance", "render-host"),
+  type: "linode:index/instance:Instance",
+  custom: true,
+  id: "777",
+};
 
 let releaseLock = () => undefined;
 // The provider's calls, when a (fake) Linode API is configured; the ids then come from it.
 const api = process.env.LINODE_URL;
 async function linode(method, route, body) {
-  const response = await fetch(`${api}${route}`, { method, headers: { Authorization: `Bearer ${process.env.LINODE_TOKEN}`, "Content-Type": "application/json" }, body: body && JSON.stringify(body) });
-  if (!response.ok && !(method === "DELETE" && response.status === 404)) fail(`${method} ${route}: [${response.status}] ${await response.text()}`);
+  const response = await fetch(`${api}${route}`, {
+    method,
+    headers: { Authorization: `Bearer ${process.env.LINODE_TOKEN}`, "Content-Type": "application/json" },
+    body: body && JSON.stringify(body),
+  });
+  if (!response.ok && !(method === "DELETE" && response.status === 404))
+    fail(`${method} ${route}: [${response.status}] ${await response.text()}`);
   return response.json();
 }
 const tags = [`render-remote`, `render-remote-run:${stackName}`];
 async function createFirewall() {
   if (!api) return FIREWALL;
-  const created = await linode("POST", "/networking/firewalls", { label: `${stackName}-fw`, tags, rules: { inbound_policy: "DROP", outbound_policy: "ACCEPT" } });
+  const created = await linode("POST", "/networking/firewalls", {
+    label: `${stackName}-fw`,
+    tags,
+    rules: { inbound_policy: "DROP", outbound_policy: "ACCEPT" },
+  });
   return { ...FIREWALL, id: String(created.id) };
 }
 async function createInstance(firewall) {
   if (!api) return INSTANCE;
-  const created = await linode("POST", "/linode/instances", { label: stackName, type: "g6-dedicated-2", region: "us-east", tags, firewall_id: Number(firewall.id) });
+  const created = await linode("POST", "/linode/instances", {
+    label: stackName,
+    type: "g6-dedicated-2",
+    region: "us-east",
+    tags,
+    firewall_id: Number(firewall.id),
+  });
   return { ...INSTANCE, id: String(created.id) };
 }
 async function deleteResources(resources) {
   if (!api) return;
   for (const type of [INSTANCE.type, FIREWALL.type]) {
-    for (const r of resources.filter((r) => r.type === type)) await linode("DELETE", type === INSTANCE.type ? `/linode/instances/${r.id}` : `/networking/firewalls/${r.id}`);
+    for (const r of resources.filter((r) => r.type === type))
+      await linode("DELETE", type === INSTANCE.type ? `/linode/instances/${r.id}` : `/networking/firewalls/${r.id}`);
   }
 }
 
 function takeLock() {
   const held = existsSync(lockDir(stackName)) ? readdirSync(lockDir(stackName)) : [];
   if (held.length > 0) {
-    fail(`the stack is currently locked by ${held.length} lock(s). Either wait for the other process(es) to end or delete the lock file with \`pulumi cancel\`.`);
+    fail(
+      `the stack is currently locked by ${held.length} lock(s). Either wait for the other process(es) to end or delete the lock file with \`pulumi cancel\`.`,
+    );
   }
   mkdirSync(lockDir(stackName), { recursive: true });
   const file = path.join(lockDir(stackName), `lock-${process.pid}.json`);
-  writeFileSync(file, JSON.stringify({ pid: process.pid, username: os.userInfo().username, hostname: os.hostname(), timestamp: new Date().toISOString() }));
+  writeFileSync(
+    file,
+    JSON.stringify({ pid: process.pid, username: os.userInfo().username, hostname: os.hostname(), timestamp: new Date().toISOString() }),
+  );
   releaseLock = () => rmSync(file, { force: true });
   return releaseLock;
 }
@@ -108,7 +141,9 @@ function hang(message, { ignore = false } = {}) {
   });
 }
 
-const hangs = (argv[0] === "up" && process.env.FAKE_PULUMI_UP === "hang") || (argv[0] === "destroy" && /^hang/.test(process.env.FAKE_PULUMI_DESTROY ?? ""));
+const hangs =
+  (argv[0] === "up" && process.env.FAKE_PULUMI_UP === "hang") ||
+  (argv[0] === "destroy" && /^hang/.test(process.env.FAKE_PULUMI_DESTROY ?? ""));
 if (hangs) hang(`${argv[0] === "up" ? "update" : "destroy"} canceled`, { ignore: process.env.FAKE_PULUMI_DESTROY === "hang-hard" }); // listening before the record: the test aborts as soon as it sees it
 record();
 
@@ -119,7 +154,10 @@ if (argv[0] === "version") {
   const versionFile = path.join(path.dirname(self), "VERSION");
   console.log(existsSync(versionFile) ? readFileSync(versionFile, "utf8").trim() : (process.env.FAKE_PULUMI_VERSION ?? "v3.248.0"));
 } else if (command === "plugin install") {
-  if (process.env.FAKE_PULUMI_PLUGIN === "fail") fail(`[resource plugin linode-${words[4]}] downloading from github://api.github.com/pulumi: dial tcp: lookup api.github.com: no such host`);
+  if (process.env.FAKE_PULUMI_PLUGIN === "fail")
+    fail(
+      `[resource plugin linode-${words[4]}] downloading from github://api.github.com/pulumi: dial tcp: lookup api.github.com: no such host`,
+    );
   const version = process.env.FAKE_PULUMI_PLUGIN === "wrong" ? "5.0.0" : words[4].replace(/^v/, "");
   writeFileSync(pluginsFile, JSON.stringify([...plugins, { name: words[3], kind: words[2], version, path: "/fake", size: 1 }]));
 } else if (command === "plugin ls") {
@@ -139,8 +177,14 @@ if (argv[0] === "version") {
   mkdirSync(path.join(backend, ".pulumi", "backups", "render-remote", stackName), { recursive: true });
   writeFileSync(path.join(backend, ".pulumi", "backups", "render-remote", stackName, `${stackName}.1700000000.json`), "{}");
 } else if (command === "stack ls") {
-  const names = existsSync(stacksDir) ? readdirSync(stacksDir).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)) : [];
-  console.log(JSON.stringify(names.map((name) => ({ name, current: false, resourceCount: readCheckpoint(name).checkpoint.latest.resources.length }))));
+  const names = existsSync(stacksDir)
+    ? readdirSync(stacksDir)
+        .filter((f) => f.endsWith(".json"))
+        .map((f) => f.slice(0, -5))
+    : [];
+  console.log(
+    JSON.stringify(names.map((name) => ({ name, current: false, resourceCount: readCheckpoint(name).checkpoint.latest.resources.length }))),
+  );
 } else if (command === "stack output") {
   console.log(JSON.stringify({ ip: "203.0.113.10", user: "render", instanceId: 777, firewallId: 4242, hostKeyFingerprint: "SHA256:x" }));
 } else if (command === "stack history") {
@@ -163,7 +207,11 @@ if (argv[0] === "version") {
     writeCheckpoint(stackName, [ROOT, PROVIDER, firewall, instance]);
     record({ created: [firewall.id, instance.id] });
   } else if (mode === "pending") {
-    writeCheckpoint(stackName, [ROOT, PROVIDER, firewall], [{ resource: { urn: INSTANCE.urn, type: INSTANCE.type, custom: true }, type: "creating" }]);
+    writeCheckpoint(
+      stackName,
+      [ROOT, PROVIDER, firewall],
+      [{ resource: { urn: INSTANCE.urn, type: INSTANCE.type, custom: true }, type: "creating" }],
+    );
     release();
     fail("update canceled");
   } else {
@@ -182,7 +230,8 @@ if (argv[0] === "version") {
   if (!hangs) {
     const { resources, pending_operations: pending = [] } = readCheckpoint(stackName).checkpoint.latest;
     // as the real engine: pending CREATEs are not deleted, only reported
-    if (pending.length > 0) console.error("warning: Attempting to deploy or update resources with 1 pending operations from previous deployment.");
+    if (pending.length > 0)
+      console.error("warning: Attempting to deploy or update resources with 1 pending operations from previous deployment.");
     await deleteResources(resources);
     writeCheckpoint(stackName, [], pending);
     release();

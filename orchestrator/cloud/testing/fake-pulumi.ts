@@ -26,11 +26,15 @@ export async function installFakeCli(dir: string, version?: string): Promise<str
 
 export async function readCliCalls(logFile: string): Promise<CliCall[]> {
   const text = await readFile(logFile, "utf8").catch(() => "");
-  return text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as CliCall);
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as CliCall);
 }
 
 /** Each call as one line, e.g. "destroy --yes --skip-preview …", without the per-run --client port. */
-export const commandLines = async (logFile: string) => (await readCliCalls(logFile)).map((call) => call.argv.filter((arg) => !arg.startsWith("--client=")).join(" "));
+export const commandLines = async (logFile: string) =>
+  (await readCliCalls(logFile)).map((call) => call.argv.filter((arg) => !arg.startsWith("--client=")).join(" "));
 
 /** Polls until `predicate` holds over the calls so far (the stand-in runs in another process). */
 export async function waitForCall(logFile: string, predicate: (call: CliCall) => boolean): Promise<CliCall> {

@@ -34,7 +34,11 @@ export class FakeTokens {
   ownScopes: string;
   #nextId = 900;
 
-  constructor(private readonly ownToken: string, ownScopes = "*", private readonly now: () => Date = () => new Date()) {
+  constructor(
+    private readonly ownToken: string,
+    ownScopes = "*",
+    private readonly now: () => Date = () => new Date(),
+  ) {
     this.ownScopes = ownScopes;
   }
 
@@ -56,15 +60,25 @@ export class FakeTokens {
   create(caller: Caller, body: Record<string, unknown>): [number, unknown] {
     const scopes = typeof body.scopes === "string" && body.scopes !== "*" ? body.scopes : caller.scopes;
     const extra = scopes.split(" ").filter((scope) => scope !== "" && !hasScope(caller.scopes, scope));
-    if (extra.length > 0) return [400, { errors: [{ field: "scopes", reason: `Scopes may not exceed the acting token's: ${extra.join(" ")}` }] }];
-    if (typeof body.label !== "string" || body.label.length < 1 || body.label.length > 100) return [400, { errors: [{ field: "label", reason: "Length must be 1-100 characters" }] }];
+    if (extra.length > 0)
+      return [400, { errors: [{ field: "scopes", reason: `Scopes may not exceed the acting token's: ${extra.join(" ")}` }] }];
+    if (typeof body.label !== "string" || body.label.length < 1 || body.label.length > 100)
+      return [400, { errors: [{ field: "label", reason: "Length must be 1-100 characters" }] }];
     let expiry: string | null = null;
     if (body.expiry !== undefined && body.expiry !== null) {
       const at = typeof body.expiry === "string" ? new Date(body.expiry) : new Date(Number.NaN);
-      if (Number.isNaN(at.getTime()) || at <= this.now()) return [400, { errors: [{ field: "expiry", reason: "Must be a date-time in the future" }] }];
+      if (Number.isNaN(at.getTime()) || at <= this.now())
+        return [400, { errors: [{ field: "expiry", reason: "Must be a date-time in the future" }] }];
       expiry = at.toISOString().slice(0, 19);
     }
-    const token: FakeToken = { id: this.#nextId++, label: body.label, scopes, expiry, created: this.now().toISOString().slice(0, 19), token: randomBytes(32).toString("hex") };
+    const token: FakeToken = {
+      id: this.#nextId++,
+      label: body.label,
+      scopes,
+      expiry,
+      created: this.now().toISOString().slice(0, 19),
+      token: randomBytes(32).toString("hex"),
+    };
     this.list.push(token);
     this.created.push({ ...token });
     return [200, token];

@@ -34,7 +34,9 @@ function validate(schema: object, value: unknown, what: string): string[] {
   let check = compiled.get(schema);
   if (!check) compiled.set(schema, (check = ajv.compile(toJsonSchema(schema) as object)));
   if (check(value)) return [];
-  return (check.errors ?? []).slice(0, 5).map((e) => `${what}${e.instancePath} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ""}`);
+  return (check.errors ?? [])
+    .slice(0, 5)
+    .map((e) => `${what}${e.instancePath} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ""}`);
 }
 
 /** OpenAPI 3.0's `nullable: true` as JSON Schema: ajv only takes it beside a `type`, and the description has it beside `oneOf` too. */
@@ -87,7 +89,11 @@ export function checkRequest(request: RequestToCheck): string[] {
   const problems: string[] = [];
   for (const parameter of match.parameters) {
     const raw =
-      parameter.in === "path" ? match.pathValues[parameter.name] : parameter.in === "query" ? request.query[parameter.name] : request.headers[parameter.name.toLowerCase()];
+      parameter.in === "path"
+        ? match.pathValues[parameter.name]
+        : parameter.in === "query"
+          ? request.query[parameter.name]
+          : request.headers[parameter.name.toLowerCase()];
     if (raw === undefined) {
       if (parameter.required) problems.push(`${name}: required ${parameter.in} parameter ${parameter.name} is missing`);
       continue;

@@ -23,7 +23,12 @@ export function parseFilter(header: string | undefined): Item | undefined {
   return parsed as Item;
 }
 
-export function applyFilter<T extends Item>(items: T[], filter: Item | undefined, filterable: readonly string[], listMatch: ListMatch = "contains"): T[] {
+export function applyFilter<T extends Item>(
+  items: T[],
+  filter: Item | undefined,
+  filterable: readonly string[],
+  listMatch: ListMatch = "contains",
+): T[] {
   if (!filter) return items;
   const { "+order_by": orderBy, "+order": order, ...conditions } = filter;
   const matched = items.filter((item) => matches(item, conditions, filterable, listMatch));

@@ -9,7 +9,9 @@ export function sessionSshds(sshd: TestSshd): number[] {
   // sshd rewrites its title ("sshd: /usr/sbin/sshd -D -e -f … [listener]"), but keeps the arguments in it
   const listener = processes.find((info) => info.command.includes(`-f ${config}`) && info.command.includes("sshd"));
   if (!listener) throw new Error(`No listening sshd with ${config}.`);
-  return processTree(listener.pid, processes).filter((info) => info.pid !== listener.pid && info.command.startsWith("sshd")).map((info) => info.pid);
+  return processTree(listener.pid, processes)
+    .filter((info) => info.pid !== listener.pid && info.command.startsWith("sshd"))
+    .map((info) => info.pid);
 }
 
 /** Waits until `condition` holds (a bound on a hang, never a timing check). */

@@ -126,17 +126,25 @@ async function startInDir(dir: string, keys: TestSshdKeys | undefined, options: 
   };
 
   return {
-    host: "127.0.0.1", port, user: user.name, homeDir: user.homeDir,
+    host: "127.0.0.1",
+    port,
+    user: user.name,
+    homeDir: user.homeDir,
     identityFile: file("user_ed25519_key"),
     privateKey: readFileSync(file("user_ed25519_key"), "utf8"),
-    hostPublicKey, knownHostsFile: file("known_hosts"),
+    hostPublicKey,
+    knownHostsFile: file("known_hosts"),
     log: () => logText,
     userProcesses: () =>
       // Scoped by the SSH_CONNECTION each session inherits, so a process that was reparented or
       // daemonized still counts, and another test's sshd (same user, other port) does not.
-      listProcesses().filter((info) =>
-        info.uid === user.uid && info.state !== "Z" && !info.command.startsWith("sshd:") &&
-        sshConnectionOf(info.pid)?.endsWith(` 127.0.0.1 ${port}`)),
+      listProcesses().filter(
+        (info) =>
+          info.uid === user.uid &&
+          info.state !== "Z" &&
+          !info.command.startsWith("sshd:") &&
+          sshConnectionOf(info.pid)?.endsWith(` 127.0.0.1 ${port}`),
+      ),
     freeze: () => {
       if (running()) stopTree(child!.pid!);
     },
@@ -160,7 +168,12 @@ async function startInDir(dir: string, keys: TestSshdKeys | undefined, options: 
 }
 
 /** Starts `sshd -D -e` and resolves once it says it is listening (or rejects with its log). */
-async function launchSshd(dir: string, userName: string, port: number, env: Record<string, string>): Promise<{ child: ChildProcess; log: string }> {
+async function launchSshd(
+  dir: string,
+  userName: string,
+  port: number,
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; log: string }> {
   const config = path.join(dir, "sshd_config");
   writeFileSync(config, sshdConfig(dir, userName, port, env));
   const child = spawn(SSHD_PATH, ["-D", "-e", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });

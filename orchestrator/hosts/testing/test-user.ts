@@ -27,7 +27,8 @@ export function ensureTestUser(): TestUser {
     return { name: me.username, uid: me.uid, homeDir: me.homedir };
   }
   const name = process.env[TEST_USER_ENV];
-  if (!name) throw new Error(`${TEST_USER_ENV} is not set: run the SSH tests through vitest (test/global-setup.ts creates the suite's user).`);
+  if (!name)
+    throw new Error(`${TEST_USER_ENV} is not set: run the SSH tests through vitest (test/global-setup.ts creates the suite's user).`);
   const entry = passwdEntry(name);
   if (!entry) throw new Error(`The suite's test user ${name} does not exist (test/global-setup.ts creates it).`);
   const [, , uid, , , homeDir] = entry;
@@ -50,7 +51,9 @@ export function removeSuiteUser(name: string): void {
   if (!entry) return;
   const uid = Number(entry[2]);
   for (let round = 0; round < 5; round++) {
-    const pids = listProcesses().filter((info) => info.uid === uid).map((info) => info.pid);
+    const pids = listProcesses()
+      .filter((info) => info.uid === uid)
+      .map((info) => info.pid);
     if (pids.length === 0) break;
     for (const pid of pids) {
       try {
@@ -65,7 +68,9 @@ export function removeSuiteUser(name: string): void {
 }
 
 function removeStaleSuiteUsers(): void {
-  const names = execFileSync("getent", ["passwd"], { encoding: "utf8" }).split("\n").map((line) => line.split(":")[0]);
+  const names = execFileSync("getent", ["passwd"], { encoding: "utf8" })
+    .split("\n")
+    .map((line) => line.split(":")[0]);
   for (const name of names) {
     const match = SUITE_USER.exec(name);
     if (!match || isAlive(Number(match[1]))) continue;

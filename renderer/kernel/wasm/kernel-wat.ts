@@ -21,7 +21,18 @@
 // Memory (bytes, layout.ts): vector records at VECTOR_BASE (the Brent box and the
 // block's first z per vector), trap boxes at BOX_BASE, the caller's data from DATA_BASE.
 
-import { BOX_BASE, DATA_BASE, I32_MAX, KERNEL_MODES, LANE_BASE, LANE_SIZE, MAX_BOXES, VECTOR_BASE, VECTOR_SIZE, type KernelMode } from "./layout.ts";
+import {
+  BOX_BASE,
+  DATA_BASE,
+  I32_MAX,
+  KERNEL_MODES,
+  LANE_BASE,
+  LANE_SIZE,
+  MAX_BOXES,
+  VECTOR_BASE,
+  VECTOR_SIZE,
+  type KernelMode,
+} from "./layout.ts";
 import { laneWat, replayWat, type LaneAddress, type VectorAddress } from "./lane-wat.ts";
 import { prepassWat } from "./prepass-wat.ts";
 import { serviceWat } from "./service-wat.ts";
@@ -55,7 +66,9 @@ export function kernelWat({ vectors = 4, unroll = 4, trapEvery = 2 }: Partial<Ke
         check === "step"
           ? `(local.set $e${v} ${k === 0 ? escaped : `(v128.or ${get(`e${v}`)} ${escaped})`})
         (local.set $s${v} ${k === 0 ? `(i64x2.neg ${get(`e${v}`)})` : `(i64x2.sub ${get(`s${v}`)} ${get(`e${v}`)})`})`
-          : k === unroll - 1 ? `(local.set $e${v} ${escaped})` : "";
+          : k === unroll - 1
+            ? `(local.set $e${v} ${escaped})`
+            : "";
       return `
         (local.set $a${v} (f64x2.mul ${get(`x${v}`)} ${get(`x${v}`)}))
         (local.set $b${v} (f64x2.mul ${get(`y${v}`)} ${get(`y${v}`)}))
@@ -130,8 +143,12 @@ export function kernelWat({ vectors = 4, unroll = 4, trapEvery = 2 }: Partial<Ke
               (v) => `
             (if (i32.or (v128.any_true ${flags(v)}) (i32.ge_s (local.get $B) ${load(at(v, "deadline"))}))
               (then
-                ${check === "block" ? `(if (v128.any_true ${get(`e${v}`)}) (then ${replayWat({ v, unroll, at })})
-                  (else (local.set $alive (v128.const i64x2 ${unroll} ${unroll}))))` : ""}
+                ${
+                  check === "block"
+                    ? `(if (v128.any_true ${get(`e${v}`)}) (then ${replayWat({ v, unroll, at })})
+                  (else (local.set $alive (v128.const i64x2 ${unroll} ${unroll}))))`
+                    : ""
+                }
                 ${lanes[2 * v].settle}
                 ${lanes[2 * v + 1].settle}
                 ${vectorDeadline(v)}))`,

@@ -25,7 +25,15 @@ const record = (pixel: string, count: string) => `
  * passed before escaping (unroll when it did not escape: trapped or at a deadline);
  * `flags(v)` the vector's lanes that are done (escaped or in their box).
  */
-export function laneWat({ lane, unroll, at, laneAt, brent, passed, flags }: {
+export function laneWat({
+  lane,
+  unroll,
+  at,
+  laneAt,
+  brent,
+  passed,
+  flags,
+}: {
   lane: number;
   unroll: number;
   at: VectorAddress;
@@ -71,8 +79,11 @@ export function laneWat({ lane, unroll, at, laneAt, brent, passed, flags }: {
     (f64.store (i32.const ${slot("box") + 32}) (f64x2.extract_lane ${j} (local.get $y${v})))
     (f64.store (i32.const ${slot("box") + 48}) (f64x2.extract_lane ${j} (local.get $y${v})))
     ${set("cp", `(i32.shl ${get("cp")} (i32.const 1))`)}
-    ${set("dl", `(i32.add ${get("b0")}
-      (select ${get("cp")} (local.get $maxBlocks) (i32.lt_s ${get("cp")} (local.get $maxBlocks))))`)}`;
+    ${set(
+      "dl",
+      `(i32.add ${get("b0")}
+      (select ${get("cp")} (local.get $maxBlocks) (i32.lt_s ${get("cp")} (local.get $maxBlocks))))`,
+    )}`;
 
   const settle = `
     (if (i32.ge_s ${get("pix")} (i32.const 0))
@@ -83,8 +94,11 @@ export function laneWat({ lane, unroll, at, laneAt, brent, passed, flags }: {
             (local.set $k ${passed(v, j)})
             (local.set $n (i32.add (local.get $k)
               (i32.mul (i32.sub (i32.sub (local.get $B) ${get("b0")}) (i32.const 1)) (i32.const ${unroll}))))
-            ${record(get("pix"), `(select (local.get $n) (local.get $max)
-                (i32.and (i32.lt_u (local.get $k) (i32.const ${unroll})) (i32.lt_s (local.get $n) (local.get $max))))`)}
+            ${record(
+              get("pix"),
+              `(select (local.get $n) (local.get $max)
+                (i32.and (i32.lt_u (local.get $k) (i32.const ${unroll})) (i32.lt_s (local.get $n) (local.get $max))))`,
+            )}
             ${refill})
           (else
             (if (i32.ge_s (local.get $B) ${get("dl")})

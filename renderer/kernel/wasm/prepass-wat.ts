@@ -29,9 +29,11 @@ export function prepassWat({ unroll, pairs }: { unroll: number; pairs: number })
   const fetch = (qs: number[]) => {
     const lanes = 2 * qs.length;
     const slow = qs
-      .map((q) => `${fetchScalar("s0")} ${fetchScalar("s1")}
+      .map(
+        (q) => `${fetchScalar("s0")} ${fetchScalar("s1")}
       (local.set $px${q} (f64x2.replace_lane 1 (f64x2.splat ${get("s0x")}) ${get("s1x")}))
-      (local.set $py${q} (f64x2.replace_lane 1 (f64x2.splat ${get("s0y")}) ${get("s1y")}))`)
+      (local.set $py${q} (f64x2.replace_lane 1 (f64x2.splat ${get("s0y")}) ${get("s1y")}))`,
+      )
       .join("");
     return `
       (if (i32.le_s (i32.add ${get("col")} (i32.const ${lanes})) ${get("width")})
@@ -39,7 +41,10 @@ export function prepassWat({ unroll, pairs }: { unroll: number; pairs: number })
           (local.set $slot (i32.add ${get("rePtr")} (i32.shl ${get("col")} (i32.const 3))))
           (local.set $py0 (v128.load64_splat ${get("imPtr")}))
           ${qs.map((q) => `(local.set $px${q} (v128.load offset=${16 * q} ${get("slot")}))`).join(" ")}
-          ${qs.slice(1).map((q) => `(local.set $py${q} ${get("py0")})`).join(" ")}
+          ${qs
+            .slice(1)
+            .map((q) => `(local.set $py${q} ${get("py0")})`)
+            .join(" ")}
           (local.set $col (i32.add ${get("col")} (i32.const ${lanes})))
           (local.set $wrap (i32.eq ${get("col")} ${get("width")}))
           (local.set $col (select (i32.const 0) ${get("col")} ${get("wrap")}))

@@ -51,8 +51,18 @@ export function serviceWat({ unroll, modes, trapEvery }: { unroll: number; modes
         ;; orbit's phase moves by ${trapEvery}·unroll: every box meets every phase within boxCount tests
         (local.set $boxStep (i32.shl (i32.rem_u (i32.const ${trapEvery * unroll + 1}) (local.get $boxCount)) (i32.const ${BOX_SHIFT})))
         (local.set $boxSpan (i32.shl (local.get $boxCount) (i32.const ${BOX_SHIFT})))))
-${modes.map((mode, index) => ["step", "block"].map((check) => `    (if (i32.and (i32.eq (local.get $mode) (i32.const ${index})) (i32.eq (local.get $blockCheck) (i32.const ${check === "block" ? 1 : 0})))
-      (then (call $${mode}_${check} (local.get $brent) (local.get $boxStep) (local.get $boxSpan))))`).join("\n")).join("\n")}
+${modes
+  .map((mode, index) =>
+    ["step", "block"]
+      .map(
+        (
+          check,
+        ) => `    (if (i32.and (i32.eq (local.get $mode) (i32.const ${index})) (i32.eq (local.get $blockCheck) (i32.const ${check === "block" ? 1 : 0})))
+      (then (call $${mode}_${check} (local.get $brent) (local.get $boxStep) (local.get $boxSpan))))`,
+      )
+      .join("\n"),
+  )
+  .join("\n")}
     (global.get $work))
 `;
 }
