@@ -1,4 +1,5 @@
 import { showUnder, wroteLines } from "../../renderer/output/wrote-lines.ts";
+import { watchdogLogFile } from "../../stacks/watchdog-script.ts";
 import { attachRun } from "../detach/attach.ts";
 import { trapInterrupts } from "../interrupts.ts";
 import { TARGET_CONNECT_TIMEOUT_SECONDS } from "../pipeline/connect-progress.ts";
@@ -11,7 +12,7 @@ import { parseReconnectFor } from "./reconnect-for.ts";
 export async function attachCommand(
   runId: string,
   options: { reconnectFor?: string; connectTimeout?: number; json?: boolean },
-  deps: { engine?: ProvisionEngine; env?: NodeJS.ProcessEnv } = {},
+  deps: { engine?: ProvisionEngine; env?: NodeJS.ProcessEnv; watchdogRoot?: string } = {},
 ): Promise<number> {
   const reconnectForSeconds = parseReconnectFor(options.reconnectFor);
   const reporter = createReporter(options.json ? "json" : "auto");
@@ -25,6 +26,7 @@ export async function attachCommand(
       agent: process.env.SSH_AUTH_SOCK,
       env: deps.env,
       destroyCloud: (journal) => destroyCloudRun(journal, reporter.info, deps),
+      watchdogLog: watchdogLogFile(runId, deps.watchdogRoot),
     });
     if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { probeVideo } from "../../test/run-bundle.ts";
 import { fingerprint } from "../cloud/keys.ts";
 import type { ProvisionEngine, StackProgram } from "../cloud/pulumi-engine.ts";
@@ -384,8 +384,16 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
       interrupts.dispose();
     }
     await engine.sshd!.restart(); // the server is reachable again
-    const exit = await attachCommand(runId, { json: true }, { engine });
-    expect(exit).toBe(0);
+    const said: string[] = [];
+    const spies = (["stdout", "stderr"] as const).map((stream) =>
+      vi.spyOn(process[stream], "write").mockImplementation((chunk: string | Uint8Array) => said.push(String(chunk)) > 0),
+    );
+    const exit = await attachCommand(runId, { json: true }, { engine, watchdogRoot: serverRoot.root }).finally(() => {
+      for (const spy of spies) spy.mockRestore();
+    });
+    expect(exit, said.join("")).toBe(0);
+    // what the server's watchdog did, from its own log
+    expect(said.join("")).toMatch(new RegExp(`watchdog: \\S+ armed for run ${runId}: at .* deletes instance 4242, then firewall 77`));
     expect(await probeVideo(path.join(home, "out5", "kept.mp4"))).toMatchObject({
       codec: "h264",
       width: 192,

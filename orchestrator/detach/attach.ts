@@ -9,6 +9,8 @@ import { teardown } from "../pipeline/teardown.ts";
 import { RUN_ID_PATTERN } from "../cloud/run-id.ts";
 import { armedDeadline, readJournal, updateJournal, type RunJournal } from "../state/journal.ts";
 import { runsDir } from "../state/paths.ts";
+import type { Host } from "../hosts/host.ts";
+import { printable } from "../hosts/remote-text.ts";
 import { attachOpener } from "./attach-host.ts";
 import { formatUtc } from "./lost-advice.ts";
 import { parsePid, RUN_FILES } from "./run-files.ts";
@@ -22,6 +24,8 @@ export interface AttachOptions {
   env?: NodeJS.ProcessEnv;
   /** Cloud runs: destroys the stack and sweeps the run's tag, as a run's own teardown does (cloud/teardown.ts). */
   destroyCloud?: (journal: RunJournal) => Promise<void>;
+  /** The server's watchdog log (stacks/watchdog-script.ts watchdogLogFile), shown once connected, for runs whose watchdog was armed. */
+  watchdogLog?: string;
 }
 
 export interface AttachResult {
@@ -107,6 +111,7 @@ export async function attachRun(runId: string, options: AttachOptions): Promise<
     ).value;
     made.host = host;
     made.runDir = runDir;
+    if (options.watchdogLog && armedDeadline(journal)) await showWatchdogLog(host, options.watchdogLog, reporter, options.signal);
     const pidRead = await host.exec(["cat", "--", runDir.pidFile], { signal: options.signal });
     const pid = pidRead.exitCode === 0 ? parsePid(pidRead.stdout) : undefined;
     if (pid === undefined)
@@ -157,3 +162,15 @@ function hostGone(journal: RunJournal, where: string, error: unknown): string {
   }
   return lines.join("\n");
 }
+
+/** The last lines of what the server's watchdog did (armed, retrying, deleting), as untrusted text; a missing log says nothing. */
+async function showWatchdogLog(host: Host, logPath: string, reporter: StageReporter, signal: AbortSignal): Promise<void> {
+  const read = await host.exec(["tail", "-n", String(WATCHDOG_LOG_LINES), "--", logPath], { signal }).catch(() => undefined);
+  if (read?.exitCode !== 0) return;
+  const lines = printable(read.stdout.slice(-WATCHDOG_LOG_LINES * 300))
+    .split("\n")
+    .filter((line) => line.trim() !== "");
+  for (const line of lines.slice(-WATCHDOG_LOG_LINES)) reporter.info(`  watchdog: ${line.slice(0, 300)}`);
+}
+
+const WATCHDOG_LOG_LINES = 10;
