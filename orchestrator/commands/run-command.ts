@@ -10,7 +10,7 @@ import { trapInterrupts } from "../interrupts.ts";
 import { CLOUD_CONNECT_TIMEOUT_SECONDS, TARGET_CONNECT_TIMEOUT_SECONDS } from "../pipeline/connect-progress.ts";
 import { runDirAdvice } from "../pipeline/leftover-advice.ts";
 import { createReporter } from "../pipeline/reporter.ts";
-import { runOnHost, type RunResult } from "./run-on-host.ts";
+import { runOnHost, type RunResult } from "../run/run-on-host.ts";
 
 export interface RunCommandOptions {
   spec?: string;
@@ -49,7 +49,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   const interrupts = trapInterrupts();
   try {
     if (!options.dryRun && !options.target && options.plan) {
-      const { runInCloud } = await import("./run-on-cloud.ts");
+      const { runInCloud } = await import("../run/run-on-cloud.ts");
       const connectTimeout = options.connectTimeout ?? CLOUD_CONNECT_TIMEOUT_SECONDS;
       return report(
         await runInCloud({
@@ -67,7 +67,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
       );
     }
     if (options.dryRun && options.plan) {
-      const { showCloudPlan } = await import("./run-on-cloud.ts");
+      const { showCloudPlan } = await import("../run/run-on-cloud.ts");
       const cloudPlan = await showCloudPlan({
         ...options,
         spec: options.spec,

@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { probeVideo } from "../../test/run-bundle.ts";
 import { tempDir } from "../../test/temp-dir.ts";
-import { runOnHost } from "../commands/run-on-host.ts";
+import { runOnHost } from "../run/run-on-host.ts";
 import { describeWithSshd } from "../hosts/testing/describe-with-sshd.ts";
 import { startTestSshd, type TestSshd } from "../hosts/testing/sshd.ts";
 import type { StageReporter } from "../pipeline/reporter.ts";

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, rmSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
-import { runOnHost, type RunOptions } from "../commands/run-on-host.ts";
+import { runOnHost, type RunOptions } from "../run/run-on-host.ts";
 import { exitCodeFor, RemoteError } from "../errors.ts";
 import { describeWithSshd } from "../hosts/testing/describe-with-sshd.ts";
 import { startTestSshd, type TestSshd } from "../hosts/testing/sshd.ts";

@@ -2,7 +2,7 @@ import { readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { probeVideo } from "../../test/run-bundle.ts";
-import { runOnHost, type RunOptions } from "../commands/run-on-host.ts";
+import { runOnHost, type RunOptions } from "../run/run-on-host.ts";
 import { describeWithSshd } from "../hosts/testing/describe-with-sshd.ts";
 import { startTestSshd, type TestSshd } from "../hosts/testing/sshd.ts";
 import type { StageReporter } from "./reporter.ts";

@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { runOnHost } from "../../orchestrator/commands/run-on-host.ts";
+import { runOnHost } from "../../orchestrator/run/run-on-host.ts";
 import { renderJob } from "../render-job.ts";
 import { parseSpec } from "../spec.ts";
 import { findFfmpeg } from "./ffmpeg.ts";

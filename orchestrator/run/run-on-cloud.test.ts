@@ -14,7 +14,7 @@ import { trapInterrupts } from "../interrupts.ts";
 import type { StageReporter } from "../pipeline/reporter.ts";
 import { runKeysDir } from "../state/paths.ts";
 import { readJournal } from "../state/journal.ts";
-import { attachCommand } from "./attach-command.ts";
+import { attachCommand } from "../commands/attach-command.ts";
 import { exitCodeFor } from "../errors.ts";
 import { runInCloud } from "./run-on-cloud.ts";
 import { tempDir } from "../../test/temp-dir.ts";
