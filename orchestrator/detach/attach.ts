@@ -2,7 +2,6 @@ import path from "node:path";
 import { parseSpec } from "../../renderer/spec.ts";
 import { BadInputError, RemoteError } from "../errors.ts";
 import type { Made, PipelineContext, RunDirectory } from "../pipeline/context.ts";
-import { download } from "../pipeline/download.ts";
 import { follow } from "../pipeline/render.ts";
 import type { StageReporter } from "../pipeline/reporter.ts";
 import { teardown } from "../pipeline/teardown.ts";
@@ -12,6 +11,7 @@ import { runsDir } from "../state/paths.ts";
 import type { Host } from "../hosts/host.ts";
 import { printable } from "../hosts/remote-text.ts";
 import { attachOpener } from "./attach-host.ts";
+import { downloadOverLink } from "./download-link.ts";
 import { formatUtc } from "./lost-advice.ts";
 import { parsePid, RUN_FILES } from "./run-files.ts";
 
@@ -121,7 +121,14 @@ export async function attachRun(runId: string, options: AttachOptions): Promise<
     const rendered = (await reporter.stage("render", () => follow(ctx, host, runDirPath, pid, (fresh) => (host = made.host = fresh))))
       .value;
     await note({ renderState: "rendered" });
-    outputs = (await reporter.stage("download", () => download(ctx, host, runDir, rendered))).value;
+    outputs = (
+      await reporter.stage("download", () =>
+        downloadOverLink(ctx, host, runDir, rendered, (fresh) => {
+          host = fresh;
+          made.host = fresh;
+        }),
+      )
+    ).value;
     await note({ renderState: "downloaded" });
   } catch (error) {
     if (!made.host) await note({ renderState: "unreachable" });

@@ -74,4 +74,59 @@ describeWithSshd("a dropped link mid-render is not a failure", () => {
     await until(() => sshd.userProcesses().length === 0, "no process left on the host");
     expect(sshd.userProcesses()).toEqual([]);
   });
+
+  it("kills the sshd serving our session as the download starts: the client reconnects, downloads and verifies the MP4, the host is clean", async () => {
+    const dir = tempDir("dropped-download-");
+    const small = { name: "late", width: 96, height: 72, maxIterations: 200, frames: 12, fps: 12 };
+    writeFileSync(path.join(dir, "spec.json"), JSON.stringify(small));
+    const before = runDirs();
+    const lines: string[] = [];
+    let killed: number[] = [];
+    const reporter: StageReporter = {
+      async stage(name, run) {
+        if (name === "download") {
+          killed = sessionSshds(sshd); // the render is over; its files wait on the host
+          for (const pid of killed) process.kill(pid, "SIGKILL");
+          await until(() => killed.every((pid) => !isAlive(pid)), "the session's sshd to be gone");
+        }
+        return { value: await run(), seconds: 0 };
+      },
+      progress: () => undefined,
+      info: (line) => void lines.push(line),
+      warn: (line) => void lines.push(`warning: ${line}`),
+    };
+    const result = await runOnHost({
+      spec: path.join(dir, "spec.json"),
+      out: path.join(dir, "out"),
+      dryRun: false,
+      target: `ssh://${sshd.user}@127.0.0.1:${sshd.port}`,
+      identity: sshd.identityFile,
+      knownHosts: sshd.knownHostsFile,
+      acceptNewHostKey: false,
+      keepFrames: false,
+      preset: "veryfast",
+      processes: 1,
+      reporter,
+      signal: new AbortController().signal,
+      connectTimeoutSeconds: 20,
+      reconnectForSeconds: 120,
+    });
+    expect(killed.length).toBeGreaterThan(0);
+    expect(lines.join("\n")).toMatch(/the link to ssh:\/\/.* dropped .*; the results wait there\. Reconnecting for up to 2 min/);
+    expect(lines.join("\n")).toMatch(/reconnected to ssh:\/\/.* after \d+ s/);
+    expect(result.outputs).toEqual([path.join(dir, "out", "late.mp4")]);
+    expect(await probeVideo(result.outputs[0])).toMatchObject({ codec: "h264", width: 96, height: 72, frames: small.frames });
+    expect(result.leftovers).toEqual([]);
+    expect(runDirs().filter((name) => !before.includes(name))).toEqual([]);
+    await until(() => sshd.userProcesses().length === 0, "no process left on the host");
+  });
 });
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

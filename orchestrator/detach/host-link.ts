@@ -36,14 +36,15 @@ export class HostLink {
     return this.host;
   }
 
-  async reconnect(why: string, signal: AbortSignal): Promise<void> {
+  /** `meanwhile` says what the host does while we are away: the render goes on, or the results wait. */
+  async reconnect(why: string, signal: AbortSignal, meanwhile = "the render goes on there"): Promise<void> {
     const { say, reconnectForMs } = this.options;
     const where = this.host.description;
     await this.host.close().catch(() => undefined);
     const started = Date.now();
     const deadline = started + reconnectForMs;
     say(
-      `  the link to ${where} dropped (${printable(why).slice(0, 300)}); the render goes on there. Reconnecting for up to ${formatSpan(reconnectForMs)} (--reconnect-for)…`,
+      `  the link to ${where} dropped (${printable(why).slice(0, 300)}); ${meanwhile}. Reconnecting for up to ${formatSpan(reconnectForMs)} (--reconnect-for)…`,
     );
     let delayMs = this.options.firstDelayMs ?? 1_000;
     let lastError = "";

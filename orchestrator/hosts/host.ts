@@ -62,5 +62,7 @@ export interface Host {
   download(remotePath: string, localPath: string, onProgress?: (bytes: number, total: number) => void, size?: number): Promise<void>;
   /** The remote user's home directory. */
   homeDir(): Promise<string>;
+  /** Why the connection is gone, once it is (a dropped link); undefined while it works, and always for this machine. */
+  readonly lost?: string;
   close(): Promise<void>;
 }

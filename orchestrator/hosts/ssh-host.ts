@@ -26,6 +26,10 @@ export async function connectSsh(target: SshTarget, options: SshConnectOptions):
 export class SshHost implements Host {
   readonly description: string;
   private lostReason: string | undefined;
+
+  get lost(): string | undefined {
+    return this.lostReason;
+  }
   private sftpSession: Promise<SFTPWrapper> | undefined;
   private home: string | undefined;
   /** How long an SFTP transfer may go without a chunk before it is given up. */

@@ -2,7 +2,7 @@ import { InterruptedError } from "../errors.ts";
 import { LinkLostError } from "../detach/host-link.ts";
 import { connect } from "./connect.ts";
 import type { Made, PipelineContext, Rendered, StageName, StageSeconds } from "./context.ts";
-import { download } from "./download.ts";
+import { downloadOverLink } from "../detach/download-link.ts";
 import { prepare } from "./prepare.ts";
 import { render, workerCount } from "./render.ts";
 import { withStageLimit } from "./stage-limits.ts";
@@ -60,7 +60,13 @@ export async function runPipeline(ctx: PipelineContext): Promise<PipelineResult>
         made.host = fresh;
       }),
     );
-    const outputs = await stage("download", () => download(ctx, host, runDir, rendered));
+    // the render is over and its files wait on the host: a dropped link is reconnected here too
+    const outputs = await stage("download", () =>
+      downloadOverLink(ctx, host, runDir, rendered, (fresh) => {
+        host = fresh;
+        made.host = fresh;
+      }),
+    );
     done = { outputs, rendered, workers: workerCount(ctx, toolchain) };
   } catch (error) {
     linkLost = error instanceof LinkLostError;

@@ -1,5 +1,6 @@
 import { printable } from "../hosts/remote-text.ts";
 import { commandLine } from "../hosts/shell-quote.ts";
+import { RemoteError } from "../errors.ts";
 import { parsePid, RUN_FILES } from "../detach/run-files.ts";
 import type { Host } from "../hosts/host.ts";
 import type { Made, PipelineContext } from "./context.ts";
@@ -40,9 +41,24 @@ export async function teardown(ctx: Pick<PipelineContext, "hostHint">, made: Mad
 }
 
 /**
+ * The pids of the login user's processes whose working directory is $1: the
+ * render's, since launch.ts starts it in the run directory and its workers and
+ * ffmpeg inherit that. A pid file can be stale (a render killed before it wrote
+ * its exit status) and its number another process's by now; a process working
+ * in our run directory is ours. Exit 3: no /proc (not Linux).
+ */
+const PIDS_IN_DIR = [
+  "[ -d /proc/self ] || exit 3",
+  'dir=$(cd -- "$1" 2>/dev/null && pwd -P) || exit 0',
+  'for p in /proc/[0-9]*; do [ "$(readlink "$p/cwd" 2>/dev/null)" = "$dir" ] && echo "${p#/proc/}"; done',
+  "exit 0",
+].join("\n");
+
+/**
  * SIGTERM lets the renderer stop ffmpeg and its workers; after a grace period
- * SIGKILL goes to the render's whole process group (its detached session),
- * so nothing it started survives. Both pids are the server's word: parsed.
+ * SIGKILL goes to every process still working in the run directory, so nothing
+ * the render started survives, and nothing else is touched. Every pid is the
+ * server's word: parsed.
  */
 async function stopRender(host: Host, pidFile: string): Promise<void> {
   const runDir = pidFile.slice(0, pidFile.lastIndexOf("/"));
@@ -53,7 +69,32 @@ async function stopRender(host: Host, pidFile: string): Promise<void> {
   // the exit status is written after the render ended: nothing to stop, and its pids may be others' by now
   if ((await host.exec(["test", "-e", `${runDir}/${RUN_FILES.exit}`])).exitCode === 0) return;
   const pid = await readPid(pidFile);
-  const session = await readPid(`${runDir}/${RUN_FILES.session}`);
+  const inRunDir = async (): Promise<number[] | undefined> => {
+    const read = await host.exec(["sh", "-c", PIDS_IN_DIR, "pids-in", runDir]);
+    if (read.exitCode === 3) return undefined;
+    if (read.exitCode !== 0) throw new RemoteError(`could not list the render's processes (exit ${read.exitCode}): ${read.stderr.trim()}`);
+    return read.stdout
+      .split("\n")
+      .slice(0, 10_000)
+      .map((line) => parsePid(line))
+      .filter((found): found is number => found !== undefined);
+  };
+  const ours = await inRunDir();
+  if (ours === undefined) return stopByPidFiles(host, runDir, pid);
+  if (ours.length === 0) return; // the render is not running
+  if (pid !== undefined && ours.includes(pid)) {
+    await host.exec(["kill", "-TERM", String(pid)]);
+    const deadline = Date.now() + GRACE_MS;
+    while (Date.now() < deadline && (await inRunDir())?.includes(pid)) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const left = await inRunDir();
+  if (left && left.length > 0) await host.exec(["kill", "-KILL", ...left.map(String)]);
+}
+
+/** Without /proc: the renderer's pid and its session's process group, as the pid files say. */
+async function stopByPidFiles(host: Host, runDir: string, pid: number | undefined): Promise<void> {
+  const read = await host.exec(["cat", "--", `${runDir}/${RUN_FILES.session}`]);
+  const session = read.exitCode === 0 ? parsePid(read.stdout) : undefined;
   if (pid === undefined && session === undefined) return; // the render never started
   // `env kill`: procps's kill, whatever the login shell (dash's builtin takes no "--" and no negative pid)
   const alive = async (target: string) => (await host.exec(["env", "kill", "-0", "--", target])).exitCode === 0;
