@@ -2,7 +2,7 @@ import type { Host } from "../hosts/host.ts";
 import type { PipelineContext, Rendered, RunDirectory } from "../pipeline/context.ts";
 import { download } from "../pipeline/download.ts";
 import type { OnHost } from "../pipeline/render.ts";
-import { DEFAULT_RECONNECT_SECONDS, HostLink } from "./host-link.ts";
+import { runLink } from "./host-link.ts";
 
 /** Drops survived in one download before it fails: a server that keeps cutting the link is not waited on for ever. */
 const MAX_DROPS = 5;
@@ -21,11 +21,7 @@ export async function downloadOverLink(
   rendered: Rendered,
   onHost?: OnHost,
 ): Promise<string[]> {
-  const link = new HostLink(host, {
-    open: ctx.openHost,
-    reconnectForMs: (ctx.reconnectForSeconds ?? DEFAULT_RECONNECT_SECONDS) * 1000,
-    say: (line) => ctx.reporter.info(line),
-  });
+  const link = runLink(ctx, host);
   for (let drops = 0; ; drops++) {
     try {
       return await download(ctx, link.current, runDir, rendered);

@@ -21,6 +21,24 @@ describeWithSshd("a dropped link mid-render is not a failure", () => {
     await sshd?.stop();
   });
   const runDirs = () => readdirSync(sshd.homeDir).filter((name) => name.startsWith(".render-remote-run."));
+  /** `--target` on the test server, one worker, reconnecting for 2 min: the spec is dir/spec.json, the MP4 goes to dir/out. */
+  const runOnTestServer = (dir: string, reporter: StageReporter) =>
+    runOnHost({
+      spec: path.join(dir, "spec.json"),
+      out: path.join(dir, "out"),
+      dryRun: false,
+      target: `ssh://${sshd.user}@127.0.0.1:${sshd.port}`,
+      identity: sshd.identityFile,
+      knownHosts: sshd.knownHostsFile,
+      acceptNewHostKey: false,
+      keepFrames: false,
+      preset: "veryfast",
+      processes: 1,
+      reporter,
+      signal: new AbortController().signal,
+      connectTimeoutSeconds: 20,
+      reconnectForSeconds: 120,
+    });
 
   it("kills the sshd serving our session mid-render: the client reconnects, the render completes, the MP4 is verified, the host is clean", async () => {
     const dir = tempDir("dropped-link-");
@@ -43,22 +61,7 @@ describeWithSshd("a dropped link mid-render is not a failure", () => {
       info: (line) => void lines.push(line),
       warn: (line) => void lines.push(`warning: ${line}`),
     };
-    const result = await runOnHost({
-      spec: path.join(dir, "spec.json"),
-      out: path.join(dir, "out"),
-      dryRun: false,
-      target: `ssh://${sshd.user}@127.0.0.1:${sshd.port}`,
-      identity: sshd.identityFile,
-      knownHosts: sshd.knownHostsFile,
-      acceptNewHostKey: false,
-      keepFrames: false,
-      preset: "veryfast",
-      processes: 1,
-      reporter,
-      signal: new AbortController().signal,
-      connectTimeoutSeconds: 20,
-      reconnectForSeconds: 120,
-    });
+    const result = await runOnTestServer(dir, reporter);
     expect(killed.length).toBeGreaterThan(0);
     expect(frames[0]).toBeLessThan(spec.frames); // the link was cut while frames were still to come
     expect(lines.join("\n")).toMatch(
@@ -95,22 +98,7 @@ describeWithSshd("a dropped link mid-render is not a failure", () => {
       info: (line) => void lines.push(line),
       warn: (line) => void lines.push(`warning: ${line}`),
     };
-    const result = await runOnHost({
-      spec: path.join(dir, "spec.json"),
-      out: path.join(dir, "out"),
-      dryRun: false,
-      target: `ssh://${sshd.user}@127.0.0.1:${sshd.port}`,
-      identity: sshd.identityFile,
-      knownHosts: sshd.knownHostsFile,
-      acceptNewHostKey: false,
-      keepFrames: false,
-      preset: "veryfast",
-      processes: 1,
-      reporter,
-      signal: new AbortController().signal,
-      connectTimeoutSeconds: 20,
-      reconnectForSeconds: 120,
-    });
+    const result = await runOnTestServer(dir, reporter);
     expect(killed.length).toBeGreaterThan(0);
     expect(lines.join("\n")).toMatch(/the link to ssh:\/\/.* dropped .*; the results wait there\. Reconnecting for up to 2 min/);
     expect(lines.join("\n")).toMatch(/reconnected to ssh:\/\/.* after \d+ s/);

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { BadInputError, RemoteError } from "../errors.ts";
 import type { Host } from "../hosts/host.ts";
+import type { PipelineContext } from "../pipeline/context.ts";
 import { HostKeyError } from "../hosts/known-hosts.ts";
 import { printable } from "../hosts/remote-text.ts";
 
@@ -74,6 +75,15 @@ export class HostLink {
     }
     throw new LinkLostError(`Could not reconnect to ${where} within ${formatSpan(reconnectForMs)} (last error: ${lastError || "none"}).`);
   }
+}
+
+/** A run's link to its host: reopened with the connect stage's own opener, for --reconnect-for, saying so on the reporter. */
+export function runLink(ctx: Pick<PipelineContext, "openHost" | "reconnectForSeconds" | "reporter">, host: Host): HostLink {
+  return new HostLink(host, {
+    open: ctx.openHost,
+    reconnectForMs: (ctx.reconnectForSeconds ?? DEFAULT_RECONNECT_SECONDS) * 1000,
+    say: (line) => ctx.reporter.info(line),
+  });
 }
 
 /** 600000 → "10 min", 90000 → "90 s". */

@@ -1,7 +1,7 @@
 import type { ProgressEvent } from "../../renderer/progress.ts";
 import { InterruptedError, RemoteError } from "../errors.ts";
 import { followRender, type FollowResult, type FollowState } from "../detach/follow.ts";
-import { DEFAULT_RECONNECT_SECONDS, HostLink } from "../detach/host-link.ts";
+import { runLink } from "../detach/host-link.ts";
 import { launchDetached } from "../detach/launch.ts";
 import type { Host } from "../hosts/host.ts";
 import type { PipelineContext, Rendered, RunDirectory, Toolchain } from "./context.ts";
@@ -52,11 +52,7 @@ export async function render(
 
 /** Follows a render already running (or finished) on `host`, reconnecting as needed. `attach` starts here. */
 export async function follow(ctx: PipelineContext, host: Host, runDir: string, pid: number, onHost?: OnHost): Promise<Rendered> {
-  const link = new HostLink(host, {
-    open: ctx.openHost,
-    reconnectForMs: (ctx.reconnectForSeconds ?? DEFAULT_RECONNECT_SECONDS) * 1000,
-    say: (line) => ctx.reporter.info(line),
-  });
+  const link = runLink(ctx, host);
   const state: FollowState = { offset: 0 };
   const show = (event: ProgressEvent) => {
     if (event.event !== "frame") return;

@@ -62,13 +62,9 @@ const PIDS_IN_DIR = [
  */
 async function stopRender(host: Host, pidFile: string): Promise<void> {
   const runDir = pidFile.slice(0, pidFile.lastIndexOf("/"));
-  const readPid = async (file: string) => {
-    const read = await host.exec(["cat", "--", file]);
-    return read.exitCode === 0 ? parsePid(read.stdout) : undefined;
-  };
   // the exit status is written after the render ended: nothing to stop, and its pids may be others' by now
   if ((await host.exec(["test", "-e", `${runDir}/${RUN_FILES.exit}`])).exitCode === 0) return;
-  const pid = await readPid(pidFile);
+  const pid = await readPid(host, pidFile);
   const inRunDir = async (): Promise<number[] | undefined> => {
     const read = await host.exec(["sh", "-c", PIDS_IN_DIR, "pids-in", runDir]);
     if (read.exitCode === 3) return undefined;
@@ -93,8 +89,7 @@ async function stopRender(host: Host, pidFile: string): Promise<void> {
 
 /** Without /proc: the renderer's pid and its session's process group, as the pid files say. */
 async function stopByPidFiles(host: Host, runDir: string, pid: number | undefined): Promise<void> {
-  const read = await host.exec(["cat", "--", `${runDir}/${RUN_FILES.session}`]);
-  const session = read.exitCode === 0 ? parsePid(read.stdout) : undefined;
+  const session = await readPid(host, `${runDir}/${RUN_FILES.session}`);
   if (pid === undefined && session === undefined) return; // the render never started
   // `env kill`: procps's kill, whatever the login shell (dash's builtin takes no "--" and no negative pid)
   const alive = async (target: string) => (await host.exec(["env", "kill", "-0", "--", target])).exitCode === 0;
@@ -106,6 +101,12 @@ async function stopByPidFiles(host: Host, runDir: string, pid: number | undefine
   }
   if (group !== undefined && (await alive(group))) await host.exec(["env", "kill", "-KILL", "--", group]);
   else if (pid !== undefined && (await alive(String(pid)))) await host.exec(["kill", "-KILL", String(pid)]);
+}
+
+/** The pid a file on the host holds, or undefined (missing, or not a pid). */
+async function readPid(host: Host, file: string): Promise<number | undefined> {
+  const read = await host.exec(["cat", "--", file]);
+  return read.exitCode === 0 ? parsePid(read.stdout) : undefined;
 }
 
 /**
