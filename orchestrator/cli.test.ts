@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { until } from "./detach/testing/session-sshds.ts";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -304,6 +305,9 @@ describe("render-remote: flags and exit codes", () => {
     // the command works as printed (whatever the quit left)
     execFileSync("sh", ["-c", `${advice.slice(advice.indexOf("remove them with: ") + 18)} || true`]);
     expect(existsSync(runDir!)).toBe(false);
+    // a renderer still finishing its frame on SIGTERM may write under the directory again: the test leaves nothing
+    await until(() => !processesIn(runDir!), "the render's processes to end");
+    rmSync(runDir!, { recursive: true, force: true });
   });
 
   it("a real run refuses to start over --max-cost, before anything is created", async () => {
@@ -549,3 +553,16 @@ describeWithSshd("render-remote --target against real OpenSSH on 127.0.0.1", () 
     }
   });
 });
+
+/** Whether any process works in `dir` (its cwd), read from /proc. */
+function processesIn(dir: string): boolean {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/cwd`) === dir) return true;
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return false;
+}
