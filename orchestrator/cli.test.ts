@@ -297,7 +297,7 @@ describe("render-remote: flags and exit codes", () => {
     expect(result.exitCode).toBe(130);
     const runDir = /uploaded 2 files to (\S+) \(/.exec(stderr)?.[1];
     expect(runDir).toMatch(/\/\.render-remote-run\.[A-Za-z0-9]{8}$/);
-    const advice = `the run directory ${runDir} on this machine and the render in it, if it still runs; remove them with: pkill -F ${runDir}/render.pid; rm -rf -- ${runDir}`;
+    const advice = `the run directory ${runDir} on this machine and the render in it, if it still runs; remove them with: pkill -KILL -s "$(cat -- ${runDir}/render.session)"; rm -rf -- ${runDir}`;
     expect(stderr).toContain(`Still cleaning up. Quitting now may leave: ${advice}.`);
     // the third press lands only while teardown still runs (a dry run's is quick); when it does, it names the same
     if (stderr.includes("Quit during cleanup")) expect(stderr).toContain(`Quit during cleanup. Check for leftovers: ${advice}.`);

@@ -1,3 +1,4 @@
+import { RUN_FILES } from "../detach/run-files.ts";
 import { commandLine, quoteArg } from "../hosts/shell-quote.ts";
 
 /**
@@ -15,6 +16,8 @@ export function adviceCommand(hostHint: readonly string[], remote: string): stri
  */
 export function runDirAdvice(runDir: string | undefined, where: string, hostHint: readonly string[]): string {
   if (!runDir) return `nothing on ${where}: no run directory has been made yet`;
-  const cleanup = `${commandLine(["pkill", "-F", `${runDir}/render.pid`])}; ${commandLine(["rm", "-rf", "--", runDir])}`;
+  // the render's whole session (renderer, workers, ffmpeg), killed outright: a SIGTERMed renderer may write one more frame after the rm
+  const session = `"$(cat -- ${quoteArg(`${runDir}/${RUN_FILES.session}`)})"`;
+  const cleanup = `pkill -KILL -s ${session}; ${commandLine(["rm", "-rf", "--", runDir])}`;
   return `the run directory ${runDir} on ${where} and the render in it, if it still runs; remove them with: ${adviceCommand(hostHint, cleanup)}`;
 }
