@@ -50,6 +50,7 @@ export async function teardown(ctx: Pick<PipelineContext, "hostHint">, made: Mad
 const PIDS_IN_DIR = [
   "[ -d /proc/self ] || exit 3",
   'dir=$(cd -- "$1" 2>/dev/null && pwd -P) || exit 0',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
   'for p in /proc/[0-9]*; do [ "$(readlink "$p/cwd" 2>/dev/null)" = "$dir" ] && echo "${p#/proc/}"; done',
   "exit 0",
 ].join("\n");
