@@ -153,3 +153,26 @@ export function stillBillingMessage(
   const what = sweep.unchecked ? `It may still be billing at $${hourly}/h` : `Still billing at $${hourly}/h`;
   return `Could not destroy run ${runId}${why ? `: ${why}` : ""}. ${what}: ${sweep.left.join(", ")}.${before} To finish the teardown, run: ${DESTROY_YES_COMMAND}`;
 }
+
+/**
+ * Tears down a run whose own process is gone and whose server was left up (`down`, `attach`): the same
+ * teardown as a run's, then its watchdog's token is revoked once nothing of the run is left.
+ */
+export async function tearDownLeftRun(
+  journal: Pick<RunJournal, "runId" | "hourly" | "runToken">,
+  context: { engine: ProvisionEngine; client: LinodeClient; env?: NodeJS.ProcessEnv; retry: RetryOptions },
+): Promise<void> {
+  await tearDownRun({
+    ...context,
+    runId: journal.runId,
+    hourly: journal.hourly,
+    upStarted: true,
+    journalWritten: true,
+    stageSeconds: {},
+  });
+  // the server is gone, so its watchdog's token has nothing left to guard (tearDownRun throws while it still bills)
+  if (journal.runToken && !journal.runToken.revoked) {
+    const { settleRunToken } = await import("./run-token.ts");
+    await settleRunToken(context.client, { runId: journal.runId, token: journal.runToken, destroyed: true, log: context.retry.log, env: context.env });
+  }
+}
