@@ -7,6 +7,7 @@ import { deleteRunKeys } from "./keys.ts";
 import type { LinodeClient } from "./linode-api.ts";
 import { CliDeadline } from "./pulumi-cli.ts";
 import type { ProvisionEngine } from "./pulumi-engine.ts";
+import { settleRunToken } from "./run-token.ts";
 import { sweepRunResources, type SweepResult } from "./sweep-run.ts";
 
 export const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -172,7 +173,12 @@ export async function tearDownLeftRun(
   });
   // the server is gone, so its watchdog's token has nothing left to guard (tearDownRun throws while it still bills)
   if (journal.runToken && !journal.runToken.revoked) {
-    const { settleRunToken } = await import("./run-token.ts");
-    await settleRunToken(context.client, { runId: journal.runId, token: journal.runToken, destroyed: true, log: context.retry.log, env: context.env });
+    await settleRunToken(context.client, {
+      runId: journal.runId,
+      token: journal.runToken,
+      destroyed: true,
+      log: context.retry.log,
+      env: context.env,
+    });
   }
 }

@@ -92,7 +92,13 @@ export function keptDeadline(input: { createdAt: Date; hourly: number; keepSecon
         `--keep ${formatDuration(keepSeconds)} starts ${paidHours} hour(s) at $${hourly}/h = ${formatUsd(cost(paidHours))}, over --max-cost ${maxCostUsd}. Nothing was created. Shorten --keep (55m fits in one hour) or raise --max-cost.`,
       );
     }
-    return { at: after(keepSeconds), hours: keepSeconds / 3600, paidHours, costUsd: cost(paidHours), reason: `--keep ${formatDuration(keepSeconds)}` };
+    return {
+      at: after(keepSeconds),
+      hours: keepSeconds / 3600,
+      paidHours,
+      costUsd: cost(paidHours),
+      reason: `--keep ${formatDuration(keepSeconds)}`,
+    };
   }
   let paidHours = 1;
   let reason = "the end of the first started hour, minus 5 minutes";
