@@ -1,4 +1,3 @@
-import { startedHours } from "../cloud/server-deadline.ts";
 import { BadInputError } from "../errors.ts";
 import { listJournals, readJournal, type RunJournal } from "../state/journal.ts";
 import { runsDir } from "../state/paths.ts";
@@ -14,12 +13,6 @@ export const isKept = (journal: RunJournal): boolean => journal.kept !== undefin
 /** Past its deadline (the watchdog should have deleted it): what still exists is a leftover. */
 export function isExpired(journal: Pick<RunJournal, "deadline">, now: Date): boolean {
   return journal.deadline !== undefined && Date.parse(journal.deadline) <= now.getTime();
-}
-
-/** Started hours since the instance was created × the hourly price. */
-export function keptCostSoFar(journal: Pick<RunJournal, "kept" | "startedAt" | "hourly">, now: Date): number {
-  const createdAt = new Date(journal.kept?.createdAt ?? journal.startedAt);
-  return Math.round(startedHours(createdAt, now) * journal.hourly * 100) / 100;
 }
 
 /** Every kept server in the journal, oldest first. */
