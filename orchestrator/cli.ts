@@ -157,7 +157,7 @@ Exit codes: 0 success, 1 render/remote/cloud failure, 2 bad input, 130 interrupt
   program
     .command("estimate")
     .description("calibrate on this machine, then predict time and cost here and on every plan")
-    .option("--spec <file>", "the animation")
+    .option("--spec <file...>", "the animation; several (--spec a.json b.json) also price one kept server (`up`) against separate runs")
     .option("--deadline <duration>", "mark the cheapest plan that finishes within this, e.g. 10m")
     .option("--max-cost <usd>", "leave out plans that cost more", usd)
     .option("--region <region>", "price for this region")
