@@ -10,6 +10,9 @@ import { readJournal } from "../state/journal.ts";
 import { exitCodeFor } from "../errors.ts";
 import { upCommand } from "../commands/up-command.ts";
 import { downCommand } from "../commands/down-command.ts";
+import { runsCommand } from "../commands/runs-command.ts";
+import { audit } from "../audit/audit.ts";
+import { PassThrough } from "node:stream";
 import { tempDir } from "../../test/temp-dir.ts";
 import { createServerRoot, LocalServerEngine } from "./testing/local-server.ts";
 import { keepServer, type UpOptions } from "./up.ts";
@@ -135,6 +138,19 @@ describeWithSshd("render-remote up: a kept server, with the Pulumi engine played
     // the watchdog was armed with exactly that deadline
     const sudoArgv = readFileSync(path.join(serverRoot.root, "sudo-argv.log"), "utf8");
     expect(sudoArgv).toContain(`${serverRoot.helperPath} arm ${runId} 4242 77 ${Math.floor(Date.parse(journal.deadline!) / 1000)} `);
+
+    // runs and audit list it as kept, with its deadline
+    const runs = JSON.parse((await captured(() => runsCommand({ json: true }))).stdout);
+    expect(runs.find((row: { id: string }) => row.id === runId)).toMatchObject({
+      state: "kept",
+      deadline: journal.deadline,
+      costSoFarUsd: Math.round(journal.hourly * 100) / 100,
+      kept: { timeLeft: expect.stringMatching(/^5[45]m left$/), expired: false, down: `render-remote down ${runId}` },
+    });
+    const report = await audit({ stdout: new PassThrough(), stderr: new PassThrough() });
+    expect(report.serverSide?.kept).toEqual([
+      expect.objectContaining({ runId, instanceId: 4242, deadline: journal.deadline, expired: false }),
+    ]);
 
     const { value: down } = await captured(() => downCommand(runId, { json: true }, { engine }));
     expect(down).toBe(0);
