@@ -75,7 +75,7 @@ export function formatRuns(rows: RunRow[]): string {
     const deadline = row.deadline
       ? `  deletes itself at ${formatUtc(row.deadline)}${row.kept ? ` (${row.kept.timeLeft}); remove it now: ${row.kept.down}` : ""}`
       : "";
-    return `${row.id}  ${row.mode.padEnd(6)}  ${row.plan}  ${row.where}  ${row.state}  started ${row.startedAt.slice(0, 16).replace("T", " ")} UTC  → ${row.outDir ?? "?"}${cost}${deadline}`;
+    return `${row.id}  ${row.mode.padEnd(6)}  ${row.plan}  ${row.where}  ${row.state}  started ${row.startedAt.slice(0, 16).replace("T", " ")} UTC${row.kept ? "" : `  → ${row.outDir ?? "?"}`}${cost}${deadline}`;
   });
   const attachable = rows.filter((row) => ["rendering", "rendered", "unreachable"].includes(row.state));
   if (attachable.length > 0) lines.push("", `Pick up a run whose client is gone with: render-remote attach ${attachable[0].id}`);
