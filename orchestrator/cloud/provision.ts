@@ -203,8 +203,8 @@ export async function withProvisionedHost<T>(
     throw error;
   } finally {
     // a server left for `attach` keeps its token too: its watchdog is what bounds the bill
+    const leave = runError !== undefined && (await options.leaveRunning?.(runError.error).catch(() => false)) === true;
     const kept = runError === undefined && options.keepOnSuccess === true;
-    const leave = kept || (runError !== undefined && (await options.leaveRunning?.(runError.error).catch(() => false)) === true);
     if (kept) log(`Kept run ${runId}'s server; its keys stay in ${keys.files.dir} until \`render-remote down ${runId}\`.`);
     else if (leave)
       log(
