@@ -80,6 +80,8 @@ Examples:
   render-remote audit                                             is anything of ours still billing?
   render-remote runs                                              your runs, newest first, and their state
   render-remote attach rr-20261205-k3x9q2                         pick up a run whose client went away
+  render-remote up --plan 48core                                  keep a prepared server for the hour you pay for
+  render-remote down rr-20261205-k3x9q2                           destroy a kept server now
 
 Environment:
   LINODE_TOKEN         a Linode personal access token, for --plan, plans' live prices and audit
@@ -122,6 +124,30 @@ Exit codes: 0 success, 1 render/remote/cloud failure, 2 bad input, 130 interrupt
     .action((runId: string, options) => setAction(import("./commands/attach-command.ts").then((m) => m.attachCommand(runId, options))));
 
   program
+    .command("up")
+    .description(
+      "rent and prepare a server and keep it for several `--on` renders, until `down` or its deadline (default: 55 min, inside the first started hour)",
+    )
+    .option("--plan <plan>", "the server: 2core … 64core or a Linode type id (see `render-remote plans`)")
+    .option("--region <region>", "Linode region", "us-east")
+    .option("--keep <duration>", "keep it this long, e.g. 55m (one started hour) or 1h55m (two)")
+    .option("--max-cost <usd>", "without --keep: keep it for as many started hours as this buys; with --keep: refuse if it costs more", usd)
+    .option("--ssh-from <cidr>", "allow SSH only from this IPv4 address or CIDR (default: your public IPv4 /32)")
+    .option("--connect-timeout <seconds>", "how long to wait for sshd (default 300)", (v) => positiveInt("--connect-timeout")(v))
+    .option("--json", "print the kept server as JSON; progress as JSON lines on stderr")
+    .action((options) => setAction(import("./commands/up-command.ts").then((m) => m.upCommand(options))));
+
+  program
+    .command("down")
+    .description("destroy a kept server now, as a run's teardown does: Pulumi destroy, tag sweep, token revoked, keys deleted")
+    .argument("[run-id]", "the kept server's run id, as `render-remote up` or `runs` shows it")
+    .option("--all", "destroy every kept server")
+    .option("--json", "print the result as JSON")
+    .action((runId: string | undefined, options) =>
+      setAction(import("./commands/down-command.ts").then((m) => m.downCommand(runId, options))),
+    );
+
+  program
     .command("plans")
     .description("plan aliases, the Linode types behind them, vCPUs, RAM and $/hour (live prices when reachable)")
     .option("--region <region>", "price for this region")
@@ -131,7 +157,7 @@ Exit codes: 0 success, 1 render/remote/cloud failure, 2 bad input, 130 interrupt
   program
     .command("estimate")
     .description("calibrate on this machine, then predict time and cost here and on every plan")
-    .option("--spec <file>", "the animation")
+    .option("--spec <file...>", "the animation; several (--spec a.json b.json) also price one kept server (`up`) against separate runs")
     .option("--deadline <duration>", "mark the cheapest plan that finishes within this, e.g. 10m")
     .option("--max-cost <usd>", "leave out plans that cost more", usd)
     .option("--region <region>", "price for this region")

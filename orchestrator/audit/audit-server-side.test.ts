@@ -91,3 +91,53 @@ it("a token that may not list tokens (403) makes a warning, not a failed audit",
   );
   expect(report.serverSide?.runTokens).toEqual([]);
 });
+
+it("lists kept servers (render-remote up) with their deadline, time left and cost so far, and flags an expired one as a leftover with its down command", async () => {
+  fixture = await auditFixture({
+    instances: [
+      runInstance(801, "rr-kept", { created: "2026-11-24T11:30:00" }),
+      runInstance(802, "rr-stale", { created: "2026-11-24T10:30:00" }),
+    ],
+  });
+  const kept = {
+    toolchain: { node: "node", ffmpeg: "ffmpeg", cores: 2 },
+    hostPublicKey: "ssh-ed25519 AAAA",
+    createdAt: "2026-11-24T11:30:00.000Z",
+  };
+  await fixture.journal({
+    runId: "rr-kept",
+    instanceId: 801,
+    stage: "kept",
+    watchdog: "armed",
+    deadline: "2026-11-24T12:25:00.000Z",
+    clientPid: 4_000_003,
+    kept,
+  });
+  await fixture.journal({
+    runId: "rr-stale",
+    instanceId: 802,
+    stage: "kept",
+    watchdog: "armed",
+    deadline: "2026-11-24T11:25:00.000Z",
+    clientPid: 4_000_004,
+    kept: { ...kept, createdAt: "2026-11-24T10:30:00.000Z" },
+  });
+  const report = await audit({ ...fixture.deps, clientAlive: () => false });
+  // neither is "detached" (nothing to attach to) nor a run past its deadline: they are kept servers
+  expect(report.serverSide).toMatchObject({
+    detached: [],
+    pastDeadline: [],
+    kept: [
+      { runId: "rr-kept", instanceId: 801, deadline: "2026-11-24T12:25:00.000Z", costSoFar: 0.08, expired: false },
+      { runId: "rr-stale", instanceId: 802, deadline: "2026-11-24T11:25:00.000Z", costSoFar: 0.16, expired: true },
+    ],
+  });
+  const text = fixture.stdout.text;
+  expect(text).toContain(
+    "Kept server rr-kept (instance 801): deletes itself at 12:25 UTC (25m left); $0.08 so far. Remove it now: render-remote down rr-kept",
+  );
+  expect(text).toContain(
+    "Leftover: kept server rr-stale (instance 802) is still there after its deadline, 11:25 UTC (expired 35m ago): its watchdog failed; $0.16 so far. Delete it: render-remote down rr-stale",
+  );
+  expect(report.exitCode).toBe(1); // they bill: audit's meaning is unchanged
+});

@@ -1,6 +1,6 @@
 import { LinodeApiError, type LinodeClient } from "../cloud/linode-api.ts";
 import { liveRunTokens, revokeRunToken, runTokenLabel } from "../cloud/run-token.ts";
-import { formatDeadlineTime } from "../cloud/server-deadline.ts";
+import { formatDeadlineTime, formatTimeLeft } from "../cloud/server-deadline.ts";
 import { RUN_TAG_PREFIX } from "../../stacks/tags.ts";
 import type { RunJournal } from "../state/journal.ts";
 import { DESTROY_COMMAND, type AuditInstance, type DestroyStep } from "./audit-types.ts";
@@ -17,6 +17,8 @@ export interface ServerSideReport {
   pastDeadline: { runId: string; instanceId: number; deadline: string }[];
   /** Tokens labelled render-remote-run:* that have not expired (a revoked one is no longer listed). */
   runTokens: { id: number; label: string; expiry: string | null; runId: string }[];
+  /** Servers `render-remote up` keeps (listed here, not as detached or past deadline); `expired`: still there after the deadline, a leftover. */
+  kept?: { runId: string; instanceId: number; deadline: string; costSoFar?: number; expired: boolean }[];
 }
 
 export async function inspectServerSide(
@@ -37,7 +39,10 @@ export async function inspectServerSide(
     const journal = context.journals.find((j) => j.runId === instance.runId && j.deadline);
     if (!journal?.deadline) continue;
     const entry = { runId: journal.runId, instanceId: instance.id, deadline: journal.deadline };
-    if (Date.parse(journal.deadline) <= now.getTime()) report.pastDeadline.push(entry);
+    if (journal.kept) {
+      const expired = Date.parse(journal.deadline) <= now.getTime();
+      report.kept = [...(report.kept ?? []), { ...entry, costSoFar: instance.costSoFar, expired }];
+    } else if (Date.parse(journal.deadline) <= now.getTime()) report.pastDeadline.push(entry);
     else if (journal.clientPid === undefined || !alive(journal.clientPid)) report.detached.push({ ...entry, stage: journal.stage });
   }
   try {
@@ -49,7 +54,9 @@ export async function inspectServerSide(
     if (error instanceof LinodeApiError && error.kind === "no-token") throw error;
     context.warnings.push(`Run tokens not checked: ${(error as Error).message.split(". ")[0]}.`);
   }
-  return report.detached.length + report.pastDeadline.length + report.runTokens.length > 0 ? report : undefined;
+  return report.detached.length + report.pastDeadline.length + report.runTokens.length + (report.kept?.length ?? 0) > 0
+    ? report
+    : undefined;
 }
 
 /** `audit --destroy`: revoke every run token listed (a 404 is one already gone). */
@@ -80,6 +87,16 @@ export function formatServerSide(report: ServerSideReport | undefined, now: Date
     lines.push(
       "",
       `Server ${run.instanceId} of run ${run.runId} is still there after its deadline, ${formatDeadlineTime(new Date(run.deadline), now)}: its watchdog failed. Delete it: ${DESTROY_COMMAND}`,
+    );
+  }
+  for (const server of report.kept ?? []) {
+    const at = new Date(server.deadline);
+    const cost = server.costSoFar === undefined ? "" : `; $${server.costSoFar.toFixed(2)} so far`;
+    lines.push(
+      "",
+      server.expired
+        ? `Leftover: kept server ${server.runId} (instance ${server.instanceId}) is still there after its deadline, ${formatDeadlineTime(at, now)} (${formatTimeLeft(at, now)}): its watchdog failed${cost}. Delete it: render-remote down ${server.runId}`
+        : `Kept server ${server.runId} (instance ${server.instanceId}): deletes itself at ${formatDeadlineTime(at, now)} (${formatTimeLeft(at, now)})${cost}. Remove it now: render-remote down ${server.runId}`,
     );
   }
   if (report.runTokens.length > 0) {

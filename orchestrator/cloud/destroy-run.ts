@@ -7,6 +7,7 @@ import { deleteRunKeys } from "./keys.ts";
 import type { LinodeClient } from "./linode-api.ts";
 import { CliDeadline } from "./pulumi-cli.ts";
 import type { ProvisionEngine } from "./pulumi-engine.ts";
+import { settleRunToken } from "./run-token.ts";
 import { sweepRunResources, type SweepResult } from "./sweep-run.ts";
 
 export const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -152,4 +153,32 @@ export function stillBillingMessage(
   const before = runError === undefined ? "" : ` (The run had already failed: ${errorMessage(runError)})`;
   const what = sweep.unchecked ? `It may still be billing at $${hourly}/h` : `Still billing at $${hourly}/h`;
   return `Could not destroy run ${runId}${why ? `: ${why}` : ""}. ${what}: ${sweep.left.join(", ")}.${before} To finish the teardown, run: ${DESTROY_YES_COMMAND}`;
+}
+
+/**
+ * Tears down a run whose own process is gone and whose server was left up (`down`, `attach`): the same
+ * teardown as a run's, then its watchdog's token is revoked once nothing of the run is left.
+ */
+export async function tearDownLeftRun(
+  journal: Pick<RunJournal, "runId" | "hourly" | "runToken">,
+  context: { engine: ProvisionEngine; client: LinodeClient; env?: NodeJS.ProcessEnv; retry: RetryOptions },
+): Promise<void> {
+  await tearDownRun({
+    ...context,
+    runId: journal.runId,
+    hourly: journal.hourly,
+    upStarted: true,
+    journalWritten: true,
+    stageSeconds: {},
+  });
+  // the server is gone, so its watchdog's token has nothing left to guard (tearDownRun throws while it still bills)
+  if (journal.runToken && !journal.runToken.revoked) {
+    await settleRunToken(context.client, {
+      runId: journal.runId,
+      token: journal.runToken,
+      destroyed: true,
+      log: context.retry.log,
+      env: context.env,
+    });
+  }
 }

@@ -16,7 +16,7 @@ import { preflight } from "./preflight.ts";
 import { pulumiErrorText } from "./pulumi-cli.ts";
 import { tearDownRun } from "./destroy-run.ts";
 import { createRunToken, noServerDeadlineLine, settleRunToken, type RunToken } from "./run-token.ts";
-import { formatDeadline, serverDeadline } from "./server-deadline.ts";
+import { formatDeadline, serverDeadline, type ServerDeadline } from "./server-deadline.ts";
 
 /**
  * One rented server for the length of `useHost`, and never longer: budget
@@ -62,6 +62,12 @@ export interface ProvisionOptions {
    * the link while the render goes on and a server-side deadline bounds the bill; `attach` finishes it.
    */
   leaveRunning?: (error: unknown) => Promise<boolean>;
+  /** A kept server (`render-remote up`): its deadline from the moment provisioning starts, instead of the run's. */
+  deadlineFor?: (startedAt: Date) => ServerDeadline;
+  /** A kept server: refuse before anything is created when no run token (so no server-side deadline) can be made. */
+  requireRunToken?: boolean;
+  /** A kept server: when `useHost` succeeds, leave the server up (with its token, for the watchdog); failures still tear down. */
+  keepOnSuccess?: boolean;
 }
 
 export interface ProvisionedHost extends RenderHostOutputs {
@@ -100,7 +106,9 @@ export async function withProvisionedHost<T>(
   });
   log(formatEstimate(estimate, plan.type));
   checkBudget(estimate, options.maxCostUsd, plan.type);
-  const deadline = serverDeadline({ startedAt: new Date(), estimate, maxCostUsd: options.maxCostUsd, maxHours: options.maxHours });
+  const now = new Date();
+  const deadline =
+    options.deadlineFor?.(now) ?? serverDeadline({ startedAt: now, estimate, maxCostUsd: options.maxCostUsd, maxHours: options.maxHours });
   log(formatDeadline(deadline));
   if (signal?.aborted) throw new InterruptedError("Interrupted before anything was created.");
   await preflight(engine, options.client, options.region, plan.type);
@@ -137,6 +145,10 @@ export async function withProvisionedHost<T>(
     if (made.token) {
       runToken = made.token;
       await updateJournal(runId, { runToken: { id: made.token.id, label: made.token.label, expiry: made.token.expiry } }, env);
+    } else if (options.requireRunToken) {
+      throw new ProvisionError(
+        `No server-side deadline can be set (${made.reason}), and a kept server without one could bill until someone notices. Nothing was created.${made.missingScope ? " Give LINODE_TOKEN the account:read_write scope, then run again." : " Run again."}`,
+      );
     } else {
       log(noServerDeadlineLine(made.reason, made.missingScope));
       await updateJournal(runId, { watchdog: "unavailable", watchdogReason: made.reason }, env);
@@ -192,7 +204,9 @@ export async function withProvisionedHost<T>(
   } finally {
     // a server left for `attach` keeps its token too: its watchdog is what bounds the bill
     const leave = runError !== undefined && (await options.leaveRunning?.(runError.error).catch(() => false)) === true;
-    if (leave)
+    const kept = runError === undefined && options.keepOnSuccess === true;
+    if (kept) log(`Kept run ${runId}'s server; its keys stay in ${keys.files.dir} until \`render-remote down ${runId}\`.`);
+    else if (leave)
       log(
         `Left run ${runId}'s server running for \`render-remote attach ${runId}\`; its keys stay in ${keys.files.dir} until it is torn down.`,
       );

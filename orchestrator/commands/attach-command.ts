@@ -39,32 +39,21 @@ export async function attachCommand(
   }
 }
 
-/** The cloud run's own teardown (cloud/teardown.ts): destroy with retries, sweep the tag, remove the stack, delete the keys. */
+/** The cloud run's own teardown (cloud/destroy-run.ts): destroy with retries, sweep the tag, remove the stack, delete the keys, revoke the token. */
 async function destroyCloudRun(
   journal: RunJournal,
   log: (line: string) => void,
   deps: { engine?: ProvisionEngine; env?: NodeJS.ProcessEnv },
 ): Promise<void> {
-  const [{ tearDownRun }, { createPulumiEngine }, { linodeClientFromEnv }, { settleRunToken }] = await Promise.all([
+  const [{ tearDownLeftRun }, { createPulumiEngine }, { linodeClientFromEnv }] = await Promise.all([
     import("../cloud/destroy-run.ts"),
     import("../cloud/pulumi-engine.ts"),
     import("../cloud/linode-api.ts"),
-    import("../cloud/run-token.ts"),
   ]);
-  const client = linodeClientFromEnv(deps.env ?? process.env);
-  await tearDownRun({
+  await tearDownLeftRun(journal, {
     engine: deps.engine ?? createPulumiEngine(),
-    client,
-    runId: journal.runId,
-    hourly: journal.hourly,
+    client: linodeClientFromEnv(deps.env ?? process.env),
     env: deps.env,
-    upStarted: true,
-    journalWritten: true,
-    stageSeconds: {},
     retry: { attempts: 4, delayMs: 10_000, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), log },
   });
-  // the server is gone, so its watchdog's token has nothing left to guard (tearDownRun throws while it still bills)
-  if (journal.runToken && !journal.runToken.revoked) {
-    await settleRunToken(client, { runId: journal.runId, token: journal.runToken, destroyed: true, log, env: deps.env });
-  }
 }

@@ -63,3 +63,28 @@ it("a target row shows the target and no cost", () => {
   });
   expect(formatRuns([])).toMatch(/No runs yet/);
 });
+
+it("a kept server (render-remote up) shows kept, its deadline with the time left, cost since its creation, and `down`; past its deadline it is a leftover", () => {
+  const kept: RunJournal = {
+    ...cloud,
+    stage: "kept",
+    renderState: undefined,
+    outDir: undefined,
+    startedAt: "2026-12-05T09:59:00.000Z",
+    deadline: "2026-12-05T10:55:30.000Z",
+    kept: {
+      toolchain: { node: "node", ffmpeg: "ffmpeg", cores: 48 },
+      hostPublicKey: "ssh-ed25519 AAAA",
+      createdAt: "2026-12-05T10:00:30.000Z",
+    },
+  };
+  const row = runRow(kept, new Date("2026-12-05T10:30:30.000Z"));
+  expect(row).toMatchObject({ state: "kept", costSoFarUsd: 1.44, deadline: kept.deadline, kept: { timeLeft: "25m left", expired: false } });
+  expect(formatRuns([row])).toContain(
+    `deletes itself at 10:55 UTC (2026-12-05) (25m left); remove it now: render-remote down ${kept.runId}`,
+  );
+  const late = runRow(kept, new Date("2026-12-05T11:10:30.000Z"));
+  expect(late).toMatchObject({ state: "kept, past its deadline: a leftover", costSoFarUsd: 2.88, kept: { expired: true } });
+  expect(formatRuns([late])).toContain("(expired 15m ago); remove it now: render-remote down");
+  expect(runRow({ ...kept, status: "destroyed" }).kept).toBeUndefined();
+});

@@ -1,4 +1,5 @@
 import { armedDeadline, type RunJournal } from "../state/journal.ts";
+import { formatTimeLeft } from "../cloud/server-deadline.ts";
 import { formatUtc } from "./lost-advice.ts";
 
 /** One line of `render-remote runs`, computed from a journal entry alone (no network). */
@@ -16,6 +17,8 @@ export interface RunRow {
   costSoFarUsd: number | null;
   /** Cloud runs with a server-side deadline: when the server deletes itself. */
   deadline: string | null;
+  /** A server `render-remote up` keeps: time left before its deadline (or past it: a leftover), and the command that removes it. */
+  kept?: { timeLeft: string; expired: boolean; down: string };
 }
 
 const CLOUD_STATES: Record<string, string> = {
@@ -32,6 +35,7 @@ export function runRow(journal: RunJournal, now = new Date()): RunRow {
     mode === "cloud"
       ? (CLOUD_STATES[journal.status] ?? renderState ?? journal.status)
       : (renderState ?? (journal.status === "destroyed" ? "torn down" : "connecting"));
+  const keptRow = journal.kept && journal.status === "live" ? keptState(journal, now) : undefined;
   const plan = mode === "cloud" ? `${journal.plan} (${journal.type})` : "--target";
   const where = mode === "cloud" ? journal.region : (journal.target ?? "?");
   return {
@@ -39,17 +43,24 @@ export function runRow(journal: RunJournal, now = new Date()): RunRow {
     mode,
     plan,
     where,
-    state,
+    state: keptRow ? (keptRow.expired ? "kept, past its deadline: a leftover" : "kept") : state,
     startedAt: journal.startedAt,
     outDir: journal.outDir ?? null,
     costSoFarUsd: mode === "cloud" ? costSoFar(journal, now) : null,
     deadline: armedDeadline(journal) ?? null,
+    ...(keptRow ? { kept: keptRow } : {}),
   };
 }
 
+function keptState(journal: RunJournal, now: Date): NonNullable<RunRow["kept"]> {
+  const deadline = journal.deadline === undefined ? now : new Date(journal.deadline);
+  return { timeLeft: formatTimeLeft(deadline, now), expired: deadline <= now, down: `render-remote down ${journal.runId}` };
+}
+
 /** Started hours × the hourly price, until now or until the run was torn down. */
-export function costSoFar(journal: Pick<RunJournal, "startedAt" | "updatedAt" | "status" | "hourly">, now = new Date()): number {
-  const start = Date.parse(journal.startedAt);
+export function costSoFar(journal: Pick<RunJournal, "startedAt" | "updatedAt" | "status" | "hourly" | "kept">, now = new Date()): number {
+  // a kept server bills from its creation
+  const start = Date.parse(journal.kept?.createdAt ?? journal.startedAt);
   const end = journal.status === "destroyed" ? Date.parse(journal.updatedAt) : now.getTime();
   if (!Number.isFinite(start) || !Number.isFinite(end) || !Number.isFinite(journal.hourly)) return 0;
   const hours = Math.max(1, Math.ceil((end - start) / 3_600_000));
@@ -61,8 +72,10 @@ export function formatRuns(rows: RunRow[]): string {
   if (rows.length === 0) return "No runs yet. A --target or --plan run shows up here once it starts.";
   const lines = rows.map((row) => {
     const cost = row.costSoFarUsd === null ? "" : `  $${row.costSoFarUsd.toFixed(2)} so far`;
-    const deadline = row.deadline ? `  deletes itself at ${formatUtc(row.deadline)}` : "";
-    return `${row.id}  ${row.mode.padEnd(6)}  ${row.plan}  ${row.where}  ${row.state}  started ${row.startedAt.slice(0, 16).replace("T", " ")} UTC  → ${row.outDir ?? "?"}${cost}${deadline}`;
+    const deadline = row.deadline
+      ? `  deletes itself at ${formatUtc(row.deadline)}${row.kept ? ` (${row.kept.timeLeft}); remove it now: ${row.kept.down}` : ""}`
+      : "";
+    return `${row.id}  ${row.mode.padEnd(6)}  ${row.plan}  ${row.where}  ${row.state}  started ${row.startedAt.slice(0, 16).replace("T", " ")} UTC${row.kept ? "" : `  → ${row.outDir ?? "?"}`}${cost}${deadline}`;
   });
   const attachable = rows.filter((row) => ["rendering", "rendered", "unreachable"].includes(row.state));
   if (attachable.length > 0) lines.push("", `Pick up a run whose client is gone with: render-remote attach ${attachable[0].id}`);
