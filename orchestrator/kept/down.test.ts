@@ -11,7 +11,7 @@ import { exitCodeFor } from "../errors.ts";
 import { upCommand } from "../commands/up-command.ts";
 import { downCommand } from "../commands/down-command.ts";
 import { tempDir } from "../../test/temp-dir.ts";
-import { createServerRoot, LocalServerEngine } from "./testing/local-server.ts";
+import { createServerRoot, LocalServerEngine } from "../cloud/testing/local-server-engine.ts";
 
 const serverRoot = createServerRoot();
 

@@ -14,7 +14,7 @@ import { runsCommand } from "../commands/runs-command.ts";
 import { audit } from "../audit/audit.ts";
 import { PassThrough } from "node:stream";
 import { tempDir } from "../../test/temp-dir.ts";
-import { createServerRoot, LocalServerEngine } from "./testing/local-server.ts";
+import { createServerRoot, LocalServerEngine } from "../cloud/testing/local-server-engine.ts";
 import { keepServer, type UpOptions } from "./up.ts";
 
 const serverRoot = createServerRoot();

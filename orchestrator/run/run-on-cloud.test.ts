@@ -1,15 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { probeVideo } from "../../test/run-bundle.ts";
-import { fingerprint } from "../cloud/keys.ts";
-import type { ProvisionEngine, StackProgram } from "../cloud/pulumi-engine.ts";
-import { fakeInstance, startFakeLinodeApi, type FakeLinodeApi } from "../cloud/testing/fake-linode-api.ts";
+import type { StackProgram } from "../cloud/pulumi-engine.ts";
+import { startFakeLinodeApi, type FakeLinodeApi } from "../cloud/testing/fake-linode-api.ts";
+import { createServerRoot, LocalServerEngine } from "../cloud/testing/local-server-engine.ts";
 import { describeWithSshd } from "../hosts/testing/describe-with-sshd.ts";
-import { startTestSshd, type TestSshd } from "../hosts/testing/sshd.ts";
 import { trapInterrupts } from "../interrupts.ts";
 import type { StageReporter } from "../pipeline/reporter.ts";
 import { runKeysDir } from "../state/paths.ts";
@@ -18,118 +17,16 @@ import { attachCommand } from "../commands/attach-command.ts";
 import { exitCodeFor } from "../errors.ts";
 import { runInCloud } from "./run-on-cloud.ts";
 import { tempDir } from "../../test/temp-dir.ts";
-import { WATCHDOG_SCRIPT } from "../../stacks/watchdog-script.ts";
 import { noServerDeadlineLine } from "../cloud/run-token.ts";
 
-/**
- * The server's root, played by the test user: a fake `sudo` first on the
- * session's PATH runs the command as that user (recording its argv), the
- * watchdog helper sits in `bin`, and RENDER_REMOTE_WATCHDOG_ROOT moves its
- * root-only files into `root` (real sudo clears that variable).
- */
-const serverRoot = (() => {
-  const bin = tempDir("rr-cloud-bin-");
-  const root = tempDir("rr-cloud-root-");
-  chmodSync(bin, 0o755);
-  chmodSync(root, 0o777);
-  writeFileSync(
-    path.join(bin, "sudo"),
-    `#!/bin/sh\nprintf '%s\\n' "$*" >> "$RENDER_REMOTE_WATCHDOG_ROOT/sudo-argv.log"\n[ "$1" = -n ] && shift\nexec "$@"\n`,
-    { mode: 0o755 },
-  );
-  writeFileSync(path.join(bin, "render-remote-watchdog"), WATCHDOG_SCRIPT, { mode: 0o755 });
-  return {
-    bin,
-    root,
-    helperPath: path.join(bin, "render-remote-watchdog"),
-    env: { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`, RENDER_REMOTE_WATCHDOG_ROOT: root },
-  };
-})();
-
-/** The server is deleted: its watchdog dies with it (SIGKILL to its process group, as a power-off). */
-function killWatchdogs(runId: string): void {
-  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
-    let argv = "";
-    try {
-      argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
-    } catch {
-      continue;
-    }
-    if (argv.includes(`render-remote-watchdog run ${runId} `)) {
-      try {
-        process.kill(-Number(pid), "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-  }
-}
-
-/**
- * `render-remote --plan 2core` end to end, with one stand-in: the Pulumi
- * engine, which cannot run here. Its `up` does what Linode and cloud-init do:
- * it starts a real sshd on 127.0.0.1 with the host key and the login key this
- * run generated, and lists a tagged instance in the fake Linode API; `destroy`
- * takes both away. Everything else is real: calibration, prices and the region
- * check (fake API over HTTP), SSH with the pinned host key, the render, the
- * download, the journal and the closing audit.
- */
-class LocalServerEngine implements ProvisionEngine {
-  readonly calls: string[] = [];
-  sshd: TestSshd | undefined;
-  /** Run directories already in the login user's home when the server came up. */
-  before: string[] = [];
-  runDirs = () => readdirSync(this.sshd!.homeDir).filter((name) => name.startsWith(".render-remote-run."));
-  constructor(private readonly api: FakeLinodeApi) {}
-
-  async preflight() {
-    this.calls.push("preflight");
-  }
-
-  async up(runId: string, _program: StackProgram) {
-    this.calls.push(`up ${runId}`);
-    const keys = runKeysDir(runId);
-    const hostPrivateKey = readFileSync(path.join(keys, "ssh_host_ed25519_key"), "utf8");
-    const hostPublicKey = readFileSync(path.join(keys, "ssh_host_ed25519_key.pub"), "utf8").trim();
-    this.sshd = await startTestSshd(
-      { hostPrivateKey, authorizedKey: readFileSync(path.join(keys, "id_ed25519.pub"), "utf8") },
-      { env: serverRoot.env },
-    );
-    this.before = this.runDirs();
-    this.api.instances.push(
-      fakeInstance({ id: 4242, label: runId, type: "g6-dedicated-2", tags: ["render-remote", `render-remote-run:${runId}`] }),
-    );
-    return {
-      ip: "127.0.0.1",
-      sshPort: this.sshd.port,
-      user: this.sshd.user,
-      hostKeyFingerprint: fingerprint(hostPublicKey),
-      instanceId: 4242,
-      firewallId: 77,
-    };
-  }
-  /** The run's token file as the destroy found it (mode, content), while the watchdog was armed. */
-  tokenFile: { mode: number; content: string } | undefined;
-  async destroy(runId: string) {
-    this.calls.push(`destroy ${runId}`);
-    const state = path.join(serverRoot.root, "var/lib/render-remote", runId);
-    if (existsSync(path.join(state, "token")))
-      this.tokenFile = { mode: statSync(path.join(state, "token")).mode & 0o777, content: readFileSync(path.join(state, "token"), "utf8") };
-    killWatchdogs(runId);
-    rmSync(state, { recursive: true, force: true }); // the disk goes with the server
-    // a deleted server takes every process on it along, detached renders included
-    for (const info of this.sshd?.userProcesses() ?? []) process.kill(info.pid, "SIGKILL");
-    await this.sshd?.stop();
-    this.api.instances = this.api.instances.filter((instance) => instance.id !== 4242);
-  }
-  async removeStack(runId: string) {
-    this.calls.push(`removeStack ${runId}`);
-  }
-  destroyStack = async () => undefined;
-}
+/** The server's root, played by the test user (a recording `sudo`, the watchdog helper; see local-server-engine.ts). */
+const serverRoot = createServerRoot();
 
 /** Ubuntu's first boot: sshd answers with the image's host key and no user of ours, until cloud-init installs them a moment later. */
 class FirstBootEngine extends LocalServerEngine {
+  constructor(api: FakeLinodeApi) {
+    super(api, serverRoot);
+  }
   override async up(runId: string, program: StackProgram) {
     const host = await super.up(runId, program);
     const sshd = this.sshd!;
@@ -180,7 +77,7 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
       path.join(home, "spec.json"),
       JSON.stringify({ name: "cloudy", width: 64, height: 48, maxIterations: 40, frames: 6, fps: 6 }),
     );
-    const engine = new LocalServerEngine(api);
+    const engine = new LocalServerEngine(api, serverRoot);
     const interrupts = trapInterrupts();
     try {
       const result = await runInCloud(
@@ -224,7 +121,7 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
       path.join(home, "tiny.json"),
       JSON.stringify({ name: "tiny", width: 32, height: 24, maxIterations: 20, frames: 2, fps: 2 }),
     );
-    const engine = new LocalServerEngine(api);
+    const engine = new LocalServerEngine(api, serverRoot);
     const interrupts = trapInterrupts();
     const base = {
       spec: path.join(home, "tiny.json"),
@@ -285,7 +182,7 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
 
   it("a link lost for longer than --reconnect-for, with no server-side deadline, still destroys the server, and the failed run ends with the audit line too", async () => {
     writeFileSync(path.join(home, "slow.json"), JSON.stringify({ name: "slow", width: 400, maxIterations: 4000, frames: 400, fps: 30 }));
-    const engine = new LocalServerEngine(api);
+    const engine = new LocalServerEngine(api, serverRoot);
     const warnings: string[] = [];
     let killed = false;
     const reporter: StageReporter = {
@@ -332,7 +229,7 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
   it("a lost link with a server-side deadline leaves the server for attach; attach brings the MP4 home, destroys the stack and sweeps the tag", async () => {
     const spec = { name: "kept", width: 192, height: 144, maxIterations: 1500, frames: 48, fps: 24 };
     writeFileSync(path.join(home, "kept.json"), JSON.stringify(spec));
-    const engine = new LocalServerEngine(api);
+    const engine = new LocalServerEngine(api, serverRoot);
     let cut = false;
     const reporter: StageReporter = {
       ...quiet,
@@ -409,7 +306,7 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
 
   it("Ctrl-C during the render: the render stops, the server is destroyed, and the last line says nothing is left", async () => {
     writeFileSync(path.join(home, "slow3.json"), JSON.stringify({ name: "slow3", width: 400, maxIterations: 4000, frames: 400, fps: 30 }));
-    const engine = new LocalServerEngine(api);
+    const engine = new LocalServerEngine(api, serverRoot);
     let pressed = false;
     const reporter: StageReporter = {
       ...quiet,
@@ -448,7 +345,7 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
 
   it("makes the run's own token (scopes, expiry, label), places it root-only through sudo's stdin, arms the watchdog, and revokes the token at teardown", async () => {
     writeFileSync(path.join(home, "wd.json"), JSON.stringify({ name: "wd", width: 32, height: 24, maxIterations: 20, frames: 2, fps: 2 }));
-    const engine = new LocalServerEngine(api);
+    const engine = new LocalServerEngine(api, serverRoot);
     const lines: string[] = [];
     const reporter: StageReporter = { ...quiet, info: (line) => void lines.push(line), warn: (line) => void lines.push(line) };
     const interrupts = trapInterrupts();
@@ -502,7 +399,7 @@ describeWithSshd("render-remote --plan: the whole cloud run, with the Pulumi eng
       path.join(home, "nowd.json"),
       JSON.stringify({ name: "nowd", width: 32, height: 24, maxIterations: 20, frames: 2, fps: 2 }),
     );
-    const engine = new LocalServerEngine(api);
+    const engine = new LocalServerEngine(api, serverRoot);
     const lines: string[] = [];
     const reporter: StageReporter = { ...quiet, info: (line) => void lines.push(line), warn: (line) => void lines.push(line) };
     const interrupts = trapInterrupts();

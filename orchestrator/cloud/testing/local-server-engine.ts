@@ -1,21 +1,21 @@
 import { existsSync, chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fingerprint } from "../../cloud/keys.ts";
-import type { ProvisionEngine, StackProgram } from "../../cloud/pulumi-engine.ts";
-import { fakeInstance, type FakeLinodeApi } from "../../cloud/testing/fake-linode-api.ts";
+import { fingerprint } from "../keys.ts";
+import type { ProvisionEngine, StackProgram } from "../pulumi-engine.ts";
+import { fakeInstance, type FakeLinodeApi } from "./fake-linode-api.ts";
 import { startTestSshd, type TestSshd } from "../../hosts/testing/sshd.ts";
 import { runKeysDir } from "../../state/paths.ts";
 import { tempDir } from "../../../test/temp-dir.ts";
 import { WATCHDOG_SCRIPT } from "../../../stacks/watchdog-script.ts";
 
 /**
- * The kept server's stand-ins, as in run/run-on-cloud.test.ts: the Pulumi engine (which cannot run here)
+ * A cloud server's stand-ins for run/run-on-cloud.test.ts and kept/*.test.ts: the Pulumi engine (which cannot run here)
  * starts a real sshd on 127.0.0.1 with the run's own host and login keys and lists a tagged instance in the
  * fake Linode API; destroy takes both away. The server's root is the test user with a recording `sudo`.
  */
 export function createServerRoot() {
-  const bin = tempDir("rr-kept-bin-");
-  const root = tempDir("rr-kept-root-");
+  const bin = tempDir("rr-server-bin-");
+  const root = tempDir("rr-server-root-");
   chmodSync(bin, 0o755);
   chmodSync(root, 0o777);
   writeFileSync(
