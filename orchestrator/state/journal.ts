@@ -69,6 +69,15 @@ export interface RunJournal {
   keepFrames?: boolean;
   /** --target runs: the target as given (ssh://user@host:port). */
   target?: string;
+  /** A server `render-remote up` keeps for `--on` renders until `down` or its deadline (`deadline`, armed watchdog). */
+  kept?: {
+    /** What prepare found on the server at `up`: `--on` renders skip prepare and use this. */
+    toolchain: { node: string; ffmpeg: string; cores: number };
+    /** The host key pinned at `up` (OpenSSH public key line), checked by every `--on`. */
+    hostPublicKey: string;
+    /** ISO time the instance was created (billing starts there). */
+    createdAt: string;
+  };
 }
 
 /** A run id fit to be a file name: no separator, no dot-dot, nothing a shell or a path could read twice. */
