@@ -14,8 +14,10 @@ export function historyFrom(journals: readonly RunJournal[], localKernelRate: nu
   const measured = journals.filter((j) => j.measured && j.measured.renderSeconds > 0 && j.measured.vcpus > 0);
   if (measured.length === 0) return { speedFactor: DEFAULT_SPEED_FACTOR, overheadSeconds: DEFAULT_OVERHEAD_SECONDS, runs: 0 };
   const factors = measured.map((j) => j.measured!.iterations / j.measured!.renderSeconds / j.measured!.vcpus / localKernelRate);
-  const overheads = measured.map((j) => j.measured!.overheadSeconds);
-  return { speedFactor: median(factors), overheadSeconds: median(overheads), runs: measured.length };
+  // an --on render on a kept server has no provisioning in its overhead: it would make a one-shot run's look short
+  const overheads = measured.filter((j) => !j.kept).map((j) => j.measured!.overheadSeconds);
+  const overheadSeconds = overheads.length > 0 ? median(overheads) : DEFAULT_OVERHEAD_SECONDS;
+  return { speedFactor: median(factors), overheadSeconds, runs: measured.length };
 }
 
 function median(values: number[]): number {
