@@ -1,0 +1,137 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { probeVideo } from "../../test/run-bundle.ts";
+import { exitCodeFor } from "../errors.ts";
+import { until } from "../detach/testing/session-sshds.ts";
+import { describeWithSshd } from "../hosts/testing/describe-with-sshd.ts";
+import { startTestSshd, type TestSshd } from "../hosts/testing/sshd.ts";
+import { readJournal } from "../state/journal.ts";
+import { DoesNotFitError } from "./fit.ts";
+import { renderOn, type RenderOnOptions } from "./render-on.ts";
+import { LOCK_NAME, ServerBusyError } from "./server-lock.ts";
+import { keptEntry, keptWorkspace, recordingReporter } from "./testing/kept-fixture.ts";
+
+const tiny = { name: "tiny", width: 64, height: 48, maxIterations: 40, frames: 6, fps: 6 };
+const other = { name: "other", width: 80, height: 60, maxIterations: 60, frames: 8, fps: 8 };
+// paused mid-render by the test while a second --on tries
+const slow = { name: "slow", width: 192, height: 144, maxIterations: 1500, frames: 48, fps: 24 };
+
+const ON_STAGES = ["connect", "upload", "render", "download", "teardown"];
+
+describeWithSshd("render-remote --on: renders on a kept server (real OpenSSH on 127.0.0.1)", () => {
+  let sshd: TestSshd;
+  beforeAll(async () => {
+    sshd = await startTestSshd();
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+  });
+  const lockPath = () => path.join(sshd.homeDir, LOCK_NAME);
+  const logins = () =>
+    sshd
+      .log()
+      .split("\n")
+      .filter((line) => line.includes("Accepted publickey")).length;
+  const options = (w: Awaited<ReturnType<typeof keptWorkspace>>, runId: string, spec: string): Omit<RenderOnOptions, "reporter"> => ({
+    runId,
+    spec,
+    out: w.out,
+    keepFrames: false,
+    preset: "veryfast",
+    connectTimeoutSeconds: 30,
+    signal: new AbortController().signal,
+    env: w.env,
+  });
+
+  it("two renders in a row: no provisioning, no prepare, both MP4s verified, run dirs removed, the lock released, the server kept", async () => {
+    const entry = keptEntry(sshd);
+    const w = await keptWorkspace([entry], { tiny, other });
+    const seen: { stage?: string; lockRunDir?: string }[] = [];
+    for (const [name, spec] of [
+      ["tiny", tiny],
+      ["other", other],
+    ] as const) {
+      const look: { stage?: string; lockRunDir?: string } = {};
+      const { reporter, stages } = recordingReporter(async (stage) => {
+        if (stage === "render") look.stage = (await readJournal(entry.runId, w.env))?.stage;
+        if (stage === "download") look.lockRunDir = readFileSync(path.join(lockPath(), "rundir"), "utf8").trim();
+      });
+      let runDir = "";
+      const result = await renderOn({ ...options(w, entry.runId, w.specs[name]), reporter, onRunDir: (dir) => (runDir = dir) });
+      expect(stages).toEqual(ON_STAGES);
+      expect(result.outputs).toEqual([path.join(w.out, `${name}.mp4`)]);
+      expect(result.leftovers).toEqual([]);
+      expect(await probeVideo(result.outputs[0])).toMatchObject({
+        codec: "h264",
+        width: spec.width,
+        height: spec.height,
+        frames: spec.frames,
+      });
+      expect(runDir).toMatch(/\/\.render-remote-run\.[A-Za-z0-9]{8}$/);
+      expect(existsSync(runDir)).toBe(false);
+      expect(look.lockRunDir).toBe(runDir); // the lock named the render while it ran
+      expect(existsSync(lockPath())).toBe(false);
+      expect(result.deadline).toBe(entry.deadline);
+      expect(result.leftSeconds).toBeGreaterThan(50 * 60);
+      seen.push(look);
+    }
+    expect(seen.map((look) => look.stage)).toEqual(["render", "render"]);
+    const after = await readJournal(entry.runId, w.env);
+    expect(after).toMatchObject({ status: "live", stage: "kept", kept: entry.kept, deadline: entry.deadline });
+    expect(after?.measured).toMatchObject({ iterations: expect.any(Number), vcpus: 2 });
+    expect(Object.keys(after?.stageSeconds ?? {}).sort()).toEqual([...ON_STAGES].sort());
+    await until(() => sshd.userProcesses().length === 0, "no process left on the host");
+  });
+
+  it("too little time before the deadline: exit 2, how long is left and what fits; no SSH connection, nothing uploaded", async () => {
+    const entry = keptEntry(sshd, { deadline: new Date(Date.now() + 4 * 60_000).toISOString() });
+    const w = await keptWorkspace([entry], { tiny });
+    const before = logins();
+    const { reporter, stages } = recordingReporter();
+    const error = await renderOn({ ...options(w, entry.runId, w.specs.tiny), reporter }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DoesNotFitError);
+    expect(exitCodeFor(error)).toBe(2);
+    expect((error as Error).message).toMatch(
+      /does not fit on rr-\d{8}-[a-z0-9]{6} before its deadline: [34] min \d\d s left until the server deletes itself at \d\d:\d\d UTC .*and this spec needs ~5 min \d\d s .*Nothing was uploaded\.\nNot even a short render fits in the time left\.\nOr start a server with more time or cores: render-remote down rr-/,
+    );
+    expect(stages).toEqual([]);
+    expect(logins()).toBe(before);
+    expect(existsSync(lockPath())).toBe(false);
+    expect(existsSync(w.out)).toBe(false);
+  });
+
+  it("a second --on while one renders is refused (exit 2, nothing uploaded); the first finishes unaffected", async () => {
+    const entry = keptEntry(sshd);
+    const w = await keptWorkspace([entry], { slow, tiny });
+    const first = recordingReporter();
+    const running = renderOn({ ...options(w, entry.runId, w.specs.slow), processes: 1, reporter: first.reporter });
+    // the renderer runs once the lock names its run directory
+    await until(() => existsSync(path.join(lockPath(), "rundir")), "the first render to be launched", 60_000);
+    // paused while the second tries (a fast machine could otherwise finish it first); it resumes unaffected
+    const paused = sshd.userProcesses().filter((info) => info.command.includes("julia-render"));
+    expect(paused.length).toBeGreaterThan(0);
+    for (const info of paused) process.kill(info.pid, "SIGSTOP");
+    const homeBefore = readdirSync(sshd.homeDir).filter((name) => name.startsWith(".render-remote-run.")).length;
+    const second = recordingReporter();
+    const refused = await renderOn({ ...options(w, entry.runId, w.specs.tiny), reporter: second.reporter }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ServerBusyError);
+    expect(exitCodeFor(refused)).toBe(2);
+    expect((refused as Error).message).toMatch(
+      new RegExp(
+        `Another --on render of slow started .* from .* \\(pid ${process.pid}\\) is using server ${entry.runId}; two at once are refused \\(no queueing\\)\\. .*Nothing was uploaded\\.\\n.*render-remote down ${entry.runId}`,
+      ),
+    );
+    expect(second.stages).toEqual(["connect", "teardown"]);
+    expect(readdirSync(sshd.homeDir).filter((name) => name.startsWith(".render-remote-run.")).length).toBe(homeBefore);
+    for (const info of paused) process.kill(info.pid, "SIGCONT");
+    const result = await running;
+    expect(first.stages).toEqual(ON_STAGES);
+    expect(await probeVideo(result.outputs[0])).toMatchObject({ codec: "h264", width: 192, height: 144, frames: slow.frames });
+    expect(existsSync(lockPath())).toBe(false);
+    // and once it is done, the server takes the next one
+    const next = recordingReporter();
+    const again = await renderOn({ ...options(w, entry.runId, w.specs.tiny), reporter: next.reporter });
+    expect(await probeVideo(again.outputs[0])).toMatchObject({ frames: tiny.frames });
+  });
+});
