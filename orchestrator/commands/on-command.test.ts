@@ -53,28 +53,32 @@ describeWithSshd("render-remote --on through the CLI", () => {
     const before = { logins: logins(), journals: journals() };
     const on = (id: string, ...more: string[]) =>
       runBundle(renderRemote, ["--on", id, "--spec", w.specs.tiny, "--out", w.out, ...more], { env: w.env });
-    const cases: [Promise<Awaited<ReturnType<typeof on>>>, RegExp][] = [
-      [on("rr-20261205-zzzzzz"), /There is no run rr-20261205-zzzzzz in .*`render-remote runs` lists/],
-      [on("../../etc/passwd"), /is not a run id/],
+    // one after another: each makes and removes the same --out
+    const cases: [() => ReturnType<typeof on>, RegExp][] = [
+      [() => on("rr-20261205-zzzzzz"), /There is no run rr-20261205-zzzzzz in .*`render-remote runs` lists/],
+      [() => on("../../etc/passwd"), /is not a run id/],
       [
-        on(oneShot.runId),
+        () => on(oneShot.runId),
         new RegExp(`Run ${oneShot.runId} is a one-shot run .*render-remote attach ${oneShot.runId}.*render-remote up --plan`),
       ],
-      [on(past.runId), new RegExp(`Server ${past.runId} was due to delete itself at \\d\\d:\\d\\d UTC .*render-remote up --plan 2core`)],
       [
-        on(destroyed.runId),
+        () => on(past.runId),
+        new RegExp(`Server ${past.runId} was due to delete itself at \\d\\d:\\d\\d UTC .*render-remote up --plan 2core`),
+      ],
+      [
+        () => on(destroyed.runId),
         new RegExp(`Server ${destroyed.runId} is already destroyed; nothing was touched\\. Start another with: render-remote up`),
       ],
       [
-        on(failed.runId),
+        () => on(failed.runId),
         new RegExp(`Destroying server ${failed.runId} failed earlier \\(the API said no\\).*render-remote down ${failed.runId}`),
       ],
-      [on(short.runId), new RegExp(`does not fit on ${short.runId} before its deadline: .* left .*Nothing was uploaded`)],
-      [on(live.runId, "--plan", "2core"), /--on renders on a server `render-remote up` keeps.*drop --plan\./],
-      [on(live.runId, "--target", "ssh://me@127.0.0.1", "--dry-run"), /drop --target, --dry-run\./],
+      [() => on(short.runId), new RegExp(`does not fit on ${short.runId} before its deadline: .* left .*Nothing was uploaded`)],
+      [() => on(live.runId, "--plan", "2core"), /--on renders on a server `render-remote up` keeps.*drop --plan\./],
+      [() => on(live.runId, "--target", "ssh://me@127.0.0.1", "--dry-run"), /drop --target, --dry-run\./],
     ];
     for (const [pending, message] of cases) {
-      const run = await pending;
+      const run = await pending();
       expect(run.exitCode, run.all).toBe(2);
       expect(run.stderr).toMatch(message);
     }

@@ -23,6 +23,7 @@ const accessSchema = z.object({
   port: z.number().int().min(1).max(65535),
   user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/i),
   keyPath: z.string().min(1),
+  knownHostsPath: z.string().min(1).optional(),
 });
 
 export interface KeptServer {

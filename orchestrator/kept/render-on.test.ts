@@ -1,8 +1,10 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { execa } from "execa";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { probeVideo } from "../../test/run-bundle.ts";
 import { exitCodeFor } from "../errors.ts";
+import { LinkLostError } from "../detach/host-link.ts";
 import { until } from "../detach/testing/session-sshds.ts";
 import { describeWithSshd } from "../hosts/testing/describe-with-sshd.ts";
 import { startTestSshd, type TestSshd } from "../hosts/testing/sshd.ts";
@@ -133,5 +135,62 @@ describeWithSshd("render-remote --on: renders on a kept server (real OpenSSH on 
     const next = recordingReporter();
     const again = await renderOn({ ...options(w, entry.runId, w.specs.tiny), reporter: next.reporter });
     expect(await probeVideo(again.outputs[0])).toMatchObject({ frames: tiny.frames });
+  });
+
+  it("the link drops for good mid-render: the render goes on holding the lock; the advice's scp and rm bring the MP4 home and clean up; the next --on takes the stale lock", async () => {
+    const entry = keptEntry(sshd);
+    const w = await keptWorkspace([entry], { slow, tiny });
+    let runDir = "";
+    const first = recordingReporter();
+    const running = renderOn({
+      ...options(w, entry.runId, w.specs.slow),
+      processes: 1,
+      connectTimeoutSeconds: 2,
+      reconnectForSeconds: 2,
+      reporter: first.reporter,
+      onRunDir: (dir) => (runDir = dir),
+    }).catch((e: unknown) => e);
+    await until(() => existsSync(path.join(lockPath(), "rundir")), "the render to be launched", 60_000);
+    // held mid-render (a fast machine could finish first), then the server's sshd dies and stays down past --reconnect-for
+    const paused = sshd.userProcesses().filter((info) => info.command.includes("julia-render"));
+    for (const info of paused) process.kill(info.pid, "SIGSTOP");
+    await sshd.kill();
+    const error = (await running) as Error;
+    await sshd.restart();
+    try {
+      expect(error).toBeInstanceOf(LinkLostError);
+      expect(exitCodeFor(error)).toBe(1);
+      expect(error.message).toMatch(
+        new RegExp(
+          `The render goes on on server ${entry.runId} in ${runDir}; the server's --on lock stays with it until it has ended and its directory is removed \\(or 15 min without a sign of life have passed\\)\.\nIts results wait there until the server deletes itself at .*fetch them with:\n  scp -i `,
+        ),
+      );
+      expect((await readJournal(entry.runId, w.env))?.stage).toBe("kept");
+      const busy = await renderOn({ ...options(w, entry.runId, w.specs.tiny), reporter: recordingReporter().reporter }).catch(
+        (e: unknown) => e,
+      );
+      expect(busy).toBeInstanceOf(ServerBusyError);
+      expect((busy as Error).message).toMatch(/It is rendering now\./);
+
+      for (const info of paused) process.kill(info.pid, "SIGCONT");
+      await until(() => existsSync(path.join(runDir, "render.exit")), "the render to end", 120_000);
+      const fetch = error.message.split("\n").find((line) => line.startsWith("  scp "))!;
+      const remove = /then remove the directory: (.*)$/m.exec(error.message)![1];
+      mkdirSync(w.out, { recursive: true });
+      await execa("sh", ["-c", fetch.trim()]);
+      expect(await probeVideo(path.join(w.out, "slow.mp4"))).toMatchObject({ codec: "h264", frames: slow.frames });
+      await execa("sh", ["-c", remove]);
+      expect(existsSync(runDir)).toBe(false);
+
+      const next = recordingReporter();
+      const again = await renderOn({ ...options(w, entry.runId, w.specs.tiny), reporter: next.reporter });
+      expect(next.lines).toContain("  replaced a stale --on lock (its render had ended and its client had gone quiet)");
+      expect(await probeVideo(again.outputs[0])).toMatchObject({ frames: tiny.frames });
+      expect(existsSync(lockPath())).toBe(false);
+    } finally {
+      for (const info of sshd.userProcesses()) process.kill(info.pid, "SIGKILL");
+      if (runDir) rmSync(runDir, { recursive: true, force: true });
+      rmSync(lockPath(), { recursive: true, force: true });
+    }
   });
 });

@@ -19,7 +19,7 @@ import { readJournal, updateJournal } from "../state/journal.ts";
 import type { Fit } from "./fit.ts";
 import { estimateFit } from "./on-estimate.ts";
 import { keptServerFor, type KeptServer } from "./on-entry.ts";
-import { acquireServerLock, type LockOptions, type ServerLock } from "./server-lock.ts";
+import { acquireServerLock, LOCK_GRACE_SECONDS, type LockOptions, type ServerLock } from "./server-lock.ts";
 
 export interface RenderOnOptions {
   /** The kept server's run id (`render-remote up` printed it). */
@@ -66,7 +66,9 @@ export async function renderOn(options: RenderOnOptions): Promise<OnResult> {
 
   const { access, kept } = server;
   const target = { host: access.host, port: access.port, user: access.user };
-  const hostHint = ["ssh", "-i", access.keyPath, "-p", String(access.port), `${access.user}@${access.host}`];
+  // the known_hosts file `up` wrote pins the key for the user's own ssh and scp too
+  const trust = access.knownHostsPath ? ["-o", `UserKnownHostsFile=${access.knownHostsPath}`] : [];
+  const hostHint = ["ssh", "-i", access.keyPath, ...trust, "-p", String(access.port), `${access.user}@${access.host}`];
   const warn = (line: string) => reporter.warn(line);
   let lock: ServerLock | undefined;
   let current: Host | undefined;
@@ -92,7 +94,7 @@ export async function renderOn(options: RenderOnOptions): Promise<OnResult> {
         await host.close().catch(() => undefined);
         throw error;
       });
-      if (lock.tookStale) reporter.info("  replaced a stale --on lock (no render ran in it and its client was silent)");
+      if (lock.tookStale) reporter.info("  replaced a stale --on lock (its render had ended and its client had gone quiet)");
     }
     current = host;
     return host;
@@ -136,7 +138,7 @@ export async function renderOn(options: RenderOnOptions): Promise<OnResult> {
     return { ...rest, runId: server.runId, job, deadline: server.deadline, leftSeconds, fit };
   } catch (error) {
     await noteKept(server.runId, env, {});
-    if (error instanceof LinkLostError) error.message = `${error.message}\n${lostOnAdvice(server, runDir, hostHint, ctx.outDir)}`;
+    if (error instanceof LinkLostError) error.message = `${error.message}\n${lostOnAdvice(server, runDir, hostHint, trust, ctx.outDir)}`;
     throw error;
   }
 }
@@ -166,13 +168,20 @@ function keptStages(
 }
 
 /** A link lost for good: the render goes on over there, and how to get its results without `attach` (which would destroy the server). */
-function lostOnAdvice(server: KeptServer, runDir: string | undefined, hostHint: readonly string[], outDir: string): string {
+function lostOnAdvice(
+  server: KeptServer,
+  runDir: string | undefined,
+  hostHint: readonly string[],
+  trust: readonly string[],
+  outDir: string,
+): string {
   if (!runDir)
     return `Nothing was rendered on server ${server.runId}. Run again when it is reachable, or remove it: render-remote down ${server.runId}`;
-  const [, , key, , port, login] = hostHint;
-  const fetch = ["scp", "-i", key, "-P", port, `${login}:${runDir}/out/*`, outDir].map(quoteArg).join(" ");
+  const { keyPath, port, user, host } = server.access;
+  // scp expands the * over there, in the run directory's own out/
+  const fetch = ["scp", "-i", keyPath, ...trust, "-P", String(port), `${user}@${host}:${runDir}/out/*`, outDir].map(quoteArg).join(" ");
   const lines = [
-    `The render goes on on server ${server.runId} in ${runDir}, and holds the server's --on lock until it ends.`,
+    `The render goes on on server ${server.runId} in ${runDir}; the server's --on lock stays with it until it has ended and its directory is removed (or ${LOCK_GRACE_SECONDS / 60} min without a sign of life have passed).`,
     `Its results wait there${server.deadline ? ` until the server deletes itself at ${formatUtc(server.deadline)}` : ""}. When the server is reachable again, fetch them with:`,
     `  ${fetch}`,
     `then remove the directory: ${adviceCommand(hostHint, `rm -rf -- ${quoteArg(runDir)}`)}`,

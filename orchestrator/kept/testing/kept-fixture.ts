@@ -13,7 +13,7 @@ import { tempDir } from "../../../test/temp-dir.ts";
  * `up` found (the test user's PATH has both).
  */
 export function keptEntry(
-  sshd: Pick<TestSshd, "port" | "user" | "identityFile" | "hostPublicKey">,
+  sshd: Pick<TestSshd, "port" | "user" | "identityFile" | "hostPublicKey" | "knownHostsFile">,
   overrides: Partial<RunJournal> = {},
 ): RunJournal {
   const now = new Date();
@@ -31,7 +31,7 @@ export function keptEntry(
     stage: "kept",
     instanceId: 12345,
     ip: "127.0.0.1",
-    access: { host: "127.0.0.1", port: sshd.port, user: sshd.user, keyPath: sshd.identityFile },
+    access: { host: "127.0.0.1", port: sshd.port, user: sshd.user, keyPath: sshd.identityFile, knownHostsPath: sshd.knownHostsFile },
     deadline: new Date(now.getTime() + 55 * 60_000).toISOString(),
     watchdog: "armed",
     kept: { toolchain: { node: "node", ffmpeg: "ffmpeg", cores: 2 }, hostPublicKey: sshd.hostPublicKey, createdAt: now.toISOString() },
