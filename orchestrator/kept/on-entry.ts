@@ -21,7 +21,7 @@ const keptSchema = z.object({
 const accessSchema = z.object({
   host: z.string().min(1).max(255),
   port: z.number().int().min(1).max(65535),
-  user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/i),
+  user: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/),
   keyPath: z.string().min(1),
   knownHostsPath: z.string().min(1).optional(),
 });

@@ -3,7 +3,7 @@ import { execa } from "execa";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { probeVideo } from "../../test/run-bundle.ts";
-import { exitCodeFor } from "../errors.ts";
+import { exitCodeFor, InterruptedError } from "../errors.ts";
 import { LinkLostError } from "../detach/host-link.ts";
 import { until } from "../detach/testing/session-sshds.ts";
 import { describeWithSshd } from "../hosts/testing/describe-with-sshd.ts";
@@ -95,7 +95,7 @@ describeWithSshd("render-remote --on: renders on a kept server (real OpenSSH on 
     expect(error).toBeInstanceOf(DoesNotFitError);
     expect(exitCodeFor(error)).toBe(2);
     expect((error as Error).message).toMatch(
-      /does not fit on rr-\d{8}-[a-z0-9]{6} before its deadline: [34] min \d\d s left until the server deletes itself at \d\d:\d\d UTC .*and this spec needs ~5 min \d\d s .*Nothing was uploaded\.\nNot even a short render fits in the time left\.\nOr start a server with more time or cores: render-remote down rr-/,
+      /does not fit on rr-\d{8}-[a-z0-9]{6} before its deadline: \d+ min \d\d s left until the server deletes itself at \d\d:\d\d UTC .*and this spec needs ~5 min \d\d s .*Nothing was uploaded\.\nNot even a short render fits in the time left\.\nOr start a server with more time or cores: render-remote down rr-/,
     );
     expect(stages).toEqual([]);
     expect(logins()).toBe(before);
@@ -162,7 +162,7 @@ describeWithSshd("render-remote --on: renders on a kept server (real OpenSSH on 
       expect(exitCodeFor(error)).toBe(1);
       expect(error.message).toMatch(
         new RegExp(
-          `The render goes on on server ${entry.runId} in ${runDir}; the server's --on lock stays with it until it has ended and its directory is removed \\(or 15 min without a sign of life have passed\\)\.\nIts results wait there until the server deletes itself at .*fetch them with:\n  scp -i `,
+          `The render goes on on server ${entry.runId} in ${runDir}; the server's --on lock stays with it until it has ended and its directory is removed \\(or 15 min without a sign of life have passed\\)\\.\nIts results wait there until the server deletes itself at .*fetch them with:\n  scp -i `,
         ),
       );
       expect((await readJournal(entry.runId, w.env))?.stage).toBe("kept");
@@ -192,5 +192,30 @@ describeWithSshd("render-remote --on: renders on a kept server (real OpenSSH on 
       if (runDir) rmSync(runDir, { recursive: true, force: true });
       rmSync(lockPath(), { recursive: true, force: true });
     }
+  });
+
+  it("Ctrl-C mid-render: interrupted, the render stopped, its run directory removed, the lock released, the server kept", async () => {
+    const entry = keptEntry(sshd);
+    const w = await keptWorkspace([entry], { slow });
+    const controller = new AbortController();
+    let runDir = "";
+    const { reporter, stages } = recordingReporter();
+    const running = renderOn({
+      ...options(w, entry.runId, w.specs.slow),
+      processes: 1,
+      signal: controller.signal,
+      reporter,
+      onRunDir: (dir) => (runDir = dir),
+    }).catch((e: unknown) => e);
+    await until(() => existsSync(path.join(lockPath(), "rundir")), "the render to be launched", 60_000);
+    controller.abort();
+    const error = await running;
+    expect(error).toBeInstanceOf(InterruptedError);
+    expect(exitCodeFor(error)).toBe(130);
+    expect(stages).toEqual(["connect", "upload", "render", "teardown"]);
+    expect(existsSync(runDir)).toBe(false);
+    expect(existsSync(lockPath())).toBe(false);
+    expect(await readJournal(entry.runId, w.env)).toMatchObject({ status: "live", stage: "kept" });
+    await until(() => sshd.userProcesses().length === 0, "no process left on the host");
   });
 });

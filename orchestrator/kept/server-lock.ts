@@ -86,6 +86,7 @@ export interface ServerLock {
 }
 
 export interface LockOptions {
+  /** Aborts taking the lock; the later steps run without it, so that teardown releases the lock after a Ctrl-C. */
   signal?: AbortSignal;
   name?: string;
   graceSeconds?: number;
@@ -99,9 +100,9 @@ export async function acquireServerLock(host: Host, holder: LockHolder, options:
   const lockPath = `${home}/${options.name ?? LOCK_NAME}`;
   const token = randomBytes(16).toString("hex");
   const grace = String(options.graceSeconds ?? LOCK_GRACE_SECONDS);
-  const underFlock = (on: Host, script: string, ...args: string[]) =>
-    on.exec(["flock", "-w", FLOCK_WAIT_SECONDS, home, "sh", "-c", script, "server-lock", lockPath, ...args], { signal: options.signal });
-  const result = await underFlock(host, ACQUIRE, grace, token, JSON.stringify(holder));
+  const underFlock = (on: Host, signal: AbortSignal | undefined, script: string, ...args: string[]) =>
+    on.exec(["flock", "-w", FLOCK_WAIT_SECONDS, home, "sh", "-c", script, "server-lock", lockPath, ...args], { signal });
+  const result = await underFlock(host, options.signal, ACQUIRE, grace, token, JSON.stringify(holder));
   if (result.exitCode === 3) throw busy(result.stdout, lockPath, options.runId);
   if (result.exitCode !== 0 || !result.stdout.startsWith("taken"))
     throw new RemoteError(
@@ -110,7 +111,8 @@ export async function acquireServerLock(host: Host, holder: LockHolder, options:
     );
   // each step runs on the connection that works at the time (a reconnect replaces it)
   const step = async (on: Host, what: string, script: string, ...args: string[]): Promise<"done" | "not ours"> => {
-    const done = await underFlock(on, script, token, ...args);
+    // no signal: the release runs in teardown, after a Ctrl-C has aborted the run's signal
+    const done = await underFlock(on, undefined, script, token, ...args);
     if (done.exitCode === 3) return "not ours";
     if (done.exitCode !== 0)
       throw new RemoteError(
