@@ -26,6 +26,7 @@ export async function estimateFit(
     reporter.warn(`server ${server.runId} has no armed server-side deadline: it bills until \`render-remote down ${server.runId}\`.`);
     return undefined;
   }
+  reporter.info(`checking that the render fits before ${server.runId} deletes itself: calibrating the spec here…`);
   const calibration = await calibrate(job, { bundle: locateRendererBundle(), preset: options.preset });
   const cores = server.kept.toolchain.cores;
   const vcpus = Math.min(options.processes ?? cores, cores);
