@@ -8,7 +8,7 @@ import { LinkLostError } from "../detach/host-link.ts";
 import { until } from "../detach/testing/session-sshds.ts";
 import { describeWithSshd } from "../hosts/testing/describe-with-sshd.ts";
 import { startTestSshd, type TestSshd } from "../hosts/testing/sshd.ts";
-import { readJournal } from "../state/journal.ts";
+import { readJournal, writeJournal } from "../state/journal.ts";
 import { DoesNotFitError } from "./fit.ts";
 import { renderOn, type RenderOnOptions } from "./render-on.ts";
 import { LOCK_NAME, ServerBusyError } from "./server-lock.ts";
@@ -217,5 +217,38 @@ describeWithSshd("render-remote --on: renders on a kept server (real OpenSSH on 
     expect(existsSync(lockPath())).toBe(false);
     expect(await readJournal(entry.runId, w.env)).toMatchObject({ status: "live", stage: "kept" });
     await until(() => sshd.userProcesses().length === 0, "no process left on the host");
+  });
+
+  it("the server taken down (render-remote down) mid-render: the lost link says the render went with it, not how to fetch it", async () => {
+    const entry = keptEntry(sshd);
+    const w = await keptWorkspace([entry], { slow });
+    let runDir = "";
+    const running = renderOn({
+      ...options(w, entry.runId, w.specs.slow),
+      processes: 1,
+      connectTimeoutSeconds: 2,
+      reconnectForSeconds: 2,
+      reporter: recordingReporter().reporter,
+      onRunDir: (dir) => (runDir = dir),
+    }).catch((e: unknown) => e);
+    await until(() => existsSync(path.join(lockPath(), "rundir")), "the render to be launched", 60_000);
+    for (const info of sshd.userProcesses().filter((each) => each.command.includes("julia-render"))) process.kill(info.pid, "SIGSTOP");
+    // `down` as h16a's does it: the journal first, then the server goes
+    await writeJournal({ ...entry, status: "destroyed", stage: "teardown" }, w.env);
+    await sshd.kill();
+    const error = (await running) as Error;
+    await sshd.restart();
+    try {
+      expect(error).toBeInstanceOf(LinkLostError);
+      expect(error.message).toMatch(
+        new RegExp(`Server ${entry.runId} is destroyed \\(render-remote down ran meanwhile\\): the render went with it\\.$`),
+      );
+      expect(error.message).not.toMatch(/scp/);
+      expect((await readJournal(entry.runId, w.env))?.stage).toBe("teardown"); // a destroyed entry is not set back to kept
+    } finally {
+      for (const info of sshd.userProcesses()) process.kill(info.pid, "SIGKILL");
+      if (runDir) rmSync(runDir, { recursive: true, force: true });
+      rmSync(lockPath(), { recursive: true, force: true });
+    }
   });
 });

@@ -15,7 +15,7 @@ import type { PipelineContext } from "../pipeline/context.ts";
 import { adviceCommand } from "../pipeline/leftover-advice.ts";
 import type { StageReporter } from "../pipeline/reporter.ts";
 import { runPipeline, type PipelineResult } from "../pipeline/run-pipeline.ts";
-import { readJournal, updateJournal } from "../state/journal.ts";
+import { readJournal, updateJournal, type RunJournal } from "../state/journal.ts";
 import type { Fit } from "./fit.ts";
 import { estimateFit } from "./on-estimate.ts";
 import { keptServerFor, type KeptServer } from "./on-entry.ts";
@@ -137,17 +137,25 @@ export async function renderOn(options: RenderOnOptions): Promise<OnResult> {
     const leftSeconds = server.deadline === undefined ? undefined : (Date.parse(server.deadline) - Date.now()) / 1000;
     return { ...rest, runId: server.runId, job, deadline: server.deadline, leftSeconds, fit };
   } catch (error) {
-    await noteKept(server.runId, env, {});
-    if (error instanceof LinkLostError) error.message = `${error.message}\n${lostOnAdvice(server, runDir, hostHint, trust, ctx.outDir)}`;
+    const status = await noteKept(server.runId, env, {});
+    if (error instanceof LinkLostError)
+      error.message =
+        status === "live"
+          ? `${error.message}\n${lostOnAdvice(server, runDir, hostHint, trust, ctx.outDir)}`
+          : `${error.message}\nServer ${server.runId} is ${status ?? "gone from the journal"} (render-remote down ran meanwhile): the render went with it.`;
     throw error;
   }
 }
 
 /** The journal's stage: "render" while a render runs, "kept" again after; only while the server is still live (not being taken `down`). */
-async function noteKept(runId: string, env: NodeJS.ProcessEnv | undefined, changes: Parameters<typeof updateJournal>[1]): Promise<void> {
+async function noteKept(
+  runId: string,
+  env: NodeJS.ProcessEnv | undefined,
+  changes: Parameters<typeof updateJournal>[1],
+): Promise<RunJournal["status"] | undefined> {
   const entry = await readJournal(runId, env).catch(() => undefined);
-  if (entry?.status !== "live") return;
-  await updateJournal(runId, { ...changes, stage: "kept" }, env).catch(() => undefined);
+  if (entry?.status === "live") await updateJournal(runId, { ...changes, stage: "kept" }, env).catch(() => undefined);
+  return entry?.status;
 }
 
 /** Stages as the pipeline runs them, plus the journal's "render" and a sign of life on the lock before the download. */
