@@ -47,7 +47,7 @@ describeWithSshd("render-remote --on: renders on a kept server (real OpenSSH on 
   });
 
   it("two renders in a row: no provisioning, no prepare, both MP4s verified, run dirs removed, the lock released, the server kept", async () => {
-    const entry = keptEntry(sshd);
+    const entry = keptEntry(sshd, { stageSeconds: { provision: 95, connect: 20, prepare: 30 } });
     const w = await keptWorkspace([entry], { tiny, other });
     const seen: { stage?: string; lockRunDir?: string }[] = [];
     for (const [name, spec] of [
@@ -82,7 +82,9 @@ describeWithSshd("render-remote --on: renders on a kept server (real OpenSSH on 
     const after = await readJournal(entry.runId, w.env);
     expect(after).toMatchObject({ status: "live", stage: "kept", kept: entry.kept, deadline: entry.deadline });
     expect(after?.measured).toMatchObject({ iterations: expect.any(Number), vcpus: 2 });
-    expect(Object.keys(after?.stageSeconds ?? {}).sort()).toEqual([...ON_STAGES].sort());
+    // up's own stages stay beside the last render's
+    expect(Object.keys(after?.stageSeconds ?? {}).sort()).toEqual([...ON_STAGES, "prepare", "provision"].sort());
+    expect(after?.stageSeconds).toMatchObject({ provision: 95, prepare: 30 });
     await until(() => sshd.userProcesses().length === 0, "no process left on the host");
   });
 

@@ -129,15 +129,16 @@ export async function renderOn(options: RenderOnOptions): Promise<OnResult> {
   };
   try {
     const run = await runPipeline(ctx);
-    await noteKept(server.runId, env, {
-      stageSeconds: run.stageSeconds as Record<string, number>,
+    await noteKept(server.runId, env, (entry) => ({
+      // up's provision and prepare stay; connect, upload, render, download and teardown are this render's
+      stageSeconds: { ...entry.stageSeconds, ...(run.stageSeconds as Record<string, number>) },
       measured: { iterations: run.iterations, renderSeconds: run.renderSeconds, vcpus: run.workers, overheadSeconds: run.overheadSeconds },
-    });
+    }));
     const { iterations: _iterations, workers: _workers, ...rest } = run;
     const leftSeconds = server.deadline === undefined ? undefined : (Date.parse(server.deadline) - Date.now()) / 1000;
     return { ...rest, runId: server.runId, job, deadline: server.deadline, leftSeconds, fit };
   } catch (error) {
-    const status = await noteKept(server.runId, env, {});
+    const status = await noteKept(server.runId, env, () => ({}));
     if (error instanceof LinkLostError)
       error.message =
         status === "live"
@@ -151,10 +152,10 @@ export async function renderOn(options: RenderOnOptions): Promise<OnResult> {
 async function noteKept(
   runId: string,
   env: NodeJS.ProcessEnv | undefined,
-  changes: Parameters<typeof updateJournal>[1],
+  changes: (entry: RunJournal) => Partial<RunJournal>,
 ): Promise<RunJournal["status"] | undefined> {
   const entry = await readJournal(runId, env).catch(() => undefined);
-  if (entry?.status === "live") await updateJournal(runId, { ...changes, stage: "kept" }, env).catch(() => undefined);
+  if (entry?.status === "live") await updateJournal(runId, { ...changes(entry), stage: "kept" }, env).catch(() => undefined);
   return entry?.status;
 }
 
