@@ -253,4 +253,22 @@ describeWithSshd("render-remote --on: renders on a kept server (real OpenSSH on 
       rmSync(lockPath(), { recursive: true, force: true });
     }
   });
+
+  it("a kept server that does not answer: exit 1, its firewall and audit named, the journal back to kept", async () => {
+    const entry = keptEntry(sshd);
+    const unreachable = { ...entry, access: { ...entry.access!, port: 9 } };
+    const w = await keptWorkspace([unreachable], { tiny });
+    const error = await renderOn({
+      ...options(w, entry.runId, w.specs.tiny),
+      connectTimeoutSeconds: 1,
+      reporter: recordingReporter().reporter,
+    }).catch((e: unknown) => e);
+    expect(exitCodeFor(error)).toBe(1);
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `did not answer within 1 s[\\s\\S]*Server ${entry.runId}'s firewall admits SSH only from the address \`up\` allowed \\(--ssh-from\\).*render-remote down ${entry.runId} removes it\\.$`,
+      ),
+    );
+    expect(await readJournal(entry.runId, w.env)).toMatchObject({ status: "live", stage: "kept" });
+  });
 });

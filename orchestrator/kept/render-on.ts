@@ -7,6 +7,7 @@ import { locateRendererBundle } from "../bundle-path.ts";
 import { journalFor } from "../detach/attach.ts";
 import { LinkLostError } from "../detach/host-link.ts";
 import { formatUtc } from "../detach/lost-advice.ts";
+import { RemoteError } from "../errors.ts";
 import type { Host } from "../hosts/host.ts";
 import { quoteArg } from "../hosts/shell-quote.ts";
 import { connectSsh } from "../hosts/ssh-host.ts";
@@ -80,6 +81,8 @@ export async function renderOn(options: RenderOnOptions): Promise<OnResult> {
       timeoutMs: options.connectTimeoutSeconds * 1000,
       signal,
       onRetry: ({ attempt }) => attempt === 1 && reporter.info(`  waiting for sshd on ${formatSshTarget(target)}…`),
+    }).catch((error: unknown) => {
+      throw unreachable(error, server);
     });
     // the first connection takes the lock before anything is uploaded; a reconnect holds it already
     if (!lock) {
@@ -197,4 +200,14 @@ function lostOnAdvice(
     `(or remove the whole server now: render-remote down ${server.runId})`,
   ];
   return lines.join("\n");
+}
+
+/** A kept server that does not answer: its firewall admits only the address `up` allowed, or it is gone. */
+function unreachable(error: unknown, server: KeptServer): unknown {
+  if (!(error instanceof RemoteError) || !/did not answer within/.test(error.message)) return error;
+  return new RemoteError(
+    `${error.message}\nServer ${server.runId}'s firewall admits SSH only from the address \`up\` allowed (--ssh-from): if this machine's address changed since, ` +
+      `it cannot reach it. \`render-remote audit\` shows whether the server still exists; render-remote down ${server.runId} removes it.`,
+    { cause: error },
+  );
 }
