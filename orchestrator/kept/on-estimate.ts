@@ -2,10 +2,10 @@ import type { Job } from "../../renderer/spec.ts";
 import { locateRendererBundle } from "../bundle-path.ts";
 import { formatUtc } from "../detach/lost-advice.ts";
 import { calibrate } from "../estimate/calibrate.ts";
-import { historyFrom, readHistory } from "../estimate/history.ts";
+import { historyFrom } from "../estimate/history.ts";
 import { formatDuration, predict } from "../estimate/predict.ts";
 import type { StageReporter } from "../pipeline/reporter.ts";
-import type { RunJournal } from "../state/journal.ts";
+import { listJournals, type RunJournal } from "../state/journal.ts";
 import { checkFit, DEFAULT_ON_OVERHEAD_SECONDS, doesNotFit, type Fit } from "./fit.ts";
 import type { KeptServer } from "./on-entry.ts";
 
@@ -30,10 +30,13 @@ export async function estimateFit(
   const calibration = await calibrate(job, { bundle: locateRendererBundle(), preset: options.preset });
   const cores = server.kept.toolchain.cores;
   const vcpus = Math.min(options.processes ?? cores, cores);
-  const measuredHere = server.measured !== undefined && server.measured.renderSeconds > 0 && server.measured.vcpus > 0;
-  const history = measuredHere
-    ? historyFrom([{ measured: server.measured } as RunJournal], calibration.kernelRate)
-    : await readHistory(calibration.kernelRate, options.env);
+  const measuredHere = telling(server.measured);
+  const history = historyFrom(
+    measuredHere
+      ? [{ measured: server.measured } as RunJournal]
+      : (await listJournals(options.env)).filter((entry) => !entry.kept || telling(entry.measured)),
+    calibration.kernelRate,
+  );
   const plan = { alias: server.plan, type: server.plan, vcpus, memoryGb: 0, hourly: server.hourly, priceSource: "fallback" as const };
   const renderSeconds = predict(calibration, job, [plan], history).plans[0].renderSeconds;
   const now = options.now?.() ?? Date.now();
@@ -42,7 +45,8 @@ export async function estimateFit(
     fixedSeconds: calibration.startupSeconds,
     frames: job.frames,
     fps: job.fps,
-    typicalOverheadSeconds: measuredHere ? server.measured!.overheadSeconds : DEFAULT_ON_OVERHEAD_SECONDS,
+    // a short render's overhead is as telling as a long one's
+    typicalOverheadSeconds: server.measured?.overheadSeconds ?? DEFAULT_ON_OVERHEAD_SECONDS,
     leftSeconds: (Date.parse(server.deadline) - now) / 1000,
   });
   const deadline = formatUtc(server.deadline);
@@ -52,4 +56,14 @@ export async function estimateFit(
       `${formatDuration(fit.leftSeconds)} left before it deletes itself at ${deadline}`,
   );
   return fit;
+}
+
+/**
+ * A render this short is mostly start-up (node, workers, ffmpeg), so its rate says little about the cores:
+ * a 1-s test render would make the next real one look hundreds of times slower than it is.
+ */
+export const MIN_TELLING_RENDER_SECONDS = 10;
+
+function telling(measured: RunJournal["measured"]): measured is NonNullable<RunJournal["measured"]> {
+  return measured !== undefined && measured.renderSeconds >= MIN_TELLING_RENDER_SECONDS && measured.vcpus > 0;
 }

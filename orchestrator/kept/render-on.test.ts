@@ -271,4 +271,15 @@ describeWithSshd("render-remote --on: renders on a kept server (real OpenSSH on 
     );
     expect(await readJournal(entry.runId, w.env)).toMatchObject({ status: "live", stage: "kept" });
   });
+
+  it("a few-second render measured earlier on this server does not make the next estimate absurd (it is mostly start-up)", async () => {
+    // 10 iterations in 1 s on 2 workers (a render that was all start-up): taken at its word, a core millions of times too slow
+    const entry = keptEntry(sshd, { measured: { iterations: 10, renderSeconds: 1, vcpus: 2, overheadSeconds: 2 } });
+    const w = await keptWorkspace([entry], { tiny });
+    const { reporter, lines } = recordingReporter();
+    const result = await renderOn({ ...options(w, entry.runId, w.specs.tiny), reporter });
+    expect(await probeVideo(result.outputs[0])).toMatchObject({ frames: tiny.frames });
+    // the overhead it measured still counts: 3 × 2 s
+    expect(lines.find((line) => line.startsWith("render ~"))).toMatch(/\+ up to 6\.0 s for the rest/);
+  });
 });
