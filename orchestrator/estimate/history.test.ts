@@ -27,4 +27,16 @@ describe("historyFrom", () => {
     const history = historyFrom([run({ iterations: 1000, renderSeconds: 10, vcpus: 1, overheadSeconds: 5 }, true)], 100);
     expect(history).toEqual({ speedFactor: 1, overheadSeconds: DEFAULT_OVERHEAD_SECONDS, runs: 1 });
   });
+
+  it("a kept server's render of a few seconds (mostly start-up) does not set the speed; a one-shot run's still does", () => {
+    const history = historyFrom(
+      [
+        run({ iterations: 10, renderSeconds: 1, vcpus: 2, overheadSeconds: 2 }, true),
+        run({ iterations: 2000, renderSeconds: 10, vcpus: 2, overheadSeconds: 300 }),
+      ],
+      100,
+    );
+    expect(history).toEqual({ speedFactor: 1, overheadSeconds: 300, runs: 1 });
+    expect(historyFrom([run({ iterations: 10, renderSeconds: 1, vcpus: 2, overheadSeconds: 2 })], 100).speedFactor).toBe(0.05);
+  });
 });

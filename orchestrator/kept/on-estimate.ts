@@ -2,10 +2,10 @@ import type { Job } from "../../renderer/spec.ts";
 import { locateRendererBundle } from "../bundle-path.ts";
 import { formatUtc } from "../detach/lost-advice.ts";
 import { calibrate } from "../estimate/calibrate.ts";
-import { historyFrom } from "../estimate/history.ts";
+import { historyFrom, MIN_TELLING_RENDER_SECONDS, readHistory } from "../estimate/history.ts";
 import { formatDuration, predict } from "../estimate/predict.ts";
 import type { StageReporter } from "../pipeline/reporter.ts";
-import { listJournals, type RunJournal } from "../state/journal.ts";
+import type { RunJournal } from "../state/journal.ts";
 import { checkFit, DEFAULT_ON_OVERHEAD_SECONDS, doesNotFit, type Fit } from "./fit.ts";
 import type { KeptServer } from "./on-entry.ts";
 
@@ -31,12 +31,9 @@ export async function estimateFit(
   const cores = server.kept.toolchain.cores;
   const vcpus = Math.min(options.processes ?? cores, cores);
   const measuredHere = telling(server.measured);
-  const history = historyFrom(
-    measuredHere
-      ? [{ measured: server.measured } as RunJournal]
-      : (await listJournals(options.env)).filter((entry) => !entry.kept || telling(entry.measured)),
-    calibration.kernelRate,
-  );
+  const history = measuredHere
+    ? historyFrom([{ measured: server.measured } as RunJournal], calibration.kernelRate)
+    : await readHistory(calibration.kernelRate, options.env);
   const plan = { alias: server.plan, type: server.plan, vcpus, memoryGb: 0, hourly: server.hourly, priceSource: "fallback" as const };
   const renderSeconds = predict(calibration, job, [plan], history).plans[0].renderSeconds;
   const now = options.now?.() ?? Date.now();
@@ -58,12 +55,7 @@ export async function estimateFit(
   return fit;
 }
 
-/**
- * A render this short is mostly start-up (node, workers, ffmpeg), so its rate says little about the cores:
- * a 1-s test render would make the next real one look hundreds of times slower than it is.
- */
-export const MIN_TELLING_RENDER_SECONDS = 10;
-
+/** This server's own measurement, when its render was long enough to tell the cores' speed (estimate/history.ts). */
 function telling(measured: RunJournal["measured"]): measured is NonNullable<RunJournal["measured"]> {
   return measured !== undefined && measured.renderSeconds >= MIN_TELLING_RENDER_SECONDS && measured.vcpus > 0;
 }
