@@ -36,6 +36,24 @@ describeWithSshd("render-remote --on through the CLI", () => {
     expect(run.stdout).toMatch(new RegExp(`Remove it now: render-remote down ${entry.runId}`));
     expect(await probeVideo(path.join(w.out, "tiny.mp4"))).toMatchObject({ codec: "h264", frames: tiny.frames });
     expect(existsSync(path.join(sshd.homeDir, LOCK_NAME))).toBe(false);
+
+    // again, with --json: one result object on stdout, the stages as JSON lines on stderr
+    const json = await runBundle(renderRemote, ["--on", entry.runId, "--spec", w.specs.tiny, "--out", w.out, "--json"], { env: w.env });
+    expect(json.exitCode, json.all).toBe(0);
+    const result = JSON.parse(json.stdout);
+    expect(result).toMatchObject({ runId: entry.runId, outputs: [path.join(w.out, "tiny.mp4")], leftovers: [], deadline: entry.deadline });
+    expect(result.leftSeconds).toBeGreaterThan(50 * 60);
+    const events = json.stderr
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
+    expect(events.filter((e) => e.event === "stage" && e.status === "done").map((e) => e.stage)).toEqual([
+      "connect",
+      "upload",
+      "render",
+      "download",
+      "teardown",
+    ]);
   });
 
   it("bad input is exit 2 with what to do, and touches nothing: no login, no output directory, the journal as it was", async () => {
