@@ -41,6 +41,7 @@ export function buildProgram(setAction: (action: Promise<number>) => void): Comm
     .option("--out <dir>", "where the MP4 goes", "renders")
     .option("--dry-run", "render on this machine through the same pipeline; with --plan, also show what would be created and what it costs")
     .option("--target <url>", "render on your own server: ssh://user@host[:port]")
+    .option("--on <run-id>", "render on a server kept by `render-remote up` (no provisioning, no prepare); it stays up")
     .option("--identity <keyfile>", "private key for --target (default: your ssh-agent, else ~/.ssh/id_ed25519, id_ecdsa or id_rsa)")
     .option("--accept-new-host-key", "trust an unknown --target host key on first use and record it in known_hosts")
     .option("--known-hosts <file>", "known_hosts file for --target", undefined)
@@ -95,7 +96,13 @@ Linodes, so a restricted user's token cannot rent.
 
 Exit codes: 0 success, 1 render/remote/cloud failure, 2 bad input, 130 interrupted.`,
     )
-    .action(() => setAction(import("./commands/run-command.ts").then((m) => m.runCommand(program.opts()))));
+    .action(() =>
+      setAction(
+        program.opts().on === undefined
+          ? import("./commands/run-command.ts").then((m) => m.runCommand(program.opts()))
+          : import("./commands/on-command.ts").then((m) => m.onCommand(program.opts())),
+      ),
+    );
 
   program
     .command("audit")

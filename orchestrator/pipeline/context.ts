@@ -35,6 +35,10 @@ export interface PipelineContext {
   onLaunched?: (runDir: string) => Promise<void> | void;
   /** How long a dropped link is reconnected before the client gives up (the render goes on); default 600. */
   reconnectForSeconds?: number;
+  /** A server `render-remote up` prepared already (--on): its toolchain, and the prepare stage is skipped. */
+  toolchain?: Toolchain;
+  /** Runs in teardown on the working connection, after the run directory is removed and before it closes (--on releases its server lock). */
+  beforeClose?: (host: Host) => Promise<void>;
 }
 
 /** prepare's result: the commands that run the renderer on the host, and its cores. */

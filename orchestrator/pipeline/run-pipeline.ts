@@ -46,7 +46,8 @@ export async function runPipeline(ctx: PipelineContext): Promise<PipelineResult>
   try {
     let host = await stage("connect", () => connect(ctx));
     made.host = host;
-    const toolchain = await stage("prepare", () => prepare(ctx, host));
+    // a kept server (--on) was prepared at `up`: no prepare stage
+    const toolchain = ctx.toolchain ?? (await stage("prepare", () => prepare(ctx, host)));
     const runDir = await stage("upload", () =>
       upload(ctx, host, (dir) => {
         made.runDir = dir;

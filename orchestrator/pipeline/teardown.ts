@@ -15,7 +15,7 @@ const GRACE_MS = 5000;
  * command that does it. (On provisioned hosts the stack is destroyed after
  * this, in cloud/provision.ts.)
  */
-export async function teardown(ctx: Pick<PipelineContext, "hostHint">, made: Made): Promise<string[]> {
+export async function teardown(ctx: Pick<PipelineContext, "hostHint" | "beforeClose">, made: Made): Promise<string[]> {
   const { host, runDir: dir } = made;
   const leftovers: string[] = [];
   if (host && dir) {
@@ -34,6 +34,13 @@ export async function teardown(ctx: Pick<PipelineContext, "hostHint">, made: Mad
       leftovers.push(
         `the run directory ${runDir} on ${host.description} (${printable((error as Error).message)}); remove it with: ${cleanupCommand(ctx.hostHint, runDir)}`,
       );
+    }
+  }
+  if (host && ctx.beforeClose) {
+    try {
+      await ctx.beforeClose(host);
+    } catch (error) {
+      leftovers.push(printable((error as Error).message));
     }
   }
   await host?.close().catch(() => undefined);
