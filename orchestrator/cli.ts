@@ -82,6 +82,7 @@ Examples:
   render-remote runs                                              your runs, newest first, and their state
   render-remote attach rr-20261205-k3x9q2                         pick up a run whose client went away
   render-remote up --plan 48core                                  keep a prepared server for the hour you pay for
+  render-remote --on rr-20261205-k3x9q2 --spec specs/spiral.json  render on it: no provisioning, no prepare
   render-remote down rr-20261205-k3x9q2                           destroy a kept server now
 
 Environment:

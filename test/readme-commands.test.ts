@@ -58,7 +58,10 @@ function readmeCommands(markdown: string): ReadmeCommand[] {
 
 const SETUP = /^(npm ci|npm run lint|npm test|scripts\/install-system-deps\.sh)$/;
 const NEEDS_ACCOUNT = (part: string) =>
-  /^export LINODE_TOKEN=/.test(part) || /^npx render-remote audit\b/.test(part) || (/ --plan /.test(part) && !/ --dry-run\b/.test(part));
+  /^export LINODE_TOKEN=/.test(part) ||
+  /^npx render-remote (audit|up|down)\b/.test(part) ||
+  / --on /.test(part) ||
+  (/ --plan /.test(part) && !/ --dry-run\b/.test(part));
 const NEEDS_SERVER = (part: string) => / --target /.test(part);
 
 const commands = readmeCommands(readFileSync(path.join(repoRoot, "README.md"), "utf8"));
