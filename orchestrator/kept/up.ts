@@ -11,8 +11,8 @@ import { checkPlanName, resolvePlan } from "../estimate/choose-plan.ts";
 import type { Host } from "../hosts/host.ts";
 import { connectSsh } from "../hosts/ssh-host.ts";
 import type { Interrupts } from "../interrupts.ts";
-import type { PipelineContext, Toolchain } from "../pipeline/context.ts";
-import { prepare } from "../pipeline/prepare.ts";
+import type { Toolchain } from "../pipeline/context.ts";
+import { prepare, type PrepareContext } from "../pipeline/prepare.ts";
 import type { StageReporter } from "../pipeline/reporter.ts";
 import { untilAborted } from "../pipeline/until-aborted.ts";
 import { updateJournal } from "../state/journal.ts";
@@ -192,18 +192,7 @@ async function armOrRefuse(connected: Host, host: ProvisionedHost, deps: UpDeps,
     );
 }
 
-/** What prepare reads of a pipeline context: no job yet, only the fresh server to set up. */
-function prepareContext(reporter: StageReporter, signal: AbortSignal): PipelineContext {
-  return {
-    job: undefined as never,
-    bundlePath: "",
-    outDir: "",
-    keepFrames: false,
-    preset: "veryfast",
-    waitForCloudInit: true,
-    openHost: () => Promise.reject(new Error("prepare does not open hosts")),
-    hostHint: [],
-    signal,
-    reporter,
-  };
+/** What prepare reads: no job yet, only the fresh server to set up. */
+function prepareContext(reporter: StageReporter, signal: AbortSignal): PrepareContext {
+  return { waitForCloudInit: true, signal, reporter };
 }

@@ -10,7 +10,10 @@ const MIN_NODE_MAJOR = 18;
  * prepare: wait for cloud-init on fresh servers, then make sure Node >= 18 and
  * ffmpeg are there, installing them only when missing so a second run is a no-op.
  */
-export async function prepare(ctx: PipelineContext, host: Host): Promise<Toolchain> {
+/** What prepare reads of a run: `up` prepares a kept server before there is any job. */
+export type PrepareContext = Pick<PipelineContext, "signal" | "reporter" | "waitForCloudInit" | "limits">;
+
+export async function prepare(ctx: PrepareContext, host: Host): Promise<Toolchain> {
   const { signal } = ctx;
   await waitForCloudInit(ctx, host);
 
@@ -48,7 +51,7 @@ export async function prepare(ctx: PipelineContext, host: Host): Promise<Toolcha
  * server: user, keys, apt installs), wait for it. `status --wait` would wait
  * forever on a machine where cloud-init never runs ("not run"), so look first.
  */
-async function waitForCloudInit(ctx: PipelineContext, host: Host): Promise<void> {
+async function waitForCloudInit(ctx: PrepareContext, host: Host): Promise<void> {
   const { signal } = ctx;
   if (host.local) return; // this machine is not being set up; `cloud-init status` alone takes ~0.4 s
   const first = await host.exec(["cloud-init", "status"], { signal }).catch(() => undefined);
