@@ -417,3 +417,36 @@ describe("linodeClientFromEnv", () => {
     ]);
   });
 });
+
+describe("LinodeClient: what its errors and requests name", () => {
+  it("a runaway page count and a wrong page are each a bad GET response on the list's path", async () => {
+    const runaway = await failure(client([page([], 1, 300)], { maxPages: 2 }).api.listFirewalls());
+    expect(runaway).toMatchObject({
+      method: "GET",
+      path: "/networking/firewalls",
+      reasons: ["it claims 300 pages, more than the 2 render-remote reads"],
+    });
+    const wrong = await failure(client([page([fakeInstance({ id: 1 })], 1, 2), page([], 1, 2)]).api.listInstances());
+    expect(wrong).toMatchObject({ method: "GET", path: "/linode/instances" });
+  });
+
+  it("names a bad field inside a list by its whole path", async () => {
+    const { label: _dropped, ...unlabelled } = fakeInstance({ id: 3 });
+    const error = await failure(client([page([unlabelled])]).api.listInstances());
+    expect(error.reasons).toEqual([expect.stringMatching(/^data\.0\.label: /)]);
+  });
+
+  it("asks a region's availability without the token (a public call)", async () => {
+    const { api, sent } = client([json([{ region: "us-east", plan: "g6-dedicated-48", available: true }])]);
+    expect(await api.getRegionAvailability("us-east")).toEqual([{ region: "us-east", plan: "g6-dedicated-48", available: true }]);
+    expect(sent.map((request) => [request.url, request.headers.Authorization])).toEqual([
+      ["http://127.0.0.1:9/v4/regions/us-east/availability", undefined],
+    ]);
+  });
+
+  it("refuses a LINODE_URL of any scheme but https, or http to loopback", () => {
+    for (const url of ["ftp://127.0.0.1/v4", "ws://localhost/v4", "file:///v4"]) {
+      expect(() => requireSafeLinodeUrl(url), url).toThrow(/^LINODE_URL must use https:\/\//);
+    }
+  });
+});
