@@ -1,12 +1,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { tempDir } from "../../test/temp-dir.ts";
 import { ProvisionError } from "../errors.ts";
 import { readJournal, writeJournal } from "../state/journal.ts";
 import { runsDir, stateDir } from "../state/paths.ts";
 import { LinodeClient } from "./linode-api.ts";
-import { stillBillingMessage, tearDownRun, type TeardownContext } from "./destroy-run.ts";
+import { destroyWithRetries, stillBillingMessage, tearDownRun, type RetryOptions, type TeardownContext } from "./destroy-run.ts";
 import { fakeFirewall, fakeInstance, startFakeLinodeApi, type FakeLinodeApi } from "./testing/fake-linode-api.ts";
 import { FakeProvisionEngine, type FakeEngineBehaviour } from "./testing/fake-provision-engine.ts";
 
@@ -120,6 +120,56 @@ describe("tearDownRun", () => {
     await tearDownRun(context({}));
     expect(logged.filter((line) => line.startsWith(`Warning: could not update the journal for run ${RUN_ID}`))).toHaveLength(2);
     expect(logged.at(-1)).toMatch(/nothing left billing\.$/);
+  });
+});
+
+describe("destroyWithRetries: each attempt's deadline", () => {
+  afterEach(() => vi.useRealTimers());
+  const HOUR = 3_600_000;
+  const retry = (attempts: number): RetryOptions => ({
+    attempts,
+    attemptTimeoutMs: HOUR,
+    delayMs: 1,
+    sleep: async () => undefined,
+    log: (line) => logged.push(line),
+  });
+
+  it("a destroy that ends, well or badly, leaves no deadline timer behind (a pending one would keep the process alive for an hour)", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    expect(await destroyWithRetries(new FakeProvisionEngine(env, { destroyFailures: 1 }), RUN_ID, retry(3))).toBeUndefined();
+    expect(vi.getTimerCount()).toBe(0);
+    const failed = await destroyWithRetries(new FakeProvisionEngine(env, { destroyFailures: Infinity }), RUN_ID, retry(2));
+    expect(failed).toEqual({ error: expect.objectContaining({ message: expect.stringMatching(/\[429\] Too Many Requests$/) }) });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("a hung destroy fails at its deadline, and its timer is gone after", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const engine = new FakeProvisionEngine(env, { destroy: "hang" });
+    const result = destroyWithRetries(engine, RUN_ID, retry(1));
+    await vi.waitFor(() => expect(engine.methods()).toEqual(["destroy"]));
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(HOUR);
+    expect(await result).toEqual({ error: new Error("pulumi destroy did not finish within 3600 s") });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe("tearDownRun's clock", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("adds the teardown's whole seconds to the run's stages", async () => {
+    await writeRunJournal();
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-11-24T10:00:00.000Z"));
+    class SlowEngine extends FakeProvisionEngine {
+      override async destroy(runId: string): Promise<void> {
+        vi.setSystemTime(new Date("2026-11-24T10:01:01.600Z"));
+        return super.destroy(runId);
+      }
+    }
+    await tearDownRun(context({}, { engine: new SlowEngine(env, { api }) }));
+    expect((await readJournal(RUN_ID, env))?.stageSeconds).toEqual({ provision: 40, teardown: 62 });
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LinodeApiError, LinodeClient, requireSafeLinodeUrl, resolveBaseUrl } from "./linode-api.ts";
+import { LinodeApiError, LinodeClient, linodeClientFromEnv, requireSafeLinodeUrl, resolveBaseUrl } from "./linode-api.ts";
 import { kindForStatus, scopeFor } from "./linode-api-error.ts";
 import { firewallSchema, parseLinodeTime, regionSchema, typeSchema } from "./linode-schemas.ts";
 import { fakeInstance } from "./testing/fake-linode-api.ts";
@@ -347,5 +347,106 @@ describe("Linode schemas", () => {
       price: { hourly: 0.054, monthly: 36 },
     });
     expect(type.region_prices).toEqual([]);
+  });
+});
+
+describe("LinodeClient.createToken", () => {
+  interface Posted {
+    method: string;
+    headers: Record<string, string>;
+    body: unknown;
+  }
+  function tokenClient(answers: Response[]) {
+    const posted: Posted[] = [];
+    const api = new LinodeClient({
+      baseUrl: "http://127.0.0.1:9/v4",
+      token: "secret",
+      sleep: async () => undefined,
+      fetch: async (_url, init) => {
+        posted.push({
+          method: String(init?.method),
+          headers: { ...(init?.headers as Record<string, string>) },
+          body: JSON.parse(String(init?.body)),
+        });
+        const next = answers.shift();
+        if (next === undefined) throw new Error("scripted fetch: no answer left");
+        return next;
+      },
+    });
+    return { api, posted };
+  }
+  const request = { label: "render-remote-run:rr-1", scopes: "linodes:read_write", expiry: new Date("2026-11-24T10:15:00.250Z") };
+  const created = { id: 901, label: request.label, scopes: request.scopes, expiry: "2026-11-24T10:15:00", created: "2026-11-24T09:00:00" };
+
+  it("posts label, scopes and the expiry in whole UTC seconds as JSON, and returns the secret", async () => {
+    const { api, posted } = tokenClient([json({ ...created, token: "s3cret" })]);
+    expect(await api.createToken(request)).toEqual({ ...created, token: "s3cret" });
+    expect(posted).toEqual([
+      {
+        method: "POST",
+        headers: expect.objectContaining({ "Content-Type": "application/json", Authorization: "Bearer secret" }),
+        body: { label: request.label, scopes: request.scopes, expiry: "2026-11-24T10:15:00Z" },
+      },
+    ]);
+  });
+
+  it("is sent once, even on an answer another call would retry (a second attempt could leave a second live token)", async () => {
+    const { api, posted } = tokenClient([json({ errors: [{ reason: "Server error" }] }, 500), json({ ...created, token: "s3cret" })]);
+    expect(await failure(api.createToken(request))).toMatchObject({ status: 500, reasons: ["Server error"] });
+    expect(posted).toHaveLength(1);
+  });
+
+  it("refuses an answer without the token's secret", async () => {
+    const { api } = tokenClient([json(created)]);
+    const error = await failure(api.createToken(request));
+    expect(error).toMatchObject({ kind: "bad-response", method: "POST", path: "/profile/tokens", reasons: ["the answer has no token"] });
+  });
+});
+
+describe("linodeClientFromEnv", () => {
+  it("takes LINODE_TOKEN and LINODE_URL, and lets overrides win", async () => {
+    const sent: Sent[] = [];
+    const fromEnv = linodeClientFromEnv(
+      { LINODE_TOKEN: "env-token", LINODE_URL: "http://127.0.0.1:9" },
+      { fetch: scripted([json({ balance: 0, balance_uninvoiced: 0 })], sent) },
+    );
+    expect(fromEnv.baseUrl).toBe("http://127.0.0.1:9/v4");
+    await fromEnv.getAccount().catch(() => undefined);
+    expect(sent.map((request) => [request.url, request.headers.Authorization])).toEqual([
+      ["http://127.0.0.1:9/v4/account", "Bearer env-token"],
+    ]);
+  });
+});
+
+describe("LinodeClient: what its errors and requests name", () => {
+  it("a runaway page count and a wrong page are each a bad GET response on the list's path", async () => {
+    const runaway = await failure(client([page([], 1, 300)], { maxPages: 2 }).api.listFirewalls());
+    expect(runaway).toMatchObject({
+      method: "GET",
+      path: "/networking/firewalls",
+      reasons: ["it claims 300 pages, more than the 2 render-remote reads"],
+    });
+    const wrong = await failure(client([page([fakeInstance({ id: 1 })], 1, 2), page([], 1, 2)]).api.listInstances());
+    expect(wrong).toMatchObject({ method: "GET", path: "/linode/instances" });
+  });
+
+  it("names a bad field inside a list by its whole path", async () => {
+    const { label: _dropped, ...unlabelled } = fakeInstance({ id: 3 });
+    const error = await failure(client([page([unlabelled])]).api.listInstances());
+    expect(error.reasons).toEqual([expect.stringMatching(/^data\.0\.label: /)]);
+  });
+
+  it("asks a region's availability without the token (a public call)", async () => {
+    const { api, sent } = client([json([{ region: "us-east", plan: "g6-dedicated-48", available: true }])]);
+    expect(await api.getRegionAvailability("us-east")).toEqual([{ region: "us-east", plan: "g6-dedicated-48", available: true }]);
+    expect(sent.map((request) => [request.url, request.headers.Authorization])).toEqual([
+      ["http://127.0.0.1:9/v4/regions/us-east/availability", undefined],
+    ]);
+  });
+
+  it("refuses a LINODE_URL of any scheme but https, or http to loopback", () => {
+    for (const url of ["ftp://127.0.0.1/v4", "ws://localhost/v4", "file:///v4"]) {
+      expect(() => requireSafeLinodeUrl(url), url).toThrow(/^LINODE_URL must use https:\/\//);
+    }
   });
 });
