@@ -5,7 +5,7 @@ import { probeVideo, renderRemote, runBundle } from "../../test/run-bundle.ts";
 import { describeWithSshd } from "../hosts/testing/describe-with-sshd.ts";
 import { startTestSshd, type TestSshd } from "../hosts/testing/sshd.ts";
 import { keptEntry, keptWorkspace } from "../kept/testing/kept-fixture.ts";
-import { LOCK_NAME } from "../kept/server-lock.ts";
+import { lockName } from "../kept/server-lock.ts";
 
 const tiny = { name: "tiny", width: 64, height: 48, maxIterations: 40, frames: 6, fps: 6 };
 
@@ -35,7 +35,7 @@ describeWithSshd("render-remote --on through the CLI", () => {
     expect(run.stdout).toMatch(new RegExp(`Server ${entry.runId}: 5\\d min \\d\\d s left before it deletes itself at \\d\\d:\\d\\d UTC`));
     expect(run.stdout).toMatch(new RegExp(`Remove it now: render-remote down ${entry.runId}`));
     expect(await probeVideo(path.join(w.out, "tiny.mp4"))).toMatchObject({ codec: "h264", frames: tiny.frames });
-    expect(existsSync(path.join(sshd.homeDir, LOCK_NAME))).toBe(false);
+    expect(existsSync(path.join(sshd.homeDir, lockName(entry.runId)))).toBe(false);
 
     // again, with --json: one result object on stdout, the stages as JSON lines on stderr
     const json = await runBundle(renderRemote, ["--on", entry.runId, "--spec", w.specs.tiny, "--out", w.out, "--json"], { env: w.env });
@@ -103,6 +103,7 @@ describeWithSshd("render-remote --on through the CLI", () => {
     expect(logins()).toBe(before.logins);
     expect(journals()).toEqual(before.journals);
     expect(existsSync(w.out)).toBe(false);
-    expect(existsSync(path.join(sshd.homeDir, LOCK_NAME))).toBe(false);
+    for (const { runId } of [live, oneShot, past, destroyed, failed, short])
+      expect(existsSync(path.join(sshd.homeDir, lockName(runId)))).toBe(false);
   });
 });

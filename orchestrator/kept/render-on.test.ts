@@ -11,7 +11,7 @@ import { startTestSshd, type TestSshd } from "../hosts/testing/sshd.ts";
 import { readJournal, writeJournal } from "../state/journal.ts";
 import { DoesNotFitError } from "./fit.ts";
 import { renderOn, type RenderOnOptions } from "./render-on.ts";
-import { LOCK_NAME, ServerBusyError } from "./server-lock.ts";
+import { lockName, ServerBusyError } from "./server-lock.ts";
 import { keptEntry, keptWorkspace, recordingReporter } from "./testing/kept-fixture.ts";
 
 const tiny = { name: "tiny", width: 64, height: 48, maxIterations: 40, frames: 6, fps: 6 };
@@ -29,7 +29,7 @@ describeWithSshd("render-remote --on: renders on a kept server (real OpenSSH on 
   afterAll(async () => {
     await sshd?.stop();
   });
-  const lockPath = () => path.join(sshd.homeDir, LOCK_NAME);
+  const lockPath = (runId: string) => path.join(sshd.homeDir, lockName(runId));
   const logins = () =>
     sshd
       .log()
@@ -57,7 +57,7 @@ describeWithSshd("render-remote --on: renders on a kept server (real OpenSSH on 
       const look: { stage?: string; lockRunDir?: string } = {};
       const { reporter, stages } = recordingReporter(async (stage) => {
         if (stage === "render") look.stage = (await readJournal(entry.runId, w.env))?.stage;
-        if (stage === "download") look.lockRunDir = readFileSync(path.join(lockPath(), "rundir"), "utf8").trim();
+        if (stage === "download") look.lockRunDir = readFileSync(path.join(lockPath(entry.runId), "rundir"), "utf8").trim();
       });
       let runDir = "";
       const result = await renderOn({ ...options(w, entry.runId, w.specs[name]), reporter, onRunDir: (dir) => (runDir = dir) });
@@ -73,7 +73,7 @@ describeWithSshd("render-remote --on: renders on a kept server (real OpenSSH on 
       expect(runDir).toMatch(/\/\.render-remote-run\.[A-Za-z0-9]{8}$/);
       expect(existsSync(runDir)).toBe(false);
       expect(look.lockRunDir).toBe(runDir); // the lock named the render while it ran
-      expect(existsSync(lockPath())).toBe(false);
+      expect(existsSync(lockPath(entry.runId))).toBe(false);
       expect(result.deadline).toBe(entry.deadline);
       expect(result.leftSeconds).toBeGreaterThan(50 * 60);
       seen.push(look);
@@ -101,7 +101,7 @@ describeWithSshd("render-remote --on: renders on a kept server (real OpenSSH on 
     );
     expect(stages).toEqual([]);
     expect(logins()).toBe(before);
-    expect(existsSync(lockPath())).toBe(false);
+    expect(existsSync(lockPath(entry.runId))).toBe(false);
     expect(existsSync(w.out)).toBe(false);
   });
 
@@ -111,7 +111,7 @@ describeWithSshd("render-remote --on: renders on a kept server (real OpenSSH on 
     const first = recordingReporter();
     const running = renderOn({ ...options(w, entry.runId, w.specs.slow), processes: 1, reporter: first.reporter });
     // the renderer runs once the lock names its run directory
-    await until(() => existsSync(path.join(lockPath(), "rundir")), "the first render to be launched", 60_000);
+    await until(() => existsSync(path.join(lockPath(entry.runId), "rundir")), "the first render to be launched", 60_000);
     // paused while the second tries (a fast machine could otherwise finish it first); it resumes unaffected
     const paused = sshd.userProcesses().filter((info) => info.command.includes("julia-render"));
     expect(paused.length).toBeGreaterThan(0);
@@ -132,7 +132,7 @@ describeWithSshd("render-remote --on: renders on a kept server (real OpenSSH on 
     const result = await running;
     expect(first.stages).toEqual(ON_STAGES);
     expect(await probeVideo(result.outputs[0])).toMatchObject({ codec: "h264", width: 192, height: 144, frames: slow.frames });
-    expect(existsSync(lockPath())).toBe(false);
+    expect(existsSync(lockPath(entry.runId))).toBe(false);
     // and once it is done, the server takes the next one
     const next = recordingReporter();
     const again = await renderOn({ ...options(w, entry.runId, w.specs.tiny), reporter: next.reporter });
@@ -152,7 +152,7 @@ describeWithSshd("render-remote --on: renders on a kept server (real OpenSSH on 
       reporter: first.reporter,
       onRunDir: (dir) => (runDir = dir),
     }).catch((e: unknown) => e);
-    await until(() => existsSync(path.join(lockPath(), "rundir")), "the render to be launched", 60_000);
+    await until(() => existsSync(path.join(lockPath(entry.runId), "rundir")), "the render to be launched", 60_000);
     // held mid-render (a fast machine could finish first), then the server's sshd dies and stays down past --reconnect-for
     const paused = sshd.userProcesses().filter((info) => info.command.includes("julia-render"));
     for (const info of paused) process.kill(info.pid, "SIGSTOP");
@@ -188,11 +188,11 @@ describeWithSshd("render-remote --on: renders on a kept server (real OpenSSH on 
       const again = await renderOn({ ...options(w, entry.runId, w.specs.tiny), reporter: next.reporter });
       expect(next.lines).toContain("  replaced a stale --on lock (its render had ended and its client had gone quiet)");
       expect(await probeVideo(again.outputs[0])).toMatchObject({ frames: tiny.frames });
-      expect(existsSync(lockPath())).toBe(false);
+      expect(existsSync(lockPath(entry.runId))).toBe(false);
     } finally {
       for (const info of sshd.userProcesses()) process.kill(info.pid, "SIGKILL");
       if (runDir) rmSync(runDir, { recursive: true, force: true });
-      rmSync(lockPath(), { recursive: true, force: true });
+      rmSync(lockPath(entry.runId), { recursive: true, force: true });
     }
   });
 
@@ -209,14 +209,14 @@ describeWithSshd("render-remote --on: renders on a kept server (real OpenSSH on 
       reporter,
       onRunDir: (dir) => (runDir = dir),
     }).catch((e: unknown) => e);
-    await until(() => existsSync(path.join(lockPath(), "rundir")), "the render to be launched", 60_000);
+    await until(() => existsSync(path.join(lockPath(entry.runId), "rundir")), "the render to be launched", 60_000);
     controller.abort();
     const error = await running;
     expect(error).toBeInstanceOf(InterruptedError);
     expect(exitCodeFor(error)).toBe(130);
     expect(stages).toEqual(["connect", "upload", "render", "teardown"]);
     expect(existsSync(runDir)).toBe(false);
-    expect(existsSync(lockPath())).toBe(false);
+    expect(existsSync(lockPath(entry.runId))).toBe(false);
     expect(await readJournal(entry.runId, w.env)).toMatchObject({ status: "live", stage: "kept" });
     await until(() => sshd.userProcesses().length === 0, "no process left on the host");
   });
@@ -233,7 +233,7 @@ describeWithSshd("render-remote --on: renders on a kept server (real OpenSSH on 
       reporter: recordingReporter().reporter,
       onRunDir: (dir) => (runDir = dir),
     }).catch((e: unknown) => e);
-    await until(() => existsSync(path.join(lockPath(), "rundir")), "the render to be launched", 60_000);
+    await until(() => existsSync(path.join(lockPath(entry.runId), "rundir")), "the render to be launched", 60_000);
     for (const info of sshd.userProcesses().filter((each) => each.command.includes("julia-render"))) process.kill(info.pid, "SIGSTOP");
     // `down` as h16a's does it: the journal first, then the server goes
     await writeJournal({ ...entry, status: "destroyed", stage: "teardown" }, w.env);
@@ -250,7 +250,7 @@ describeWithSshd("render-remote --on: renders on a kept server (real OpenSSH on 
     } finally {
       for (const info of sshd.userProcesses()) process.kill(info.pid, "SIGKILL");
       if (runDir) rmSync(runDir, { recursive: true, force: true });
-      rmSync(lockPath(), { recursive: true, force: true });
+      rmSync(lockPath(entry.runId), { recursive: true, force: true });
     }
   });
 

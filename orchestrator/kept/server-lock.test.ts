@@ -73,8 +73,9 @@ describeWithSshd("the server's --on lock (real OpenSSH on 127.0.0.1)", () => {
 
     const silent = fresh();
     const quiet = await acquireServerLock(host, holder("quiet"), options(silent));
-    await silentFor(quiet.path, 59);
-    await expect(acquireServerLock(host, holder("new"), options(silent))).rejects.toThrow(/sign of life 59 s ago/);
+    // half the grace: a slow machine's seconds between the touch and the check do not change the verdict
+    await silentFor(quiet.path, 30);
+    await expect(acquireServerLock(host, holder("new"), options(silent))).rejects.toThrow(/sign of life 3\d s ago/);
     await silentFor(quiet.path, 61);
     const after = await acquireServerLock(host, holder("new"), options(silent));
     expect(after.tookStale).toBe(true);

@@ -18,7 +18,9 @@ import { checkedHome } from "../pipeline/upload.ts";
  * runs). The run directory it names gone (its holder's teardown removed it)
  * means stale at once.
  */
-export const LOCK_NAME = ".render-remote-on.lock";
+export function lockName(keptRunId: string): string {
+  return `.render-remote-on.${keptRunId}.lock`;
+}
 /** Longer than an upload or a download takes between two touches. */
 export const LOCK_GRACE_SECONDS = 15 * 60;
 /** How long to wait for another client's quick lock step (flock), not for its render. */
@@ -97,7 +99,7 @@ export interface LockOptions {
 /** Takes the server's --on lock over this connection, or throws ServerBusyError naming who holds it. */
 export async function acquireServerLock(host: Host, holder: LockHolder, options: LockOptions): Promise<ServerLock> {
   const home = checkedHome(await host.homeDir(), host.description);
-  const lockPath = `${home}/${options.name ?? LOCK_NAME}`;
+  const lockPath = `${home}/${options.name ?? lockName(options.runId)}`;
   const token = randomBytes(16).toString("hex");
   const grace = String(options.graceSeconds ?? LOCK_GRACE_SECONDS);
   const underFlock = (on: Host, signal: AbortSignal | undefined, script: string, ...args: string[]) =>
