@@ -6,7 +6,14 @@ import { ProvisionError } from "../errors.ts";
 import { readJournal, writeJournal } from "../state/journal.ts";
 import { runsDir, stateDir } from "../state/paths.ts";
 import { LinodeClient } from "./linode-api.ts";
-import { destroyWithRetries, stillBillingMessage, tearDownRun, type RetryOptions, type TeardownContext } from "./destroy-run.ts";
+import {
+  destroyWithRetries,
+  stillBillingMessage,
+  tearDownLeftRun,
+  tearDownRun,
+  type RetryOptions,
+  type TeardownContext,
+} from "./destroy-run.ts";
 import { fakeFirewall, fakeInstance, startFakeLinodeApi, type FakeLinodeApi } from "./testing/fake-linode-api.ts";
 import { FakeProvisionEngine, type FakeEngineBehaviour } from "./testing/fake-provision-engine.ts";
 
@@ -208,5 +215,40 @@ describe("stillBillingMessage", () => {
     ).toBe(
       "Could not destroy run rr-1: the account could not be checked: 503. It may still be billing at $0.054/h: whatever is tagged t. (The run had already failed: ffmpeg) To finish the teardown, run: render-remote audit --destroy --yes",
     );
+  });
+});
+
+describe("tearDownLeftRun (down, attach): a run's teardown, then its watchdog's token revoked", () => {
+  const leftRun = async () => {
+    await writeRunJournal();
+    const client = new LinodeClient({ token: api.token, baseUrl: api.url, maxAttempts: 1 });
+    const made = await client.createToken({
+      label: `render-remote-run:${RUN_ID}`,
+      scopes: "linodes:read_write",
+      expiry: new Date(Date.now() + 3_600_000),
+    });
+    const runToken = { id: made.id, label: made.label, expiry: made.expiry ?? "" };
+    return { client, journal: { runId: RUN_ID, hourly: 1.296, runToken } };
+  };
+
+  it("destroys the stack (up and journal taken as done), marks the journal destroyed, revokes the token and says so in the journal", async () => {
+    const { journal } = await leftRun();
+    api.instances.push(fakeInstance({ id: 41, label: "rr-left", tags: TAGS }));
+    const ctx = context({});
+    await tearDownLeftRun(journal, ctx);
+    expect((ctx.engine as FakeProvisionEngine).methods()).toContain("destroy");
+    expect(api.tokens.list).toEqual([]); // revoked
+    expect(await readJournal(RUN_ID, env)).toMatchObject({ status: "destroyed", runToken: { id: journal.runToken.id, revoked: true } });
+  });
+
+  it("a token already revoked is left alone; a destroy that fails for good throws and keeps the token (the watchdog still guards the server)", async () => {
+    const { journal } = await leftRun();
+    await tearDownLeftRun({ ...journal, runToken: { ...journal.runToken, revoked: true } }, context({}));
+    expect(api.tokens.list.map((token) => token.id)).toEqual([journal.runToken.id]);
+
+    api.instances.push(fakeInstance({ id: 42, label: "rr-stuck", tags: TAGS }));
+    api.fail({ method: "DELETE", path: "/linode/instances", status: 500, times: 1000 });
+    await expect(tearDownLeftRun(journal, context({ destroyFailures: Infinity }))).rejects.toThrow(/Still billing|may still be billing/);
+    expect(api.tokens.list.map((token) => token.id)).toEqual([journal.runToken.id]);
   });
 });
