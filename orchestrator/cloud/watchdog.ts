@@ -29,6 +29,25 @@ export interface WatchdogOrder {
 
 export type WatchdogState = { armed: true } | { armed: false; reason: string };
 
+/** What a provisioned server (provision.ts's ProvisionedHost) tells the watchdog. */
+export interface WatchdogTarget {
+  runId: string;
+  instanceId: number;
+  firewallId: number;
+  deadline: Date;
+  apiUrl: string;
+  runToken: { expiry: string; secret: string };
+}
+
+/** The watchdog's order for a provisioned server: its deadline, retried until its run token expires. */
+export function watchdogOrderFor(
+  target: WatchdogTarget,
+  options: Pick<WatchdogOrder, "retrySeconds" | "helperPath" | "signal"> = {},
+): WatchdogOrder {
+  const { runId, instanceId, firewallId, deadline, apiUrl, runToken } = target;
+  return { runId, instanceId, firewallId, deadline, until: new Date(runToken.expiry), apiUrl, token: runToken.secret, ...options };
+}
+
 /** The watchdog's log on the server, readable by the login user: `attach` shows it. */
 export function watchdogLogPath(runId: string): string {
   return watchdogLogFile(runId);

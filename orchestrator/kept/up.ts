@@ -6,7 +6,7 @@ import { createPulumiEngine, type ProvisionEngine } from "../cloud/pulumi-engine
 import { createRunId } from "../cloud/run-id.ts";
 import { formatDeadlineTime, KEPT_MARGIN_SECONDS, keptDeadline, type KeptDeadline } from "../cloud/server-deadline.ts";
 import { resolveSshFrom, withSshFromHint } from "../cloud/ssh-from.ts";
-import { armWatchdog } from "../cloud/watchdog.ts";
+import { armWatchdog, watchdogOrderFor } from "../cloud/watchdog.ts";
 import { checkPlanName, resolvePlan } from "../estimate/choose-plan.ts";
 import type { Host } from "../hosts/host.ts";
 import { connectSsh } from "../hosts/ssh-host.ts";
@@ -175,17 +175,7 @@ function connectKept(host: ProvisionedHost, options: UpOptions, sshFrom: readonl
 /** A kept server without a server-side deadline could bill until someone notices: failing to arm it fails `up`, which destroys it. */
 async function armOrRefuse(connected: Host, host: ProvisionedHost, deps: UpDeps, signal: AbortSignal): Promise<void> {
   if (!host.runToken) throw new ProvisionError(`Run ${host.runId} has no token for its watchdog; the server was destroyed.`);
-  const state = await armWatchdog(connected, {
-    runId: host.runId,
-    instanceId: host.instanceId,
-    firewallId: host.firewallId,
-    deadline: host.deadline,
-    until: new Date(host.runToken.expiry),
-    apiUrl: host.apiUrl,
-    token: host.runToken.secret,
-    signal,
-    ...deps.watchdog,
-  });
+  const state = await armWatchdog(connected, watchdogOrderFor({ ...host, runToken: host.runToken }, { signal, ...deps.watchdog }));
   if (!state.armed)
     throw new ProvisionError(
       `The server-side deadline could not be armed (${state.reason}), and a kept server without one could bill until someone notices, so run ${host.runId}'s server is being destroyed. Run \`render-remote up\` again, or render once with --plan.`,

@@ -12,7 +12,7 @@ import { parseSshFrom, resolveSshFrom, withSshFromHint } from "../cloud/ssh-from
 import { connectSsh } from "../hosts/ssh-host.ts";
 import type { Host } from "../hosts/host.ts";
 import type { ProvisionedHost } from "../cloud/provision.ts";
-import { armWatchdog } from "../cloud/watchdog.ts";
+import { armWatchdog, watchdogOrderFor } from "../cloud/watchdog.ts";
 import { noServerDeadlineLine } from "../cloud/run-token.ts";
 import { formatDeadlineTime, serverDeadline } from "../cloud/server-deadline.ts";
 import type { CostEstimate } from "../cloud/budget.ts";
@@ -194,17 +194,7 @@ function onceArmed(
   return async (connected: Host): Promise<Host> => {
     if (done || !host.runToken) return connected;
     done = true;
-    const state = await armWatchdog(connected, {
-      runId: host.runId,
-      instanceId: host.instanceId,
-      firewallId: host.firewallId,
-      deadline: host.deadline,
-      until: new Date(host.runToken.expiry),
-      apiUrl: host.apiUrl,
-      token: host.runToken.secret,
-      signal,
-      ...options,
-    });
+    const state = await armWatchdog(connected, watchdogOrderFor({ ...host, runToken: host.runToken }, { signal, ...options }));
     if (state.armed) {
       reporter.info(`  watchdog armed: the server deletes itself at ${formatDeadlineTime(host.deadline)} even if this laptop is gone.`);
       await updateJournal(host.runId, { watchdog: "armed" }).catch(() => undefined);
