@@ -12,18 +12,14 @@ import { pulumiCliRoot } from "./pulumi-settings.ts";
  * only we signal it. No stack logic here: pulumi-engine.ts drives the stacks.
  */
 
-/**
- * The CLI version we require: the one matching our @pulumi/pulumi, and never
- * below 3.181.0, which `destroy` with an inline program needs (automation/stack.js
- * checkInlineSupport throws before starting an older CLI: `up` would work, `destroy` never).
- */
+/** The CLI version we require: the one matching our @pulumi/pulumi (see recentEnough). */
 export const REQUIRED_PULUMI_VERSION = PULUMI_SDK_VERSION;
-export const INLINE_DESTROY_MIN_VERSION = "3.181.0";
 
 /** Installs the CLI at `version` into `root` (PulumiCommand.install by default: get.pulumi.com). */
 export type InstallPulumi = (root: string, version: string) => Promise<PulumiCommand>;
 
-const defaultInstall: InstallPulumi = async (root) => PulumiCommand.install({ root });
+/** PulumiCommand.install: the CLI already at `root`/bin/pulumi if it is this SDK's version, else a download into `root`. */
+export const defaultInstall: InstallPulumi = async (root) => PulumiCommand.install({ root });
 
 /** Whether `version` (e.g. "3.248.0") is at least `minimum`. */
 export function versionAtLeast(version: string, minimum: string): boolean {
@@ -34,10 +30,16 @@ export function versionAtLeast(version: string, minimum: string): boolean {
   return true;
 }
 
-const recentEnough = (cli: PulumiCommand) =>
-  cli.version !== null &&
-  versionAtLeast(cli.version.toString(), REQUIRED_PULUMI_VERSION) &&
-  versionAtLeast(cli.version.toString(), INLINE_DESTROY_MIN_VERSION);
+/**
+ * Whether a CLI reporting `version` can do every call we make: the version matching our @pulumi/pulumi, and never
+ * below 3.181.0, which `destroy` with an inline program needs (automation/stack.js checkInlineSupport throws before
+ * starting an older CLI: `up` would work, `destroy` never).
+ */
+export const recentEnough = (version: string | undefined, minimums = [REQUIRED_PULUMI_VERSION, "3.181.0"]): boolean =>
+  version !== undefined && minimums.every((minimum) => versionAtLeast(version, minimum));
+
+const versionOf = (cli: PulumiCommand) => cli.version?.toString();
+const describeVersion = (cli: PulumiCommand) => (cli.version ? `v${cli.version.toString()}` : "of a version it does not tell");
 
 /**
  * The CLI on PATH if it is recent enough, else our own copy under the state
@@ -59,8 +61,8 @@ export async function findPulumiCli(
     } catch {
       continue; // not there
     }
-    if (recentEnough(cli)) return detachedCli(cli);
-    tooOld.push(`${where === undefined ? "the pulumi on PATH" : cli.command} is v${cli.version?.toString() ?? "unknown"}`);
+    if (recentEnough(versionOf(cli))) return detachedCli(cli);
+    tooOld.push(`${where === undefined ? "the pulumi on PATH" : cli.command} is ${describeVersion(cli)}`);
   }
   const why =
     tooOld.length > 0
@@ -83,9 +85,9 @@ export async function findPulumiCli(
       { cause: error },
     );
   }
-  if (!recentEnough(installed)) {
+  if (!recentEnough(versionOf(installed))) {
     throw new ProvisionError(
-      `The Pulumi CLI installed into ${root} is v${installed.version?.toString() ?? "unknown"}, not v${REQUIRED_PULUMI_VERSION}. Remove ${root} and run the same command again.`,
+      `The Pulumi CLI installed into ${root} is ${describeVersion(installed)}, not v${REQUIRED_PULUMI_VERSION}. Remove ${root} and run the same command again.`,
     );
   }
   return detachedCli(installed);
@@ -165,11 +167,12 @@ export function runDetached(
       stderr += text;
       io.onError?.(text);
     });
-    let cancelled = false;
     let killTimer: NodeJS.Timeout | undefined;
+    // Called at most once (an abort is dispatched once, and never to a listener added after it): one SIGINT is a
+    // graceful cancel; a second would terminate the engine mid-operation.
     const cancel = () => {
-      if (cancelled || child.exitCode !== null || child.pid === undefined) return;
-      cancelled = true; // one SIGINT: a graceful cancel; a second would terminate the engine mid-operation
+      // Exited or killed, though a plugin may still hold its pipes: its process group is no longer ours to kill.
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
       child.kill("SIGINT");
       const reason: unknown = io.signal?.reason;
       if (reason instanceof CliDeadline) {
@@ -183,7 +186,7 @@ export function runDetached(
         }, reason.graceMs);
       }
     };
-    io.signal?.addEventListener("abort", cancel, { once: true });
+    io.signal?.addEventListener("abort", cancel);
     if (io.signal?.aborted) cancel();
     const settle = (code: number, error?: Error) => {
       clearTimeout(killTimer);
