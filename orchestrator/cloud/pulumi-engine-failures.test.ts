@@ -4,8 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { PulumiCommand } from "@pulumi/pulumi/automation/index.js";
 import { execa } from "execa";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ProvisionError } from "../errors.ts";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { InterruptedError, ProvisionError } from "../errors.ts";
 import { CliDeadline, versionAtLeast } from "./pulumi-cli.ts";
 import { createPulumiEngine } from "./pulumi-engine.ts";
 import { stackLockDir } from "./stack-files.ts";
@@ -200,5 +200,91 @@ describe("failures the engine must pass on", () => {
     });
     expect(result.exitCode).toBe(255);
     expect(result.stderr).toMatch(/unknown command "frobnicate/);
+  });
+});
+
+describe("preflight: which linode plugin will do, and what it says otherwise", () => {
+  const seedPlugins = (list: object[]) => writeFile(`${logFile}.plugins`, JSON.stringify(list));
+  const refusal = async () =>
+    (await engine()
+      .preflight()
+      .catch((caught: unknown) => caught)) as ProvisionError;
+
+  it("only a linode resource plugin of exactly @pulumi/linode's version; what was found is named by version", async () => {
+    process.env.FAKE_PULUMI_PLUGIN = "wrong"; // the install adds linode v5.0.0
+    await seedPlugins([
+      { name: "random", kind: "resource", version: "5.1.1" },
+      { name: "linode", kind: "language", version: "5.1.1" },
+    ]);
+    const error = await refusal();
+    expect(error).toBeInstanceOf(ProvisionError);
+    expect(error.message).toBe(
+      "The Pulumi linode plugin v5.1.1 is not installed (found: v5.1.1, v5.0.0). Run the same command again. Nothing was created.",
+    );
+  });
+
+  it("other plugins beside the right one do not matter", async () => {
+    await seedPlugins([{ name: "random", kind: "resource", version: "4.0.0" }]);
+    await expect(engine().preflight()).resolves.toBeUndefined();
+  });
+
+  it("an install that leaves no linode plugin in the list: 'none'; one without a version: 'v?'", async () => {
+    process.env.FAKE_PULUMI_PLUGIN = "elsewhere";
+    expect((await refusal()).message).toMatch(/ \(found: none\)\. /);
+    await seedPlugins([{ name: "linode", kind: "resource" }]);
+    expect((await refusal()).message).toMatch(/ \(found: v\?\)\. /);
+  });
+
+  it("the failed install is kept as the cause", async () => {
+    process.env.FAKE_PULUMI_PLUGIN = "fail";
+    const error = await refusal();
+    expect((error.cause as ProvisionError).cause).toBeInstanceOf(Error);
+    expect(((error.cause as ProvisionError).cause as Error).message).toMatch(
+      /^code: 255\n.*\n stderr: error: \[resource plugin linode-v5\.1\.1\] downloading/s,
+    );
+  });
+
+  it("a failure that is not a known one says Pulumi is not ready, in the CLI's words, and keeps the cause", async () => {
+    process.env.FAKE_PULUMI_PLUGIN = "ls-fails";
+    const error = await refusal();
+    expect(error.message).toBe(
+      "Pulumi is not ready: error: could not read the plugin directory: permission denied. Fix this and run the same command again. Nothing was created.",
+    );
+    expect((error.cause as Error).message).toMatch(/^code: 255\n/);
+  });
+});
+
+describe("up and the log", () => {
+  it("up with a signal already aborted is interrupted before `pulumi up` runs", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const error = await engine()
+      .up(RUN, async () => ({}), { signal: controller.signal })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InterruptedError);
+    expect((error as Error).message).toBe("Interrupted before the server was created.");
+    expect((await commandLines(logFile)).some((line) => line.startsWith("up "))).toBe(false);
+  });
+
+  it("without a log function, what the engine says goes to stderr, one line each", async () => {
+    await installFakeCli(path.join(home, "bin"), "v3.100.0");
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      await createPulumiEngine({ RENDER_REMOTE_HOME: state(), LINODE_TOKEN: "t" }, undefined, {
+        installPulumi: async (root) => {
+          await installFakeCli(path.join(root, "bin"));
+          return PulumiCommand.get({ root });
+        },
+      }).preflight();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written.filter((line) => line.startsWith("Pulumi CLI:"))).toEqual([
+      `Pulumi CLI: the pulumi on PATH is v3.100.0, older than the v3.248.0 render-remote needs; installing v3.248.0 into ${path.join(state(), "pulumi-cli")} (one time, about 100 MB).\n`,
+    ]);
   });
 });

@@ -12,7 +12,9 @@
 //   FAKE_PULUMI_UP=pending             `up` is cut off mid-create: the instance stays a pending CREATE, with no ID
 //   FAKE_PULUMI_UP=killed              `up` dies like a CLI killed with SIGKILL: resources created, lock left behind
 //   FAKE_PULUMI_DESTROY=fail|hang|hang-hard   destroy fails; waits for SIGINT; ignores SIGINT
-//   FAKE_PULUMI_PLUGIN=fail|wrong      `plugin install` fails offline; installs another version
+//   FAKE_PULUMI_PLUGIN=fail|wrong|elsewhere|ls-fails   `plugin install` fails offline; installs another version;
+//                                      succeeds but installs nothing we list; `plugin ls` fails
+//   $FAKE_PULUMI_LOG.plugins           the plugins already installed (a JSON array as `plugin ls --json` prints)
 // With LINODE_URL set (a fake Linode API), `up` creates the firewall and the instance there, tagged as
 // the program says, and `destroy` deletes what the checkpoint holds, as the linode provider would.
 // Unknown commands exit 255; `stack rm` refuses a stack that still has resources (without --force);
@@ -159,8 +161,10 @@ if (argv[0] === "version") {
       `[resource plugin linode-${words[4]}] downloading from github://api.github.com/pulumi: dial tcp: lookup api.github.com: no such host`,
     );
   const version = process.env.FAKE_PULUMI_PLUGIN === "wrong" ? "5.0.0" : words[4].replace(/^v/, "");
-  writeFileSync(pluginsFile, JSON.stringify([...plugins, { name: words[3], kind: words[2], version, path: "/fake", size: 1 }]));
+  if (process.env.FAKE_PULUMI_PLUGIN !== "elsewhere")
+    writeFileSync(pluginsFile, JSON.stringify([...plugins, { name: words[3], kind: words[2], version, path: "/fake", size: 1 }]));
 } else if (command === "plugin ls") {
+  if (process.env.FAKE_PULUMI_PLUGIN === "ls-fails") fail("could not read the plugin directory: permission denied");
   console.log(JSON.stringify(plugins.map((p) => ({ ...p, installTime: "2026-11-24T00:00:00Z", lastUsedTime: "2026-11-24T00:00:00Z" }))));
 } else if (command === "stack select") {
   if (!existsSync(stackFile(stackName))) fail(`no stack named '${stackName}' found`);
