@@ -450,3 +450,11 @@ describe("LinodeClient: what its errors and requests name", () => {
     }
   });
 });
+
+describe("LinodeApiError without reasons", () => {
+  it("says no reasons rather than inventing some", () => {
+    expect(new LinodeApiError({ kind: "server", status: 500, method: "DELETE", path: "/linode/instances/5" }).message).toBe(
+      "Linode API DELETE /linode/instances/5 kept failing (500) after retries. Check status.linode.com, then try again.",
+    );
+  });
+});

@@ -94,3 +94,22 @@ it("requireRunToken: without account:read_write nothing is created", async () =>
   expect(engine.methods()).toEqual(["preflight"]);
   expect(await readJournal(RUN_ID, env)).toMatchObject({ status: "destroyed" });
 });
+
+it("keepOnSuccess says which server was kept and where its keys stay until `down`", async () => {
+  const engine = new FakeProvisionEngine(env, { api });
+  const logged: string[] = [];
+  await withProvisionedHost(options({ log: (line) => logged.push(line) }), engine, async () => "prepared");
+  expect(logged).toContain(
+    `Kept run ${RUN_ID}'s server; its keys stay in ${runKeysDir(RUN_ID, env)} until \`render-remote down ${RUN_ID}\`.`,
+  );
+});
+
+it("requireRunToken: a token Linode fails to create for another reason than its scope: nothing is created, run again", async () => {
+  api.fail({ method: "POST", path: "/profile/tokens", exact: true, status: 500, times: Number.POSITIVE_INFINITY });
+  const engine = new FakeProvisionEngine(env, { api });
+  const error = await withProvisionedHost(options(), engine, async () => "prepared").catch((e: unknown) => e);
+  expect((error as Error).message).toMatch(
+    /^No server-side deadline can be set \(creating the run's own token failed: Linode API POST \/profile\/tokens kept failing \(500.*\), and a kept server without one could bill until someone notices\. Nothing was created\. Run again\.$/,
+  );
+  expect(engine.methods()).toEqual(["preflight"]);
+});

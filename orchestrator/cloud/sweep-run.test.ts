@@ -86,3 +86,54 @@ describe("sweepRunResources", () => {
     expect(result.error).toMatch(/could not be checked: .*firewalls kept failing/);
   });
 });
+
+describe("sweepRunResources: what it reports, and what it asks for", () => {
+  class FailingAccount extends ScriptedAccount {
+    asked: unknown[] = [];
+    override async listInstances(...args: unknown[]) {
+      this.asked.push(["instances", ...args]);
+      return super.listInstances();
+    }
+    override async listFirewalls(...args: unknown[]) {
+      this.asked.push(["firewalls", ...args]);
+      return super.listFirewalls();
+    }
+    override async deleteInstance(id: number): Promise<"deleted"> {
+      throw new Error(`DELETE /linode/instances/${id} kept failing (500)`);
+    }
+    override async deleteFirewall(id: number): Promise<"deleted"> {
+      throw new Error(`DELETE /networking/firewalls/${id} kept failing (500)`);
+    }
+  }
+
+  it("deletions that fail: each thing left is named, and each failure is in the error, in order", async () => {
+    const account = new FailingAccount([instance(1, tags())], [firewall(7, tags()), firewall(9, tags())]);
+    const result = await sweepRunResources(account, RUN, { ...options([]), confirmAttempts: 1 });
+    expect(result).toEqual({
+      deleted: [],
+      left: ["instance 1 (i1, g6-dedicated-2, us-east)", "firewall 7 (f7)", "firewall 9 (f9)"],
+      error:
+        "instance 1: DELETE /linode/instances/1 kept failing (500); firewall 7: DELETE /networking/firewalls/7 kept failing (500); " +
+        "firewall 9: DELETE /networking/firewalls/9 kept failing (500)",
+    });
+  });
+
+  it("deletions that all succeeded but linger past the attempts: left, with no error to blame", async () => {
+    const account = new ScriptedAccount([instance(1, tags())], [], 1000);
+    const result = await sweepRunResources(account, RUN, { ...options([]), confirmAttempts: 2 });
+    expect(result).toStrictEqual({ deleted: ["instance 1 (i1)"], left: ["instance 1 (i1, g6-dedicated-2, us-east)"], error: undefined });
+    expect(Object.hasOwn(result, "error") ? result.error : undefined).toBeUndefined();
+  });
+
+  it("asks the account for this run's tag on every listing (the tags are checked again on what comes back)", async () => {
+    const account = new FailingAccount([], []);
+    await sweepRunResources(account, RUN, options([]));
+    const filter = { tag: `render-remote-run:${RUN}` };
+    expect(account.asked).toEqual([
+      ["instances", filter],
+      ["firewalls", filter],
+      ["instances", filter],
+      ["firewalls", filter],
+    ]);
+  });
+});
