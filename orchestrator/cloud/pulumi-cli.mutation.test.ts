@@ -71,6 +71,15 @@ async function script(name: string, body: string): Promise<string> {
   return file;
 }
 
+/** What `running` rejected with; resolving fails the test. */
+const rejection = (running: Promise<unknown>): Promise<Error> =>
+  running.then(
+    () => {
+      throw new Error("runDetached resolved; it should have rejected");
+    },
+    (error: unknown) => error as Error,
+  );
+
 /** A pid the stand-in wrote (whole: it renames the file into place). Never 0 or 1: kill(0) would hit our own group. */
 function pidIn(file: string): number {
   const pid = Number(readFileSync(file, "utf8").trim());
@@ -238,9 +247,9 @@ describe("runDetached", () => {
 
   it("a non-zero exit rejects with the CLI's code and stderr; a missing CLI rejects with code -2 rather than crashing", async () => {
     const failing = await script("pulumi", "echo partial; echo 'error: [400] bad type' >&2; exit 3");
-    const error = await runDetached(failing, ["up"], dir, {}, {}).catch((caught: unknown) => caught as Error);
+    const error = await rejection(runDetached(failing, ["up"], dir, {}, {}));
     expect(error.message).toBe("code: 3\n stdout: partial\n\n stderr: error: [400] bad type\n\n err?: \n");
-    const missing = await runDetached(path.join(dir, "nowhere", "pulumi"), ["up"], dir, {}, {}).catch((caught: unknown) => caught as Error);
+    const missing = await rejection(runDetached(path.join(dir, "nowhere", "pulumi"), ["up"], dir, {}, {}));
     expect(missing.message).toMatch(/^code: -2\n stdout: \n stderr: spawn \S+nowhere\/pulumi ENOENT\n err\?: Error: spawn \S+ ENOENT\n$/);
   });
 
@@ -251,7 +260,7 @@ describe("runDetached", () => {
     );
     const controller = new AbortController();
     controller.abort();
-    const error = await runDetached(command, ["up"], dir, {}, { signal: controller.signal }).catch((caught: unknown) => caught as Error);
+    const error = await rejection(runDetached(command, ["up"], dir, {}, { signal: controller.signal }));
     expect(error).toBeInstanceOf(Error);
     expect(error.message).not.toMatch(/finished/);
     expect(error.message).toMatch(/^code: (7|-2)\n/); // the trap ran, or the SIGINT came before the trap was set
@@ -263,18 +272,20 @@ describe("runDetached", () => {
       `trap '' INT\necho $$ > "${dir}/cli.tmp" && mv "${dir}/cli.tmp" "${dir}/cli.pid"\nsleep 600 & echo $! > "${dir}/plugin.tmp" && mv "${dir}/plugin.tmp" "${dir}/plugin.pid"\necho ready\nwhile :; do sleep 1; done`,
     );
     const controller = new AbortController();
-    const running = runDetached(
-      command,
-      ["destroy"],
-      dir,
-      {},
-      {
-        signal: controller.signal,
-        onOutput: (text) => {
-          if (text.includes("ready")) controller.abort(new CliDeadline(100));
+    const running = rejection(
+      runDetached(
+        command,
+        ["destroy"],
+        dir,
+        {},
+        {
+          signal: controller.signal,
+          onOutput: (text) => {
+            if (text.includes("ready")) controller.abort(new CliDeadline(100));
+          },
         },
-      },
-    ).catch((caught: unknown) => caught as Error);
+      ),
+    );
     await waitFor(() => existsSync(path.join(dir, "plugin.pid")), "the plugin started");
     const error = await running;
     expect(error.message).toMatch(
