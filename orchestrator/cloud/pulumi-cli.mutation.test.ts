@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -129,9 +129,12 @@ describe("pulumiErrorText", () => {
 describe("findPulumiCli: what the user is told", () => {
   const env = () => ({ RENDER_REMOTE_HOME: path.join(dir, "state") });
   const root = () => path.join(dir, "state", "pulumi-cli");
-  // node (the stand-in's interpreter) and no pulumi
+  // node (the stand-in's interpreter) and nothing else: node's own folder may hold a pulumi too (Homebrew)
   const noPulumiOnPath = () => {
-    process.env.PATH = path.dirname(process.execPath);
+    const only = path.join(dir, "node-only");
+    mkdirSync(only);
+    symlinkSync(process.execPath, path.join(only, "node"));
+    process.env.PATH = only;
   };
   const offline = async () => {
     throw new Error("getaddrinfo ENOTFOUND get.pulumi.com");
