@@ -17,6 +17,11 @@ export interface SshExecResult extends ExecResult {
   connectionLost: boolean;
 }
 
+/** A command's exit status, once sshd has reported it. */
+interface ExitHolder {
+  status?: { code: number | null; signal: string | null };
+}
+
 /** Connects (retrying until sshd answers, see ssh-connect.ts) and returns the host. */
 export async function connectSsh(target: SshTarget, options: SshConnectOptions): Promise<SshHost> {
   return new SshHost(await openSshClient(target, options), target);
@@ -56,11 +61,10 @@ export class SshHost implements Host {
     const command = options.cwd === undefined ? program : `cd ${quoteArg(options.cwd)} && exec ${program}`;
     const { signal } = options;
     if (signal?.aborted) return { exitCode: null, stdout: "", stderr: "", signal: null, connectionLost: false };
-    const channel = await this.openChannel(argv[0], command);
+    const { channel, exit } = await this.openChannel(argv[0], command);
     return new Promise((resolve, reject) => {
       const stdout = new BoundedHead(options.onStdoutLine ? 0 : STDOUT_KEPT);
       const stderr = new BoundedTail(STDERR_KEPT);
-      let exit: { code: number | null; signal: string | null } | undefined;
       let callbackError: unknown;
       let aborted = false;
       const guard = (fn: () => void) => {
@@ -100,12 +104,13 @@ export class SshHost implements Host {
         const [out, err] = [stdout.toString(), stderr.toString()];
         if (callbackError !== undefined) return reject(callbackError);
         if (aborted) return resolve({ exitCode: null, stdout: out, stderr: err, signal: null, connectionLost: false });
+        const status = exit.status;
         resolve({
-          exitCode: exit?.code ?? null,
+          exitCode: status?.code ?? null,
           stdout: out,
           stderr: err,
-          signal: exit?.signal ?? null,
-          connectionLost: exit === undefined,
+          signal: status?.signal ?? null,
+          connectionLost: status === undefined,
         });
       };
       const onAbort = () => {
@@ -128,9 +133,6 @@ export class SshHost implements Host {
         const text = errors.write(chunk);
         stderr.append(text);
         if (text) guard(() => options.onStderr?.(text));
-      });
-      channel.on("exit", (code: number | null, signalName?: string) => {
-        exit = { code: typeof code === "number" ? code : null, signal: signalName ?? null };
       });
       channel.on("close", finish);
     });
@@ -185,12 +187,23 @@ export class SshHost implements Host {
     clearTimeout(timer);
   }
 
-  private openChannel(program: string, command: string): Promise<ClientChannel> {
+  /**
+   * Opens an exec channel, listening for its exit status at once: ssh2 parses a
+   * whole TCP read in one go, so a quick command's output, exit status and close
+   * can come in the same read as the exec's acceptance, and the exit event is
+   * emitted before any `await` resumes. A listener added after the await missed
+   * it, and the command read as "connection lost" (seen under load).
+   */
+  private openChannel(program: string, command: string): Promise<{ channel: ClientChannel; exit: ExitHolder }> {
     this.assertConnected(`run ${program}`);
     return new Promise((resolve, reject) => {
       this.client.exec(command, (error, channel) => {
-        if (error) reject(new RemoteError(`Could not start ${program} on ${this.description}: ${error.message}.`, { cause: error }));
-        else resolve(channel);
+        if (error) return reject(new RemoteError(`Could not start ${program} on ${this.description}: ${error.message}.`, { cause: error }));
+        const exit: ExitHolder = {};
+        channel.once("exit", (code: number | null, signalName?: string) => {
+          exit.status = { code: typeof code === "number" ? code : null, signal: signalName ?? null };
+        });
+        resolve({ channel, exit });
       });
     });
   }

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, rmSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, rmSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { runOnHost, type RunOptions } from "../run/run-on-host.ts";
@@ -38,6 +38,11 @@ case $mode in
 esac
 printf '{"event":"done","outputs":["%s"],"seconds":{"images":0,"animation":0,"total":0},"iterations":1,"split":{"kernel":0,"color":0,"encode":0,"io":0}}\\n' "$report"
 `;
+// prepare tries `nodejs` when `node --version` fails: never a real one here
+const NO_OTHER_NODE = `#!/bin/sh
+echo "fake nodejs: the fake node in $BIN failed to answer --version, so prepare looked for nodejs" >&2
+exit 97
+`;
 const LYING_SHA256SUM = `#!/bin/sh
 read -r mode < "$BIN/mode"
 case "$mode $*" in
@@ -73,16 +78,29 @@ function snapshot(dir: string): Record<string, string> {
 describeWithSshd("a hostile server cannot write outside --out", () => {
   let sshd: TestSshd;
   const bin = tempDir("rr-hostile-bin-");
+  const tools = tempDir("rr-hostile-tools-");
   beforeAll(async () => {
     chmodSync(bin, 0o755);
     for (const [name, text] of [
       ["node", FAKE_NODE],
+      ["nodejs", NO_OTHER_NODE],
       ["sha256sum", LYING_SHA256SUM],
       ["mktemp", BAD_MKTEMP],
     ])
       writeFileSync(path.join(bin, name), text, { mode: 0o755 });
     writeFileSync(path.join(bin, "mode"), "honest\n", { mode: 0o644 });
-    sshd = await startTestSshd(undefined, { env: { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`, BIN: bin } });
+    // The system's programs, but no real node. A real node on PATH once rendered a real MP4 and a refusal
+    // test "succeeded": SshHost lost `node --version`'s exit status under load, so prepare took nodejs
+    // (fixed; ssh-exit-race.test.ts). And sh goes on down PATH when the fake cannot be run. Either now fails.
+    chmodSync(tools, 0o755);
+    const linked = new Set(["node", "nodejs"]);
+    for (const dir of ["/usr/local/bin", "/usr/bin", "/bin"])
+      for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+        if (linked.has(name)) continue;
+        linked.add(name);
+        symlinkSync(path.join(dir, name), path.join(tools, name));
+      }
+    sshd = await startTestSshd(undefined, { env: { PATH: `${bin}:${tools}`, BIN: bin } });
   });
   afterAll(async () => {
     await sshd?.stop();
@@ -129,7 +147,7 @@ describeWithSshd("a hostile server cannot write outside --out", () => {
       (result) => ({ succeeded: result, heads: result.outputs.map((file) => readFileSync(file).subarray(0, 24).toString("latin1")) }),
       (caught: unknown) => caught,
     );
-    // what came back instead, should a run ever succeed here (seen in full runs for noisy, symlink-big and dotdot)
+    // what came back instead, should a run ever succeed here
     expect(error, JSON.stringify({ result: error, mode: readFileSync(path.join(bin, "mode"), "utf8"), said })).toBeInstanceOf(RemoteError);
     expect((error as Error).message).toMatch(message);
     expect(exitCodeFor(error)).toBe(1);
@@ -170,7 +188,7 @@ describeWithSshd("a hostile server cannot write outside --out", () => {
   it("prints none of the server's escape sequences, and takes only numbers as progress", async () => {
     const progress: unknown[][] = [];
     const error = await run("noisy", { ...quiet, progress: (...args) => void progress.push(args) }).catch((caught: unknown) => caught);
-    // what came back instead, should a run ever succeed here (seen once in a full run, not reproduced)
+    // what came back instead, should a run ever succeed here
     expect(error, JSON.stringify({ result: error, mode: readFileSync(path.join(bin, "mode"), "utf8") })).toBeInstanceOf(RemoteError);
     const message = (error as Error).message;
     expect(message).toMatch(/render failed .*\(exit 1\): bad thing\nRenderer stderr:\nred words/);
