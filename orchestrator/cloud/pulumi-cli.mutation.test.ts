@@ -88,6 +88,14 @@ function pidIn(file: string): number {
 }
 
 describe("versionAtLeast", () => {
+  it("compares versions", () => {
+    expect(versionAtLeast("v3.248.0", "3.248.0")).toBe(true);
+    expect(versionAtLeast("v3.249.1", "3.248.0")).toBe(true);
+    expect(versionAtLeast("v3.180.9", "3.181.0")).toBe(false);
+    expect(versionAtLeast("v4.0.0", "3.248.0")).toBe(true);
+    expect(versionAtLeast("garbage", "3.0.0")).toBe(false);
+  });
+
   it("reads major, minor and patch of any width, after optional whitespace and a v", () => {
     expect(versionAtLeast("v10.0.0", "3.248.0")).toBe(true);
     expect(versionAtLeast("v3.248.10", "3.248.9")).toBe(true);

@@ -6,7 +6,7 @@ import { PulumiCommand } from "@pulumi/pulumi/automation/index.js";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { InterruptedError, ProvisionError } from "../errors.ts";
-import { CliDeadline, versionAtLeast } from "./pulumi-cli.ts";
+import { CliDeadline } from "./pulumi-cli.ts";
 import { createPulumiEngine } from "./pulumi-engine.ts";
 import { stackLockDir } from "./stack-files.ts";
 import { FAKE_CLI, commandLines, installFakeCli, readCliCalls, waitForCall } from "./testing/fake-pulumi.ts";
@@ -51,14 +51,6 @@ function engine(install?: (root: string) => Promise<PulumiCommand>) {
 }
 
 describe("the Pulumi CLI version", () => {
-  it("compares versions", () => {
-    expect(versionAtLeast("v3.248.0", "3.248.0")).toBe(true);
-    expect(versionAtLeast("v3.249.1", "3.248.0")).toBe(true);
-    expect(versionAtLeast("v3.180.9", "3.181.0")).toBe(false);
-    expect(versionAtLeast("v4.0.0", "3.248.0")).toBe(true);
-    expect(versionAtLeast("garbage", "3.0.0")).toBe(false);
-  });
-
   it("an old pulumi on PATH: the required version is installed under the state directory and every later call uses it", async () => {
     await installFakeCli(path.join(home, "bin"), "v3.100.0");
     const installedRoots: string[] = [];
