@@ -5,13 +5,16 @@
  *
  * Same semantics as renderer/kernel/scalar.ts, operation for operation:
  *   z = p*p + c; n = 0
- *   while n < max: if x*x + y*y > R*R: stop; z = (x*x - y*y, (x+x)*y) + c; n++
+ *   while n < max: if abs(z) > R: stop; z = (x*x - y*y, (x+x)*y) + c; n++
+ * with abs(z) > R decided as renderer/kernel/seed-escape.ts does: N = x*x + y*y against
+ * R*R(1 -/+ 2^-48), and libm's hypot (the seed's abs) in the band between.
  * and the same axes: numpy.linspace (i * step + a, last value exact), top row im max.
  *
  * usage: kernel WIDTH HEIGHT RE_MIN RE_MAX IM_MIN IM_MAX C_RE C_IM MAX RADIUS REPEATS
  * prints: {"work": Σ(count+1), "seconds": best of REPEATS, "cpu_seconds": that run's CPU time,
  *          "checksum": Σ count·(i+1) mod 2^32}
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +40,9 @@ static double cpu_now(void) { return clock_seconds(CLOCK_PROCESS_CPUTIME_ID); }
 
 static uint64_t escape_counts(const double *re, long width, const double *im, long height,
                               double c_re, double c_im, uint32_t max, double radius, uint32_t *counts) {
-  const double limit = radius * radius;
+  const int moderate = radius >= 0x1p-400 && radius <= 0x1p400;
+  const double limit = moderate ? radius * radius * (1 - 0x1p-48) : -INFINITY;
+  const double sure = moderate ? radius * radius * (1 + 0x1p-48) : INFINITY;
   uint64_t work = 0;
   for (long row = 0; row < height; row++) {
     const double py = im[row];
@@ -46,11 +51,13 @@ static uint64_t escape_counts(const double *re, long width, const double *im, lo
       double x = px * px - py * py + c_re;
       double y = (px + px) * py + c_im;
       uint32_t n = 0;
-      while (n < max && !(x * x + y * y > limit)) {
+      double norm = x * x + y * y;
+      while (n < max && !(norm > limit && (norm > sure || hypot(x, y) > radius))) {
         const double next_x = x * x - y * y + c_re;
         y = (x + x) * y + c_im;
         x = next_x;
         n++;
+        norm = x * x + y * y;
       }
       counts[row * width + col] = n;
       work += (uint64_t)n + 1;

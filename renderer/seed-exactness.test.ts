@@ -56,6 +56,26 @@ const cases: [string, Record<string, unknown>, number][] = [
     { width: 64, height: 48, maxIterations: 50, escapeRadius: 3, bounds: { re: [-0.5, 0.25], im: [-0.3, 0.4] }, frames: 5 },
     4,
   ],
+  // pixels whose orbit ends a few ulps past |z| = 2, where the seed's abs(z) (hypot) and fl(x² + y²) > 4
+  // disagree (kernel/seed-escape.ts; each frame's first pixel is p)
+  ...(
+    [
+      ["|z| ≈ 2 at check 0", [0, 0], [0.550489941522463, -1.9227482477647966], 50],
+      ["|z| ≈ 2 at check 6", [-0.7514810886962383, 0.6763955587237408], [-0.2701516606037577, 0.873914813686436], 50],
+      ["|z| ≈ 2 at check 5, trap shortcut", [0.9540469354722951, 0.6778478624319401], [0.011632543362936176, -0.3396997047407637], 100],
+    ] as const
+  ).map(([label, p, c, max]): [string, Record<string, unknown>, number] => [
+    label,
+    {
+      width: 2,
+      height: 2,
+      maxIterations: max,
+      frames: 1,
+      bounds: { re: [p[0], p[0] + 0.25], im: [p[1] - 0.25, p[1]] },
+      c: { from: c, to: c },
+    },
+    0,
+  ]),
 ];
 
 describe.skipIf(!hasReference)("pixel-exact against the seed's Python", () => {

@@ -10,7 +10,7 @@ const FLAGS = ["-O3", "-ffp-contract=off"];
 export function compileC() {
   mkdirSync(buildDir, { recursive: true });
   const exe = path.join(buildDir, "kernel-c");
-  const result = spawnSync("cc", [...FLAGS, "-o", exe, path.join(benchDir, "kernel.c")], { encoding: "utf8" });
+  const result = spawnSync("cc", [...FLAGS, "-o", exe, path.join(benchDir, "kernel.c"), "-lm"], { encoding: "utf8" });
   if (result.error?.code === "ENOENT") return { skipped: "no `cc` on PATH (install gcc or clang to compare with C)" };
   if (result.status !== 0) return { skipped: `cc failed: ${result.stderr.trim().split("\n").slice(-3).join(" / ")}` };
   const version = spawnSync("cc", ["--version"], { encoding: "utf8" }).stdout.split("\n")[0];

@@ -1,3 +1,4 @@
+import { escapeTest, seedHypot } from "./seed-escape.ts";
 import { chooseShortcut, type ShortcutPolicy } from "./shortcuts.ts";
 import type { EscapeKernel, Tile } from "./types.ts";
 
@@ -8,7 +9,7 @@ import type { EscapeKernel, Tile } from "./types.ts";
  * its lane takes the next pixel (lane refill), so no lane idles on a slow one.
  *
  * Arithmetic is the scalar kernel's, operation for operation (JS never fuses
- * a multiply-add). With a proven trap (trap.ts) every lane is compared with
+ * a multiply-add), and so is the escape test (seed-escape.ts). With a proven trap (trap.ts) every lane is compared with
  * one trap box every 4 steps; the box rotates by 5 while an orbit's phase moves
  * by 4, so each box meets each phase within `period` checks. (Brent's cycle
  * check is WASM-only: the fallback runs plain when no trap is proved.)
@@ -40,7 +41,7 @@ function start(tile: Tile, i: number, z: Float64Array): void {
 function run(tile: Tile, counts: Uint32Array, boxes: Float64Array = NO_BOXES): number {
   const { re, rowStart, cRe, cIm } = tile;
   const max = tile.maxIterations;
-  const limit = tile.escapeRadius * tile.escapeRadius;
+  const { limit, sure, radius } = escapeTest(tile.escapeRadius);
   const width = re.length;
   const total = width * (tile.rowEnd - rowStart);
   const boxCount = boxes.length / 4;
@@ -99,12 +100,12 @@ function run(tile: Tile, counts: Uint32Array, boxes: Float64Array = NO_BOXES): n
   }
 
   while (active > 0) {
-    // One step per lane. A lane is done when it has passed max checks or |z|^2 > R^2
+    // One step per lane. A lane is done when it has passed max checks or escaped (abs(z) > R)
     // (in that order, as the scalar loop tests them); its count is written and it refills.
     if (p0 >= 0) {
       const a = x0 * x0,
         b = y0 * y0;
-      if (n0 === max || a + b > limit) {
+      if (n0 === max || (a + b > limit && (a + b > sure || seedHypot(x0, y0) > radius))) {
         counts[p0] = n0;
         work += n0 + 1;
         n0 = 0;
@@ -126,7 +127,7 @@ function run(tile: Tile, counts: Uint32Array, boxes: Float64Array = NO_BOXES): n
     if (p1 >= 0) {
       const a = x1 * x1,
         b = y1 * y1;
-      if (n1 === max || a + b > limit) {
+      if (n1 === max || (a + b > limit && (a + b > sure || seedHypot(x1, y1) > radius))) {
         counts[p1] = n1;
         work += n1 + 1;
         n1 = 0;
@@ -148,7 +149,7 @@ function run(tile: Tile, counts: Uint32Array, boxes: Float64Array = NO_BOXES): n
     if (p2 >= 0) {
       const a = x2 * x2,
         b = y2 * y2;
-      if (n2 === max || a + b > limit) {
+      if (n2 === max || (a + b > limit && (a + b > sure || seedHypot(x2, y2) > radius))) {
         counts[p2] = n2;
         work += n2 + 1;
         n2 = 0;
@@ -170,7 +171,7 @@ function run(tile: Tile, counts: Uint32Array, boxes: Float64Array = NO_BOXES): n
     if (p3 >= 0) {
       const a = x3 * x3,
         b = y3 * y3;
-      if (n3 === max || a + b > limit) {
+      if (n3 === max || (a + b > limit && (a + b > sure || seedHypot(x3, y3) > radius))) {
         counts[p3] = n3;
         work += n3 + 1;
         n3 = 0;

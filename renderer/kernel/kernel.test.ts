@@ -1,21 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { linspace } from "../math/linspace.ts";
 import { createKernel, hasWasmSimd, sharedKernelModule } from "./index.ts";
-import { createInterleavedKernel } from "./interleaved.ts";
 import { escapeCountsScalar } from "./scalar.ts";
+import { kernelVariants } from "./testing/variants.ts";
 import type { EscapeKernel, Tile } from "./types.ts";
 import { createWasmKernel } from "./wasm-kernel.ts";
 
-// Every variant the renderer can end up running, shortcuts forced each way.
-const variants: [string, EscapeKernel][] = [
-  ["wasm (auto shortcuts)", createWasmKernel()],
-  ["wasm (no shortcut)", createWasmKernel({ shortcuts: "off" })],
-  ["wasm (Brent forced)", createWasmKernel({ shortcuts: "brent" })],
-  ["wasm (escape tested every step)", createWasmKernel({ blockCheck: "never" })],
-  ["wasm (Brent, every step)", createWasmKernel({ shortcuts: "brent", blockCheck: "never" })],
-  ["js (auto shortcuts)", createInterleavedKernel()],
-  ["js (no shortcut)", createInterleavedKernel({ shortcuts: "off" })],
-];
+const variants = kernelVariants();
 
 interface Frame {
   width: number;

@@ -1,3 +1,4 @@
+import { escapeTest } from "./seed-escape.ts";
 import type { Tile } from "./types.ts";
 
 /**
@@ -7,7 +8,7 @@ import type { Tile } from "./types.ts";
  * norm then shows any escape inside the block, and the kernel replays that
  * block step by step to find which step it was.
  *
- * Persistence. Let N = fl(fl(x²) + fl(y²)) > L = fl(R²), u = 2^-53. Then
+ * Persistence. Let N = fl(fl(x²) + fl(y²)) > L (the kernel's limit, just below R²), u = 2^-53. Then
  * |z|² ≥ N/(1+u)² > L(1 - 2u). One step (x' = (x² - y²) + cRe, y' = (x+x)y + cIm,
  * five roundings) is within u(5.0002|z|² + |cRe| + |cIm|) of z² + c, so
  *   |z'| ≥ |z|²(1 - 5.0002u) - (|cRe| + |cIm|)(1 + u) > L(1 - 7.001u) - cSum(1 + u),
@@ -22,7 +23,8 @@ import type { Tile } from "./types.ts";
  * and their sum finite (≤ 2e300), so no NaN can hide an escape.
  */
 export function escapePersists(tile: Tile, unroll: number): boolean {
-  const limit = tile.escapeRadius * tile.escapeRadius;
+  // the kernel's limit (seed-escape.ts): a few ulps below R²
+  const { limit } = escapeTest(tile.escapeRadius);
   if (!(limit > 0 && limit < Infinity)) return false;
   const cSum = Math.abs(tile.cRe) + Math.abs(tile.cIm);
   const margin = 1e-12;

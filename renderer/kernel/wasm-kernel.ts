@@ -1,8 +1,10 @@
 import { escapePersists } from "./persistence.ts";
+import { escapeCountsScalar, seedCount } from "./scalar.ts";
+import { escapeTest } from "./seed-escape.ts";
 import { chooseShortcut, type ShortcutPolicy } from "./shortcuts.ts";
 import type { EscapeKernel, Tile } from "./types.ts";
 import { KERNEL_WASM_BASE64 } from "./wasm-bytes.generated.ts";
-import { BOX_SIZE, KERNEL_MODES, SURVIVOR_SIZE } from "./wasm/layout.ts";
+import { BOX_SIZE, KERNEL_MODES, SURVIVOR_SIZE, UNSURE_FLAG } from "./wasm/layout.ts";
 
 /**
  * The WebAssembly SIMD kernel (source: ./wasm/, built by `npm run gen:kernel`). This file only
@@ -24,6 +26,7 @@ interface KernelExports {
   maxBoxes: { value: number };
   dataBase: { value: number };
   blocks: { value: number };
+  unsure: { value: number };
   run(
     col: number,
     count: number,
@@ -34,6 +37,7 @@ interface KernelExports {
     cRe: number,
     cIm: number,
     limit: number,
+    sure: number,
     max: number,
     mode: number,
     boxCount: number,
@@ -84,6 +88,9 @@ export function createWasmKernel(
       const rows = tile.rowEnd - tile.rowStart;
       const total = width * rows;
       if (total <= 0) return 0;
+      const test = escapeTest(tile.escapeRadius);
+      // a radius so extreme that |z|² says nothing: every escape is the seed's hypot's to decide
+      if (test.limit === -Infinity) return escapeCountsScalar(tile, counts);
       let shortcut = chooseShortcut(tile, policy);
       if (shortcut.kind === "trap" && shortcut.trap.period > kernel.maxBoxes.value) shortcut = { kind: "none" };
 
@@ -103,7 +110,6 @@ export function createWasmKernel(
       new Float64Array(memory, rePtr, width).set(tile.re);
       new Float64Array(memory, imPtr, rows).set(tile.im.subarray(tile.rowStart, tile.rowEnd));
       const boxCount = shortcut.kind === "trap" ? writeBoxes(memory, kernel.boxBase.value, shortcut.trap.boxes) : 0;
-      const limit = tile.escapeRadius * tile.escapeRadius;
       const blockCheck = options.blockCheck !== "never" && escapePersists(tile, unroll) ? 1 : 0;
 
       let work = 0;
@@ -119,20 +125,41 @@ export function createWasmKernel(
           outPtr,
           tile.cRe,
           tile.cIm,
-          limit,
+          test.limit,
+          test.sure,
           tile.maxIterations,
           KERNEL_MODES.indexOf(shortcut.kind),
           boxCount,
           blockCheck,
           survivorPtr,
         );
-        counts.set(new Uint32Array(memory, outPtr, count), start);
+        const out = new Uint32Array(memory, outPtr, count);
+        if (kernel.unsure.value) work += recountUnsure(tile, out, start);
+        counts.set(out, start);
         stats.steps += (kernel.blocks.value * lanes + count) * unroll;
       }
       return work;
     },
     { stats },
   );
+}
+
+/**
+ * The pixels whose escape the kernel left to the seed's hypot (counts with UNSURE_FLAG: about one
+ * in 10^14 escapes), counted again exactly from their start; returns the change in work.
+ */
+function recountUnsure(tile: Tile, out: Uint32Array, start: number): number {
+  const width = tile.re.length;
+  let change = 0;
+  for (let i = 0; i < out.length; i++) {
+    if (!(out[i] & UNSURE_FLAG)) continue;
+    const pixel = start + i;
+    const row = Math.floor(pixel / width);
+    const exact = seedCount(tile.re[pixel - row * width], tile.im[tile.rowStart + row], tile);
+    change += exact - (out[i] & ~UNSURE_FLAG);
+    out[i] = exact;
+  }
+  return change;
 }
 
 /** Each bound splatted into both f64x2 lanes, 4 bounds (BOX_SIZE bytes) per box. */

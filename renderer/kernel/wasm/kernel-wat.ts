@@ -62,9 +62,13 @@ export function kernelWat({ vectors = 4, unroll = 4, trapEvery = 2 }: Partial<Ke
   const step = (k: number, check: EscapeCheck) =>
     V.map((v) => {
       const escaped = `(f64x2.gt (f64x2.add ${get(`a${v}`)} ${get(`b${v}`)}) ${get("lim")})`;
+      // step checks: s counts the checks since the lane first passed the limit, h keeps the norm of
+      // that first crossing (the latest norm until then), as in the first pass (prepass-wat.ts)
       const test =
         check === "step"
-          ? `(local.set $e${v} ${k === 0 ? escaped : `(v128.or ${get(`e${v}`)} ${escaped})`})
+          ? `(local.set $norm (f64x2.add ${get(`a${v}`)} ${get(`b${v}`)}))
+        (local.set $h${v} ${k === 0 ? get("norm") : `(v128.bitselect ${get(`h${v}`)} ${get("norm")} ${get(`e${v}`)})`})
+        (local.set $e${v} ${k === 0 ? "" : `(v128.or ${get(`e${v}`)}`} (f64x2.gt ${get("norm")} ${get("lim")})${k === 0 ? "" : ")"})
         (local.set $s${v} ${k === 0 ? `(i64x2.neg ${get(`e${v}`)})` : `(i64x2.sub ${get(`s${v}`)} ${get(`e${v}`)})`})`
           : k === unroll - 1
             ? `(local.set $e${v} ${escaped})`
@@ -104,13 +108,19 @@ export function kernelWat({ vectors = 4, unroll = 4, trapEvery = 2 }: Partial<Ke
       check === "step"
         ? `(i32.sub (i32.const ${unroll}) (i32.wrap_i64 (i64x2.extract_lane ${j} ${get(`s${v}`)})))`
         : `(i32.wrap_i64 (i64x2.extract_lane ${j} ${get("alive")}))`;
-    const lanes = L.map((lane) => laneWat({ lane, unroll, at, laneAt, brent: mode === "brent", passed, flags }));
+    // whether the lane's escape fell in the band only the seed's hypot decides (then its count is flagged)
+    const unsure = (v: number, j: number) =>
+      check === "step"
+        ? `(i64.ne (i64x2.extract_lane ${j} (v128.and ${get(`e${v}`)} (f64x2.le ${get(`h${v}`)} ${get("sure")}))) (i64.const 0))`
+        : `(i64.ne (i64x2.extract_lane ${j} ${get("amb")}) (i64.const 0))`;
+    const lanes = L.map((lane) => laneWat({ lane, unroll, at, laneAt, brent: mode === "brent", passed, unsure, flags }));
     return `
   (func $${mode}_${check} (param $brent i32) (param $boxStep i32) (param $boxSpan i32)
     (local $B i32) (local $E i32) (local $maxBlocks i32) (local $firstDeadline i32) (local $boxEnd i32)
-    (local $cr v128) (local $ci v128) (local $lim v128)
+    (local $cr v128) (local $ci v128) (local $lim v128) (local $sure v128) (local $norm v128) (local $unsure i32)
     (local $k i32) (local $n i32) (local $work f64) (local $alive v128) (local $live v128) (local $rx v128) (local $ry v128) (local $ra v128) (local $rb v128)
-    ${V.map((v) => `(local $x${v} v128) (local $y${v} v128) (local $a${v} v128) (local $b${v} v128) (local $e${v} v128) (local $t${v} v128) (local $s${v} v128) (local $p${v} i32)`).join("\n    ")}
+    (local $rn v128) (local $amb v128)
+    ${V.map((v) => `(local $x${v} v128) (local $y${v} v128) (local $a${v} v128) (local $b${v} v128) (local $e${v} v128) (local $t${v} v128) (local $s${v} v128) (local $h${v} v128) (local $p${v} i32)`).join("\n    ")}
     ;; run-wide values the lanes' settle and refill code uses, in locals: V8 reloads globals at every use
     (local $outPtr i32) (local $next i32) (local $survivors i32) (local $survivorPtr i32) (local $active i32) (local $max i32)
     (local.set $outPtr (global.get $outPtr)) (local.set $next (global.get $next)) (local.set $survivors (global.get $survivors))
@@ -119,6 +129,7 @@ export function kernelWat({ vectors = 4, unroll = 4, trapEvery = 2 }: Partial<Ke
     (local.set $cr (f64x2.splat (global.get $cRe)))
     (local.set $ci (f64x2.splat (global.get $cIm)))
     (local.set $lim (f64x2.splat (global.get $lim)))
+    (local.set $sure (f64x2.splat (global.get $sure)))
     ;; a lane reaches maxIterations checks after ceil(max / ${unroll}) blocks
     (local.set $maxBlocks (i32.div_u (i32.add (local.get $max) (i32.const ${unroll - 1})) (i32.const ${unroll})))
     (local.set $firstDeadline (select (i32.const 1) (local.get $maxBlocks) (local.get $brent)))
@@ -146,7 +157,7 @@ export function kernelWat({ vectors = 4, unroll = 4, trapEvery = 2 }: Partial<Ke
                 ${
                   check === "block"
                     ? `(if (v128.any_true ${get(`e${v}`)}) (then ${replayWat({ v, unroll, at })})
-                  (else (local.set $alive (v128.const i64x2 ${unroll} ${unroll}))))`
+                  (else (local.set $alive (v128.const i64x2 ${unroll} ${unroll})) (local.set $amb (v128.const i64x2 0 0))))`
                     : ""
                 }
                 ${lanes[2 * v].settle}
@@ -158,7 +169,8 @@ export function kernelWat({ vectors = 4, unroll = 4, trapEvery = 2 }: Partial<Ke
         (br $block)))
     (global.set $next (local.get $next))
     (global.set $blocks (local.get $B))
-    (global.set $work (local.get $work)))`;
+    (global.set $work (local.get $work))
+    (global.set $unsure (i32.or (global.get $unsure) (local.get $unsure))))`;
   };
 
   const modes = KERNEL_MODES;

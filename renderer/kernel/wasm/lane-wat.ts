@@ -14,15 +14,21 @@ import { I32_MAX, SURVIVOR_SIZE } from "./layout.ts";
 export type VectorAddress = (v: number, field: "box" | "sx" | "sy" | "deadline") => number;
 export type LaneAddress = (lane: number, field: "pix" | "b0" | "dl" | "cp") => number;
 
-/** Writes a finished pixel's count and adds count + 1 to the loop's work total ($work, a local). */
-const record = (pixel: string, count: string) => `
+/**
+ * Writes a finished pixel's count and adds count + 1 to the loop's work total ($work, a local).
+ * With `unsure` (an i32 expression, 1 or 0) the count carries UNSURE_FLAG and $unsure is set.
+ */
+const record = (pixel: string, count: string, unsure?: string) => `
             (local.set $n ${count})
-            (i32.store (i32.add (local.get $outPtr) (i32.shl ${pixel} (i32.const 2))) (local.get $n))
+            (i32.store (i32.add (local.get $outPtr) (i32.shl ${pixel} (i32.const 2)))
+              ${unsure ? `(i32.or (local.get $n) (i32.shl (local.tee $k ${unsure}) (i32.const 31)))` : "(local.get $n)"})
+            ${unsure ? "(local.set $unsure (i32.or (local.get $unsure) (local.get $k)))" : ""}
             (local.set $work (f64.add (local.get $work) (f64.convert_i32_u (i32.add (local.get $n) (i32.const 1)))))`;
 
 /**
  * `passed(v, j)` is a WAT expression for how many of the block's checks the lane
  * passed before escaping (unroll when it did not escape: trapped or at a deadline);
+ * `unsure(v, j)` whether that escape fell in the band the seed's hypot decides;
  * `flags(v)` the vector's lanes that are done (escaped or in their box).
  */
 export function laneWat({
@@ -32,6 +38,7 @@ export function laneWat({
   laneAt,
   brent,
   passed,
+  unsure,
   flags,
 }: {
   lane: number;
@@ -40,6 +47,7 @@ export function laneWat({
   laneAt: LaneAddress;
   brent: boolean;
   passed: (v: number, j: number) => string;
+  unsure: (v: number, j: number) => string;
   flags: (v: number) => string;
 }): { refill: string; settle: string } {
   const v = lane >> 1;
@@ -98,6 +106,7 @@ export function laneWat({
               get("pix"),
               `(select (local.get $n) (local.get $max)
                 (i32.and (i32.lt_u (local.get $k) (i32.const ${unroll})) (i32.lt_s (local.get $n) (local.get $max))))`,
+              unsure(v, j),
             )}
             ${refill})
           (else
@@ -113,13 +122,17 @@ export function laneWat({
 /**
  * For blocks checked once at their end: replays vector v's block from its
  * saved first z, both lanes at once and without branches, checking every step
- * as the scalar kernel does; leaves in $alive the checks each lane passed.
+ * as the scalar kernel does; leaves in $alive the checks each lane passed, and
+ * in $amb the lanes whose crossing fell in the band only the seed's hypot decides.
  */
 export function replayWat({ v, unroll, at }: { v: number; unroll: number; at: VectorAddress }): string {
   const step = `
       (local.set $ra (f64x2.mul (local.get $rx) (local.get $rx)))
       (local.set $rb (f64x2.mul (local.get $ry) (local.get $ry)))
-      (local.set $live (v128.andnot (local.get $live) (f64x2.gt (f64x2.add (local.get $ra) (local.get $rb)) (local.get $lim))))
+      (local.set $rn (f64x2.add (local.get $ra) (local.get $rb)))
+      ;; $amb: each lane's norm at its crossing (the latest norm while it is live)
+      (local.set $amb (v128.bitselect (local.get $rn) (local.get $amb) (local.get $live)))
+      (local.set $live (v128.andnot (local.get $live) (f64x2.gt (local.get $rn) (local.get $lim))))
       (local.set $alive (i64x2.sub (local.get $alive) (local.get $live)))
       (local.set $ry (f64x2.add (f64x2.mul (f64x2.add (local.get $rx) (local.get $rx)) (local.get $ry)) (local.get $ci)))
       (local.set $rx (f64x2.add (f64x2.sub (local.get $ra) (local.get $rb)) (local.get $cr)))`;
@@ -128,5 +141,7 @@ export function replayWat({ v, unroll, at }: { v: number; unroll: number; at: Ve
       (local.set $ry (v128.load (i32.const ${at(v, "sy")})))
       (local.set $live (v128.const i64x2 -1 -1))
       (local.set $alive (v128.const i64x2 0 0))
-      ${Array(unroll).fill(step).join("")}`;
+      ${Array(unroll).fill(step).join("")}
+      ;; a crossing whose norm is not above $sure fell in the band only the seed's hypot decides
+      (local.set $amb (v128.andnot (f64x2.le (local.get $amb) (local.get $sure)) (local.get $live)))`;
 }

@@ -24,3 +24,10 @@ export const MAX_BOXES = 512;
 export const DATA_BASE = BOX_BASE + MAX_BOXES * BOX_SIZE;
 
 export const I32_MAX = 0x7fffffff;
+
+/**
+ * Set in a count whose escape fell in the band where only the seed's hypot can
+ * decide (../seed-escape.ts); run() then also sets the `unsure` global, and the
+ * host recounts those pixels exactly. Counts stay below 2^31.
+ */
+export const UNSURE_FLAG = 0x80000000;

@@ -10,7 +10,7 @@
 // `base + 2q + j`, their counts are stored four at a time, and when the turn
 // lies in one row its real parts are two vector loads away.
 
-import { SURVIVOR_SIZE } from "./layout.ts";
+import { SURVIVOR_SIZE, UNSURE_FLAG } from "./layout.ts";
 
 export function prepassWat({ unroll, pairs }: { unroll: number; pairs: number }): string {
   const P = [...Array(pairs).keys()];
@@ -53,11 +53,16 @@ export function prepassWat({ unroll, pairs }: { unroll: number; pairs: number })
   };
 
   // z0 = p*p + c per lane, exactly the scalar kernel's operations; then `unroll` checked steps
+  // s counts the checks since the lane first passed the limit; h keeps the norm of that first crossing
+  // (the latest norm until then). A crossing not above $sure (seed-escape.ts) falls in the band only the
+  // seed's hypot decides: the pixel is flagged for the host to count exactly
   const iterate = (q: number) => {
     const step = (k: number) => `
       (local.set $a${q} (f64x2.mul ${get(`x${q}`)} ${get(`x${q}`)}))
       (local.set $b${q} (f64x2.mul ${get(`y${q}`)} ${get(`y${q}`)}))
-      (local.set $e${q} ${k === 0 ? "" : `(v128.or ${get(`e${q}`)}`} (f64x2.gt (f64x2.add ${get(`a${q}`)} ${get(`b${q}`)}) ${get("lim")})${k === 0 ? "" : ")"})
+      (local.set $norm (f64x2.add ${get(`a${q}`)} ${get(`b${q}`)}))
+      (local.set $h${q} ${k === 0 ? get("norm") : `(v128.bitselect ${get(`h${q}`)} ${get("norm")} ${get(`e${q}`)})`})
+      (local.set $e${q} ${k === 0 ? "" : `(v128.or ${get(`e${q}`)}`} (f64x2.gt ${get("norm")} ${get("lim")})${k === 0 ? "" : ")"})
       (local.set $s${q} ${k === 0 ? `(i64x2.neg ${get(`e${q}`)})` : `(i64x2.sub ${get(`s${q}`)} ${get(`e${q}`)})`})
       (local.set $y${q} (f64x2.add (f64x2.mul (f64x2.add ${get(`x${q}`)} ${get(`x${q}`)}) ${get(`y${q}`)}) ${get("ci")}))
       (local.set $x${q} (f64x2.add (f64x2.sub ${get(`a${q}`)} ${get(`b${q}`)}) ${get("cr")}))`;
@@ -70,10 +75,13 @@ export function prepassWat({ unroll, pairs }: { unroll: number; pairs: number })
   // vector q: count = checks passed (s counts the failed ones), capped at max; a lane that
   // passed them all with iterations left survives; the rest add count + 1 to the work
   const settle = (q: number) => `
+      (local.set $h${q} (v128.and ${get(`e${q}`)} (f64x2.le ${get(`h${q}`)} ${get("sureV")})))
       (local.set $s${q} (i64x2.sub ${get("unrollV")} ${get(`s${q}`)}))
       (local.set $s${q} (v128.bitselect ${get("maxV")} ${get(`s${q}`)} (i64x2.gt_s ${get(`s${q}`)} ${get("maxV")})))
       (local.set $e${q} (v128.and (i64x2.eq ${get(`s${q}`)} ${get("unrollV")}) (i64x2.lt_s ${get(`s${q}`)} ${get("maxV")})))
-      (local.set $workV (i64x2.add ${get("workV")} (v128.andnot (i64x2.add ${get(`s${q}`)} ${get("oneV")}) ${get(`e${q}`)})))`;
+      (local.set $workV (i64x2.add ${get("workV")} (v128.andnot (i64x2.add ${get(`s${q}`)} ${get("oneV")}) ${get(`e${q}`)})))
+      (local.set $s${q} (v128.or ${get(`s${q}`)} (v128.and ${get(`h${q}`)} ${get("flagV")})))
+      (local.set $unsureV (v128.or ${get("unsureV")} ${get(`h${q}`)}))`;
 
   // the counts of vectors q and q + 1 (the low halves of their i64 lanes) as four i32s
   const low32 = "0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27";
@@ -112,14 +120,17 @@ export function prepassWat({ unroll, pairs }: { unroll: number; pairs: number })
   (func $prepass
     (local $cr v128) (local $ci v128) (local $lim v128) (local $wrap i32) (local $slot i32) (local $out i32) (local $tag i64)
     (local $unrollV v128) (local $maxV v128) (local $oneV v128) (local $workV v128)
+    (local $norm v128) (local $sureV v128) (local $flagV v128) (local $unsureV v128)
     (local $s0x f64) (local $s0y f64) (local $s1x f64) (local $s1y f64)
     ;; the stream, the totals and the run's constants live in locals here: V8 reloads globals at every use
     (local $next i32) (local $col i32) (local $imPtr i32) (local $survivors i32) (local $work f64)
     (local $rePtr i32) (local $width i32) (local $outPtr i32) (local $survivorPtr i32) (local $count i32)
-    ${P.map((q) => `(local $x${q} v128) (local $y${q} v128) (local $a${q} v128) (local $b${q} v128) (local $e${q} v128) (local $s${q} v128) (local $px${q} v128) (local $py${q} v128)`).join("\n    ")}
+    ${P.map((q) => `(local $x${q} v128) (local $y${q} v128) (local $a${q} v128) (local $b${q} v128) (local $e${q} v128) (local $s${q} v128) (local $h${q} v128) (local $px${q} v128) (local $py${q} v128)`).join("\n    ")}
     (local.set $cr (f64x2.splat (global.get $cRe)))
     (local.set $ci (f64x2.splat (global.get $cIm)))
     (local.set $lim (f64x2.splat (global.get $lim)))
+    (local.set $sureV (f64x2.splat (global.get $sure)))
+    (local.set $flagV (i64x2.splat (i64.const ${UNSURE_FLAG})))
     (local.set $unrollV (i64x2.splat (i64.const ${unroll})))
     (local.set $maxV (i64x2.splat (i64.extend_i32_s (global.get $max))))
     (local.set $oneV (i64x2.splat (i64.const 1)))
@@ -148,6 +159,7 @@ export function prepassWat({ unroll, pairs }: { unroll: number; pairs: number })
         (i32.store offset=20 ${get("slot")} (i32.const 0))
         (local.set $next (i32.add ${get("next")} (i32.const 1)))
         (local.set $survivors (i32.add ${get("survivors")} (i32.const 1)))))
+    (if (v128.any_true ${get("unsureV")}) (then (global.set $unsure (i32.const 1))))
     (global.set $next ${get("next")}) (global.set $col ${get("col")}) (global.set $imPtr ${get("imPtr")})
     (global.set $survivors ${get("survivors")}) (global.set $work ${get("work")}))`;
 }
