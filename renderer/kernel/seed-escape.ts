@@ -20,6 +20,9 @@
  * √q > R(1 + 2^-50) and hypot > R. The rounding of R²(1 ∓ 2^-48) itself is
  * ~2^-53 relative, far inside those margins.
  * Outside that range of R, every N goes to `seedHypot` (limit -∞, sure +∞).
+ * The trap proofs (trap.ts and the modules it calls) keep orbits 1e-9 of R²
+ * inside the limit, far from this band: a trapped point never escapes by
+ * either test.
  */
 export interface EscapeTest {
   radius: number;
