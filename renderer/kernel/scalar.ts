@@ -13,8 +13,9 @@ import type { Tile } from "./types.ts";
  * cIm of size above 2^-968 rounds that difference away; only a c on the real
  * axis (cIm = 0) could carry it, and then only as a ~1e-13 relative change in
  * a subnormal y (bench/README.md measured `t + t` at +1 % kernel time, not
- * taken). JS never fuses multiply-adds, so every step rounds as the seed's does. abs(z) > R is decided as the seed's hypot decides it
- * (seed-escape.ts): |z|² against R² settles all but a band a few ulps wide.
+ * taken). JS never fuses multiply-adds, so every step rounds as the seed's
+ * does. abs(z) > R is decided as the seed's hypot decides it (seed-escape.ts):
+ * |z|² against R² settles all but a band a few ulps wide.
  * Every faster kernel must match this one pixel for pixel.
  *
  * With `escapeNorms`, also stores |z|^2 at escape (0 for points that never
